@@ -1,0 +1,112 @@
+"""The case record: the state of one information request, as both sides hold it.
+
+The server stores it, pulls carry it, the client's replica keeps it. Questions and answers are
+codes into the catalogue; free text keeps the language it was written in.
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sync_protocol.catalogue import Code
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CaseStatus(StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    SEND = "send"
+    ACCEPT = "accept"
+    ANSWER = "answer"
+    ACCEPT_REPLY = "accept_reply"
+    WITHDRAW = "withdraw"
+
+
+class Party(StrEnum):
+    """The side of a case an authority is on."""
+
+    REQUESTER = "requester"
+    RESPONDER = "responder"
+
+
+class FreeText(_Frozen):
+    """Text as its author wrote it, in the language they wrote it in."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
+    lang: LanguageCode
+
+
+class Subject(_Frozen):
+    """The professional the request is about. Personal data: need-to-know only."""
+
+    family_name: Name
+    given_names: Name
+    date_of_birth: dt.date | None = None
+    profession: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
+    qualification: Annotated[str, StringConstraints(max_length=400)] = ""
+
+
+class Answer(_Frozen):
+    question: Code
+    answer: Code
+
+
+class TimelineEvent(_Frozen):
+    at: dt.datetime
+    action: Action
+    state: CaseStatus
+    authority_id: str
+    user_name: str
+    note: FreeText | None = None
+
+
+class CaseRecord(_Frozen):
+    id: str
+    version: int = Field(ge=1)
+    state: CaseStatus
+    area: Code
+    question_set: Code
+    question_set_version: int
+    requester_authority_id: str
+    responder_authority_id: str
+    subject: Subject
+    questions: tuple[Code, ...]
+    answer_by: dt.date
+    request_text: FreeText | None = None
+    answers: tuple[Answer, ...] = ()
+    reply_text: FreeText | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    timeline: tuple[TimelineEvent, ...] = ()
+
+    def party_of(self, authority_id: str) -> Party | None:
+        if authority_id == self.requester_authority_id:
+            return Party.REQUESTER
+        if authority_id == self.responder_authority_id:
+            return Party.RESPONDER
+        return None
+
+    def audiences(self) -> tuple[str, ...]:
+        """Who may see this case: need-to-know. A draft is its author's alone."""
+        if self.state is CaseStatus.DRAFT:
+            return (f"authority:{self.requester_authority_id}",)
+        return (
+            f"authority:{self.requester_authority_id}",
+            f"authority:{self.responder_authority_id}",
+        )

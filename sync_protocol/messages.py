@@ -1,0 +1,142 @@
+"""Wire messages: one definition each, used by the server as its models and by the client.
+
+Messages are small frozen values that validate themselves when built. Every request message
+carries ``protocol_version``; a peer on another version is refused with
+``unsupported_protocol_version`` rather than misunderstood.
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from sync_protocol.version import PROTOCOL_VERSION
+
+MAX_MUTATIONS_PER_PUSH = 100
+MAX_PULL_LIMIT = 2000
+DEFAULT_PULL_LIMIT = 500
+WAIT_SECONDS = 25.0
+
+DeviceIdStr = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Versioned(Message):
+    protocol_version: int
+
+    @field_validator("protocol_version")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value != PROTOCOL_VERSION:
+            # The server maps this message to the ``unsupported_protocol_version`` code.
+            raise ValueError(f"unsupported protocol version {value}; this peer speaks {PROTOCOL_VERSION}")
+        return value
+
+
+class ErrorBody(Message):
+    """Every 4xx/5xx answer: a machine-readable code and a sentence for people."""
+
+    code: str
+    message: str
+    expected_mutation_id: int | None = None
+
+
+class Meta(Message):
+    protocol_version: int
+    server_time: dt.datetime
+    server_epoch: str
+    training: bool = False
+
+
+class LoginRequest(Versioned):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    device_id: DeviceIdStr
+    device_name: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class UserInfo(Message):
+    user_id: str
+    username: str
+    display_name: str
+    authority_id: str
+    authority_name: str
+    member_state: str
+    roles: tuple[str, ...]
+    language: str
+
+
+class LoginResponse(Message):
+    token: str
+    user: UserInfo
+
+
+class MutationIn(Message):
+    mutation_id: int = Field(ge=1)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    args: dict[str, Any]
+    base_version: int | None = None
+    created_at: dt.datetime
+
+
+class PushRequest(Versioned):
+    device_id: DeviceIdStr
+    mutations: tuple[MutationIn, ...] = Field(min_length=1, max_length=MAX_MUTATIONS_PER_PUSH)
+
+    @field_validator("mutations")
+    @classmethod
+    def _consecutive(cls, value: tuple[MutationIn, ...]) -> tuple[MutationIn, ...]:
+        ids = [m.mutation_id for m in value]
+        if ids != list(range(ids[0], ids[0] + len(ids))):
+            raise ValueError("mutation ids in one push must be consecutive")
+        return value
+
+
+class EntityKind(StrEnum):
+    CASE = "case"
+    AUTHORITY = "authority"
+    MEMBER_STATE = "member_state"
+    AREA = "area"
+    QUESTION_SET = "question_set"
+
+
+class Change(Message):
+    """An entity's current state, or a tombstone (``data`` is None) telling a replica to drop it.
+
+    A tombstone with ``reason`` "revoked" means the caller lost sight of the entity (need to
+    know): the replica deletes its local copy, offline copies included.
+    """
+
+    kind: EntityKind
+    id: str
+    version: int
+    data: dict[str, Any] | None
+    reason: Literal["deleted", "revoked"] | None = None
+
+
+class MutationResult(Message):
+    mutation_id: int
+    status: Literal["applied", "rejected"]
+    code: str | None = None
+    message: str | None = None
+    replayed: bool = False
+    change: Change | None = None
+
+
+class PushResponse(Message):
+    last_mutation_id: int
+    results: tuple[MutationResult, ...]
+
+
+class PullResponse(Message):
+    changes: tuple[Change, ...]
+    cursor: str
+    has_more: bool
+
+
+class WaitResponse(Message):
+    changed: bool

@@ -1,0 +1,79 @@
+"""Mutations: the named, argument-checked steps a client asks the server to apply.
+
+Each name maps to the model of its arguments and to the workflow action it performs. An
+unknown name or arguments that do not fit are the sender's fault (``RemoteProtocolError`` on
+the receiving side).
+"""
+
+import datetime as dt
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from sync_protocol.cases import Action, Answer, FreeText, Subject
+from sync_protocol.catalogue import Code
+from sync_protocol.errors import RemoteProtocolError
+
+CaseIdStr = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: CaseIdStr
+
+
+class CreateCase(_Args):
+    area: Code
+    question_set: Code
+    question_set_version: int = Field(ge=1)
+    responder_authority_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    subject: Subject
+    questions: tuple[Code, ...] = Field(min_length=1, max_length=100)
+    answer_by: dt.date
+    request_text: FreeText | None = None
+
+
+class CaseStep(_Args):
+    """A step that needs nothing but the case: send, accept, accept the reply."""
+
+    note: FreeText | None = None
+
+
+class AnswerCase(_Args):
+    answers: tuple[Answer, ...] = Field(min_length=1, max_length=100)
+    reply_text: FreeText | None = None
+
+
+class WithdrawCase(_Args):
+    reason: FreeText | None = None
+
+
+MUTATIONS: Final[dict[str, tuple[type[_Args], Action]]] = {
+    "case.create": (CreateCase, Action.CREATE),
+    "case.send": (CaseStep, Action.SEND),
+    "case.accept": (CaseStep, Action.ACCEPT),
+    "case.answer": (AnswerCase, Action.ANSWER),
+    "case.accept_reply": (CaseStep, Action.ACCEPT_REPLY),
+    "case.withdraw": (WithdrawCase, Action.WITHDRAW),
+}
+
+MUTATION_FOR_ACTION: Final[dict[Action, str]] = {
+    action: name for name, (_, action) in MUTATIONS.items()
+}
+
+
+def parse_args(name: str, args: dict[str, object]) -> tuple[_Args, Action]:
+    """Check a mutation's name and arguments; raise ``RemoteProtocolError`` if they are bad."""
+    try:
+        model, action = MUTATIONS[name]
+    except KeyError:
+        raise RemoteProtocolError("unknown_mutation", f"unknown mutation {name!r}") from None
+    try:
+        return model.model_validate(args), action
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RemoteProtocolError(
+            "invalid_arguments", f"{name}: {where}: {first['msg']}", status_hint=422
+        ) from None
