@@ -1,0 +1,1 @@
+"""The IMI central sync server: validates every step and routes requests between authorities."""

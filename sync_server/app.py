@@ -1,0 +1,25 @@
+"""The ASGI application."""
+
+from fastapi import FastAPI
+
+from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.config import Settings
+from sync_server.context import ServerContext, build_context
+from sync_server.errors import BodyLimit, install_error_handlers
+from sync_server.routes import router
+
+
+def create_app(settings: Settings | None = None, *, context: ServerContext | None = None) -> FastAPI:
+    if context is None:
+        assert settings is not None, "give settings or a context"
+        context = build_context(settings)
+    app = FastAPI(
+        title="IMI sync server",
+        version=f"protocol {PROTOCOL_VERSION}",
+        description="Routes requests between competent authorities and syncs their replicas.",
+    )
+    app.state.context = context
+    app.add_middleware(BodyLimit)
+    install_error_handlers(app)
+    app.include_router(router)
+    return app

@@ -1,0 +1,99 @@
+"""Login and token checks. A token is bound to one user and one device."""
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_protocol.errors import LocalProtocolError
+from sync_protocol.messages import LoginRequest, LoginResponse, UserInfo
+from sync_protocol.workflow import Actor
+from sync_server.models import Authority, Device, Token, User
+from sync_server.security import DUMMY_HASH, new_token, token_digest, verify_password
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Principal:
+    """The caller, as the token says: never as the payload says."""
+
+    user_id: str
+    username: str
+    display_name: str
+    authority_id: str
+    roles: frozenset[str]
+    scope_version: int
+    device_id: str
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return ("public", f"authority:{self.authority_id}")
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            user_id=self.user_id,
+            user_name=self.display_name,
+            authority_id=self.authority_id,
+            roles=self.roles,
+        )
+
+
+def _unauthorised(message: str) -> LocalProtocolError:
+    return LocalProtocolError("unauthorised", message, status_hint=401)
+
+
+def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> LoginResponse:
+    with session.begin():
+        user = session.scalars(select(User).where(User.username == request.username)).first()
+        password_ok = verify_password(user.password_hash if user else DUMMY_HASH, request.password)
+        if user is None or not password_ok or not user.active:
+            raise _unauthorised("unknown user name or wrong password")
+        device = session.get(Device, request.device_id)
+        if device is None:
+            device = Device(id=request.device_id, user_id=user.id, name=request.device_name,
+                            last_mutation_id=0, created_at=now)
+            session.add(device)
+        elif device.user_id != user.id:
+            raise LocalProtocolError(
+                "device_in_use", "this device is registered to another user", status_hint=403
+            )
+        token = new_token()
+        session.add(
+            Token(token_hash=token_digest(token), user_id=user.id, device_id=device.id,
+                  created_at=now)
+        )
+        authority = session.get_one(Authority, user.authority_id)
+        info = UserInfo(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            authority_id=authority.id,
+            authority_name=authority.official_name,
+            member_state=authority.member_state,
+            roles=tuple(user.roles),
+            language=user.language,
+        )
+    return LoginResponse(token=token, user=info)
+
+
+def authenticate(*, session: Session, token: str) -> Principal:
+    row = session.execute(
+        select(Token, User)
+        .join(User, User.id == Token.user_id)
+        .where(Token.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        raise _unauthorised("the session token is not valid: log in again")
+    tok, user = row
+    if tok.revoked or not user.active:
+        raise _unauthorised("the session token was revoked: log in again")
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        authority_id=user.authority_id,
+        roles=frozenset(user.roles),
+        scope_version=user.scope_version,
+        device_id=tok.device_id,
+    )

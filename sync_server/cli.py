@@ -1,0 +1,202 @@
+"""``imi-server``: initialise, run and administer the sync server.
+
+    imi-server init --data DIR [--demo] [--database-url URL]
+    imi-server run --data DIR [--host 127.0.0.1] [--port 8470]
+    imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
+    imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
+    imi-server set-password --data DIR --username U
+    imi-server list-authorities --data DIR [--member-state CC]
+"""
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_protocol.errors import ProtocolError
+from sync_protocol.languages import LANGUAGES
+from sync_server.config import ConfigError, Settings, load_settings
+from sync_server.context import NotInitialised
+from sync_server.db import make_engine
+from sync_server.directory_service import add_authority, add_user, set_password
+from sync_server.migrate import upgrade
+from sync_server.models import Authority
+from sync_server.seed import seed_base, seed_demo
+from sync_server.sequence import SequenceLock
+
+DEFAULT_PORT = 8470
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = options.handler
+    try:
+        return handler(options)
+    except (ConfigError, NotInitialised) as exc:
+        print(f"imi-server: {exc}", file=sys.stderr)
+        return 2
+    except ProtocolError as exc:
+        print(f"imi-server: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="imi-server", description="IMI central sync server")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+                ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--data", type=Path, required=True, help="server data directory")
+        sub.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in --data)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    init = command("init", _init, "create or upgrade the database")
+    init.add_argument("--demo", action="store_true", help="seed demo authorities and users")
+
+    run = command("run", _run, "serve the sync API")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=DEFAULT_PORT)
+    run.add_argument("--log-level", default="warning")
+
+    authority = command("add-authority", _add_authority, "register a competent authority")
+    authority.add_argument("--id", required=True)
+    authority.add_argument("--member-state", required=True)
+    authority.add_argument("--name", required=True, help="official name, untranslated")
+    authority.add_argument("--areas", default="PQ", help="comma-separated area codes")
+    authority.add_argument("--region", default="")
+    authority.add_argument("--level", choices=["national", "regional", "local"],
+                           default="national")
+
+    user = command("add-user", _add_user, "create a user at an authority")
+    user.add_argument("--username", required=True)
+    user.add_argument("--authority", required=True)
+    user.add_argument("--name", required=True, help="display name")
+    user.add_argument("--roles", default="request_handler")
+    user.add_argument("--language", default="en", choices=LANGUAGES)
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the password from standard input (for scripts)")
+
+    password = command("set-password", _set_password, "set a user's password")
+    password.add_argument("--username", required=True)
+    password.add_argument("--password-stdin", action="store_true")
+
+    listing = command("list-authorities", _list_authorities, "list registered authorities")
+    listing.add_argument("--member-state")
+    return parser
+
+
+def _settings(options: argparse.Namespace, *, create: bool = False) -> Settings:
+    return load_settings(options.data, database_url=options.database_url, create=create)
+
+
+def _write(options: argparse.Namespace, work: Callable[[Session], None]) -> None:
+    settings = _settings(options)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            work(session)
+    finally:
+        engine.dispose()
+
+
+def _init(options: argparse.Namespace) -> int:
+    settings = _settings(options, create=True)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session, session.begin():
+            seed_base(session)
+        if options.demo:
+            with Session(engine) as session, session.begin():
+                counts = seed_demo(session)
+            print(f"seeded {counts['authorities']} authorities and {counts['users']} users")
+    finally:
+        engine.dispose()
+    print(f"initialised {settings.data_dir}")
+    return 0
+
+
+def _run(options: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync_server.app import create_app
+
+    logging.basicConfig(level=options.log_level.upper())
+    app = create_app(_settings(options))
+    uvicorn.run(app, host=options.host, port=options.port, log_level=options.log_level)
+    return 0
+
+
+def _read_password(options: argparse.Namespace) -> str:
+    if options.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat: "):
+        raise ProtocolError("password_mismatch", "the passwords differ")
+    return first
+
+
+def _add_authority(options: argparse.Namespace) -> int:
+    data = {
+        "id": options.id,
+        "member_state": options.member_state.upper(),
+        "official_name": options.name,
+        "region": options.region,
+        "level": options.level,
+        "areas": [a.strip() for a in options.areas.split(",") if a.strip()],
+    }
+
+    def work(session: Session) -> None:
+        seq = SequenceLock(session).acquire()
+        add_authority(session, seq, data)
+        seq.flush()
+
+    _write(options, work)
+    print(f"added authority {options.id}")
+    return 0
+
+
+def _add_user(options: argparse.Namespace) -> int:
+    password = _read_password(options)
+    roles = [r.strip() for r in options.roles.split(",") if r.strip()]
+    _write(options, lambda session: add_user(
+        session, username=options.username, password=password, display_name=options.name,
+        authority_id=options.authority, roles=roles, language=options.language,
+    ) and None)
+    print(f"added user {options.username}")
+    return 0
+
+
+def _set_password(options: argparse.Namespace) -> int:
+    password = _read_password(options)
+    _write(options, lambda session: set_password(session, username=options.username,
+                                                 password=password))
+    print(f"password set for {options.username}")
+    return 0
+
+
+def _list_authorities(options: argparse.Namespace) -> int:
+    settings = _settings(options)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            stmt = select(Authority).order_by(Authority.member_state, Authority.id)
+            if options.member_state:
+                stmt = stmt.where(Authority.member_state == options.member_state.upper())
+            for authority in session.scalars(stmt):
+                print(f"{authority.member_state}  {authority.id:<20} {authority.official_name}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Server settings: a data directory, and optionally a database URL and key from the environment.
+
+The data directory holds the SQLite database (the embedded default) and ``server.key``, the
+secret that signs cursors and seals personal data. In production ``IMI_DATABASE_URL`` points
+at PostgreSQL and ``IMI_SERVER_KEY`` (64 hex digits) is given to every instance alike.
+"""
+
+import dataclasses
+import os
+import secrets
+from pathlib import Path
+
+KEY_FILE = "server.key"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    key: bytes
+    training: bool = False
+
+    @property
+    def cursor_key(self) -> bytes:
+        return self.key
+
+    @property
+    def seal_key(self) -> bytes:
+        return self.key
+
+
+class ConfigError(Exception):
+    """The server cannot start with this configuration; the message says how to fix it."""
+
+
+def load_settings(data_dir: Path, *, database_url: str | None = None, create: bool = False) -> Settings:
+    data_dir = data_dir.resolve()
+    if create:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    elif not data_dir.is_dir():
+        raise ConfigError(f"no data directory {data_dir}: run 'imi-server init --data {data_dir}'")
+    url = database_url or os.environ.get("IMI_DATABASE_URL") or f"sqlite:///{data_dir / 'imi.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=url,
+        key=_load_key(data_dir, create=create),
+        training=os.environ.get("IMI_TRAINING", "") == "1",
+    )
+
+
+def _load_key(data_dir: Path, *, create: bool) -> bytes:
+    from_env = os.environ.get("IMI_SERVER_KEY")
+    if from_env:
+        try:
+            key = bytes.fromhex(from_env)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ConfigError("IMI_SERVER_KEY must be 64 hexadecimal digits")
+        return key
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        if not create:
+            raise ConfigError(f"no {KEY_FILE} in {data_dir}: run 'imi-server init' first")
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())

@@ -1,0 +1,44 @@
+"""Dependencies the routes declare: the server context, a session, the calling principal."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from sync_protocol.errors import LocalProtocolError
+from sync_server.auth_service import Principal, authenticate
+from sync_server.context import ServerContext
+
+
+def get_context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ServerContext, Depends(get_context)]
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    with context.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_principal(
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise LocalProtocolError("unauthorised", "sign in first", status_hint=401)
+    # A session of its own, closed at once: a long-poll must not hold a connection.
+    with context.sessions() as session:
+        return authenticate(session=session, token=credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,166 @@
+"""The directory (member states, authorities, users) and the catalogue, and their publication.
+
+Directory and catalogue are public to every signed-in replica (audience ``public``); users are
+not synced at all. Every function here writes inside the caller's transaction and takes the
+sequence lock, so it can be combined with other writes.
+"""
+
+import datetime as dt
+import functools
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sync_protocol.catalogue import CatalogueFile, QuestionSet
+from sync_protocol.errors import LocalProtocolError
+from sync_protocol.messages import EntityKind
+from sync_server.models import Authority, LegislativeArea, MemberState, QuestionSetRow, User
+from sync_server.publish import publish
+from sync_server.security import hash_password
+from sync_server.sequence import SequenceLock
+
+PUBLIC = ("public",)
+
+# The 27 EU member states and the three EEA EFTA states.
+EEA_STATES = (
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO"
+).split()
+
+ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator"})
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def add_member_states(session: Session, seq: SequenceLock, codes: list[str]) -> None:
+    for code in codes:
+        if session.get(MemberState, code) is None:
+            session.add(MemberState(code=code))
+            publish(session, seq, kind=EntityKind.MEMBER_STATE, entity_id=code, version=1,
+                    payload=_json({"code": code}), audiences=PUBLIC)
+
+
+def authority_payload(authority: Authority) -> dict[str, Any]:
+    return {
+        "id": authority.id,
+        "member_state": authority.member_state,
+        "official_name": authority.official_name,
+        "designation": authority.designation,
+        "description": authority.description,
+        "region": authority.region,
+        "level": authority.level,
+        "city": authority.city,
+        "email": authority.email,
+        "phone": authority.phone,
+        "areas": authority.areas,
+        "competences": authority.competences,
+    }
+
+
+def add_authority(session: Session, seq: SequenceLock, data: dict[str, Any]) -> Authority:
+    if session.get(MemberState, data["member_state"]) is None:
+        raise LocalProtocolError("unknown_member_state", f"no member state {data['member_state']}")
+    if session.get(Authority, data["id"]) is not None:
+        raise LocalProtocolError("already_exists", f"authority {data['id']} already exists")
+    authority = Authority(
+        id=data["id"],
+        member_state=data["member_state"],
+        official_name=data["official_name"],
+        designation=data.get("designation", {}),
+        description=data.get("description", {}),
+        region=data.get("region", ""),
+        level=data.get("level", "national"),
+        city=data.get("city", ""),
+        email=data.get("email", ""),
+        phone=data.get("phone", ""),
+        areas=list(data.get("areas", [])),
+        competences=list(data.get("competences", [])),
+    )
+    session.add(authority)
+    publish(session, seq, kind=EntityKind.AUTHORITY, entity_id=authority.id, version=1,
+            payload=_json(authority_payload(authority)), audiences=PUBLIC)
+    return authority
+
+
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    authority_id: str,
+    roles: list[str],
+    language: str,
+) -> User:
+    if session.get(Authority, authority_id) is None:
+        raise LocalProtocolError("unknown_authority", f"no authority {authority_id}")
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise LocalProtocolError("invalid_role", f"unknown roles: {', '.join(sorted(unknown))}")
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise LocalProtocolError("already_exists", f"user {username} already exists")
+    user = User(
+        id=uuid.uuid4().hex,
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        authority_id=authority_id,
+        roles=list(roles),
+        language=language,
+        scope_version=1,
+        active=True,
+    )
+    session.add(user)
+    return user
+
+
+def set_password(session: Session, *, username: str, password: str) -> None:
+    result = session.execute(
+        update(User).where(User.username == username).values(password_hash=hash_password(password))
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise LocalProtocolError("unknown_user", f"no user {username}")
+
+
+def load_catalogue(session: Session, seq: SequenceLock, catalogue: CatalogueFile) -> int:
+    """Add the catalogue's areas and question sets that are not there yet; return how many."""
+    added = 0
+    for area in catalogue.areas:
+        if session.get(LegislativeArea, area.code) is None:
+            session.add(LegislativeArea(code=area.code, names=dict(area.names)))
+            publish(session, seq, kind=EntityKind.AREA, entity_id=area.code, version=1,
+                    payload=_json(area.model_dump(mode="json")), audiences=PUBLIC)
+            added += 1
+    session.flush()
+    for qs in catalogue.question_sets:
+        if session.get(LegislativeArea, qs.area) is None:
+            raise LocalProtocolError("unknown_area", f"question set {qs.code}: no area {qs.area}")
+        if session.get(QuestionSetRow, (qs.code, qs.version)) is None:
+            data = qs.model_dump(mode="json")
+            session.add(QuestionSetRow(code=qs.code, version=qs.version, area=qs.area, data=data))
+            publish(session, seq, kind=EntityKind.QUESTION_SET,
+                    entity_id=f"{qs.code}@{qs.version}", version=qs.version,
+                    payload=_json(data), audiences=PUBLIC)
+            added += 1
+    return added
+
+
+def question_set(session: Session, code: str, version: int) -> QuestionSet | None:
+    row = session.get(QuestionSetRow, (code, version))
+    if row is None:
+        return None
+    return _parse_question_set(json.dumps(row.data))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_question_set(data: str) -> QuestionSet:
+    # A question set version never changes once published, so its parse can be kept.
+    return QuestionSet.model_validate_json(data)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,43 @@
+"""Wakes long-polling ``/v1/sync/wait`` calls when something they may see has changed.
+
+Services run in worker threads; waiters are coroutines on the server's event loop. A waiter
+registers *before* it checks for changes, so a change committed between the check and the
+sleep still wakes it. Several server instances behind a load balancer need a cross-process
+wake-up (PostgreSQL LISTEN/NOTIFY); within one process this is it.
+"""
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Iterable
+
+
+class _Waiter:
+    def __init__(self, audiences: frozenset[str]) -> None:
+        self.audiences = audiences
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+
+
+class ChangeNotifier:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: set[_Waiter] = set()
+
+    def notify(self, audiences: Iterable[str]) -> None:
+        changed = set(audiences)
+        with self._lock:
+            woken = [w for w in self._waiters if w.audiences & changed]
+        for waiter in woken:
+            waiter.loop.call_soon_threadsafe(waiter.event.set)
+
+    @contextlib.asynccontextmanager
+    async def listen(self, audiences: Iterable[str]) -> AsyncIterator[asyncio.Event]:
+        waiter = _Waiter(frozenset(audiences))
+        with self._lock:
+            self._waiters.add(waiter)
+        try:
+            yield waiter.event
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)

@@ -1,0 +1,56 @@
+"""Publishing entity states to the audiences that may see them (the sync rows).
+
+``publish`` is the one way a change reaches replicas: it rewrites each audience's row with a
+fresh sequence number, and turns the row of an audience that lost sight of the entity into a
+*revoked* tombstone, so the next pull deletes the offline copy too.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_protocol.messages import EntityKind
+from sync_server.crypto import Sealer
+from sync_server.models import SyncRow
+from sync_server.sequence import SequenceLock
+
+
+def publish(
+    session: Session,
+    seq: SequenceLock,
+    *,
+    kind: EntityKind,
+    entity_id: str,
+    version: int,
+    payload: bytes,
+    audiences: Iterable[str],
+    sealer: Sealer | None = None,
+) -> set[str]:
+    """Write the entity for ``audiences``; revoke it for anyone else who had it.
+
+    ``payload`` is the entity's JSON. With a ``sealer`` it is stored encrypted (personal data).
+    Returns every audience whose view changed, for waking long-polls.
+    """
+    wanted = set(audiences)
+    stored = payload if sealer is None else sealer.seal(payload)
+    existing = {
+        row.audience: row
+        for row in session.scalars(
+            select(SyncRow).where(SyncRow.kind == kind.value, SyncRow.entity_id == entity_id)
+        )
+    }
+    for audience in sorted(wanted):
+        row = existing.get(audience)
+        if row is None:
+            row = SyncRow(kind=kind.value, entity_id=entity_id, audience=audience)
+            session.add(row)
+        row.seq, row.version, row.payload = seq.next(), version, stored
+        row.sealed, row.reason = sealer is not None, None
+    revoked = {a for a, row in existing.items() if a not in wanted and row.payload is not None}
+    for audience in sorted(revoked):
+        row = existing[audience]
+        row.seq, row.version, row.payload, row.sealed, row.reason = (
+            seq.next(), version, None, False, "revoked"
+        )
+    return wanted | revoked

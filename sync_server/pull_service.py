@@ -1,0 +1,86 @@
+"""Pull and wait: the changes a caller may see since its cursor.
+
+The pull answer is assembled from the stored JSON without parsing it again: the sync rows
+already hold each entity's wire form, and a 10,000-case bootstrap should cost what copying
+bytes costs (ARCHITECTURE.md sets the target at 3x a raw local insert).
+"""
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
+from sync_protocol.errors import ProtocolError
+from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
+from sync_server.auth_service import Principal
+from sync_server.crypto import Sealer
+from sync_server.models import SyncRow
+
+
+class ResetRequired(ProtocolError):
+    def __init__(self, why: str) -> None:
+        super().__init__("reset_required", why, status_hint=409)
+
+
+def start_cursor(*, token: str | None, principal: Principal, epoch: str, key: bytes) -> Cursor:
+    """Decode the caller's cursor, or the start; refuse one from another epoch or scope."""
+    if not token:
+        return Cursor(epoch=epoch, scope=principal.scope_version, seq=0)
+    cursor = decode_cursor(token, key=key)
+    if cursor.epoch != epoch:
+        raise ResetRequired("the server was restored from a backup: download everything again")
+    if cursor.scope != principal.scope_version:
+        raise ResetRequired("what you may see has changed: download everything again")
+    return cursor
+
+
+def pull(
+    *,
+    session: Session,
+    sealer: Sealer,
+    principal: Principal,
+    cursor: Cursor,
+    limit: int,
+    key: bytes,
+) -> bytes:
+    """The JSON of a ``PullResponse``, built directly from the stored entity JSON."""
+    limit = max(1, min(limit or DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT))
+    stmt = (
+        select(SyncRow.kind, SyncRow.entity_id, SyncRow.version, SyncRow.payload, SyncRow.sealed,
+               SyncRow.reason, SyncRow.seq)
+        .where(SyncRow.audience.in_(principal.audiences), SyncRow.seq > cursor.seq)
+        .order_by(SyncRow.seq)
+        .limit(limit + 1)
+    )
+    if cursor.seq == 0:
+        # A new replica holds nothing to delete: skip tombstones.
+        stmt = stmt.where(SyncRow.payload.is_not(None))
+    rows = session.execute(stmt).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    parts = []
+    for kind, entity_id, version, payload, sealed, reason, _seq in rows:
+        if payload is None:
+            data = b"null"
+        else:
+            data = sealer.open(payload) if sealed else payload
+        parts.append(
+            b'{"kind":"%s","id":%s,"version":%d,"data":%s,"reason":%s}'
+            % (kind.encode(), json.dumps(entity_id).encode(), version, data,
+               json.dumps(reason).encode())
+        )
+    last = rows[-1].seq if rows else cursor.seq
+    token = encode_cursor(Cursor(epoch=cursor.epoch, scope=cursor.scope, seq=last), key=key)
+    return b'{"changes":[%s],"cursor":"%s","has_more":%s}' % (
+        b",".join(parts), token.encode(), b"true" if has_more else b"false"
+    )
+
+
+def has_changes(*, session: Session, principal: Principal, cursor: Cursor) -> bool:
+    stmt = (
+        select(SyncRow.id)
+        .where(SyncRow.audience.in_(principal.audiences), SyncRow.seq > cursor.seq)
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None

@@ -1,0 +1,112 @@
+"""Push: apply a device's mutations exactly once, in order.
+
+Each mutation runs in its own transaction together with the device's ``last_mutation_id`` and
+its stored result. A retry of an id already seen replays the stored result; an id beyond the
+next one answers ``409 mutation_gap`` with the id expected. A mutation the rules refuse is
+stored as *rejected* and still advances the id, so one bad step never blocks a queue.
+"""
+
+import datetime as dt
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from sync_protocol.errors import (
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    WorkflowRefused,
+)
+from sync_protocol.messages import MutationIn, MutationResult, PushRequest, PushResponse
+from sync_protocol.mutations import MUTATIONS, parse_args
+from sync_server.auth_service import Principal
+from sync_server.case_service import apply_case_mutation, case_change, load_case, visible_to
+from sync_server.crypto import Sealer
+from sync_server.models import AppliedMutation, CaseEvent, Device
+from sync_server.notifier import ChangeNotifier
+from sync_server.sequence import SequenceLock
+
+
+class MutationGap(ProtocolError):
+    def __init__(self, expected: int) -> None:
+        super().__init__("mutation_gap", f"expected mutation id {expected}", status_hint=409)
+        self.expected = expected
+
+
+def push(
+    *,
+    sessions: sessionmaker[Session],
+    sealer: Sealer,
+    notifier: ChangeNotifier,
+    principal: Principal,
+    request: PushRequest,
+    now: dt.datetime,
+) -> PushResponse:
+    if request.device_id != principal.device_id:
+        raise LocalProtocolError("device_mismatch", "the token belongs to another device",
+                                 status_hint=403)
+    for mutation in request.mutations:
+        if mutation.name not in MUTATIONS:
+            # Nothing is applied: an unknown name means a client on another protocol revision.
+            raise RemoteProtocolError("unknown_mutation", f"unknown mutation {mutation.name!r}")
+    results: list[MutationResult] = []
+    changed: set[str] = set()
+    last = 0
+    try:
+        for mutation in request.mutations:
+            with sessions.begin() as session:
+                result, audiences, last = _push_one(session, sealer, principal, mutation, now)
+            results.append(result)
+            changed |= audiences
+    finally:
+        if changed:
+            notifier.notify(changed)
+    return PushResponse(last_mutation_id=last, results=tuple(results))
+
+
+def _push_one(
+    session: Session, sealer: Sealer, principal: Principal, mutation: MutationIn, now: dt.datetime
+) -> tuple[MutationResult, set[str], int]:
+    seq = SequenceLock(session).acquire()
+    device = session.get_one(Device, principal.device_id, with_for_update=True)
+    if mutation.mutation_id <= device.last_mutation_id:
+        stored = session.get(AppliedMutation, (device.id, mutation.mutation_id))
+        if stored is None:  # pragma: no cover - results are kept for every id
+            raise MutationGap(device.last_mutation_id + 1)
+        replay = MutationResult.model_validate_json(sealer.open(stored.sealed_result))
+        return replay.model_copy(update={"replayed": True}), set(), device.last_mutation_id
+    if mutation.mutation_id != device.last_mutation_id + 1:
+        raise MutationGap(device.last_mutation_id + 1)
+
+    audiences: set[str] = set()
+    case_id = str(mutation.args.get("case_id", ""))[:32]
+    action_name = mutation.name
+    try:
+        args, action = parse_args(mutation.name, mutation.args)
+        action_name = action.value
+        with session.begin_nested():
+            case, audiences = apply_case_mutation(
+                session, seq, sealer, action=action, args=args, actor=principal.actor,
+                base_version=mutation.base_version, now=now,
+            )
+        result = MutationResult(mutation_id=mutation.mutation_id, status="applied",
+                                change=case_change(case))
+    except (WorkflowRefused, RemoteProtocolError) as refused:
+        current = load_case(session, sealer, case_id, lock=False) if case_id else None
+        shown = current if current and visible_to(current, principal.authority_id) else None
+        result = MutationResult(
+            mutation_id=mutation.mutation_id, status="rejected", code=refused.code,
+            message=refused.message, change=case_change(shown) if shown else None,
+        )
+    session.add(AppliedMutation(
+        device_id=device.id, mutation_id=mutation.mutation_id, status=result.status,
+        sealed_result=sealer.seal(result.model_dump_json().encode()), applied_at=now,
+    ))
+    session.add(CaseEvent(
+        case_id=case_id, at=now, user_id=principal.user_id, authority_id=principal.authority_id,
+        device_id=device.id, mutation_id=mutation.mutation_id, action=action_name,
+        outcome=result.status if result.code is None else f"{result.status}:{result.code}"[:20],
+    ))
+    device.last_mutation_id = mutation.mutation_id
+    seq.flush()
+    return result, audiences, device.last_mutation_id
+

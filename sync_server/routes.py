@@ -1,0 +1,94 @@
+"""HTTP routes: thin. They parse, call a service, and answer."""
+
+import asyncio
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from sync_protocol.messages import (
+    MAX_PULL_LIMIT,
+    WAIT_SECONDS,
+    ErrorBody,
+    LoginRequest,
+    LoginResponse,
+    Meta,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    WaitResponse,
+)
+from sync_protocol.version import PROTOCOL_VERSION
+from sync_server import auth_service, pull_service, push_service
+from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep
+
+router = APIRouter(prefix="/v1")
+
+_errors: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 413, 422)
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@router.get("/meta")
+def meta(context: ContextDep) -> Meta:
+    return Meta(protocol_version=PROTOCOL_VERSION, server_time=_now(),
+                server_epoch=context.epoch, training=context.settings.training)
+
+
+@router.post("/auth/login", responses=_errors)
+def login(body: LoginRequest, session: SessionDep) -> LoginResponse:
+    return auth_service.login(session=session, request=body, now=_now())
+
+
+@router.post("/sync/push", responses=_errors)
+def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) -> PushResponse:
+    return push_service.push(sessions=context.sessions, sealer=context.sealer,
+                             notifier=context.notifier, principal=principal, request=body,
+                             now=_now())
+
+
+@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors})
+def pull(
+    context: ContextDep,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    cursor: str = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+) -> Response:
+    start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
+                                      key=context.settings.cursor_key)
+    body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
+                             cursor=start, limit=limit, key=context.settings.cursor_key)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/sync/wait", responses=_errors)
+async def wait(
+    context: ContextDep,
+    principal: CurrentPrincipal,
+    cursor: str = "",
+    timeout: Annotated[float, Query(ge=0, le=WAIT_SECONDS)] = WAIT_SECONDS,
+) -> WaitResponse:
+    start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
+                                      key=context.settings.cursor_key)
+
+    def check() -> bool:
+        with context.sessions() as session:
+            return pull_service.has_changes(session=session, principal=principal, cursor=start)
+
+    async with context.notifier.listen(principal.audiences) as event:
+        if await run_in_threadpool(check):
+            return WaitResponse(changed=True)
+        try:
+            await asyncio.wait_for(event.wait(), timeout=timeout)
+        except TimeoutError:
+            return WaitResponse(changed=False)
+    return WaitResponse(changed=True)
+
+
+
