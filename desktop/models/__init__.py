@@ -1,0 +1,1 @@
+"""The local replica and what reads and writes it. Nothing here imports widgets."""

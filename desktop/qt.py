@@ -1,0 +1,56 @@
+"""The one place the client imports Qt from."""
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStatusBar,
+    QTableView,
+    QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = [
+    "QAbstractTableModel", "QAction", "QApplication", "QCheckBox", "QCloseEvent", "QColor",
+    "QComboBox", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QFont", "QFormLayout",
+    "QFrame", "QGroupBox", "QHBoxLayout", "QHeaderView", "QKeySequence", "QLabel", "QLineEdit",
+    "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QModelIndex", "QObject",
+    "QPersistentModelIndex", "QPlainTextEdit", "QProgressBar", "QPushButton", "QScrollArea",
+    "QSize", "QSplitter", "QStatusBar", "QTableView", "QTimer", "QToolBar", "QTreeWidget",
+    "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
+]  # fmt: skip
