@@ -1,0 +1,190 @@
+"""What happens to cases in the replica: optimistic steps, pulled states, push results.
+
+A row's ``data`` is the case as the user sees it: the server's last state (``confirmed``) with
+this device's pending steps re-applied on top, by the same ``sync_protocol.workflow`` the
+server enforces. ``confirmed`` is NULL when nothing is pending (``data`` *is* the server's), or
+when the case was created here and the server has not confirmed it yet.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sync_protocol.cases import CaseRecord
+from sync_protocol.errors import RemoteProtocolError, WorkflowRefused
+from sync_protocol.messages import Change, EntityKind, MutationResult
+from sync_protocol.mutations import parse_args
+from sync_protocol.workflow import Actor, apply_step
+from desktop.models.replica import Replica
+
+
+def actor_of(replica: Replica) -> Actor:
+    user = replica.user()
+    if user is None:
+        raise WorkflowRefused("not_signed_in", "this profile has not signed in yet")
+    return Actor(user_id=user.user_id, user_name=user.display_name,
+                 authority_id=user.authority_id, roles=frozenset(user.roles))
+
+
+def get_case(replica: Replica, case_id: str) -> CaseRecord | None:
+    row = replica.case_row(case_id)
+    return CaseRecord.model_validate_json(row["data"]) if row else None
+
+
+def row_values(data: dict[str, Any], text: str, my_authority: str,
+               confirmed: str | None) -> tuple[Any, ...]:
+    """One ``cases`` row from a case's wire form (a dict), without a full model parse."""
+    try:
+        outgoing = data["requester_authority_id"] == my_authority
+        subject = data["subject"]
+        return (
+            data["id"], data["version"], data["state"], "out" if outgoing else "in",
+            data["responder_authority_id"] if outgoing else data["requester_authority_id"],
+            f"{subject['family_name'].upper()}, {subject['given_names']}",
+            data["answer_by"], data["updated_at"], text, confirmed,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise RemoteProtocolError("invalid_case", "the server sent a case this client cannot "
+                                  "read") from exc
+
+
+def _store(replica: Replica, shown: CaseRecord | None, confirmed: dict[str, Any] | None,
+           my_authority: str, *, case_id: str, pending: bool) -> None:
+    if shown is None:
+        replica.delete_cases([case_id])
+        return
+    data = shown.model_dump(mode="json")
+    confirmed_text = json.dumps(confirmed) if (pending and confirmed is not None) else None
+    replica.put_cases([row_values(data, json.dumps(data), my_authority, confirmed_text)])
+
+
+def perform(replica: Replica, *, name: str, args: dict[str, Any],
+            now: dt.datetime | None = None) -> CaseRecord:
+    """Take a step now, offline or not: the new state and its outbox row commit together.
+
+    Raises ``WorkflowRefused`` (nothing written) when the rules already say no here.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    checked, action = parse_args(name, args)
+    actor = actor_of(replica)
+    with replica.transaction():
+        row = replica.case_row(checked.case_id)
+        current = CaseRecord.model_validate_json(row["data"]) if row else None
+        qs_key = ((args["question_set"], args["question_set_version"]) if current is None
+                  else (current.question_set, current.question_set_version))
+        question_set = replica.question_set(str(qs_key[0]), int(qs_key[1]))
+        new = apply_step(current, action, checked, actor=actor, now=now,
+                         question_set=question_set)
+        had_pending = bool(replica.outbox(case_id=checked.case_id, limit=1))
+        if row is None:
+            confirmed = None
+        elif row["confirmed"] is not None:
+            confirmed = json.loads(row["confirmed"])
+        elif had_pending:
+            confirmed = None  # created here, not confirmed yet
+        else:
+            confirmed = json.loads(row["data"])
+        wire_args = checked.model_dump(mode="json", exclude_none=True)
+        replica.add_outbox(mutation_id=replica.next_mutation_id(), name=name,
+                           case_id=checked.case_id, args=wire_args,
+                           base_version=current.version if current else None,
+                           created_at=now.isoformat())
+        _store(replica, new, confirmed, actor.authority_id, case_id=new.id, pending=True)
+    return new
+
+
+def _rebase(replica: Replica, case_id: str, confirmed: dict[str, Any] | None,
+            actor: Actor) -> None:
+    """Show ``confirmed`` with this device's pending steps for the case re-applied on top.
+
+    A pending step that no longer fits (the other side withdrew meanwhile) is left out of the
+    view and left in the outbox: the server will refuse it and the refusal reaches *Needs
+    attention*, with the user's input kept.
+    """
+    pending = replica.outbox(case_id=case_id, limit=1000)
+    shown = CaseRecord.model_validate(confirmed) if confirmed is not None else None
+    for step in pending:
+        try:
+            checked, action = parse_args(step["name"], step["args"])
+            base = shown
+            qs_code, qs_version = ((step["args"]["question_set"],
+                                    step["args"]["question_set_version"]) if base is None
+                                   else (base.question_set, base.question_set_version))
+            shown = apply_step(base, action, checked, actor=actor,
+                               now=dt.datetime.fromisoformat(step["created_at"]),
+                               question_set=replica.question_set(qs_code, qs_version))
+        except (WorkflowRefused, RemoteProtocolError, KeyError):
+            continue
+    _store(replica, shown, confirmed, actor.authority_id, case_id=case_id, pending=bool(pending))
+
+
+def _confirmed_of(replica: Replica, case_id: str) -> dict[str, Any] | None:
+    row = replica.case_row(case_id)
+    if row is None:
+        return None
+    if row["confirmed"] is not None:
+        return dict(json.loads(row["confirmed"]))
+    if replica.outbox(case_id=case_id, limit=1):
+        return None  # created on this device, never confirmed
+    return dict(json.loads(row["data"]))
+
+
+def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) -> int:
+    """Apply one page of pulled changes and its cursor in one transaction; return the count."""
+    user = replica.user()
+    assert user is not None, "pull needs a signed-in profile"
+    actor = actor_of(replica)
+    count = 0
+    with replica.transaction():
+        pending = replica.pending_case_ids()
+        plain_rows: list[tuple[Any, ...]] = []
+        gone: list[str] = []
+        for change in changes:
+            count += 1
+            if change.kind is not EntityKind.CASE:
+                replica.put_directory(change.kind.value, change.id, change.data)
+            elif change.id in pending:
+                _rebase(replica, change.id, change.data, actor)
+            elif change.data is None:
+                gone.append(change.id)
+            else:
+                plain_rows.append(row_values(change.data, json.dumps(change.data),
+                                             user.authority_id, None))
+        replica.put_cases(plain_rows)
+        replica.delete_cases(gone)
+        replica.set_meta("cursor", cursor)
+    return count
+
+
+def apply_push_results(replica: Replica, results: Iterable[MutationResult],
+                       now: dt.datetime | None = None) -> list[MutationResult]:
+    """Settle pushed steps: drop them from the outbox, keep refusals, show the server's state.
+
+    Returns the refusals that were new (a replayed result may already have been settled).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    actor = actor_of(replica)
+    refused: list[MutationResult] = []
+    with replica.transaction():
+        outbox = {row["mutation_id"]: row for row in replica.outbox(limit=10_000)}
+        for result in results:
+            step = outbox.get(result.mutation_id)
+            if step is None:
+                continue
+            confirmed = _confirmed_of(replica, step["case_id"])
+            replica.remove_outbox(result.mutation_id)
+            if result.status == "rejected":
+                refused.append(result)
+                replica.add_attention(
+                    mutation_id=result.mutation_id, name=step["name"], case_id=step["case_id"],
+                    code=result.code or "rejected", message=result.message or "",
+                    args=step["args"], at=now.isoformat(),
+                )
+            server = result.change
+            if server is not None and server.data is not None and (
+                confirmed is None or server.version >= int(confirmed["version"])
+            ):
+                confirmed = server.data
+            _rebase(replica, step["case_id"], confirmed, actor)
+    return refused

@@ -1,0 +1,92 @@
+"""HTTP to the sync server, with the protocol's messages. No Qt; called from worker threads."""
+
+from typing import Any
+
+import requests
+
+from sync_protocol.messages import (
+    DEFAULT_PULL_LIMIT,
+    WAIT_SECONDS,
+    ErrorBody,
+    LoginRequest,
+    LoginResponse,
+    Meta,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    WaitResponse,
+)
+from sync_protocol.version import PROTOCOL_VERSION
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+
+
+class Offline(Exception):
+    """The server cannot be reached; work goes on locally and is delivered later."""
+
+
+class ServerRefused(Exception):
+    """The server answered with an error body."""
+
+    def __init__(self, status: int, body: ErrorBody) -> None:
+        super().__init__(body.message)
+        self.status = status
+        self.code = body.code
+        self.message = body.message
+        self.expected_mutation_id = body.expected_mutation_id
+
+
+class Transport:
+    def __init__(self, base_url: str, *, token: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = requests.Session()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, *, json_body: Any = None,
+              params: dict[str, Any] | None = None, read_timeout: float = READ_TIMEOUT) -> bytes:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            response = self._http.request(
+                method, self.base_url + path, json=json_body, params=params, headers=headers,
+                timeout=(CONNECT_TIMEOUT, read_timeout),
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Offline(str(exc)) from None
+        if response.status_code >= 400:
+            try:
+                body = ErrorBody.model_validate_json(response.content)
+            except ValueError:
+                body = ErrorBody(code=f"http_{response.status_code}",
+                                 message=response.reason or "the server refused the request")
+            raise ServerRefused(response.status_code, body)
+        return bytes(response.content)
+
+    def meta(self) -> Meta:
+        return Meta.model_validate_json(self._call("GET", "/v1/meta"))
+
+    def login(self, *, username: str, password: str, device_id: str,
+              device_name: str = "") -> LoginResponse:
+        request = LoginRequest(protocol_version=PROTOCOL_VERSION, username=username,
+                               password=password, device_id=device_id, device_name=device_name)
+        answer = LoginResponse.model_validate_json(
+            self._call("POST", "/v1/auth/login", json_body=request.model_dump(mode="json"))
+        )
+        self.token = answer.token
+        return answer
+
+    def push(self, request: PushRequest) -> PushResponse:
+        body = self._call("POST", "/v1/sync/push", json_body=request.model_dump(mode="json"))
+        return PushResponse.model_validate_json(body)
+
+    def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
+        body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        return PullResponse.model_validate_json(body)
+
+    def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
+        body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout},
+                          read_timeout=timeout + READ_TIMEOUT)
+        return WaitResponse.model_validate_json(body).changed

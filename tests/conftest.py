@@ -1,0 +1,114 @@
+"""Shared fixtures: a real sync server process on 127.0.0.1, and headless clients for it."""
+
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from desktop.models import account
+from desktop.models.profile import Profile
+from desktop.models.replica import Replica
+from desktop.models.sync_engine import SyncEngine
+from desktop.models.transport import Transport
+from sync_server.seed import DEMO_PASSWORD
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSPHRASE = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclasses.dataclass
+class LiveServer:
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sync_server.cli", "run", "--data", str(self.data_dir),
+             "--port", str(self.port)],
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
+            try:
+                requests.get(self.url + "/v1/meta", timeout=1).raise_for_status()
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)  # polling for the port to open, not a test assertion
+        raise RuntimeError("the server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("server")
+    subprocess.run([sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir),
+                    "--demo"], check=True, capture_output=True)
+    server = LiveServer(data_dir=data_dir, port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclasses.dataclass
+class Client:
+    """A headless client: a profile, its encrypted replica and a sync engine."""
+
+    profile: Profile
+    replica: Replica
+    engine: SyncEngine
+
+    def sync(self) -> None:
+        self.engine.sync()
+
+    def go_offline(self) -> None:
+        # A port nobody listens on: real connection refusals, as when the line drops.
+        self.engine.transport.base_url = f"http://127.0.0.1:{free_port()}"
+
+    def go_online(self) -> None:
+        self.engine.transport.base_url = self.profile.server_url
+
+
+def make_client(server_url: str, username: str, path: Path) -> Client:
+    profile, replica = account.set_up(path, server_url=server_url, username=username,
+                                      password=DEMO_PASSWORD, passphrase=PASSPHRASE)
+    transport = Transport(server_url, token=replica.get_meta("token"))
+    engine = SyncEngine(transport=transport, device_id=profile.device_id,
+                        run_db=lambda work: work(replica))
+    return Client(profile=profile, replica=replica, engine=engine)
+
+
+@pytest.fixture
+def clients(live_server: LiveServer, tmp_path: Path) -> Iterator[dict[str, Client]]:
+    made = {
+        name: make_client(live_server.url, name, tmp_path / name)
+        for name in ("de.weber", "hu.kovacs", "fr.martin")
+    }
+    yield made
+    for client in made.values():
+        client.engine.transport.close()
+        client.replica.close()
