@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
@@ -25,7 +25,7 @@ from sync_server.context import NotInitialised
 from sync_server.db import make_engine
 from sync_server.directory_service import add_authority, add_user, set_password
 from sync_server.migrate import upgrade
-from sync_server.models import Authority
+from sync_server.models import Authority, ServerState
 from sync_server.seed import seed_base, seed_demo
 from sync_server.sequence import SequenceLock
 
@@ -97,9 +97,23 @@ def _settings(options: argparse.Namespace, *, create: bool = False) -> Settings:
     return load_settings(options.data, database_url=options.database_url, create=create)
 
 
+def _initialised_engine(options: argparse.Namespace) -> Engine:
+    """An engine on the server's database; ``NotInitialised`` if ``init`` never ran on it."""
+    engine = make_engine(_settings(options).database_url)
+    try:
+        with Session(engine) as session:
+            session.scalars(select(ServerState.epoch).where(ServerState.id == 1)).one()
+    except Exception as exc:
+        engine.dispose()
+        raise NotInitialised(
+            f"the database at {engine.url.render_as_string(hide_password=True)} is not "
+            "initialised: run 'imi-server init' first"
+        ) from exc
+    return engine
+
+
 def _write(options: argparse.Namespace, work: Callable[[Session], None]) -> None:
-    settings = _settings(options)
-    engine = make_engine(settings.database_url)
+    engine = _initialised_engine(options)
     try:
         with Session(engine) as session, session.begin():
             work(session)
@@ -184,8 +198,7 @@ def _set_password(options: argparse.Namespace) -> int:
 
 
 def _list_authorities(options: argparse.Namespace) -> int:
-    settings = _settings(options)
-    engine = make_engine(settings.database_url)
+    engine = _initialised_engine(options)
     try:
         with Session(engine) as session:
             stmt = select(Authority).order_by(Authority.member_state, Authority.id)

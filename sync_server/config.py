@@ -36,7 +36,11 @@ class ConfigError(Exception):
 def load_settings(data_dir: Path, *, database_url: str | None = None, create: bool = False) -> Settings:
     data_dir = data_dir.resolve()
     if create:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the data directory {data_dir}: {exc.strerror}"
+                              ) from exc
     elif not data_dir.is_dir():
         raise ConfigError(f"no data directory {data_dir}: run 'imi-server init --data {data_dir}'")
     url = database_url or os.environ.get("IMI_DATABASE_URL") or f"sqlite:///{data_dir / 'imi.db'}"
@@ -64,4 +68,10 @@ def _load_key(data_dir: Path, *, create: bool) -> bytes:
             raise ConfigError(f"no {KEY_FILE} in {data_dir}: run 'imi-server init' first")
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) != 32:
+        raise ConfigError(f"{path} is damaged: it must hold 64 hexadecimal digits")
+    return key

@@ -94,7 +94,7 @@ class Client:
 
 
 def make_client(server_url: str, username: str, path: Path) -> Client:
-    profile, replica = account.set_up(path, server_url=server_url, username=username,
+    profile, _key, replica = account.set_up(path, server_url=server_url, username=username,
                                       password=DEMO_PASSWORD, passphrase=PASSPHRASE)
     transport = Transport(server_url, token=replica.get_meta("token"))
     engine = SyncEngine(transport=transport, device_id=profile.device_id,

@@ -11,7 +11,7 @@ from desktop.models.transport import Transport
 
 
 def set_up(path: Path, *, server_url: str, username: str, password: str,
-           passphrase: str) -> tuple[Profile, Replica]:
+           passphrase: str) -> tuple[Profile, bytes, Replica]:
     """Sign in once and create the encrypted replica. Raises ``Offline``/``ServerRefused``
     before anything is written, ``ProfileError`` for a bad passphrase or an existing profile."""
     if len(passphrase) < 8:
@@ -32,7 +32,7 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
     with replica.transaction():
         replica.set_meta("user", login.user.model_dump(mode="json"))
         replica.set_meta("token", login.token)
-    return profile, replica
+    return profile, key, replica
 
 
 def open_profile(path: Path, passphrase: str) -> tuple[Profile, Replica]:

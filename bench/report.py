@@ -1,0 +1,56 @@
+"""Printing the results for people."""
+
+import sys
+from typing import Any
+
+
+def progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def targets_met(results: dict[str, Any]) -> bool:
+    sync, lat = results["initial_sync"], results["latency"]
+    return (sync["ratio_median"] <= sync["target_ratio"] and lat["missed"] == 0
+            and lat["p50_ms"] < lat["targets"]["p50_ms"]
+            and lat["p99_ms"] < lat["targets"]["p99_ms"])
+
+
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def print_results(results: dict[str, Any]) -> None:
+    sync = results["initial_sync"]
+    print(f"\nInitial sync of {sync['cases']} cases (page {sync['pull_page']}), "
+          f"{sync['sync']['runs']} runs each")
+    for name in ("sync", "baseline"):
+        figures = sync[name]
+        print(f"  {name:<9} median {figures['median_ms']:8.1f} ms   best {figures['best_ms']:8.1f}"
+              f" ms   all {figures['all_ms']}")
+    ok = sync["ratio_median"] <= sync["target_ratio"]
+    print(f"  ratio     median {sync['ratio_median']:.2f}   best {sync['ratio_best']:.2f}   "
+          f"target <= {sync['target_ratio']:.0f}   {_mark(ok)}")
+
+    pages = results["pull_pages"]
+    print(f"\nServer pull pages (limit {pages['limit']}, HTTP round trip, body read): "
+          f"{pages['pages']} pages, {pages['total_ms']} ms total, "
+          f"~{pages['page_bytes_avg'] // 1024} KiB each: {pages['page_ms']}")
+
+    if "profile" in results:
+        print("\nWhere an initial sync's time goes (cProfile, cumulative, inflated by profiling):")
+        for label, value in results["profile"].items():
+            if label != "top_functions_by_own_time":
+                print(f"  {label:<45} {value:8.1f} ms")
+        print("  top functions by own time:")
+        for line in results["profile"]["top_functions_by_own_time"]:
+            print(f"    {line}")
+
+    lat = results["latency"]
+    ok = lat["missed"] == 0 and lat["p50_ms"] < 300 and lat["p99_ms"] < 1000
+    print(f"\nSend -> visible to an online peer: {lat['samples']} samples"
+          f" ({lat['missed']} missed)")
+    print(f"  p50 {lat['p50_ms']} ms   p95 {lat['p95_ms']} ms   p99 {lat['p99_ms']} ms   "
+          f"max {lat['max_ms']} ms   targets p50 < 300, p99 < 1000   {_mark(ok)}")
+    print(f"  (sender's push+pull sync p50 {lat['sender_sync_p50_ms']} ms; "
+          f"peer syncs {lat['peer_syncs']})")
+    print(f"\nSeeding {results['seed']['seconds']} s; whole run {results['wall_seconds']} s")

@@ -1,0 +1,105 @@
+"""``imi-desk``: the desktop client.
+
+    imi-desk [--profile DIR] [--language LANG]    open (or set up) a profile
+    imi-desk demo                                 a local server with demo data and two officers
+
+``IMI_PASSPHRASE`` in the environment unlocks without asking (pre-configured roll-outs and the
+demo); ``IMI_SERVER_URL`` pre-fills the server address when setting up.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop.i18n import _, set_language
+from desktop.models import account
+from desktop.models import profile as profiles
+from desktop.models.profile import ProfileError
+from desktop.models.replica import ReplicaError
+from desktop.models.transport import Offline, ServerRefused
+from sync_protocol.languages import LANGUAGES
+
+
+def default_profile_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "imi" / "profile"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="imi-desk", description="IMI desktop client")
+    parser.add_argument("--profile", type=Path, default=None, help="profile directory")
+    parser.add_argument("--language", choices=LANGUAGES, help="user interface language")
+    parser.add_argument("--geometry", help="window position and size: X,Y,WIDTH,HEIGHT")
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="start a local demo server and two officers' windows")
+    demo.add_argument("--data", type=Path, help="keep the demo data in this directory")
+    options = parser.parse_args(argv)
+    if options.command == "demo":
+        from desktop.demo import run_demo
+
+        return run_demo(options.data)
+    return run_client(options.profile or default_profile_dir(), language=options.language,
+                      geometry=options.geometry)
+
+
+def run_client(profile_dir: Path, *, language: str | None = None,
+               geometry: str | None = None) -> int:
+    from desktop.controller import AppController
+    from desktop.qt import QApplication
+    from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("IMI")
+    if language:
+        set_language(language)
+    opened: dict[str, object] = {}
+
+    def unlock(passphrase: str) -> str | None:
+        try:
+            opened["profile"], opened["key"] = profiles.unlock(profile_dir, passphrase)
+        except profiles.WrongPassphrase:
+            return _("The passphrase is wrong. Nothing was changed; try again.")
+        except ProfileError as exc:
+            return str(exc)
+        return None
+
+    def set_up(server_url: str, username: str, password: str, passphrase: str) -> str | None:
+        try:
+            profile, key, replica = account.set_up(profile_dir, server_url=server_url,
+                                                   username=username, password=password,
+                                                   passphrase=passphrase)
+        except Offline:
+            return _("The server cannot be reached. Check the address and the connection.")
+        except ServerRefused as exc:
+            return exc.message
+        except ProfileError as exc:
+            return str(exc)
+        replica.close()
+        opened["profile"], opened["key"] = profile, key
+        return None
+
+    preset = os.environ.get("IMI_PASSPHRASE")
+    if profiles.exists(profile_dir):
+        if preset is None or unlock(preset) is not None:
+            name = profile_dir.name
+            if not UnlockDialog(name, unlock).exec():
+                return 1
+    elif not SetupDialog(set_up, server_url=os.environ.get("IMI_SERVER_URL", "")).exec():
+        return 1
+    try:
+        controller = AppController(opened["profile"], opened["key"],  # type: ignore[arg-type]
+                                   language=language)
+    except ReplicaError as exc:
+        print(f"imi-desk: {exc}", file=sys.stderr)
+        return 2
+    if geometry:
+        x, y, w, h = (int(v) for v in geometry.split(","))
+        controller.window.setGeometry(x, y, w, h)
+    controller.start()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""``imi-desk demo``: the dentist case of MISSION.md on one machine.
+
+Starts a real sync server process on 127.0.0.1 with demo data, sets up two officers'
+profiles, and opens a window for each, in their own language: Anna Weber of the dental
+chamber of Baden-Württemberg (German) and Kovács Péter of the Hungarian health registry
+(Hungarian). The server is stopped when both windows are closed.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from desktop.models import account
+
+# The password every demo user has on a server initialised with ``imi-server init --demo``.
+DEMO_PASSWORD = "imi-demo"
+DEMO_PASSPHRASE = "demo-passphrase"
+OFFICERS = (
+    ("de.weber", "de", "0,0,960,1000"),
+    ("hu.kovacs", "hu", "960,0,960,1000"),
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    if not (data_dir / "server.key").exists():
+        print("Preparing the demo server (member states, authorities, users, cases)…")
+        subprocess.run([sys.executable, "-m", "sync_server.cli", "init", "--data",
+                        str(data_dir), "--demo"], check=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
+                               str(data_dir), "--port", str(port)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the demo server failed to start")
+        try:
+            requests.get(url + "/v1/meta", timeout=1).raise_for_status()
+            return server, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("the demo server did not start within 30 s")
+
+
+def run_demo(base: Path | None = None) -> int:
+    base = base or Path(tempfile.mkdtemp(prefix="imi-demo-"))
+    base.mkdir(parents=True, exist_ok=True)
+    server, url = start_server(base / "server")
+    clients: list[subprocess.Popen[bytes]] = []
+    try:
+        for username, language, geometry in OFFICERS:
+            profile_dir = base / username
+            if not (profile_dir / "profile.json").exists():
+                _profile, _key, replica = account.set_up(
+                    profile_dir, server_url=url, username=username, password=DEMO_PASSWORD,
+                    passphrase=DEMO_PASSPHRASE)
+                replica.close()
+            else:
+                # A kept demo directory: the server moved to a new port.
+                _retarget(profile_dir, url)
+            env = dict(os.environ, IMI_PASSPHRASE=DEMO_PASSPHRASE)
+            clients.append(subprocess.Popen(
+                [sys.executable, "-m", "desktop.app", "--profile", str(profile_dir),
+                 "--language", language, "--geometry", geometry], env=env))
+        print(f"IMI demo running: server {url}, data in {base}")
+        print(f"Profiles unlock with the passphrase '{DEMO_PASSPHRASE}'; "
+              f"every demo user's password is '{DEMO_PASSWORD}'.")
+        for client in clients:
+            client.wait()
+    except KeyboardInterrupt:
+        for client in clients:
+            client.terminate()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    return 0
+
+
+def _retarget(profile_dir: Path, url: str) -> None:
+    import json
+
+    path = profile_dir / "profile.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["server_url"] = url
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")

@@ -1,0 +1,60 @@
+"""Translated names for codes the UI shows: case states, professions, roles, folders."""
+
+from desktop.i18n import N_, _
+
+STATES = {
+    "draft": N_("Draft"),
+    "sent": N_("Sent"),
+    "accepted": N_("Accepted"),
+    "answered": N_("Answered"),
+    "closed": N_("Closed"),
+    "withdrawn": N_("Withdrawn"),
+}
+
+ACTIONS = {
+    "create": N_("Created"),
+    "send": N_("Sent the request"),
+    "accept": N_("Accepted the request"),
+    "answer": N_("Answered"),
+    "accept_reply": N_("Accepted the reply and closed the case"),
+    "withdraw": N_("Withdrew the request"),
+}
+
+PROFESSIONS = {
+    "dentist": N_("Dentist"),
+    "doctor": N_("Medical doctor"),
+    "nurse": N_("Nurse"),
+    "midwife": N_("Midwife"),
+    "pharmacist": N_("Pharmacist"),
+    "architect": N_("Architect"),
+    "veterinary_surgeon": N_("Veterinary surgeon"),
+    "lawyer": N_("Lawyer"),
+    "engineer": N_("Engineer"),
+    "teacher": N_("Teacher"),
+    "physiotherapist": N_("Physiotherapist"),
+    "hairdresser": N_("Hairdresser"),
+}
+
+FOLDERS = {
+    "inbox": N_("Inbox"),
+    "outbox": N_("Sent requests"),
+    "drafts": N_("Drafts"),
+    "closed": N_("Closed"),
+    "all": N_("All cases"),
+}
+
+REFUSALS = {
+    "conflict": N_("Someone else changed the case first"),
+    "invalid_transition": N_("This step is not possible in the case's current state"),
+    "not_involved": N_("Your authority is not involved in this case"),
+    "forbidden": N_("You do not have the right for this step"),
+    "not_found": N_("The case does not exist on the server"),
+    "unknown_authority": N_("The addressed authority does not exist"),
+    "not_competent": N_("The addressed authority does not handle this area"),
+    "invalid_arguments": N_("The server found the input invalid"),
+}
+
+
+def label(table: dict[str, str], code: str) -> str:
+    """The translated label for ``code``, or the code itself if it has none."""
+    return _(table[code]) if code in table else code

@@ -1,0 +1,154 @@
+"""The main window: folders, the case list, the open case, and the status bar.
+
+It shows what its owner gives it and emits ``sig_*_requested`` signals; the owner
+(``desktop.controller``) does the work.
+"""
+
+from desktop.i18n import _, current_language
+from desktop.labels import FOLDERS, label
+from desktop.models.case_table import CaseTableModel
+from desktop.qt import (
+    QAction,
+    QCloseEvent,
+    QComboBox,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QWidget,
+    Qt,
+    Signal,
+)
+from desktop import formatting
+from desktop.views.case_view import CaseView
+from desktop.views.status_bar import SyncStatusBar
+
+
+class MainWindow(QMainWindow):
+    sig_new_request_requested = Signal()
+    sig_sync_requested = Signal()
+    sig_case_selected = Signal(str)
+    sig_language_requested = Signal(str)
+    sig_closing = Signal()
+
+    def __init__(self, model: CaseTableModel, languages: list[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.resize(1280, 800)
+        self.model = model
+        self._identity = ""
+
+        toolbar = QToolBar(objectName="toolbar")
+        toolbar.setMovable(False)
+        self.new_action = QAction(self)
+        self.new_action.setObjectName("newRequest")
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.sig_new_request_requested)
+        self.sync_action = QAction(self)
+        self.sync_action.setShortcut(QKeySequence("F5"))
+        self.sync_action.triggered.connect(self.sig_sync_requested)
+        toolbar.addAction(self.new_action)
+        toolbar.addAction(self.sync_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
+                             spacer.sizePolicy().verticalPolicy())
+        toolbar.addWidget(spacer)
+        self.language_label = QLabel()
+        toolbar.addWidget(self.language_label)
+        self.language = QComboBox(objectName="language")
+        self._languages = languages
+        self.language.currentIndexChanged.connect(self._language_picked)
+        toolbar.addWidget(self.language)
+        self.addToolBar(toolbar)
+
+        self.folders = QListWidget(objectName="folders")
+        self.folders.setMaximumWidth(220)
+        for code in FOLDERS:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            self.folders.addItem(item)
+        self.folders.currentItemChanged.connect(self._folder_picked)
+
+        self.table = QTableView(objectName="cases")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_picked)
+        self.case_view = CaseView()
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.table)
+        right.addWidget(self.case_view)
+        right.setSizes([300, 500])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(self.folders)
+        main.addWidget(right)
+        main.setSizes([200, 1080])
+        self.setCentralWidget(main)
+        self.status = SyncStatusBar()
+        self.setStatusBar(self.status)
+        self.retranslate()
+        self.folders.setCurrentRow(0)
+
+    def set_identity(self, text: str) -> None:
+        self._identity = text
+        self.setWindowTitle(f"IMI — {text}")
+
+    def retranslate(self) -> None:
+        self.new_action.setText(_("New request"))
+        self.sync_action.setText(_("Synchronise now"))
+        self.language_label.setText(_("Language") + " ")
+        self.language.blockSignals(True)
+        self.language.clear()
+        for code in self._languages:
+            self.language.addItem(formatting.language_name(code), code)
+        self.language.setCurrentIndex(max(0, self._languages.index(current_language()))
+                                      if current_language() in self._languages else 0)
+        self.language.blockSignals(False)
+        for row in range(self.folders.count()):
+            item = self.folders.item(row)
+            item.setText(label(FOLDERS, item.data(Qt.ItemDataRole.UserRole)))
+        self.model.retranslate()
+        self.case_view.retranslate()
+        self.status.render()
+        self.table.resizeColumnsToContents()
+
+    def set_folder_counts(self, counts: dict[str, int]) -> None:
+        for row in range(self.folders.count()):
+            item = self.folders.item(row)
+            code = item.data(Qt.ItemDataRole.UserRole)
+            count = counts.get(code)
+            text = label(FOLDERS, code)
+            item.setText(f"{text} ({count})" if count else text)
+
+    def select_case(self, case_id: str) -> None:
+        row = self.model.row_of(case_id)
+        if row is not None:
+            self.table.selectRow(row)
+
+    def _folder_picked(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.model.set_folder(item.data(Qt.ItemDataRole.UserRole))
+            self.table.resizeColumnsToContents()
+            self.case_view.show_case(None)
+
+    def _row_picked(self) -> None:
+        case_id = self.model.case_id(self.table.currentIndex().row())
+        if case_id:
+            self.sig_case_selected.emit(case_id)
+
+    def _language_picked(self, index: int) -> None:
+        if index >= 0:
+            self.sig_language_requested.emit(self.language.itemData(index))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.sig_closing.emit()
+        super().closeEvent(event)

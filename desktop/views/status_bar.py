@@ -1,0 +1,63 @@
+"""The status bar, always: online or offline, pending changes, last sync, progress, and the
+*Needs attention* button."""
+
+import datetime as dt
+
+from desktop import formatting
+from desktop.i18n import _, ngettext
+from desktop.qt import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal
+
+
+class SyncStatusBar(QStatusBar):
+    sig_attention_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.connection = QLabel(objectName="connection")
+        self.pending = QLabel(objectName="pending")
+        self.last_sync = QLabel(objectName="lastSync")
+        self.progress = QProgressBar(objectName="progress")
+        self.progress.setMaximumWidth(160)
+        self.progress.setVisible(False)
+        self.attention = QPushButton(objectName="attention")
+        self.attention.setFlat(True)
+        self.attention.clicked.connect(self.sig_attention_requested)
+        for widget in (self.connection, self.pending, self.last_sync):
+            self.addWidget(widget)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.attention)
+        self._state: tuple[bool | None, int, dt.datetime | None, int, str | None] = (
+            None, 0, None, 0, None)
+        self.render()
+
+    def update_state(self, *, online: bool | None, pending: int, last_sync: dt.datetime | None,
+                     attention: int, problem: str | None) -> None:
+        self._state = (online, pending, last_sync, attention, problem)
+        self.render()
+
+    def render(self) -> None:
+        online, pending, last_sync, attention, problem = self._state
+        if online is None:
+            text, color = _("Connecting…"), "#666"
+        elif online:
+            text, color = _("Online"), "#1b7f3b"
+        else:
+            text, color = _("Offline — working locally"), "#b35900"
+        self.connection.setText(f"● {text}")
+        self.connection.setStyleSheet(f"color: {color}; font-weight: bold")
+        self.connection.setToolTip(problem or "")
+        if problem:
+            self.connection.setText(f"● {text} — {problem}")
+        self.pending.setText(ngettext("{n} change waiting to be sent",
+                                      "{n} changes waiting to be sent", pending).format(n=pending))
+        self.last_sync.setText(
+            _("Last sync: {when}").format(when=formatting.datetime_text(last_sync))
+            if last_sync else _("Not synchronised yet"))
+        self.attention.setText(_("Needs attention ({n})").format(n=attention))
+        self.attention.setVisible(attention > 0)
+        self.attention.setStyleSheet("color: #b00020; font-weight: bold")
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.progress.setVisible(total > done)
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)

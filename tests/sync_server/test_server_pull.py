@@ -1,0 +1,223 @@
+"""Pull and wait: paging, re-delivery, signed cursors and when they stop being valid."""
+
+import threading
+from collections import Counter
+
+import pytest
+from factories import create_args, new_id
+from sqlalchemy import select, update
+
+from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
+from sync_server.migrate import new_epoch
+from sync_server.models import Authority, MemberState, QuestionSetRow, User
+from sync_server.models import LegislativeArea as Area
+
+
+def _expected_public(server):
+    return Counter({
+        "member_state": server.count(MemberState),
+        "area": server.count(Area),
+        "question_set": server.count(QuestionSetRow),
+        "authority": server.count(Authority),
+    })
+
+
+def test_bootstrap_has_the_directory_and_catalogue(server):
+    de = server.peer("DE")
+
+    changes = de.pull_all()
+
+    kinds = Counter(c["kind"] for c in changes)
+    assert kinds == _expected_public(server)
+    assert kinds["member_state"] == 30
+    assert kinds["authority"] == 3
+    question_set = next(c for c in changes if c["kind"] == "question_set")
+    assert question_set["id"] == "PQ-GEN@1"
+    assert question_set["data"]["questions"][0]["code"] == "PQ-GEN-Q01"
+    assert all(c["data"] is not None and c["reason"] is None for c in changes)
+
+
+def test_paging_walks_every_entity_exactly_once(server):
+    de = server.peer("DE")
+    hu_id = server.directory.authorities["HU"]
+    case_ids = {new_id() for _ in range(3)}
+    de.push(*(de.mutation("case.create", create_args(responder=hu_id, case_id=c))
+              for c in sorted(case_ids)))
+
+    pages = []
+    while True:
+        page = de.pull_page(limit=2)
+        pages.append(page)
+        if not page["has_more"]:
+            break
+
+    changes = [c for page in pages for c in page["changes"]]
+    keys = [(c["kind"], c["id"]) for c in changes]
+    assert len(keys) == len(set(keys)), "an entity came twice"
+    assert Counter(k for k, _ in keys) == _expected_public(server) + Counter(case=3)
+    assert {i for k, i in keys if k == "case"} == case_ids
+    assert all(len(p["changes"]) <= 2 for p in pages)
+    assert all(p["has_more"] for p in pages[:-1])
+    assert len(pages) >= len(changes) // 2
+    # Cursors only move forward.
+    seqs = [decode_cursor(p["cursor"], key=server.settings.cursor_key).seq for p in pages]
+    assert seqs == sorted(seqs)
+    # Done means done: the next pull is empty and keeps the cursor where it was.
+    last = de.pull_page(limit=2)
+    assert (last["changes"], last["has_more"]) == ([], False)
+    assert decode_cursor(last["cursor"], key=server.settings.cursor_key).seq == seqs[-1]
+
+
+def test_a_later_change_redelivers_the_entity_with_its_new_version(server):
+    de = server.peer("DE")
+    hu_id = server.directory.authorities["HU"]
+    kept, sent = new_id(), new_id()
+    de.push(de.mutation("case.create", create_args(responder=hu_id, case_id=kept)),
+            de.mutation("case.create", create_args(responder=hu_id, case_id=sent)))
+    first = de.cases(de.pull_all(limit=2))
+    assert {i: c["version"] for i, c in first.items()} == {kept: 1, sent: 1}
+
+    de.step("case.send", {"case_id": sent})
+
+    again = de.pull_all(limit=2)
+    assert [(c["kind"], c["id"], c["version"], c["data"]["state"]) for c in again] == [
+        ("case", sent, 2, "sent")]
+
+
+def test_invalid_cursors_are_400(server):
+    de = server.peer("DE")
+    good = de.pull_page()["cursor"]
+    body, mac = good.split(".")
+    other_key = encode_cursor(Cursor(epoch=server.context.epoch, scope=1, seq=0),
+                              key=b"k" * 32)
+    bad = ["garbage", "a.b.c", "é.é", f"{body}.{mac[::-1]}", other_key, ".", "x" * 5000]
+
+    for cursor in bad:
+        for path in ("/v1/sync/pull", "/v1/sync/wait"):
+            response = server.client.get(path, params={"cursor": cursor, "timeout": 0},
+                                         headers=de.headers)
+            assert response.status_code == 400, (cursor, path)
+            assert response.json()["code"] == "invalid_cursor"
+
+
+def test_pull_query_of_the_wrong_type_is_422(server):
+    de = server.peer("DE")
+
+    for params in ({"limit": "many"}, {"limit": 0}, {"limit": 10**6}):
+        response = server.client.get("/v1/sync/pull", params=params, headers=de.headers)
+        assert response.status_code == 422, params
+        assert response.json()["code"] == "invalid_message"
+
+
+def test_cursor_from_another_epoch_requires_a_reset(server):
+    de = server.peer("DE")
+    cursor = de.pull_page()["cursor"]
+    # The database is restored from a backup: a new epoch, and the server restarted.
+    new_epoch(server.engine)
+    context, client = server.new_app_client()
+    assert context.epoch != server.context.epoch
+
+    for path in ("/v1/sync/pull", "/v1/sync/wait"):
+        response = client.get(path, params={"cursor": cursor, "timeout": 0},
+                              headers=de.headers)
+        assert response.status_code == 409, path
+        assert response.json()["code"] == "reset_required"
+    # Starting over works.
+    assert client.get("/v1/sync/pull", headers=de.headers).status_code == 200
+
+
+def test_signed_cursor_naming_another_epoch_requires_a_reset(server):
+    de = server.peer("DE")
+    cursor = encode_cursor(Cursor(epoch="0123456789abcdef", scope=1, seq=3),
+                           key=server.settings.cursor_key)
+
+    response = de.pull_raw(cursor)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "reset_required"
+
+
+def test_scope_change_requires_a_reset(server):
+    de = server.peer("DE")
+    cursor = de.pull_page()["cursor"]
+    with server.engine.begin() as connection:
+        connection.execute(update(User).where(User.id == server.directory.de.user_id)
+                           .values(scope_version=User.scope_version + 1))
+
+    stale = de.pull_raw(cursor)
+    fresh = de.pull_raw("")
+
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "reset_required"
+    assert fresh.status_code == 200
+    assert decode_cursor(fresh.json()["cursor"], key=server.settings.cursor_key).scope == 2
+    # Another user's cursors are not affected.
+    hu = server.peer("HU")
+    assert hu.pull_raw(hu.pull_page()["cursor"]).status_code == 200
+
+
+def test_wait_times_out_with_nothing_new(server):
+    de = server.peer("DE")
+    de.pull_all()
+
+    response = de.wait_raw(timeout=0.2)
+
+    assert response.status_code == 200
+    assert response.json() == {"changed": False}
+
+
+def test_wait_says_changed_when_something_is_newer_than_the_cursor(server):
+    de, hu = server.peer("DE"), server.peer("HU")
+    de.pull_all()
+    hu.pull_all()
+    case_id = new_id()
+    de.step("case.create", create_args(responder=hu.authority_id, case_id=case_id))
+
+    assert de.wait_raw(timeout=5).json() == {"changed": True}
+    assert hu.wait_raw(timeout=0.2).json() == {"changed": False}  # a draft is not news to HU
+    # From the start, everything is news.
+    assert hu.wait_raw(cursor="", timeout=5).json() == {"changed": True}
+
+
+def test_wait_wakes_up_when_a_request_arrives(server):
+    de, hu = server.peer("DE"), server.peer("HU")
+    hu.pull_all()
+    case_id = new_id()
+    de.step("case.create", create_args(responder=hu.authority_id, case_id=case_id))
+    answers = []
+    waiter = threading.Thread(target=lambda: answers.append(hu.wait_raw(timeout=20)))
+    notifier = server.context.notifier
+
+    waiter.start()
+    try:
+        assert _until(lambda: bool(notifier._waiters), seconds=10), "the wait never started"
+        de.step("case.send", {"case_id": case_id})
+    finally:
+        waiter.join(timeout=25)
+    assert not waiter.is_alive()
+
+    # A timed-out wait answers changed=false: true means the send woke it.
+    assert answers[0].json() == {"changed": True}
+    assert [c["id"] for c in hu.pull_all()] == [case_id]
+
+
+def _until(condition, *, seconds):
+    event = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return True
+        event.wait(0.01)
+    return condition()
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_has_more_is_exact_at_the_page_boundary(server, limit):
+    de = server.peer("DE")
+    de.pull_all()
+    hu_id = server.directory.authorities["HU"]
+    de.push(*(de.mutation("case.create", create_args(responder=hu_id)) for _ in range(limit)))
+
+    page = de.pull_page(limit=limit)
+
+    assert len(page["changes"]) == limit
+    assert page["has_more"] is False
