@@ -48,6 +48,7 @@ class AppController(QObject):
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
+        self._closed = False
         self._wire()
 
     def _wire(self) -> None:
@@ -70,6 +71,9 @@ class AppController(QObject):
         self.sync.start()
 
     def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.sync.stop()
         self.workers.shutdown()
         self.transport.close()

@@ -26,7 +26,8 @@ from sync_server.db import make_engine
 from sync_server.directory_service import add_authority, add_user, set_password
 from sync_server.migrate import upgrade
 from sync_server.models import Authority, ServerState
-from sync_server.seed import seed_base, seed_demo
+from sync_server.crypto import Sealer
+from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sequence import SequenceLock
 
 DEFAULT_PORT = 8470
@@ -131,7 +132,10 @@ def _init(options: argparse.Namespace) -> int:
         if options.demo:
             with Session(engine) as session, session.begin():
                 counts = seed_demo(session)
-            print(f"seeded {counts['authorities']} authorities and {counts['users']} users")
+            with Session(engine) as session, session.begin():
+                counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
+            print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
+                  f"{counts['cases']} cases")
     finally:
         engine.dispose()
     print(f"initialised {settings.data_dir}")

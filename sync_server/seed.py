@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_protocol.catalogue import CatalogueFile
@@ -14,6 +15,7 @@ from sync_server.directory_service import (
     add_user,
     load_catalogue,
 )
+from sync_server.crypto import Sealer
 from sync_server.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"
@@ -47,3 +49,75 @@ def seed_demo(session: Session, *, password: str = DEMO_PASSWORD) -> dict[str, A
                  roles=user["roles"], language=user["language"])
     seq.flush()
     return {"authorities": len(directory["authorities"]), "users": len(directory["users"])}
+
+
+# (requester, responder, subject, profession, questions, final step, days ago)
+_DEMO_CASES: tuple[tuple[str, str, tuple[str, str, str], str, tuple[int, ...], str, int], ...] = (
+    ("FR-ONCD", "DE-LZK-BW", ("Dupont", "Camille", "1988-05-14"), "dentist", (1, 4, 12), "send", 2),
+    ("HU-ENKK", "DE-LZK-BW", ("Schmidt", "Katharina", "1979-11-02"), "dentist", (1, 2, 12, 13),
+     "accept", 6),
+    ("DE-LZK-BW", "HU-ENKK", ("Tóth", "Gábor", "1983-02-21"), "dentist", (1, 4, 5, 12), "answer",
+     9),
+    ("AT-OEZK", "HU-ENKK", ("Szabó", "Eszter", "1990-07-30"), "dentist", (4, 5, 8), "accept", 4),
+    ("DE-LZK-BW", "FR-ONCD", ("Moreau", "Julien", "1985-09-09"), "dentist", (1, 12), "send", 1),
+    ("DE-LZK-BW", "PL-NIL", ("Kowalski", "Piotr", "1981-01-17"), "dentist", (1, 4, 12, 13),
+     "accept_reply", 40),
+    ("ES-CGD", "HU-ENKK", ("Horváth", "Anna", "1987-03-03"), "dentist", (1, 4), "accept_reply",
+     25),
+    ("IT-FNOMCEO", "DE-AEK-BLN", ("Rossi", "Marco", "1982-12-12"), "doctor", (1, 12), "send", 3),
+    ("DE-LZK-BW", "HU-ENKK", ("Varga", "Zsófia", "1991-06-25"), "dentist", (1, 4, 12), "create",
+     0),
+)
+_STEPS = ("create", "send", "accept", "answer", "accept_reply")
+
+
+def seed_demo_cases(session: Session, sealer: Sealer) -> int:
+    """Exchanges in every state, made through the real workflow, so the demo is not empty."""
+    import datetime as dt
+    import uuid
+
+    from sync_protocol.mutations import parse_args
+    from sync_protocol.workflow import Actor
+    from sync_server.case_service import apply_case_mutation
+    from sync_server.models import User
+
+    def actor_for(authority_id: str) -> Actor:
+        user = session.scalars(select(User).where(User.authority_id == authority_id)).first()
+        assert user is not None, f"no demo user at {authority_id}"
+        return Actor(user_id=user.id, user_name=user.display_name, authority_id=authority_id,
+                     roles=frozenset(user.roles) | {"request_handler"})
+
+    catalogue = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes())
+    qs = catalogue.question_sets[0]
+    now = dt.datetime.now(dt.UTC)
+    for requester, responder, (family, given, born), profession, numbers, last, days in _DEMO_CASES:
+        case_id = uuid.uuid4().hex
+        questions = [qs.questions[n - 1].code for n in numbers]
+        start = now - dt.timedelta(days=days, hours=3)
+        args_by_step: dict[str, dict[str, object]] = {
+            "create": {
+                "case_id": case_id, "area": qs.area, "question_set": qs.code,
+                "question_set_version": qs.version, "responder_authority_id": responder,
+                "subject": {"family_name": family, "given_names": given, "date_of_birth": born,
+                            "profession": profession,
+                            "qualification": "Diploma in dentistry" if profession == "dentist"
+                            else "Medical degree"},
+                "questions": questions,
+                "answer_by": (start + dt.timedelta(days=14)).date().isoformat(),
+            },
+            "answer": {
+                "case_id": case_id,
+                "answers": [{"question": q.code, "answer": q.answers[0].code}
+                            for q in qs.questions if q.code in questions],
+            },
+        }
+        for number, step in enumerate(_STEPS[: _STEPS.index(last) + 1]):
+            args = args_by_step.get(step, {"case_id": case_id})
+            checked, action = parse_args(f"case.{step}", args)
+            who = requester if step in ("create", "send", "accept_reply") else responder
+            seq = SequenceLock(session).acquire()
+            apply_case_mutation(session, seq, sealer, action=action, args=checked,
+                                actor=actor_for(who), base_version=None,
+                                now=start + dt.timedelta(hours=5 * number))
+            seq.flush()
+    return len(_DEMO_CASES)

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from factories import create_args, new_id
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import decode_cursor
@@ -122,6 +122,7 @@ def test_second_writer_waits_for_the_first_commit(server):
     seqs = dict(server.rows(select(SyncRow.entity_id, SyncRow.seq)
                             .where(SyncRow.entity_id.in_(["AT-T1", "AT-T2"]))))
     assert committed < seqs["AT-T1"] < seqs["AT-T2"] == _committed_seq(server)
+    _assert_unique_seqs(server)
 
 
 def test_a_push_waits_behind_an_open_writer_and_lands_after_it(server):
@@ -169,3 +170,16 @@ def test_a_push_waits_behind_an_open_writer_and_lands_after_it(server):
     assert [r["status"] for r in responses[0].json()["results"]] == ["applied", "applied"]
     after = hu.pull_all()
     assert [(c["kind"], c["id"]) for c in after] == [("authority", "AT-T1"), ("case", case_id)]
+    _assert_unique_seqs(server)
+    t1_seq = server.scalar(select(SyncRow.seq).where(SyncRow.entity_id == "AT-T1"))
+    case_seqs = [s for (s,) in server.rows(select(SyncRow.seq)
+                                          .where(SyncRow.entity_id == case_id))]
+    assert len(case_seqs) == 2
+    assert committed < t1_seq < min(case_seqs)
+    assert max(case_seqs) == _committed_seq(server)
+
+
+def _assert_unique_seqs(server):
+    duplicated = server.rows(select(SyncRow.seq).group_by(SyncRow.seq)
+                             .having(func.count() > 1))
+    assert duplicated == [], "two sync rows share a sequence number"
