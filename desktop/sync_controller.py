@@ -96,7 +96,7 @@ class SyncController(QObject):
             except Offline:
                 self._stop.wait(OFFLINE_BACKOFF_S)
                 changed = True  # let a sync pass find out and say so
-            except Exception:  # noqa: BLE001 - a poller must survive anything and retry
+            except Exception:
                 self._stop.wait(OFFLINE_BACKOFF_S)
                 continue
             if changed and not self._stop.is_set():

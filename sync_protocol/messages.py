@@ -33,7 +33,9 @@ class Versioned(Message):
     def _supported(cls, value: int) -> int:
         if value != PROTOCOL_VERSION:
             # The server maps this message to the ``unsupported_protocol_version`` code.
-            raise ValueError(f"unsupported protocol version {value}; this peer speaks {PROTOCOL_VERSION}")
+            raise ValueError(
+                f"unsupported protocol version {value}; this peer speaks {PROTOCOL_VERSION}"
+            )
         return value
 
 

@@ -9,7 +9,9 @@ from sync_server.errors import BodyLimit, install_error_handlers
 from sync_server.routes import router
 
 
-def create_app(settings: Settings | None = None, *, context: ServerContext | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, context: ServerContext | None = None
+) -> FastAPI:
     if context is None:
         assert settings is not None, "give settings or a context"
         context = build_context(settings)

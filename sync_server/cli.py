@@ -22,11 +22,11 @@ from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
 from sync_server.config import ConfigError, Settings, load_settings
 from sync_server.context import NotInitialised
+from sync_server.crypto import Sealer
 from sync_server.db import make_engine
 from sync_server.directory_service import add_authority, add_user, set_password
 from sync_server.migrate import upgrade
 from sync_server.models import Authority, ServerState
-from sync_server.crypto import Sealer
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sequence import SequenceLock
 
@@ -185,10 +185,13 @@ def _add_authority(options: argparse.Namespace) -> int:
 def _add_user(options: argparse.Namespace) -> int:
     password = _read_password(options)
     roles = [r.strip() for r in options.roles.split(",") if r.strip()]
-    _write(options, lambda session: add_user(
-        session, username=options.username, password=password, display_name=options.name,
-        authority_id=options.authority, roles=roles, language=options.language,
-    ) and None)
+
+    def work(session: Session) -> None:
+        add_user(session, username=options.username, password=password,
+                 display_name=options.name, authority_id=options.authority, roles=roles,
+                 language=options.language)
+
+    _write(options, work)
     print(f"added user {options.username}")
     return 0
 

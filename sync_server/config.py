@@ -33,7 +33,9 @@ class ConfigError(Exception):
     """The server cannot start with this configuration; the message says how to fix it."""
 
 
-def load_settings(data_dir: Path, *, database_url: str | None = None, create: bool = False) -> Settings:
+def load_settings(
+    data_dir: Path, *, database_url: str | None = None, create: bool = False
+) -> Settings:
     data_dir = data_dir.resolve()
     if create:
         try:

@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -26,8 +27,9 @@ PUBLIC = ("public",)
 
 # The 27 EU member states and the three EEA EFTA states.
 EEA_STATES = (
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO"
-).split()
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+)
 
 ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator"})
 
@@ -36,7 +38,7 @@ def _json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def add_member_states(session: Session, seq: SequenceLock, codes: list[str]) -> None:
+def add_member_states(session: Session, seq: SequenceLock, codes: Sequence[str]) -> None:
     for code in codes:
         if session.get(MemberState, code) is None:
             session.add(MemberState(code=code))

@@ -5,9 +5,13 @@ already hold each entity's wire form, and a 10,000-case bootstrap should cost wh
 bytes costs (ARCHITECTURE.md sets the target at 3x a raw local insert).
 """
 
-import json
+import heapq
+import itertools
+from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
@@ -16,6 +20,11 @@ from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from sync_server.auth_service import Principal
 from sync_server.crypto import Sealer
 from sync_server.models import SyncRow
+
+
+# ``reason`` as JSON, for each value the column holds.
+_REASONS: dict[str | None, bytes] = {None: b"null", "deleted": b'"deleted"',
+                                     "revoked": b'"revoked"'}
 
 
 class ResetRequired(ProtocolError):
@@ -46,17 +55,7 @@ def pull(
 ) -> bytes:
     """The JSON of a ``PullResponse``, built directly from the stored entity JSON."""
     limit = max(1, min(limit or DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT))
-    stmt = (
-        select(SyncRow.kind, SyncRow.entity_id, SyncRow.version, SyncRow.payload, SyncRow.sealed,
-               SyncRow.reason, SyncRow.seq)
-        .where(SyncRow.audience.in_(principal.audiences), SyncRow.seq > cursor.seq)
-        .order_by(SyncRow.seq)
-        .limit(limit + 1)
-    )
-    if cursor.seq == 0:
-        # A new replica holds nothing to delete: skip tombstones.
-        stmt = stmt.where(SyncRow.payload.is_not(None))
-    rows = session.execute(stmt).all()
+    rows = _rows_after(session, principal.audiences, cursor.seq, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     parts = []
@@ -65,16 +64,45 @@ def pull(
             data = b"null"
         else:
             data = sealer.open(payload) if sealed else payload
+        # encode_basestring_ascii is json.dumps for one string minus its per-call overhead,
+        # which shows at 2,000 rows a page.
         parts.append(
             b'{"kind":"%s","id":%s,"version":%d,"data":%s,"reason":%s}'
-            % (kind.encode(), json.dumps(entity_id).encode(), version, data,
-               json.dumps(reason).encode())
+            % (kind.encode(), encode_basestring_ascii(entity_id).encode(), version, data,
+               _REASONS[reason])
         )
     last = rows[-1].seq if rows else cursor.seq
     token = encode_cursor(Cursor(epoch=cursor.epoch, scope=cursor.scope, seq=last), key=key)
     return b'{"changes":[%s],"cursor":"%s","has_more":%s}' % (
         b",".join(parts), token.encode(), b"true" if has_more else b"false"
     )
+
+
+def _rows_after(session: Session, audiences: Sequence[str], after: int,
+                count: int) -> list[Row[Any]]:
+    """The first ``count`` rows above ``after`` visible to any of ``audiences``, by ``seq``.
+
+    One query per audience, merged here: ``audience = ? AND seq > ? ORDER BY seq LIMIT n``
+    walks the (audience, seq) index in order and stops after n rows, whereas one query with
+    ``audience IN (...)`` makes the database sort *every* matching row above the cursor,
+    payloads included, for each page: 4x slower per page at 10,000 cases, and growing with
+    the number of rows above the cursor. Reading up to ``count`` rows per audience costs a few rows more than
+    needed when several audiences are busy; the merge keeps the first ``count`` overall.
+    """
+    per_audience = []
+    for audience in audiences:
+        stmt = (
+            select(SyncRow.kind, SyncRow.entity_id, SyncRow.version, SyncRow.payload,
+                   SyncRow.sealed, SyncRow.reason, SyncRow.seq)
+            .where(SyncRow.audience == audience, SyncRow.seq > after)
+            .order_by(SyncRow.seq)
+            .limit(count)
+        )
+        if after == 0:
+            # A new replica holds nothing to delete: skip tombstones.
+            stmt = stmt.where(SyncRow.payload.is_not(None))
+        per_audience.append(session.execute(stmt).all())
+    return list(itertools.islice(heapq.merge(*per_audience, key=lambda row: row.seq), count))
 
 
 def has_changes(*, session: Session, principal: Principal, cursor: Cursor) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_protocol.catalogue import CatalogueFile
+from sync_server.crypto import Sealer
 from sync_server.directory_service import (
     EEA_STATES,
     add_authority,
@@ -15,7 +16,6 @@ from sync_server.directory_service import (
     add_user,
     load_catalogue,
 )
-from sync_server.crypto import Sealer
 from sync_server.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"

@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from desktop.models.replica import Replica
 from sync_protocol.cases import CaseRecord
 from sync_protocol.errors import RemoteProtocolError, WorkflowRefused
 from sync_protocol.messages import Change, EntityKind, MutationResult
 from sync_protocol.mutations import parse_args
 from sync_protocol.workflow import Actor, apply_step
-from desktop.models.replica import Replica
 
 
 def actor_of(replica: Replica) -> Actor:

@@ -98,7 +98,8 @@ class Replica:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError:
             connection.close()
-            raise ReplicaError("the local database cannot be decrypted with this profile's key")
+            raise ReplicaError(
+                "the local database cannot be decrypted with this profile's key") from None
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 10000")
@@ -304,5 +305,5 @@ class Replica:
     def reset_synced_data(self) -> None:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
         for table in ("cases", "member_states", "authorities", "areas", "question_sets"):
-            self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            self._db.execute(f"DELETE FROM {table}")
         self._db.execute("DELETE FROM meta WHERE key = 'cursor'")

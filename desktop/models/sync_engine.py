@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 
-from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
-from sync_protocol.version import PROTOCOL_VERSION
 from desktop.models import cases
 from desktop.models.replica import Replica
 from desktop.models.transport import ServerRefused, Transport
+from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
+from sync_protocol.version import PROTOCOL_VERSION
 
 T = TypeVar("T")
 RunDb = Callable[[Callable[[Replica], T]], T]
@@ -65,7 +65,8 @@ class SyncEngine:
                 ),
             )
             response = self.transport.push(request)
-            refused_now = self._db(lambda r: cases.apply_push_results(r, response.results))
+            refused_now = self._db(
+                lambda r, results=response.results: cases.apply_push_results(r, results))
             report.pushed += len(response.results)
             report.refused.extend(refused_now)
 

@@ -14,9 +14,9 @@ from desktop.qt import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
 )
 
 STEP_NAMES = {

@@ -17,9 +17,9 @@ from desktop.qt import (
     QLabel,
     QPushButton,
     QScrollArea,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
     Signal,
 )
 from sync_protocol.cases import Action, CaseRecord, FreeText
@@ -95,7 +95,7 @@ class CaseView(QWidget):
         if case is None:
             self._body.setText(f"<p style='color:gray'>{html.escape(_('Select a case.'))}</p>")
             return
-        self._body.setText(_render(case, question_set, authority, my_authority, pending))
+        self._body.setText(_render(case, question_set, authority, pending))
 
     def retranslate(self) -> None:
         question_set, authority, my_authority, pending = self._render_args
@@ -127,8 +127,7 @@ def _free_text(text: FreeText | None) -> str:
 
 
 def _render(case: CaseRecord, question_set: QuestionSet | None,
-            authority: Callable[[str], dict[str, Any] | None], my_authority: str,
-            pending: bool) -> str:
+            authority: Callable[[str], dict[str, Any] | None], pending: bool) -> str:
     lang = current_language()
     subject = case.subject
     parts = [f"<h2>{_esc(subject.family_name.upper())}, {_esc(subject.given_names)}</h2>"]

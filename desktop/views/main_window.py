@@ -4,6 +4,7 @@ It shows what its owner gives it and emits ``sig_*_requested`` signals; the owne
 (``desktop.controller``) does the work.
 """
 
+from desktop import formatting
 from desktop.i18n import _, current_language
 from desktop.labels import FOLDERS, label
 from desktop.models.case_table import CaseTableModel
@@ -17,13 +18,12 @@ from desktop.qt import (
     QListWidgetItem,
     QMainWindow,
     QSplitter,
+    Qt,
     QTableView,
     QToolBar,
     QWidget,
-    Qt,
     Signal,
 )
-from desktop import formatting
 from desktop.views.case_view import CaseView
 from desktop.views.status_bar import SyncStatusBar
 
@@ -149,6 +149,6 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.sig_language_requested.emit(self.language.itemData(index))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.sig_closing.emit()
         super().closeEvent(event)

@@ -27,11 +27,11 @@ from desktop.qt import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    Qt,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
-    Qt,
 )
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The two set-up commands of the README:
+#   ./run.sh demo   install everything, start a local server with demo data and two clients
+#   ./run.sh test   install everything, run lint, type checks and the whole test suite
+# Both create (or reuse) .venv with Python 3.11 or newer. PYTHON=/path/to/python overrides.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+find_python() {
+    for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "IMI needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
+    exit 1
+}
+
+install() {
+    if [ ! -x .venv/bin/python ]; then
+        "$(find_python)" -m venv .venv
+    fi
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".[dev]"
+}
+
+case "${1:-}" in
+    demo)
+        install
+        shift
+        exec .venv/bin/imi-desk demo "$@"
+        ;;
+    test)
+        install
+        shift
+        export QT_QPA_PLATFORM=offscreen
+        .venv/bin/ruff check .
+        .venv/bin/mypy sync_protocol sync_server
+        exec .venv/bin/pytest "$@"
+        ;;
+    *)
+        echo "usage: ./run.sh demo | ./run.sh test [pytest options]" >&2
+        exit 2
+        ;;
+esac

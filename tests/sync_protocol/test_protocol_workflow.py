@@ -1,0 +1,378 @@
+"""The request workflow: the transition table, who may act, and what each step checks."""
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+
+from sync_protocol.cases import Action, Answer, CaseRecord, CaseStatus, FreeText, Party, Subject
+from sync_protocol.catalogue import CatalogueFile
+from sync_protocol.errors import WorkflowRefused
+from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS, parse_args
+from sync_protocol.workflow import HANDLER_ROLE, TRANSITIONS, Actor, allowed_actions, apply_step
+
+CATALOGUE_FILE = Path(__file__).parents[2] / "sync_server" / "seed" / "question_set_pq.json"
+QS = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes()).question_sets[0]
+QUESTIONS = ("PQ-GEN-Q01", "PQ-GEN-Q04", "PQ-GEN-Q12")
+NOW = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(hours=1)
+CASE_ID = "0123456789abcdef0123456789abcdef"
+REQUESTER, RESPONDER, THIRD = "DE-LZK", "HU-ENKK", "FR-ONCD"
+
+S, A, P = CaseStatus, Action, Party
+
+# The workflow as the specification states it, written out rather than derived from the code.
+EXPECTED_TRANSITIONS = {
+    (None, A.CREATE, P.REQUESTER): S.DRAFT,
+    (S.DRAFT, A.SEND, P.REQUESTER): S.SENT,
+    (S.SENT, A.ACCEPT, P.RESPONDER): S.ACCEPTED,
+    (S.ACCEPTED, A.ANSWER, P.RESPONDER): S.ANSWERED,
+    (S.ANSWERED, A.ACCEPT_REPLY, P.REQUESTER): S.CLOSED,
+    (S.DRAFT, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
+    (S.SENT, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
+    (S.ACCEPTED, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
+}
+
+EXPECTED_ALLOWED = {
+    (S.DRAFT, P.REQUESTER): {A.SEND, A.WITHDRAW},
+    (S.SENT, P.REQUESTER): {A.WITHDRAW},
+    (S.SENT, P.RESPONDER): {A.ACCEPT},
+    (S.ACCEPTED, P.REQUESTER): {A.WITHDRAW},
+    (S.ACCEPTED, P.RESPONDER): {A.ANSWER},
+    (S.ANSWERED, P.REQUESTER): {A.ACCEPT_REPLY},
+}
+
+# The steps that lead from a new draft to each state, and who takes them.
+PATHS = {
+    S.DRAFT: [],
+    S.SENT: [(A.SEND, P.REQUESTER)],
+    S.ACCEPTED: [(A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER)],
+    S.ANSWERED: [(A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER)],
+    S.CLOSED: [(A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER),
+               (A.ACCEPT_REPLY, P.REQUESTER)],
+    S.WITHDRAWN: [(A.WITHDRAW, P.REQUESTER)],
+}
+
+
+def actor(authority_id, roles=frozenset({HANDLER_ROLE})):
+    return Actor(user_id=f"user-{authority_id}", user_name=f"Handler {authority_id}",
+                 authority_id=authority_id, roles=roles)
+
+
+ACTORS = {P.REQUESTER: actor(REQUESTER), P.RESPONDER: actor(RESPONDER)}
+
+
+def create_args(**overrides):
+    args = {
+        "case_id": CASE_ID, "area": "PQ", "question_set": "PQ-GEN", "question_set_version": 1,
+        "responder_authority_id": RESPONDER,
+        "subject": {"family_name": "Nagy", "given_names": "László", "profession": "dentist"},
+        "questions": list(QUESTIONS), "answer_by": "2030-06-01",
+    }
+    args.update(overrides)
+    return parse_args("case.create", args)[0]
+
+
+def answers(*pairs):
+    pairs = pairs or tuple((q, f"{q}-A1") for q in QUESTIONS)
+    return [{"question": q, "answer": a} for q, a in pairs]
+
+
+def step_args(action, **extra):
+    base = {"case_id": CASE_ID, **extra}
+    if action is A.ANSWER and "answers" not in extra:
+        base["answers"] = answers()
+    return parse_args(MUTATION_FOR_ACTION[action], base)[0]
+
+
+def new_case():
+    return apply_step(None, A.CREATE, create_args(), actor=ACTORS[P.REQUESTER], now=NOW,
+                      question_set=QS)
+
+
+def case_in(state):
+    case = new_case()
+    for action, party in PATHS[state]:
+        case = apply_step(case, action, step_args(action), actor=ACTORS[party], now=NOW,
+                          question_set=QS)
+    assert case.state is state
+    return case
+
+
+def refuse(case, action, who, *, args=None, base_version=None, question_set=QS):
+    with pytest.raises(WorkflowRefused) as info:
+        apply_step(case, action, args or step_args(action), actor=who, now=LATER,
+                   question_set=question_set, base_version=base_version)
+    assert info.value.status_hint == 409
+    return info.value
+
+
+def test_transition_table_is_the_specified_workflow():
+    assert TRANSITIONS == EXPECTED_TRANSITIONS
+
+
+def test_every_action_has_exactly_one_mutation():
+    assert set(MUTATION_FOR_ACTION) == set(Action)
+    assert {action for _, action in MUTATIONS.values()} == set(Action)
+
+
+def test_create_makes_a_draft_of_the_requester():
+    case = new_case()
+
+    assert case.state is S.DRAFT
+    assert case.version == 1
+    assert case.id == CASE_ID
+    assert (case.requester_authority_id, case.responder_authority_id) == (REQUESTER, RESPONDER)
+    assert case.questions == QUESTIONS
+    assert case.subject == Subject(family_name="Nagy", given_names="László",
+                                   profession="dentist")
+    assert case.created_at == case.updated_at == NOW
+    assert [(e.action, e.state, e.authority_id, e.user_name) for e in case.timeline] == [
+        (A.CREATE, S.DRAFT, REQUESTER, "Handler DE-LZK")]
+    assert case.audiences() == (f"authority:{REQUESTER}",)
+
+
+@pytest.mark.parametrize(
+    ("before", "action", "party", "after"),
+    [(s, a, p, t) for (s, a, p), t in EXPECTED_TRANSITIONS.items() if s is not None],
+    ids=lambda v: getattr(v, "value", None),
+)
+def test_every_allowed_transition(before, action, party, after):
+    case = case_in(before)
+    note = FreeText(text="Bitte beachten", lang="de")
+    extra = {"reason": note.model_dump()} if action is A.WITHDRAW else (
+        {} if action is A.ANSWER else {"note": note.model_dump()})
+
+    new = apply_step(case, action, step_args(action, **extra), actor=ACTORS[party], now=LATER,
+                     question_set=QS, base_version=case.version)
+
+    assert new.state is after
+    assert new.version == case.version + 1
+    assert new.updated_at == LATER
+    assert new.created_at == case.created_at
+    assert new.timeline[:-1] == case.timeline
+    event = new.timeline[-1]
+    assert (event.action, event.state, event.at) == (action, after, LATER)
+    assert event.authority_id == ACTORS[party].authority_id
+    assert event.user_name == ACTORS[party].user_name
+    assert event.note == (None if action is A.ANSWER else note)
+    unchanged = {"id", "subject", "questions", "requester_authority_id",
+                 "responder_authority_id", "answer_by", "area", "question_set"}
+    assert new.model_dump(include=unchanged) == case.model_dump(include=unchanged)
+    assert case.state is before  # the input is a value: untouched
+
+
+def test_answer_stores_the_answers_and_reply_text():
+    case = case_in(S.ACCEPTED)
+    reply = {"text": "Die Person ist eingetragen.", "lang": "de"}
+
+    new = apply_step(case, A.ANSWER, step_args(A.ANSWER, reply_text=reply),
+                     actor=ACTORS[P.RESPONDER], now=LATER, question_set=QS)
+
+    assert new.answers == tuple(Answer(question=q, answer=f"{q}-A1") for q in QUESTIONS)
+    assert new.reply_text == FreeText(**reply)
+
+
+REFUSED = [
+    (state, action, party)
+    for state, action, party in itertools.product(S, A, P)
+    if action is not A.CREATE and (state, action, party) not in EXPECTED_TRANSITIONS
+]
+
+
+@pytest.mark.parametrize(("state", "action", "party"), REFUSED,
+                         ids=lambda v: getattr(v, "value", None))
+def test_steps_outside_the_table_are_invalid_transitions(state, action, party):
+    case = case_in(state)
+
+    current = refuse(case, action, ACTORS[party])
+    seen_current = refuse(case, action, ACTORS[party], base_version=case.version)
+
+    assert current.code == seen_current.code == "invalid_transition"
+    assert state.value in current.message
+
+
+@pytest.mark.parametrize(("state", "action", "party"), REFUSED,
+                         ids=lambda v: getattr(v, "value", None))
+def test_refusal_on_a_case_that_moved_on_is_a_conflict(state, action, party):
+    case = case_in(state)
+
+    refused = refuse(case, action, ACTORS[party], base_version=case.version - 1)
+
+    assert refused.code == "conflict"
+    assert state.value in refused.message
+
+
+def test_an_allowed_step_on_an_older_version_still_applies():
+    case = case_in(S.SENT)
+
+    new = apply_step(case, A.WITHDRAW, step_args(A.WITHDRAW), actor=ACTORS[P.REQUESTER],
+                     now=LATER, question_set=QS, base_version=1)
+
+    assert new.state is S.WITHDRAWN
+
+
+# For each action, a state and a party for which the table allows it.
+WHERE_ALLOWED = {
+    A.CREATE: (None, P.REQUESTER),
+    A.SEND: (S.DRAFT, P.REQUESTER),
+    A.ACCEPT: (S.SENT, P.RESPONDER),
+    A.ANSWER: (S.ACCEPTED, P.RESPONDER),
+    A.ACCEPT_REPLY: (S.ANSWERED, P.REQUESTER),
+    A.WITHDRAW: (S.SENT, P.REQUESTER),
+}
+
+
+@pytest.mark.parametrize("action", list(A), ids=lambda a: a.value)
+def test_without_the_handler_role_every_step_is_forbidden(action):
+    state, party = WHERE_ALLOWED[action]
+    assert (state, action, party) in EXPECTED_TRANSITIONS
+    no_role = actor(ACTORS[party].authority_id,
+                    roles=frozenset({"allocator", "local_data_administrator"}))
+    case = None if state is None else case_in(state)
+    args = create_args() if action is A.CREATE else step_args(action)
+
+    assert refuse(case, action, no_role, args=args).code == "forbidden"
+
+
+@pytest.mark.parametrize("state", list(S), ids=lambda s: s.value)
+@pytest.mark.parametrize("action", [a for a in A if a is not A.CREATE], ids=lambda a: a.value)
+def test_a_third_authority_is_not_involved(state, action):
+    assert refuse(case_in(state), action, actor(THIRD)).code == "not_involved"
+
+
+def test_step_on_a_missing_case_is_not_found():
+    assert refuse(None, A.SEND, ACTORS[P.REQUESTER]).code == "not_found"
+
+
+def test_create_over_an_existing_case_is_refused():
+    refused = refuse(new_case(), A.CREATE, ACTORS[P.REQUESTER], args=create_args())
+
+    assert refused.code == "already_exists"
+
+
+@pytest.mark.parametrize("state", list(S), ids=lambda s: s.value)
+def test_allowed_actions_per_state_and_party(state):
+    case = case_in(state)
+
+    for party in P:
+        expected = EXPECTED_ALLOWED.get((state, party), set())
+        assert allowed_actions(case, ACTORS[party].authority_id) == expected, party
+    assert allowed_actions(case, THIRD) == frozenset()
+
+
+@pytest.mark.parametrize("state", list(S), ids=lambda s: s.value)
+def test_allowed_actions_agree_with_apply_step(state):
+    """What the client enables is exactly what the server would accept."""
+    case = case_in(state)
+    for party, action in itertools.product(P, A):
+        if action is A.CREATE:
+            continue
+        who = ACTORS[party]
+        try:
+            apply_step(case, action, step_args(action), actor=who, now=LATER, question_set=QS)
+            accepted = True
+        except WorkflowRefused:
+            accepted = False
+        assert accepted == (action in allowed_actions(case, who.authority_id)), (party, action)
+
+
+# Answers -------------------------------------------------------------------------------
+
+
+def test_answers_in_any_order_are_accepted():
+    case = case_in(S.ACCEPTED)
+    reversed_answers = answers(*((q, f"{q}-A2") for q in reversed(QUESTIONS)))
+
+    new = apply_step(case, A.ANSWER, step_args(A.ANSWER, answers=reversed_answers),
+                     actor=ACTORS[P.RESPONDER], now=LATER, question_set=QS)
+
+    assert {(a.question, a.answer) for a in new.answers} == {(q, f"{q}-A2") for q in QUESTIONS}
+
+
+@pytest.mark.parametrize(("given", "why"), [
+    (answers(("PQ-GEN-Q01", "PQ-GEN-Q01-A1"), ("PQ-GEN-Q04", "PQ-GEN-Q04-A1")),
+     "every question"),
+    (answers(*((q, f"{q}-A1") for q in QUESTIONS), ("PQ-GEN-Q02", "PQ-GEN-Q02-A1")),
+     "every question"),
+    (answers(("PQ-GEN-Q01", "PQ-GEN-Q01-A1"), ("PQ-GEN-Q01", "PQ-GEN-Q01-A2"),
+             ("PQ-GEN-Q04", "PQ-GEN-Q04-A1")),
+     "every question"),
+    (answers(*((q, f"{q}-A1") for q in QUESTIONS), ("PQ-GEN-Q01", "PQ-GEN-Q01-A1")),
+     "every question"),
+    (answers(("PQ-GEN-Q01", "PQ-GEN-Q04-A1"), ("PQ-GEN-Q04", "PQ-GEN-Q04-A1"),
+             ("PQ-GEN-Q12", "PQ-GEN-Q12-A1")),
+     "PQ-GEN-Q04-A1 is not an answer to PQ-GEN-Q01"),
+    (answers(("PQ-GEN-Q01", "PQ-GEN-Q01-A9"), ("PQ-GEN-Q04", "PQ-GEN-Q04-A1"),
+             ("PQ-GEN-Q12", "PQ-GEN-Q12-A1")),
+     "PQ-GEN-Q01-A9 is not an answer to PQ-GEN-Q01"),
+    (answers(("PQ-GEN-Q01", "PQ-GEN-Q01"), ("PQ-GEN-Q04", "PQ-GEN-Q04-A1"),
+             ("PQ-GEN-Q12", "PQ-GEN-Q12-A1")),
+     "PQ-GEN-Q01 is not an answer to PQ-GEN-Q01"),
+], ids=["missing", "extra", "twice-one-missing", "twice", "other-question", "unknown-code",
+        "question-as-answer"])
+def test_answers_must_cover_each_question_once_with_its_own_options(given, why):
+    case = case_in(S.ACCEPTED)
+
+    refused = refuse(case, A.ANSWER, ACTORS[P.RESPONDER],
+                     args=step_args(A.ANSWER, answers=given))
+
+    assert refused.code == "invalid_arguments"
+    assert why in refused.message
+
+
+def test_answer_without_the_question_set_is_refused():
+    refused = refuse(case_in(S.ACCEPTED), A.ANSWER, ACTORS[P.RESPONDER], question_set=None)
+
+    assert refused.code == "unknown_question_set"
+
+
+# Create ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("overrides", "code", "why"), [
+    ({"questions": ["PQ-GEN-Q01", "PQ-GEN-Q77"]}, "unknown_question", "PQ-GEN-Q77"),
+    ({"questions": ["PQ-GEN-Q01", "PQ-GEN-Q01"]}, "invalid_arguments", "twice"),
+    ({"answer_by": "2030-04-30"}, "invalid_arguments", "in the past"),
+    ({"responder_authority_id": REQUESTER}, "invalid_arguments", "itself"),
+    ({"question_set_version": 2}, "unknown_question_set", "PQ-GEN"),
+    ({"question_set": "PQ-OTHER"}, "unknown_question_set", "PQ-OTHER"),
+    ({"area": "SERV"}, "invalid_arguments", "another area"),
+], ids=["unknown-question", "asked-twice", "date-in-past", "to-self", "qs-version",
+        "qs-code", "area"])
+def test_create_is_validated(overrides, code, why):
+    refused = refuse(None, A.CREATE, ACTORS[P.REQUESTER], args=create_args(**overrides))
+
+    assert refused.code == code
+    assert why in refused.message
+
+
+def test_create_without_a_question_set_is_refused():
+    refused = refuse(None, A.CREATE, ACTORS[P.REQUESTER], args=create_args(), question_set=None)
+
+    assert refused.code == "unknown_question_set"
+
+
+def test_answer_date_today_is_allowed():
+    case = apply_step(None, A.CREATE, create_args(answer_by=NOW.date().isoformat()),
+                      actor=ACTORS[P.REQUESTER], now=NOW, question_set=QS)
+
+    assert case.answer_by == NOW.date()
+
+
+# The case record -------------------------------------------------------------------------
+
+
+def test_party_and_audiences():
+    draft, sent = case_in(S.DRAFT), case_in(S.SENT)
+
+    assert draft.party_of(REQUESTER) is P.REQUESTER
+    assert draft.party_of(RESPONDER) is P.RESPONDER
+    assert draft.party_of(THIRD) is None
+    assert draft.audiences() == (f"authority:{REQUESTER}",)
+    for state in (S.SENT, S.CLOSED, S.WITHDRAWN):
+        assert set(case_in(state).audiences()) == {f"authority:{REQUESTER}",
+                                                  f"authority:{RESPONDER}"}
+    # The record survives the wire unchanged.
+    assert CaseRecord.model_validate_json(sent.model_dump_json()) == sent
