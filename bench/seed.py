@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.cases import CaseRecord
@@ -19,7 +20,7 @@ from sync_protocol.messages import EntityKind
 from sync_server.config import load_settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
-from sync_server.models import Case
+from sync_server.models import Case, SyncRow
 from sync_server.publish import publish
 from sync_server.sequence import SequenceLock
 
@@ -55,3 +56,17 @@ def _persist(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseReco
     ))
     publish(session, seq, kind=EntityKind.CASE, entity_id=case.id, version=case.version,
             payload=payload, audiences=case.audiences(), sealer=sealer)
+
+
+def visible_cases(data_dir: Path, authority_id: str) -> int:
+    """How many cases a new replica of ``authority_id`` receives (demo cases included)."""
+    engine = make_engine(load_settings(data_dir).database_url)
+    try:
+        with Session(engine) as session:
+            return int(session.scalar(
+                select(func.count()).select_from(SyncRow).where(
+                    SyncRow.kind == EntityKind.CASE.value,
+                    SyncRow.audience == f"authority:{authority_id}",
+                    SyncRow.payload.is_not(None))) or 0)
+    finally:
+        engine.dispose()

@@ -42,6 +42,10 @@ def decode_cursor(token: str, *, key: bytes) -> Cursor:
     try:
         body_text, mac_text = token.split(".")
         body, mac = _unb64(body_text), _unb64(mac_text)
+        if _b64(body) != body_text or _b64(mac) != mac_text:
+            # base64 decoding forgives stray padding and unused low bits: only the one
+            # spelling the server issued is valid, so a cursor cannot be altered at all.
+            raise ValueError("not in canonical form")
         expected = hmac.new(key, body, hashlib.sha256).digest()[:_MAC_BYTES]
         if not hmac.compare_digest(mac, expected):
             raise ValueError("bad signature")

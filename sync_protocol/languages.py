@@ -32,4 +32,4 @@ def localized(texts: Mapping[str, str], language: str) -> str:
         text = texts.get(lang)
         if text:
             return text
-    return next(iter(texts.values()), "")
+    return next((text for text in texts.values() if text), "")

@@ -30,8 +30,9 @@ def describe(item: dict[str, Any]) -> str:
     step = _(STEP_NAMES.get(item["name"], item["name"]))
     reason = label(REFUSALS, item["code"])
     when = formatting.datetime_text(dt.datetime.fromisoformat(item["at"]))
-    return (f"{when} — {step} ({_('case')} {item['case_id'][:8].upper()})\n"
-            f"{reason}: {item['message']}")
+    heading = _("{when} — {step}, case {reference}").format(
+        when=when, step=step, reference=item["case_id"][:8].upper())
+    return f"{heading}\n{reason}: {item['message']}"
 
 
 class AttentionDialog(QDialog):

@@ -93,7 +93,8 @@ class CaseView(QWidget):
             button.setText(_(text))
             button.setVisible(action in allowed)
         if case is None:
-            self._body.setText(f"<p style='color:gray'>{html.escape(_('Select a case.'))}</p>")
+            hint = _("Select a case.")
+            self._body.setText(f"<p style='color:gray'>{html.escape(hint)}</p>")
             return
         self._body.setText(_render(case, question_set, authority, pending))
 
@@ -105,6 +106,14 @@ class CaseView(QWidget):
 
 def _esc(text: str) -> str:
     return html.escape(text)
+
+
+def _heading(text: str) -> str:
+    return f"<h3>{_esc(text)}</h3>"
+
+
+def _labelled(label_text: str, value_html: str) -> str:
+    return f"<p>{_esc(label_text)}: {value_html}</p>"
 
 
 def _authority_text(authority: Callable[[str], dict[str, Any] | None], authority_id: str,
@@ -147,15 +156,15 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
     rows = "".join(f"<tr><td style='color:gray;padding-right:12px'>{_esc(k)}</td>"
                    f"<td>{_esc(v)}</td></tr>" for k, v in facts if v)
     parts.append(f"<table>{rows}</table>")
-    parts.append(f"<p>{_esc(_('Requesting authority'))}: "
-                 f"{_authority_text(authority, case.requester_authority_id, lang)}</p>")
-    parts.append(f"<p>{_esc(_('Requested authority'))}: "
-                 f"{_authority_text(authority, case.responder_authority_id, lang)}</p>")
+    requester = _authority_text(authority, case.requester_authority_id, lang)
+    responder = _authority_text(authority, case.responder_authority_id, lang)
+    parts.append(_labelled(_("Requesting authority"), requester))
+    parts.append(_labelled(_("Requested authority"), responder))
     if case.request_text:
-        parts.append(f"<h3>{_esc(_('Message from the requesting authority'))}</h3>")
+        parts.append(_heading(_("Message from the requesting authority")))
         parts.append(_free_text(case.request_text))
     answers = {a.question: a.answer for a in case.answers}
-    parts.append(f"<h3>{_esc(_('Questions'))}</h3><ol>")
+    parts.append(_heading(_("Questions")) + "<ol>")
     for code in case.questions:
         question = question_set.question(code) if question_set else None
         text = localized(question.texts, lang) if question else code
@@ -168,9 +177,9 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
         parts.append(item + "</li>")
     parts.append("</ol>")
     if case.reply_text:
-        parts.append(f"<h3>{_esc(_('Message from the requested authority'))}</h3>")
+        parts.append(_heading(_("Message from the requested authority")))
         parts.append(_free_text(case.reply_text))
-    parts.append(f"<h3>{_esc(_('History'))}</h3><table>")
+    parts.append(_heading(_("History")) + "<table>")
     for event in case.timeline:
         side = _authority_name(authority, event.authority_id)
         parts.append(

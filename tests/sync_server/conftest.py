@@ -30,7 +30,7 @@ from sync_server.db import make_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from factories import PASSWORD, Directory, Peer, build_directory, init_database  # noqa: E402
+from factories import PASSWORD, Directory, Peer, build_directory, init_database
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -62,9 +62,13 @@ def pg_database_url() -> Iterator[str]:
     try:
         admin = psycopg.connect(base, autocommit=True, connect_timeout=5)
     except psycopg.Error as exc:
+        problem = str(exc)
+    else:
+        problem = ""
+    if problem:
         pytest.fail(
-            f"PostgreSQL is unreachable at {make_url(base).render_as_string()} ({exc}). The "
-            "server suite runs on SQLite and PostgreSQL: start PostgreSQL or point "
+            f"PostgreSQL is unreachable at {make_url(base).render_as_string()} ({problem}). "
+            "The server suite runs on SQLite and PostgreSQL: start PostgreSQL or point "
             "IMI_TEST_PG_URL at one.",
             pytrace=False,
         )

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 from factories import create_args, new_id
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_server.migrate import new_epoch

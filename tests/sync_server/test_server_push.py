@@ -112,30 +112,30 @@ def test_malformed_pushes_get_4xx_codes_and_change_nothing(server):
     too_many = [{**mutation, "mutation_id": i}
                 for i in range(1, MAX_MUTATIONS_PER_PUSH + 2)]
     cases = {
-        "not json": (dict(content=b"{not json", headers={"content-type": "application/json"}),
+        "not json": ({"content": b"{not json", "headers": {"content-type": "application/json"}},
                      422, "invalid_message"),
-        "a list": (dict(json=[1, 2]), 422, "invalid_message"),
-        "empty object": (dict(json={}), 422, "invalid_message"),
-        "id is text": (dict(json=_push_body(de.device_id, mutations=[
-            {**mutation, "mutation_id": "one"}])), 422, "invalid_message"),
-        "args is a list": (dict(json=_push_body(de.device_id, mutations=[
-            {**mutation, "args": [1]}])), 422, "invalid_message"),
-        "id zero": (dict(json=_push_body(de.device_id, mutations=[
-            {**mutation, "mutation_id": 0}])), 422, "invalid_message"),
-        "no mutations": (dict(json=_push_body(de.device_id, mutations=[])),
+        "a list": ({"json": [1, 2]}, 422, "invalid_message"),
+        "empty object": ({"json": {}}, 422, "invalid_message"),
+        "id is text": ({"json": _push_body(de.device_id, mutations=[
+            {**mutation, "mutation_id": "one"}])}, 422, "invalid_message"),
+        "args is a list": ({"json": _push_body(de.device_id, mutations=[
+            {**mutation, "args": [1]}])}, 422, "invalid_message"),
+        "id zero": ({"json": _push_body(de.device_id, mutations=[
+            {**mutation, "mutation_id": 0}])}, 422, "invalid_message"),
+        "no mutations": ({"json": _push_body(de.device_id, mutations=[])},
                          422, "invalid_message"),
-        "too many": (dict(json=_push_body(de.device_id, mutations=too_many)),
+        "too many": ({"json": _push_body(de.device_id, mutations=too_many)},
                      422, "invalid_message"),
-        "not consecutive": (dict(json=_push_body(de.device_id, mutations=[
-            mutation, {**mutation, "mutation_id": 3}])), 422, "invalid_message"),
-        "extra field": (dict(json=_push_body(de.device_id, sneaky=True)),
+        "not consecutive": ({"json": _push_body(de.device_id, mutations=[
+            mutation, {**mutation, "mutation_id": 3}])}, 422, "invalid_message"),
+        "extra field": ({"json": _push_body(de.device_id, sneaky=True)},
                         422, "invalid_message"),
-        "bad device id": (dict(json=_push_body("DEVICE")), 422, "invalid_message"),
-        "version 2": (dict(json=_push_body(de.device_id, protocol_version=2)),
+        "bad device id": ({"json": _push_body("DEVICE")}, 422, "invalid_message"),
+        "version 2": ({"json": _push_body(de.device_id, protocol_version=2)},
                       400, "unsupported_protocol_version"),
-        "version 0, no mutations": (dict(json={"protocol_version": 0}),
+        "version 0, no mutations": ({"json": {"protocol_version": 0}},
                                     400, "unsupported_protocol_version"),
-        "version is text": (dict(json=_push_body(de.device_id, protocol_version="one")),
+        "version is text": ({"json": _push_body(de.device_id, protocol_version="one")},
                             422, "invalid_message"),
     }
     before = _state(server, de.device_id)
