@@ -12,6 +12,7 @@ from desktop.qt import (
     QAction,
     QCloseEvent,
     QComboBox,
+    QHeaderView,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -79,8 +80,14 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        fit, stretch = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
+        for column, mode in enumerate((fit, QHeaderView.ResizeMode.Interactive, stretch, fit,
+                                       fit, fit)):
+            header.setSectionResizeMode(column, mode)
+        header.resizeSection(1, 220)
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.case_view = CaseView()
 
@@ -119,7 +126,6 @@ class MainWindow(QMainWindow):
         self.model.retranslate()
         self.case_view.retranslate()
         self.status.render()
-        self.table.resizeColumnsToContents()
 
     def set_folder_counts(self, counts: dict[str, int]) -> None:
         for row in range(self.folders.count()):
@@ -137,7 +143,6 @@ class MainWindow(QMainWindow):
     def _folder_picked(self, item: QListWidgetItem | None) -> None:
         if item is not None:
             self.model.set_folder(item.data(Qt.ItemDataRole.UserRole))
-            self.table.resizeColumnsToContents()
             self.case_view.show_case(None)
 
     def _row_picked(self) -> None:
