@@ -36,13 +36,12 @@ def print_results(results: dict[str, Any]) -> None:
           f"{pages['pages']} pages, {pages['total_ms']} ms total, "
           f"~{pages['page_bytes_avg'] // 1024} KiB each: {pages['page_ms']}")
 
-    if "profile" in results:
-        print("\nWhere an initial sync's time goes (cProfile, cumulative, inflated by profiling):")
-        for label, value in results["profile"].items():
-            if label != "top_functions_by_own_time":
-                print(f"  {label:<45} {value:8.1f} ms")
-        print("  top functions by own time:")
-        for line in results["profile"]["top_functions_by_own_time"]:
+    if "phases_ms" in results:
+        print("\nWhere one more initial sync's time goes (phase timers):")
+        for label, value in results["phases_ms"].items():
+            print(f"  {label:<52} {value:8.1f} ms")
+        print("  cProfile, top functions by own time (inflates Python code):")
+        for line in results["top_functions"]:
             print(f"    {line}")
 
     lat = results["latency"]

@@ -137,7 +137,7 @@ class CaseEvent(Base):
     device_id: Mapped[str] = mapped_column(String(32))
     mutation_id: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(32))
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(80))
 
 
 class AppliedMutation(Base):

@@ -79,10 +79,10 @@ def _push_one(
 
     audiences: set[str] = set()
     case_id = str(mutation.args.get("case_id", ""))[:32]
-    action_name = mutation.name
+    # The name is known (checked in ``push``): audit the action even if the arguments are bad.
+    action_name = MUTATIONS[mutation.name][1].value
     try:
         args, action = parse_args(mutation.name, mutation.args)
-        action_name = action.value
         with session.begin_nested():
             case, audiences = apply_case_mutation(
                 session, seq, sealer, action=action, args=args, actor=principal.actor,
@@ -104,7 +104,7 @@ def _push_one(
     session.add(CaseEvent(
         case_id=case_id, at=now, user_id=principal.user_id, authority_id=principal.authority_id,
         device_id=device.id, mutation_id=mutation.mutation_id, action=action_name,
-        outcome=result.status if result.code is None else f"{result.status}:{result.code}"[:20],
+        outcome=result.status if result.code is None else f"{result.status}:{result.code}"[:80],
     ))
     device.last_mutation_id = mutation.mutation_id
     seq.flush()

@@ -6,11 +6,14 @@ from collections import Counter
 import pytest
 from factories import create_args, new_id
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
+from sync_server.directory_service import add_authority
 from sync_server.migrate import new_epoch
 from sync_server.models import Authority, MemberState, QuestionSetRow, User
 from sync_server.models import LegislativeArea as Area
+from sync_server.sequence import SequenceLock
 
 
 def _expected_public(server):
@@ -37,12 +40,25 @@ def test_bootstrap_has_the_directory_and_catalogue(server):
     assert all(c["data"] is not None and c["reason"] is None for c in changes)
 
 
+def _add_authority(server, authority_id):
+    with Session(server.engine) as session, session.begin():
+        seq = SequenceLock(session).acquire()
+        add_authority(session, seq, {"id": authority_id, "member_state": "AT",
+                                     "official_name": authority_id, "areas": ["PQ"]})
+        seq.flush()
+
+
 def test_paging_walks_every_entity_exactly_once(server):
     de = server.peer("DE")
     hu_id = server.directory.authorities["HU"]
-    case_ids = {new_id() for _ in range(3)}
-    de.push(*(de.mutation("case.create", create_args(responder=hu_id, case_id=c))
-              for c in sorted(case_ids)))
+    # Public and private changes interleaved: pages merge the caller's audiences by sequence.
+    expected_tail = []
+    for n in range(3):
+        case_id = new_id()
+        de.step("case.create", create_args(responder=hu_id, case_id=case_id))
+        _add_authority(server, f"AT-NEW-{n}")
+        expected_tail += [("case", case_id), ("authority", f"AT-NEW-{n}")]
+    case_ids = {i for k, i in expected_tail if k == "case"}
 
     pages = []
     while True:
@@ -56,6 +72,7 @@ def test_paging_walks_every_entity_exactly_once(server):
     assert len(keys) == len(set(keys)), "an entity came twice"
     assert Counter(k for k, _ in keys) == _expected_public(server) + Counter(case=3)
     assert {i for k, i in keys if k == "case"} == case_ids
+    assert keys[-6:] == expected_tail
     assert all(len(p["changes"]) <= 2 for p in pages)
     assert all(p["has_more"] for p in pages[:-1])
     assert len(pages) >= len(changes) // 2

@@ -165,6 +165,7 @@ def test_invalid_arguments_are_a_rejected_mutation_not_an_http_error(server):
 def test_audit_trail_has_one_row_per_mutation_with_who_and_what(server):
     de, hu, case_id = _exchange(server)
     hu.step("case.answer", answer_args(case_id))  # refused: not accepted yet
+    hu.step("case.accept", {"case_id": case_id, "colour": "red"})  # refused: bad arguments
     hu.step("case.accept", {"case_id": case_id})
 
     events = server.rows(
@@ -178,10 +179,11 @@ def test_audit_trail_has_one_row_per_mutation_with_who_and_what(server):
         (case_id, de_user.user_id, de.authority_id, de.device_id, 2, "send"),
         (case_id, hu_user.user_id, hu.authority_id, hu.device_id, 1, "answer"),
         (case_id, hu_user.user_id, hu.authority_id, hu.device_id, 2, "accept"),
+        (case_id, hu_user.user_id, hu.authority_id, hu.device_id, 3, "accept"),
     ]
     outcomes = [e[6] for e in events]
-    assert outcomes[0] == outcomes[1] == outcomes[3] == "applied"
-    assert outcomes[2].startswith("rejected:invalid")
+    assert outcomes[0] == outcomes[1] == outcomes[4] == "applied"
+    assert outcomes[2:4] == ["rejected:invalid_transition", "rejected:invalid_arguments"]
 
 
 def test_personal_data_is_sealed_at_rest(server):

@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('device_id', sa.String(length=32), nullable=False),
     sa.Column('mutation_id', sa.BigInteger(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
-    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('outcome', sa.String(length=80), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('case_events', schema=None) as batch_op:
