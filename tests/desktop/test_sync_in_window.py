@@ -1,0 +1,84 @@
+"""The window's background sync: long-poll delivery, and working with no server at all."""
+
+import datetime as dt
+import json
+import uuid
+
+from desktop.controller import AppController
+from desktop.models import cases
+from sync_protocol.cases import CaseStatus
+from tests.conftest import free_port, make_client
+
+
+def request_to_germany(case_id: str) -> dict[str, object]:
+    return {
+        "case_id": case_id, "area": "PQ", "question_set": "PQ-GEN", "question_set_version": 1,
+        "responder_authority_id": "DE-LZK-BW",
+        "subject": {"family_name": "Kiss", "given_names": "Ádám", "profession": "dentist"},
+        "questions": ["PQ-GEN-Q01"],
+        "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+    }
+
+
+def test_an_incoming_request_arrives_without_any_click(qtbot, controller: AppController,
+                                                       live_server, tmp_path):
+    hungary = make_client(live_server.url, "hu.kovacs", tmp_path / "hu")
+    hungary.sync()
+    case_id = uuid.uuid4().hex
+    cases.perform(hungary.replica, name="case.create", args=request_to_germany(case_id))
+    cases.perform(hungary.replica, name="case.send", args={"case_id": case_id})
+    hungary.sync()
+    # The window's long-poll wakes up and pulls: no timer, no button.
+    qtbot.waitUntil(lambda: controller.reader.case_row(case_id) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: controller.model.row_of(case_id) is not None, timeout=5_000)
+    assert controller.model.folder == "inbox"
+    assert cases.get_case(controller.reader, case_id).state is CaseStatus.SENT
+
+
+def test_the_window_works_offline_and_delivers_later(qtbot, live_server, tmp_path):
+    from desktop.i18n import set_language
+    from desktop.models import account
+    from desktop.models import profile as profiles
+    from sync_server.seed import DEMO_PASSWORD
+    from tests.conftest import PASSPHRASE
+
+    profile, _key, replica = account.set_up(tmp_path / "de", server_url=live_server.url,
+                                            username="de.weber", password=DEMO_PASSWORD,
+                                            passphrase=PASSPHRASE)
+    # First sync while online, so the catalogue and directory are local.
+    from desktop.models.sync_engine import SyncEngine
+    from desktop.models.transport import Transport
+
+    SyncEngine(transport=Transport(live_server.url, token=replica.get_meta("token")),
+               device_id=profile.device_id, run_db=lambda work: work(replica)).sync()
+    replica.close()
+    # The line drops: the profile now points at a port nobody listens on.
+    document = json.loads((tmp_path / "de" / "profile.json").read_text())
+    document["server_url"] = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "de" / "profile.json").write_text(json.dumps(document))
+
+    profile, key = profiles.unlock(tmp_path / "de", PASSPHRASE)  # no server needed
+    window_side = AppController(profile, key, language="de")
+    qtbot.addWidget(window_side.window)
+    with qtbot.waitSignal(window_side.sync.sig_status_changed, timeout=15_000):
+        window_side.start()
+    assert window_side.sync.online is False
+    assert "Offline" in window_side.window.status.connection.text()
+
+    case_id = uuid.uuid4().hex
+    args = dict(request_to_germany(case_id), responder_authority_id="HU-ENKK")
+    window_side.perform([("case.create", args), ("case.send", {"case_id": case_id})])
+    qtbot.waitUntil(lambda: window_side.reader.pending_count() == 2, timeout=5_000)
+    assert "2" in window_side.window.status.pending.text()
+    assert cases.get_case(window_side.reader, case_id).state is CaseStatus.SENT
+
+    # The line comes back: the retry timer delivers the queue, exactly once.
+    window_side.transport.base_url = live_server.url
+    qtbot.waitUntil(lambda: window_side.reader.pending_count() == 0, timeout=15_000)
+    qtbot.waitUntil(lambda: window_side.sync.online is True, timeout=5_000)
+    window_side.shutdown()
+    set_language("en")
+    hungary = make_client(live_server.url, "hu.kovacs", tmp_path / "hu")
+    hungary.sync()
+    received = cases.get_case(hungary.replica, case_id)
+    assert received is not None and received.version == 2
