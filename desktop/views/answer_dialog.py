@@ -15,6 +15,7 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
 )
+from desktop.views.widgets import error_label
 from sync_protocol.cases import CaseRecord
 from sync_protocol.catalogue import QuestionSet
 from sync_protocol.languages import localized
@@ -55,8 +56,7 @@ class AnswerDialog(QDialog):
         self.message = QPlainTextEdit(objectName="replyMessage")
         self.message.setMaximumHeight(100)
         layout.addWidget(self.message)
-        self.error = QLabel(objectName="error")
-        self.error.setStyleSheet("color: #b00020")
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

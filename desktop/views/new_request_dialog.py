@@ -21,7 +21,6 @@ from desktop.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -33,6 +32,7 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
 )
+from desktop.views.widgets import error_label
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
 
@@ -130,9 +130,7 @@ class NewRequestDialog(QDialog):
         what_layout.addLayout(when)
         layout.addWidget(what, 1)
 
-        self.error = QLabel(objectName="error")
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
         self.draft_button = QPushButton(_("Save as draft"), objectName="saveDraft")

@@ -6,6 +6,7 @@ import datetime as dt
 from desktop import formatting
 from desktop.i18n import _, ngettext
 from desktop.qt import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal
+from desktop.views.widgets import ERROR_COLOR
 
 
 class SyncStatusBar(QStatusBar):
@@ -55,7 +56,7 @@ class SyncStatusBar(QStatusBar):
             if last_sync else _("Not synchronised yet"))
         self.attention.setText(_("Needs attention ({n})").format(n=attention))
         self.attention.setVisible(attention > 0)
-        self.attention.setStyleSheet("color: #b00020; font-weight: bold")
+        self.attention.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold")
 
     def show_progress(self, done: int, total: int) -> None:
         self.progress.setVisible(total > done)

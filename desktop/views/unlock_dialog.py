@@ -16,15 +16,9 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
 )
+from desktop.views.widgets import error_label
 
 Attempt = Callable[..., str | None]
-
-
-def _error_label() -> QLabel:
-    label = QLabel(objectName="error")
-    label.setStyleSheet("color: #b00020")
-    label.setWordWrap(True)
-    return label
 
 
 class UnlockDialog(QDialog):
@@ -39,7 +33,7 @@ class UnlockDialog(QDialog):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("Passphrase"), self.passphrase)
         layout.addLayout(form)
-        self.error = _error_label()
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -84,7 +78,7 @@ class SetupDialog(QDialog):
         form.addRow(_("New passphrase for this computer"), self.passphrase)
         form.addRow(_("Repeat the passphrase"), self.repeat)
         layout.addLayout(form)
-        self.error = _error_label()
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
