@@ -7,17 +7,17 @@
    C calls (SQLCipher, sockets), so read it for *what*, not *how much*.
 """
 
-import cProfile
 import contextlib
+import cProfile
 import gc
 import pstats
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.clients import make_client
+from bench.clients import Server, make_client
 from bench.initial_sync import USER, quiesce
 from desktop.models import cases, transport
 from desktop.models.replica import Replica
@@ -34,7 +34,7 @@ PHASES: tuple[tuple[Any, str, str], ...] = (
 
 
 @contextlib.contextmanager
-def _timed_phases(totals: Counter[str]) -> Iterator[None]:
+def _timed_phases(totals: defaultdict[str, float]) -> Iterator[None]:
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in PHASES]
 
     def timed(function: Callable[..., Any], label: str) -> Callable[..., Any]:
@@ -65,10 +65,10 @@ def _timed_phases(totals: Counter[str]) -> Iterator[None]:
             setattr(owner, name, original)
 
 
-def phases(url: str, path: Path) -> dict[str, float]:
+def phases(server: Server, path: Path) -> dict[str, float]:
     """Milliseconds per phase of one initial sync (phases are disjoint except ``gc``)."""
-    client = make_client(url, USER, path)
-    totals: Counter[str] = Counter()
+    client = make_client(server, USER, path)
+    totals: defaultdict[str, float] = defaultdict(float)
     try:
         quiesce()
         with _timed_phases(totals):
@@ -91,8 +91,8 @@ def phases(url: str, path: Path) -> dict[str, float]:
     return {label: round(value, 1) for label, value in result.items()}
 
 
-def top_functions(url: str, path: Path, count: int = 12) -> list[str]:
-    client = make_client(url, USER, path)
+def top_functions(server: Server, path: Path, count: int = 12) -> list[str]:
+    client = make_client(server, USER, path)
     profiler = cProfile.Profile()
     try:
         quiesce()

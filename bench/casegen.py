@@ -12,7 +12,7 @@ import random
 import uuid
 
 from sync_protocol.cases import Action, CaseRecord, CaseStatus
-from sync_protocol.catalogue import QuestionSet
+from sync_protocol.catalogue import AnswerOption, QuestionSet
 from sync_protocol.mutations import MUTATIONS
 from sync_protocol.workflow import HANDLER_ROLE, Actor, apply_step
 from sync_server.seed import CATALOGUE_FILE, DIRECTORY_FILE
@@ -129,12 +129,18 @@ def make_case(rng: random.Random, directory: Directory, *, started: dt.datetime)
         actor = directory.actors[responder if action in (Action.ACCEPT, Action.ANSWER)
                                  else requester]
         if action is Action.ANSWER:
-            args["answers"] = [{"question": q, "answer": rng.choice(qs.question(q).answers).code}
+            args["answers"] = [{"question": q, "answer": rng.choice(_options(qs, q)).code}
                                for q in case.questions]
             args["reply_text"] = _text(REPLY_TEXTS, directory, responder)
         name = next(n for n, (_, a) in MUTATIONS.items() if a is action)
         case = _step(case, name, args, actor, now, qs)
     return case
+
+
+def _options(qs: QuestionSet, code: str) -> tuple[AnswerOption, ...]:
+    question = qs.question(code)
+    assert question is not None, f"{code} is not in {qs.code}"
+    return question.answers
 
 
 def _step(case: CaseRecord | None, name: str, args: dict[str, object], actor: Actor,

@@ -8,9 +8,14 @@ from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine
 from desktop.models.transport import Transport
-from sync_server.seed import DEMO_PASSWORD
 
 PASSPHRASE = "correct horse battery"
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    url: str
+    password: str  # the demo users' password
 
 
 @dataclasses.dataclass
@@ -24,11 +29,11 @@ class Client:
         self.replica.close()
 
 
-def make_client(server_url: str, username: str, path: Path) -> Client:
+def make_client(server: Server, username: str, path: Path) -> Client:
     """A new profile with an empty replica (signs in once; nothing pulled yet)."""
-    profile, _key, replica = account.set_up(path, server_url=server_url, username=username,
-                                            password=DEMO_PASSWORD, passphrase=PASSPHRASE)
-    transport = Transport(server_url, token=replica.get_meta("token"))
+    profile, _key, replica = account.set_up(path, server_url=server.url, username=username,
+                                            password=server.password, passphrase=PASSPHRASE)
+    transport = Transport(server.url, token=replica.get_meta("token"))
     engine = SyncEngine(transport=transport, device_id=profile.device_id,
                         run_db=lambda work: work(replica))
     return Client(profile=profile, replica=replica, engine=engine)

@@ -7,6 +7,7 @@ peer's replica holds it. The sender creates and sends a case (two local steps) a
 starts just before its ``engine.sync()`` pushes them.
 """
 
+import contextlib
 import datetime as dt
 import random
 import threading
@@ -15,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.clients import Client, make_client
+from bench.clients import Client, Server, make_client
 from bench.stats import percentile
 from desktop.models import cases
 
@@ -86,10 +87,10 @@ def _send(sender: Client, rng: random.Random, case_id: str) -> None:
     cases.perform(sender.replica, name="case.send", args={"case_id": case_id})
 
 
-def measure(url: str, workdir: Path, *, samples: int = 60) -> dict[str, Any]:
+def measure(server: Server, workdir: Path, *, samples: int = 100) -> dict[str, Any]:
     rng = random.Random(7)
-    sender = make_client(url, SENDER, workdir / "sender")
-    peer_client = make_client(url, PEER, workdir / "peer")
+    sender = make_client(server, SENDER, workdir / "sender")
+    peer_client = make_client(server, PEER, workdir / "peer")
     sender.engine.sync()  # the initial syncs are not measured
     peer_client.engine.sync()
     peer = Peer(peer_client)
@@ -115,15 +116,17 @@ def measure(url: str, workdir: Path, *, samples: int = 60) -> dict[str, Any]:
             time.sleep(rng.uniform(0.05, 0.15))  # the peer is back in its long-poll
     finally:
         peer.stopping.set()
-        try:  # a case for the peer wakes its long-poll, so it sees the flag and stops
+        # A case for the peer wakes its long-poll, so it sees the flag and stops. If this
+        # fails too, the run is failing already; the peer is a daemon thread.
+        with contextlib.suppress(Exception):
             _send(sender, rng, uuid.uuid4().hex)
             sender.engine.sync()
-        except Exception:
-            pass
         peer.join(timeout=WAIT_SECONDS + 5)
         sender.close()
         if not peer.is_alive():
             peer_client.close()
+    if not latencies:
+        raise RuntimeError(f"no sent case reached the peer within {ARRIVAL_TIMEOUT} s")
     ms = [v * 1000 for v in latencies]
     return {
         "samples": len(ms),

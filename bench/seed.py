@@ -6,8 +6,14 @@ by the real workflow (``bench.casegen``), then persisted the way ``apply_case_mu
 the sealed ``cases`` row, and ``sync_server.publish.publish`` itself for the sync rows, all in
 one transaction under the ``SequenceLock``. What replicas pull is then what the server would
 have published after the last step of each case.
+
+Run as a subprocess (``python -m bench.seed DATA_DIR --cases N``, JSON on stdout) so that the
+measuring process never imports the server's stack: a client process does not hold
+SQLAlchemy's ~35,000 objects, and every garbage collection during a timed sync would walk them.
 """
 
+import argparse
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.casegen import HOME, make_cases
 from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
 from sync_server.config import load_settings
@@ -22,6 +29,7 @@ from sync_server.crypto import Sealer
 from sync_server.db import make_engine
 from sync_server.models import Case, SyncRow
 from sync_server.publish import publish
+from sync_server.seed import DEMO_PASSWORD
 from sync_server.sequence import SequenceLock
 
 
@@ -70,3 +78,22 @@ def visible_cases(data_dir: Path, authority_id: str) -> int:
                     SyncRow.payload.is_not(None))) or 0)
     finally:
         engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.seed")
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--cases", type=int, required=True)
+    options = parser.parse_args()
+    seconds = seed_cases(options.data_dir, make_cases(options.cases))
+    print(json.dumps({
+        "cases": options.cases,
+        "authority": HOME,
+        "visible": visible_cases(options.data_dir, HOME),  # the demo's own cases on top
+        "seconds": round(seconds, 1),
+        "password": DEMO_PASSWORD,  # the demo users' password, as the server seeds them
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,14 +1,18 @@
 """A real sync server process for the benchmarks, as the end-to-end tests start one."""
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent  # where ``python -m bench.seed`` can be found
 
 
 def free_port() -> int:
@@ -17,10 +21,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _run(*args: str) -> str:
+    """Run ``python -m ARGS`` to completion; its output, or an error that shows its stderr."""
+    done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
 def init_server(data_dir: Path) -> None:
     """``imi-server init --demo``: schema, catalogue, demo directory and users."""
-    subprocess.run([sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir),
-                    "--demo"], check=True, capture_output=True)
+    _run("sync_server.cli", "init", "--data", str(data_dir), "--demo")
+
+
+def seed_server(data_dir: Path, count: int) -> dict[str, Any]:
+    """Seed ``count`` cases (``bench.seed``, in a subprocess); return what it reported."""
+    report: dict[str, Any] = json.loads(_run("bench.seed", str(data_dir), "--cases", str(count)))
+    return report
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 import math
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -12,7 +13,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+def summary_ms(seconds: Sequence[float]) -> dict[str, Any]:
     ms = [s * 1000 for s in seconds]
     return {
         "runs": len(ms),

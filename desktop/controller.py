@@ -74,6 +74,11 @@ class AppController(QObject):
         if self._closed:
             return
         self._closed = True
+        # Signals already queued must not reach a closed replica.
+        for signal, slot in ((self.sync.sig_data_changed, self.refresh),
+                             (self.sync.sig_status_changed, self.refresh_status),
+                             (self.sync.sig_refused, self._refused)):
+            signal.disconnect(slot)
         self.sync.stop()
         self.workers.shutdown()
         self.transport.close()

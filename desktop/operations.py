@@ -28,6 +28,7 @@ class Workers(QObject):
         self._opened: list[Replica] = []
         self.db = ThreadPoolExecutor(1, thread_name_prefix="imi-db")
         self.net = ThreadPoolExecutor(1, thread_name_prefix="imi-net")
+        self._closed = False
         # Emitted from a worker thread, delivered on the GUI thread (queued connection).
         self._finished.connect(self._deliver)
 
@@ -51,6 +52,8 @@ class Workers(QObject):
     def _deliver(self, payload: tuple[Future[Any], Callable[[Any], None],
                                       Callable[[BaseException], None]]) -> None:
         future, success, failure = payload
+        if self._closed:
+            return  # a result that arrives after shutdown has no window left to show it in
         error = future.exception()
         if error is not None:
             failure(error)
@@ -58,6 +61,7 @@ class Workers(QObject):
             success(future.result())
 
     def shutdown(self) -> None:
+        self._closed = True
         self.net.shutdown(wait=True, cancel_futures=True)
 
         def close_all() -> None:

@@ -9,7 +9,6 @@ import heapq
 import itertools
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
-from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -20,7 +19,6 @@ from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from sync_server.auth_service import Principal
 from sync_server.crypto import Sealer
 from sync_server.models import SyncRow
-
 
 # ``reason`` as JSON, for each value the column holds.
 _REASONS: dict[str | None, bytes] = {None: b"null", "deleted": b'"deleted"',
@@ -78,18 +76,23 @@ def pull(
     )
 
 
+# kind, entity_id, version, payload, sealed, reason, seq
+_PullRow = Row[str, str, int, bytes | None, bool, str | None, int]
+
+
 def _rows_after(session: Session, audiences: Sequence[str], after: int,
-                count: int) -> list[Row[Any]]:
+                count: int) -> list[_PullRow]:
     """The first ``count`` rows above ``after`` visible to any of ``audiences``, by ``seq``.
 
     One query per audience, merged here: ``audience = ? AND seq > ? ORDER BY seq LIMIT n``
     walks the (audience, seq) index in order and stops after n rows, whereas one query with
     ``audience IN (...)`` makes the database sort *every* matching row above the cursor,
     payloads included, for each page: 4x slower per page at 10,000 cases, and growing with
-    the number of rows above the cursor. Reading up to ``count`` rows per audience costs a few rows more than
-    needed when several audiences are busy; the merge keeps the first ``count`` overall.
+    the number of rows above the cursor. Reading up to ``count`` rows per audience costs a
+    few rows more than needed when several audiences are busy; the merge keeps the first
+    ``count`` overall.
     """
-    per_audience = []
+    per_audience: list[Sequence[_PullRow]] = []
     for audience in audiences:
         stmt = (
             select(SyncRow.kind, SyncRow.entity_id, SyncRow.version, SyncRow.payload,
