@@ -41,7 +41,7 @@ class AppController(QObject):
         self.workers = Workers(profile.replica_path, key)
         self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"))
         self.engine = SyncEngine(transport=self.transport, device_id=profile.device_id,
-                                 run_db=self.workers.run_db)
+                                 db=self.workers.db)
         self.sync = SyncController(self.workers, self.engine)
         set_language(language or self.reader.get_meta("ui_language") or user.language)
         self.model = CaseTableModel(self.reader)
@@ -119,9 +119,8 @@ class AppController(QObject):
         if language == current_language():
             return
         set_language(language)
-        self.workers.run(self.workers.db, lambda: _set_meta(self.workers.replica(),
-                                                            "ui_language", language),
-                         success=lambda _r: None, failure=self._failed)
+        self.workers.run_db(lambda replica: _set_meta(replica, "ui_language", language),
+                            success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
         self.refresh()
 
@@ -129,8 +128,7 @@ class AppController(QObject):
 
     def perform(self, steps: list[tuple[str, dict[str, Any]]],
                 then: Callable[[], None] | None = None) -> None:
-        def work() -> None:
-            replica = self.workers.replica()
+        def work(replica: Replica) -> None:
             for name, args in steps:
                 cases.perform(replica, name=name, args=args)
 
@@ -140,7 +138,7 @@ class AppController(QObject):
                 then()
             self.sync.request_sync()
 
-        self.workers.run(self.workers.db, work, success=done, failure=self._failed)
+        self.workers.run_db(work, success=done, failure=self._failed)
 
     def new_request(self) -> None:
         areas = self.reader.areas()
@@ -186,10 +184,9 @@ class AppController(QObject):
 
     def show_attention(self) -> None:
         def dismiss(item_id: int) -> None:
-            self.workers.run(self.workers.db,
-                             lambda: _in_tx(self.workers.replica(),
-                                            lambda r: r.dismiss_attention(item_id)),
-                             success=lambda _r: self.refresh_status(), failure=self._failed)
+            self.workers.run_db(
+                lambda replica: _in_tx(replica, lambda r: r.dismiss_attention(item_id)),
+                success=lambda _r: self.refresh_status(), failure=self._failed)
 
         AttentionDialog(self.reader.attention(), dismiss, parent=self.window).exec()
 

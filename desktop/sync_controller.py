@@ -21,7 +21,7 @@ OFFLINE_BACKOFF_S = 3.0
 class SyncController(QObject):
     sig_status_changed = Signal()
     sig_data_changed = Signal()
-    sig_progress = Signal(int, int)
+    sig_progress = Signal(int, bool)
     sig_refused = Signal(list)
     _sig_poke = Signal()
 
@@ -60,9 +60,8 @@ class SyncController(QObject):
             self._again = True
             return
         self._running, self._again = True, False
-        self._workers.run(self._workers.net,
-                          lambda: self._engine.sync(progress=self.sig_progress.emit),
-                          success=self._synced, failure=self._failed)
+        self._workers.run_net(lambda: self._engine.sync(progress=self.sig_progress.emit),
+                              success=self._synced, failure=self._failed)
 
     def _synced(self, report: SyncReport) -> None:
         self._running = False

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from desktop.models import account
+from desktop.models.db_lane import InlineLane
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine
@@ -98,7 +99,7 @@ def make_client(server_url: str, username: str, path: Path) -> Client:
                                       password=DEMO_PASSWORD, passphrase=PASSPHRASE)
     transport = Transport(server_url, token=replica.get_meta("token"))
     engine = SyncEngine(transport=transport, device_id=profile.device_id,
-                        run_db=lambda work: work(replica))
+                        db=InlineLane(replica))
     return Client(profile=profile, replica=replica, engine=engine)
 
 

@@ -146,3 +146,25 @@ def test_a_step_refused_by_the_server_reaches_needs_attention(clients):
     assert "withdrawn" in item["message"]
     assert item["args"] == {"case_id": case_id}
     assert cases.get_case(hu.replica, case_id).state is CaseStatus.WITHDRAWN
+
+
+def test_a_live_copy_beats_a_tombstone_in_the_same_page(clients):
+    """Through two audiences, one revoked and one live, the case stays, whatever the order."""
+    from desktop.models.cases import apply_pull_page
+    from sync_protocol.messages import Change, EntityKind
+
+    de = clients["de.weber"]
+    de.sync()
+    case_id = uuid.uuid4().hex
+    cases.perform(de.replica, name="case.create", args=create_args(case_id))
+    de.sync()
+    live = cases.get_case(de.replica, case_id).model_dump(mode="json")
+    tombstone = Change(kind=EntityKind.CASE, id=case_id, version=live["version"], data=None,
+                       reason="revoked")
+    alive = Change(kind=EntityKind.CASE, id=case_id, version=live["version"], data=live)
+    cursor = de.replica.get_meta("cursor")
+    for page in ([alive, tombstone], [tombstone, alive]):
+        apply_pull_page(de.replica, page, cursor)
+        assert cases.get_case(de.replica, case_id) is not None
+    apply_pull_page(de.replica, [tombstone], cursor)
+    assert cases.get_case(de.replica, case_id) is None

@@ -142,21 +142,42 @@ def _confirmed_of(replica: Replica, case_id: str) -> dict[str, Any] | None:
     return dict(json.loads(row["data"]))
 
 
+def _newest_per_case(changes: Iterable[Change]) -> tuple[list[Change], dict[str, Change]]:
+    """Split a page into directory changes (in order) and one change per case.
+
+    A case can reach a user through more than one audience (an authority, later also a
+    coordinator): if one audience lost sight of it and another still has it, the live copy
+    wins over the tombstone; between live copies, the newer version wins.
+    """
+    directory: list[Change] = []
+    latest: dict[str, Change] = {}
+    for change in changes:
+        if change.kind is not EntityKind.CASE:
+            directory.append(change)
+            continue
+        seen = latest.get(change.id)
+        if seen is None or (seen.data is None) > (change.data is None) or (
+            (seen.data is None) == (change.data is None) and change.version >= seen.version
+        ):
+            latest[change.id] = change
+    return directory, latest
+
+
 def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) -> int:
     """Apply one page of pulled changes and its cursor in one transaction; return the count."""
     user = replica.user()
     assert user is not None, "pull needs a signed-in profile"
     actor = actor_of(replica)
-    count = 0
+    changes = list(changes)
+    directory, latest = _newest_per_case(changes)
     with replica.transaction():
+        for change in directory:
+            replica.put_directory(change.kind.value, change.id, change.data)
         pending = replica.pending_case_ids()
         plain_rows: list[tuple[Any, ...]] = []
         gone: list[str] = []
-        for change in changes:
-            count += 1
-            if change.kind is not EntityKind.CASE:
-                replica.put_directory(change.kind.value, change.id, change.data)
-            elif change.id in pending:
+        for change in latest.values():
+            if change.id in pending:
                 _rebase(replica, change.id, change.data, actor)
             elif change.data is None:
                 gone.append(change.id)
@@ -166,7 +187,7 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) ->
         replica.put_cases(plain_rows)
         replica.delete_cases(gone)
         replica.set_meta("cursor", cursor)
-    return count
+    return len(changes)
 
 
 def apply_push_results(replica: Replica, results: Iterable[MutationResult],

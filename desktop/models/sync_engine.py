@@ -1,25 +1,30 @@
 """One sync pass: push the outbox, then pull until up to date. No Qt, no threads of its own.
 
-The engine does the network work on the thread that calls it. Database work goes through
-``run_db``, which the Qt client points at its single database worker (so writes are
-serialised there) and tests point at a direct call.
+The engine does the network work on the thread that calls it and hands database work to a
+``Lane`` (``desktop.models.db_lane``): in the client, the one database thread where all writes
+are serialised. While the lane applies one pulled page (and its cursor, in one transaction),
+the engine already fetches the next, so a bootstrap costs about the larger of the two.
 """
 
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TypeVar
 
 from desktop.models import cases
+from desktop.models.db_lane import Lane
 from desktop.models.replica import Replica
 from desktop.models.transport import ServerRefused, Transport
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
 from sync_protocol.version import PROTOCOL_VERSION
 
 T = TypeVar("T")
-RunDb = Callable[[Callable[[Replica], T]], T]
 
 PULL_PAGE = 2000
+
+# progress(changes applied so far, whether more pages follow)
+Progress = Callable[[int, bool], None]
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -27,26 +32,26 @@ class SyncReport:
     pushed: int = 0
     refused: list[MutationResult] = dataclasses.field(default_factory=list)
     pulled: int = 0
-    finished_at: dt.datetime | None = None
+    finished_at: dt.datetime = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 class SyncEngine:
-    def __init__(self, *, transport: Transport, device_id: str, run_db: RunDb[object]) -> None:
+    def __init__(self, *, transport: Transport, device_id: str, db: Lane) -> None:
         self.transport = transport
         self.device_id = device_id
-        self._run_db = run_db
+        self._lane = db
 
     def _db(self, work: Callable[[Replica], T]) -> T:
-        return self._run_db(work)  # type: ignore[return-value]
+        return self._lane.submit(work).result()
 
-    def sync(self, *, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+    def sync(self, *, progress: Progress | None = None) -> SyncReport:
         """Push everything pending, then pull everything new. Raises ``Offline``."""
         report = SyncReport()
         self.push(report)
         self.pull(report, progress=progress)
         report.finished_at = dt.datetime.now(dt.UTC)
-        self._db(lambda r: _in_tx(r, lambda: r.set_meta("last_sync",
-                                                        report.finished_at.isoformat())))
+        stamp = report.finished_at.isoformat()
+        self._db(lambda r: _in_tx(r, lambda: r.set_meta("last_sync", stamp)))
         return report
 
     def push(self, report: SyncReport) -> None:
@@ -70,25 +75,36 @@ class SyncEngine:
             report.pushed += len(response.results)
             report.refused.extend(refused_now)
 
-    def pull(self, report: SyncReport, *,
-             progress: Callable[[int, int], None] | None = None) -> None:
-        while True:
-            cursor = self._db(lambda r: r.get_meta("cursor", ""))
-            try:
-                page = self.transport.pull(cursor, limit=PULL_PAGE)
-            except ServerRefused as refused:
-                if refused.code != "reset_required":
-                    raise
-                # Re-bootstrap: forget what was pulled, keep the outbox and its ids.
-                self._db(lambda r: _in_tx(r, r.reset_synced_data))
-                continue
-            report.pulled += self._db(
-                lambda r, page=page: cases.apply_pull_page(r, page.changes, page.cursor)
-            )
-            if progress is not None:
-                progress(report.pulled, report.pulled + (PULL_PAGE if page.has_more else 0))
-            if not page.has_more:
-                return
+    def pull(self, report: SyncReport, *, progress: Progress | None = None) -> None:
+        cursor: str = self._db(lambda r: r.get_meta("cursor", ""))
+        applying: Future[int] | None = None
+        try:
+            while True:
+                try:
+                    page = self.transport.pull(cursor, limit=PULL_PAGE)
+                except ServerRefused as refused:
+                    if refused.code != "reset_required":
+                        raise
+                    # Re-bootstrap: forget what was pulled, keep the outbox and its ids.
+                    if applying is not None:
+                        applying.result()
+                        applying = None
+                    self._db(lambda r: _in_tx(r, r.reset_synced_data))
+                    cursor = ""
+                    continue
+                if applying is not None:
+                    report.pulled += applying.result()
+                applying = self._lane.submit(
+                    lambda r, page=page: cases.apply_pull_page(r, page.changes, page.cursor))
+                if progress is not None:
+                    progress(report.pulled, page.has_more)
+                if not page.has_more:
+                    break
+                cursor = page.cursor
+        finally:
+            # Never leave with a page half-way: its transaction commits or rolls back first.
+            if applying is not None:
+                report.pulled += applying.result()
 
     def wait(self, *, timeout: float) -> bool:
         cursor = self._db(lambda r: r.get_meta("cursor", ""))

@@ -1,5 +1,6 @@
 """HTTP to the sync server, with the protocol's messages. No Qt; called from worker threads."""
 
+import threading
 from typing import Any
 
 import pydantic_core
@@ -39,13 +40,31 @@ class ServerRefused(Exception):
 
 
 class Transport:
+    """Calls to one server. Safe to share between threads: each thread gets its own HTTP
+    session (``requests`` does not promise a session is thread-safe), so the long-poll and a
+    sync pass never share a connection pool."""
+
     def __init__(self, base_url: str, *, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = requests.Session()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    @property
+    def _http(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def close(self) -> None:
-        self._http.close()
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
     def _call(self, method: str, path: str, *, json_body: Any = None,
               params: dict[str, Any] | None = None, read_timeout: float = READ_TIMEOUT) -> bytes:

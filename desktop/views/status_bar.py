@@ -58,7 +58,9 @@ class SyncStatusBar(QStatusBar):
         self.attention.setVisible(attention > 0)
         self.attention.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold")
 
-    def show_progress(self, done: int, total: int) -> None:
-        self.progress.setVisible(total > done)
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
+    def show_progress(self, done: int, more: bool) -> None:
+        """While pages keep coming the total is unknown: a busy bar with the count so far."""
+        self.progress.setVisible(more)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(_("{n} received").format(n=done))
+        self.progress.setTextVisible(True)

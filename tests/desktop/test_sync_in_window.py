@@ -46,11 +46,12 @@ def test_the_window_works_offline_and_delivers_later(qtbot, live_server, tmp_pat
                                             username="de.weber", password=DEMO_PASSWORD,
                                             passphrase=PASSPHRASE)
     # First sync while online, so the catalogue and directory are local.
+    from desktop.models.db_lane import InlineLane
     from desktop.models.sync_engine import SyncEngine
     from desktop.models.transport import Transport
 
     SyncEngine(transport=Transport(live_server.url, token=replica.get_meta("token")),
-               device_id=profile.device_id, run_db=lambda work: work(replica)).sync()
+               device_id=profile.device_id, db=InlineLane(replica)).sync()
     replica.close()
     # The line drops: the profile now points at a port nobody listens on.
     document = json.loads((tmp_path / "de" / "profile.json").read_text())
