@@ -48,12 +48,14 @@ def run_client(profile_dir: Path, *, language: str | None = None,
                geometry: str | None = None) -> int:
     from desktop.controller import AppController
     from desktop.qt import QApplication
+    from desktop.qt_locale import apply_language
     from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("IMI")
     if language:
         set_language(language)
+        apply_language(language)
     opened: dict[str, object] = {}
 
     def unlock(passphrase: str) -> str | None:

@@ -19,6 +19,7 @@ from desktop.models.sync_engine import SyncEngine
 from desktop.models.transport import Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
+from desktop.qt_locale import apply_language
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
@@ -44,6 +45,7 @@ class AppController(QObject):
                                  db=self.workers.db)
         self.sync = SyncController(self.workers, self.engine)
         set_language(language or self.reader.get_meta("ui_language") or user.language)
+        apply_language(current_language())
         self.model = CaseTableModel(self.reader)
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
@@ -119,6 +121,7 @@ class AppController(QObject):
         if language == current_language():
             return
         set_language(language)
+        apply_language(language)
         self.workers.run_db(lambda replica: _set_meta(replica, "ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()

@@ -32,6 +32,7 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
 )
+from desktop.qt_locale import date_format
 from desktop.views.widgets import error_label
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
@@ -92,6 +93,7 @@ class NewRequestDialog(QDialog):
         self.birth_known = QCheckBox(_("Date of birth known"), objectName="birthKnown")
         self.birth_date = QDateEdit(QDate(1985, 1, 1), objectName="birthDate")
         self.birth_date.setCalendarPopup(True)
+        self.birth_date.setDisplayFormat(date_format())
         self.birth_date.setEnabled(False)
         self.birth_known.toggled.connect(self.birth_date.setEnabled)
         birth = QHBoxLayout()
@@ -119,6 +121,7 @@ class NewRequestDialog(QDialog):
         today = dt.date.today()
         self.answer_by = QDateEdit(objectName="answerBy")
         self.answer_by.setCalendarPopup(True)
+        self.answer_by.setDisplayFormat(date_format())
         self.answer_by.setMinimumDate(QDate(today.year, today.month, today.day))
         default = today + dt.timedelta(days=DEFAULT_ANSWER_DAYS)
         self.answer_by.setDate(QDate(default.year, default.month, default.day))

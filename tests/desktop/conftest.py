@@ -8,6 +8,7 @@ import pytest
 from desktop.controller import AppController
 from desktop.i18n import set_language
 from desktop.models import account
+from desktop.qt_locale import apply_language
 from sync_server.seed import DEMO_PASSWORD
 from tests.conftest import PASSPHRASE, LiveServer
 
@@ -25,3 +26,4 @@ def controller(qtbot, live_server: LiveServer, tmp_path: Path) -> Iterator[AppCo
     yield made
     made.shutdown()
     set_language("en")
+    apply_language("en")
