@@ -7,6 +7,7 @@ chamber of Baden-Württemberg (German) and Kovács Péter of the Hungarian healt
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -56,6 +57,9 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def run_demo(base: Path | None = None) -> int:
+    # SIGTERM would end Python without unwinding; as SystemExit, ``finally`` still stops the
+    # server and the clients, so no process is left behind.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     base = base or Path(tempfile.mkdtemp(prefix="imi-demo-"))
     base.mkdir(parents=True, exist_ok=True)
     server, url = start_server(base / "server")
@@ -81,11 +85,13 @@ def run_demo(base: Path | None = None) -> int:
         for client in clients:
             client.wait()
     except KeyboardInterrupt:
-        for client in clients:
-            client.terminate()
+        pass
     finally:
-        server.terminate()
-        server.wait(timeout=15)
+        for process in (*clients, server):
+            if process.poll() is None:
+                process.terminate()
+        for process in (*clients, server):
+            process.wait(timeout=15)
     return 0
 
 
