@@ -44,6 +44,45 @@ def main(argv: Sequence[str] | None = None) -> int:
                       geometry=options.geometry)
 
 
+class ProfileOpener:
+    """What the unlock and set-up dialogs try; each attempt returns an error message or None.
+
+    On success ``profile`` and ``key`` hold the opened profile and its data key.
+    """
+
+    def __init__(self, profile_dir: Path) -> None:
+        self.profile_dir = profile_dir
+        self.profile: profiles.Profile | None = None
+        self.key: bytes | None = None
+
+    def unlock(self, passphrase: str) -> str | None:
+        try:
+            self.profile, self.key = profiles.unlock(self.profile_dir, passphrase)
+        except profiles.WrongPassphrase:
+            return _("The passphrase is wrong. Nothing was changed; try again.")
+        except ProfileError as exc:
+            return str(exc)
+        return None
+
+    def set_up(self, server_url: str, username: str, password: str,
+               passphrase: str) -> str | None:
+        if not server_url.startswith(("http://", "https://")):
+            return _("Enter the server address, starting with https://")
+        try:
+            profile, key, replica = account.set_up(self.profile_dir, server_url=server_url,
+                                                   username=username, password=password,
+                                                   passphrase=passphrase)
+        except Offline:
+            return _("The server cannot be reached. Check the address and the connection.")
+        except ServerRefused as exc:
+            return exc.message
+        except ProfileError as exc:
+            return str(exc)
+        replica.close()
+        self.profile, self.key = profile, key
+        return None
+
+
 def run_client(profile_dir: Path, *, language: str | None = None,
                geometry: str | None = None) -> int:
     from desktop.controller import AppController
@@ -56,43 +95,18 @@ def run_client(profile_dir: Path, *, language: str | None = None,
     if language:
         set_language(language)
         apply_language(language)
-    opened: dict[str, object] = {}
-
-    def unlock(passphrase: str) -> str | None:
-        try:
-            opened["profile"], opened["key"] = profiles.unlock(profile_dir, passphrase)
-        except profiles.WrongPassphrase:
-            return _("The passphrase is wrong. Nothing was changed; try again.")
-        except ProfileError as exc:
-            return str(exc)
-        return None
-
-    def set_up(server_url: str, username: str, password: str, passphrase: str) -> str | None:
-        try:
-            profile, key, replica = account.set_up(profile_dir, server_url=server_url,
-                                                   username=username, password=password,
-                                                   passphrase=passphrase)
-        except Offline:
-            return _("The server cannot be reached. Check the address and the connection.")
-        except ServerRefused as exc:
-            return exc.message
-        except ProfileError as exc:
-            return str(exc)
-        replica.close()
-        opened["profile"], opened["key"] = profile, key
-        return None
-
+    opener = ProfileOpener(profile_dir)
     preset = os.environ.get("IMI_PASSPHRASE")
     if profiles.exists(profile_dir):
-        if preset is None or unlock(preset) is not None:
-            name = profile_dir.name
-            if not UnlockDialog(name, unlock).exec():
-                return 1
-    elif not SetupDialog(set_up, server_url=os.environ.get("IMI_SERVER_URL", "")).exec():
+        if (preset is None or opener.unlock(preset) is not None) and not UnlockDialog(
+            profile_dir.name, opener.unlock
+        ).exec():
+            return 1
+    elif not SetupDialog(opener.set_up, server_url=os.environ.get("IMI_SERVER_URL", "")).exec():
         return 1
+    assert opener.profile is not None and opener.key is not None
     try:
-        controller = AppController(opened["profile"], opened["key"],  # type: ignore[arg-type]
-                                   language=language)
+        controller = AppController(opener.profile, opener.key, language=language)
     except ReplicaError as exc:
         print(f"imi-desk: {exc}", file=sys.stderr)
         return 2
