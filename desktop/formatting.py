@@ -26,7 +26,7 @@ def datetime_text(value: dt.datetime | None) -> str:
 def country_name(code: str) -> str:
     # CLDR knows Greece as GR; EU usage writes EL.
     territory = {"EL": "GR"}.get(code, code)
-    return Locale.parse(_locale()).territories.get(territory, code)
+    return str(Locale.parse(_locale()).territories.get(territory, code))
 
 
 def language_name(code: str) -> str:

@@ -8,6 +8,7 @@ the engine already fetches the next, so a bootstrap costs about the larger of th
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -71,7 +72,7 @@ class SyncEngine:
             )
             response = self.transport.push(request)
             refused_now = self._db(
-                lambda r, results=response.results: cases.apply_push_results(r, results))
+                functools.partial(cases.apply_push_results, results=response.results))
             report.pushed += len(response.results)
             report.refused.extend(refused_now)
 
@@ -94,8 +95,8 @@ class SyncEngine:
                     continue
                 if applying is not None:
                     report.pulled += applying.result()
-                applying = self._lane.submit(
-                    lambda r, page=page: cases.apply_pull_page(r, page.changes, page.cursor))
+                applying = self._lane.submit(functools.partial(
+                    cases.apply_pull_page, changes=page.changes, cursor=page.cursor))
                 if progress is not None:
                     progress(report.pulled, page.has_more)
                 if not page.has_more:
