@@ -102,7 +102,7 @@ class AppController(QObject):
         self.window.status.update_state(
             online=self.sync.online, pending=self.reader.pending_count(),
             last_sync=self.sync.last_sync or _parse_time(self.reader.get_meta("last_sync")),
-            attention=len(self.reader.attention()), problem=self.sync.problem,
+            attention=self.reader.attention_count(), problem=self.sync.problem,
         )
 
     def show_case(self, case_id: str) -> None:
@@ -122,7 +122,7 @@ class AppController(QObject):
             return
         set_language(language)
         apply_language(language)
-        self.workers.run_db(lambda replica: _set_meta(replica, "ui_language", language),
+        self.workers.run_db(lambda replica: replica.save_meta("ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
         self.refresh()
@@ -188,7 +188,7 @@ class AppController(QObject):
     def show_attention(self) -> None:
         def dismiss(item_id: int) -> None:
             self.workers.run_db(
-                lambda replica: _in_tx(replica, lambda r: r.dismiss_attention(item_id)),
+                lambda replica: replica.dismiss_attention(item_id),
                 success=lambda _r: self.refresh_status(), failure=self._failed)
 
         AttentionDialog(self.reader.attention(), dismiss, parent=self.window).exec()
@@ -205,16 +205,6 @@ class AppController(QObject):
             text = _("Something went wrong: {error}").format(error=type(error).__name__)
         QMessageBox.warning(self.window, _("Not possible"), text)
         self.refresh()
-
-
-def _in_tx(replica: Replica, work: Callable[[Replica], None]) -> None:
-    with replica.transaction():
-        work(replica)
-
-
-def _set_meta(replica: Replica, key: str, value: Any) -> None:
-    with replica.transaction():
-        replica.set_meta(key, value)
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:

@@ -8,16 +8,14 @@ chamber of Baden-Württemberg (German) and Kovács Péter of the Hungarian healt
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import requests
-
+from desktop import local_server
 from desktop.models import account
+from desktop.models import profile as profiles
 
 # The password every demo user has on a server initialised with ``imi-server init --demo``.
 DEMO_PASSWORD = "imi-demo"
@@ -28,32 +26,11 @@ OFFICERS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(data_dir: Path) -> tuple["subprocess.Popen[bytes]", str]:
     if not (data_dir / "server.key").exists():
         print("Preparing the demo server (member states, authorities, users, cases)…")
-        subprocess.run([sys.executable, "-m", "sync_server.cli", "init", "--data",
-                        str(data_dir), "--demo"], check=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
-                               str(data_dir), "--port", str(port)])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the demo server failed to start")
-        try:
-            requests.get(url + "/v1/meta", timeout=1).raise_for_status()
-            return server, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("the demo server did not start within 30 s")
+        local_server.init(data_dir, demo=True)
+    return local_server.start(data_dir)
 
 
 def run_demo(base: Path | None = None) -> int:
@@ -74,7 +51,7 @@ def run_demo(base: Path | None = None) -> int:
                 replica.close()
             else:
                 # A kept demo directory: the server moved to a new port.
-                _retarget(profile_dir, url)
+                profiles.set_server_url(profile_dir, url)
             env = dict(os.environ, IMI_PASSPHRASE=DEMO_PASSPHRASE)
             clients.append(subprocess.Popen(
                 [sys.executable, "-m", "desktop.app", "--profile", str(profile_dir),
@@ -91,14 +68,6 @@ def run_demo(base: Path | None = None) -> int:
             if process.poll() is None:
                 process.terminate()
         for process in (*clients, server):
-            process.wait(timeout=15)
+            local_server.stop(process)
     return 0
 
-
-def _retarget(profile_dir: Path, url: str) -> None:
-    import json
-
-    path = profile_dir / "profile.json"
-    document = json.loads(path.read_text(encoding="utf-8"))
-    document["server_url"] = url
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")

@@ -6,7 +6,6 @@ sequence lock, so it can be combined with other writes.
 """
 
 import datetime as dt
-import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -153,15 +152,7 @@ def load_catalogue(session: Session, seq: SequenceLock, catalogue: CatalogueFile
 
 def question_set(session: Session, code: str, version: int) -> QuestionSet | None:
     row = session.get(QuestionSetRow, (code, version))
-    if row is None:
-        return None
-    return _parse_question_set(json.dumps(row.data))
-
-
-@functools.lru_cache(maxsize=64)
-def _parse_question_set(data: str) -> QuestionSet:
-    # A question set version never changes once published, so its parse can be kept.
-    return QuestionSet.model_validate_json(data)
+    return QuestionSet.model_validate(row.data) if row is not None else None
 
 
 def utcnow() -> dt.datetime:

@@ -1,6 +1,8 @@
 """Loading the catalogue and the demo directory from the JSON files in ``seed/``."""
 
+import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_protocol.catalogue import CatalogueFile
+from sync_protocol.mutations import parse_args
+from sync_protocol.workflow import Actor
+from sync_server.case_service import apply_case_mutation
 from sync_server.crypto import Sealer
 from sync_server.directory_service import (
     EEA_STATES,
@@ -16,6 +21,7 @@ from sync_server.directory_service import (
     add_user,
     load_catalogue,
 )
+from sync_server.models import User
 from sync_server.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"
@@ -73,14 +79,6 @@ _STEPS = ("create", "send", "accept", "answer", "accept_reply")
 
 def seed_demo_cases(session: Session, sealer: Sealer) -> int:
     """Exchanges in every state, made through the real workflow, so the demo is not empty."""
-    import datetime as dt
-    import uuid
-
-    from sync_protocol.mutations import parse_args
-    from sync_protocol.workflow import Actor
-    from sync_server.case_service import apply_case_mutation
-    from sync_server.models import User
-
     def actor_for(authority_id: str) -> Actor:
         user = session.scalars(select(User).where(User.authority_id == authority_id)).first()
         assert user is not None, f"no demo user at {authority_id}"

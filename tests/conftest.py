@@ -2,16 +2,14 @@
 
 import dataclasses
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
+from desktop import local_server
+from desktop.local_server import free_port
 from desktop.models import account
 from desktop.models.db_lane import InlineLane
 from desktop.models.profile import Profile
@@ -25,50 +23,29 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PASSPHRASE = "correct horse battery"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclasses.dataclass
 class LiveServer:
     data_dir: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: "subprocess.Popen[bytes] | None" = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sync_server.cli", "run", "--data", str(self.data_dir),
-             "--port", str(self.port)],
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}")
-            try:
-                requests.get(self.url + "/v1/meta", timeout=1).raise_for_status()
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)  # polling for the port to open, not a test assertion
-        raise RuntimeError("the server did not start within 30 s")
+        self.process, _url = local_server.start(self.data_dir, self.port)
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+            local_server.stop(self.process)
             self.process = None
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("server")
-    subprocess.run([sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir),
-                    "--demo"], check=True, capture_output=True)
+    local_server.init(data_dir, demo=True)
     server = LiveServer(data_dir=data_dir, port=free_port())
     server.start()
     yield server
@@ -96,7 +73,7 @@ class Client:
 
 def make_client(server_url: str, username: str, path: Path) -> Client:
     profile, _key, replica = account.set_up(path, server_url=server_url, username=username,
-                                      password=DEMO_PASSWORD, passphrase=PASSPHRASE)
+                                            password=DEMO_PASSWORD, passphrase=PASSPHRASE)
     transport = Transport(server_url, token=replica.get_meta("token"))
     engine = SyncEngine(transport=transport, device_id=profile.device_id,
                         db=InlineLane(replica))

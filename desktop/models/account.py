@@ -1,4 +1,4 @@
-"""Setting up a profile (needs the server once) and opening it (never needs the server)."""
+"""Setting up a profile: the one step that needs the server (opening it never does)."""
 
 import platform
 import uuid
@@ -14,10 +14,7 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
            passphrase: str) -> tuple[Profile, bytes, Replica]:
     """Sign in once and create the encrypted replica. Raises ``Offline``/``ServerRefused``
     before anything is written, ``ProfileError`` for a bad passphrase or an existing profile."""
-    if len(passphrase) < 8:
-        raise profiles.ProfileError("the passphrase must have at least 8 characters")
-    if profiles.exists(path):
-        raise profiles.ProfileError(f"there is already a profile in {path}")
+    profiles.check_new(path, passphrase)
     transport = Transport(server_url)
     try:
         transport.meta()  # fails fast and clearly on a wrong address
@@ -34,8 +31,3 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
         replica.set_meta("token", login.token)
     return profile, key, replica
 
-
-def open_profile(path: Path, passphrase: str) -> tuple[Profile, Replica]:
-    """Unlock with the passphrase alone: works with no server. ``WrongPassphrase`` otherwise."""
-    profile, key = profiles.unlock(path, passphrase)
-    return profile, Replica.open(profile.replica_path, key)

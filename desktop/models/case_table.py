@@ -35,7 +35,8 @@ class CaseTableModel(QAbstractTableModel):
         self._folder = "inbox"
         self._rows: list[tuple[Any, ...]] = []
         self._total = 0
-        self._authorities: dict[str, tuple[str, str]] = {}
+        # Names of the authorities on shown rows, looked up as rows are shown.
+        self._names: dict[str, tuple[str, str]] = {}
 
     @property
     def folder(self) -> str:
@@ -48,9 +49,7 @@ class CaseTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Re-read the folder (after a sync or a local step), keeping nothing stale."""
         self.beginResetModel()
-        self._authorities = {
-            a["id"]: (a["official_name"], a["member_state"]) for a in self._replica.authorities()
-        }
+        self._names.clear()  # the directory may have changed with the sync that got us here
         self._total = self._replica.count_cases(self._folder)
         self._rows = self._replica.list_cases(self._folder, offset=0, limit=PAGE)
         self.endResetModel()
@@ -98,7 +97,7 @@ class CaseTableModel(QAbstractTableModel):
             if column == 1:
                 return subject
             if column == 2:
-                name, country = self._authorities.get(counterpart, (counterpart, ""))
+                name, country = self._name_of(counterpart)
                 return f"{name} ({formatting.country_name(country)})" if country else name
             if column == 3:
                 return label(STATES, state)
@@ -111,6 +110,13 @@ class CaseTableModel(QAbstractTableModel):
             font.setBold(True)  # a new request waiting for us stands out
             return font
         return None
+
+    def _name_of(self, authority_id: str) -> tuple[str, str]:
+        name = self._names.get(authority_id)
+        if name is None:
+            name = self._names[authority_id] = (
+                self._replica.authority_name(authority_id) or (authority_id, ""))
+        return name
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)

@@ -17,7 +17,7 @@ from desktop.models.replica import Replica
 from sync_protocol.cases import CaseRecord
 from sync_protocol.errors import RemoteProtocolError, WorkflowRefused
 from sync_protocol.messages import Change, EntityKind, MutationResult
-from sync_protocol.mutations import parse_args
+from sync_protocol.mutations import CreateCase, _Args, parse_args
 from sync_protocol.workflow import Actor, apply_step
 
 
@@ -71,6 +71,21 @@ def _store(replica: Replica, shown: CaseRecord | None, confirmed: dict[str, Any]
     replica.put_cases([row_values(data, json_text(data), my_authority, confirmed_text)])
 
 
+def _step(replica: Replica, case: CaseRecord | None, name: str, args: dict[str, Any], *,
+          actor: Actor, now: dt.datetime) -> tuple[CaseRecord, _Args]:
+    """``case`` after one step (``None`` before a create), checked against the question set
+    it uses, as the server will check it. Raises ``WorkflowRefused``/``RemoteProtocolError``."""
+    checked, action = parse_args(name, args)
+    if isinstance(checked, CreateCase):
+        question_set = replica.question_set(checked.question_set, checked.question_set_version)
+    elif case is not None:
+        question_set = replica.question_set(case.question_set, case.question_set_version)
+    else:
+        question_set = None
+    new = apply_step(case, action, checked, actor=actor, now=now, question_set=question_set)
+    return new, checked
+
+
 def perform(replica: Replica, *, name: str, args: dict[str, Any],
             now: dt.datetime | None = None) -> CaseRecord:
     """Take a step now, offline or not: the new state and its outbox row commit together.
@@ -78,28 +93,15 @@ def perform(replica: Replica, *, name: str, args: dict[str, Any],
     Raises ``WorkflowRefused`` (nothing written) when the rules already say no here.
     """
     now = now or dt.datetime.now(dt.UTC)
-    checked, action = parse_args(name, args)
     actor = actor_of(replica)
+    case_id = str(args.get("case_id", ""))
     with replica.transaction():
-        row = replica.case_row(checked.case_id)
-        current = CaseRecord.model_validate_json(row["data"]) if row else None
-        qs_key = ((args["question_set"], args["question_set_version"]) if current is None
-                  else (current.question_set, current.question_set_version))
-        question_set = replica.question_set(str(qs_key[0]), int(qs_key[1]))
-        new = apply_step(current, action, checked, actor=actor, now=now,
-                         question_set=question_set)
-        had_pending = bool(replica.outbox(case_id=checked.case_id, limit=1))
-        if row is None:
-            confirmed = None
-        elif row["confirmed"] is not None:
-            confirmed = json.loads(row["confirmed"])
-        elif had_pending:
-            confirmed = None  # created here, not confirmed yet
-        else:
-            confirmed = json.loads(row["data"])
-        wire_args = checked.model_dump(mode="json", exclude_none=True)
+        current = get_case(replica, case_id)
+        new, checked = _step(replica, current, name, args, actor=actor, now=now)
+        confirmed = _confirmed_of(replica, case_id)  # before this step joins the outbox
         replica.add_outbox(mutation_id=replica.next_mutation_id(), name=name,
-                           case_id=checked.case_id, args=wire_args,
+                           case_id=checked.case_id,
+                           args=checked.model_dump(mode="json", exclude_none=True),
                            base_version=current.version if current else None,
                            created_at=now.isoformat())
         _store(replica, new, confirmed, actor.authority_id, case_id=new.id, pending=True)
@@ -118,15 +120,9 @@ def _rebase(replica: Replica, case_id: str, confirmed: dict[str, Any] | None,
     shown = CaseRecord.model_validate(confirmed) if confirmed is not None else None
     for step in pending:
         try:
-            checked, action = parse_args(step["name"], step["args"])
-            base = shown
-            qs_code, qs_version = ((step["args"]["question_set"],
-                                    step["args"]["question_set_version"]) if base is None
-                                   else (base.question_set, base.question_set_version))
-            shown = apply_step(base, action, checked, actor=actor,
-                               now=dt.datetime.fromisoformat(step["created_at"]),
-                               question_set=replica.question_set(qs_code, qs_version))
-        except (WorkflowRefused, RemoteProtocolError, KeyError):
+            shown, _checked = _step(replica, shown, step["name"], step["args"], actor=actor,
+                                    now=dt.datetime.fromisoformat(step["created_at"]))
+        except (WorkflowRefused, RemoteProtocolError):
             continue
     _store(replica, shown, confirmed, actor.authority_id, case_id=case_id, pending=bool(pending))
 
@@ -165,8 +161,6 @@ def _newest_per_case(changes: Iterable[Change]) -> tuple[list[Change], dict[str,
 
 def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) -> int:
     """Apply one page of pulled changes and its cursor in one transaction; return the count."""
-    user = replica.user()
-    assert user is not None, "pull needs a signed-in profile"
     actor = actor_of(replica)
     changes = list(changes)
     directory, latest = _newest_per_case(changes)
@@ -183,7 +177,7 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) ->
                 gone.append(change.id)
             else:
                 plain_rows.append(row_values(change.data, json_text(change.data),
-                                             user.authority_id, None))
+                                             actor.authority_id, None))
         replica.put_cases(plain_rows)
         replica.delete_cases(gone)
         replica.set_meta("cursor", cursor)

@@ -64,13 +64,18 @@ def exists(path: Path) -> bool:
     return (path / PROFILE_FILE).exists()
 
 
-def create(path: Path, *, server_url: str, username: str, passphrase: str,
-           device_id: str | None = None) -> tuple[Profile, bytes]:
-    """Write a new profile; return it and its fresh data key. The replica is made by the caller."""
+def check_new(path: Path, passphrase: str) -> None:
+    """Raise ``ProfileError`` if ``create`` would refuse (checked before signing in)."""
     if len(passphrase) < 8:
         raise ProfileError("the passphrase must have at least 8 characters")
     if exists(path):
         raise ProfileError(f"there is already a profile in {path}")
+
+
+def create(path: Path, *, server_url: str, username: str, passphrase: str,
+           device_id: str | None = None) -> tuple[Profile, bytes]:
+    """Write a new profile; return it and its fresh data key. The replica is made by the caller."""
+    check_new(path, passphrase)
     path.mkdir(parents=True, exist_ok=True)
     data_key = os.urandom(32)
     document = {
@@ -103,6 +108,13 @@ def change_passphrase(path: Path, old: str, new: str) -> None:
         raise ProfileError("the passphrase must have at least 8 characters")
     document = _read(path)
     document["key"] = _wrap(data_key, new)
+    _write(path, document)
+
+
+def set_server_url(path: Path, server_url: str) -> None:
+    """Point the profile at another server address (the server moved; a roll-out changed)."""
+    document = _read(path)
+    document["server_url"] = server_url.rstrip("/")
     _write(path, document)
 
 

@@ -152,6 +152,11 @@ class Replica:
             (key, json.dumps(value)),
         )
 
+    def save_meta(self, key: str, value: Any) -> None:
+        """``set_meta`` as a write of its own (joins a surrounding transaction if any)."""
+        with self.transaction():
+            self.set_meta(key, value)
+
     def user(self) -> UserInfo | None:
         data = self.get_meta("user")
         return UserInfo.model_validate(data) if data else None
@@ -240,8 +245,13 @@ class Replica:
         )
         return [dict(zip(keys, r, strict=True)) | {"args": json.loads(r[6])} for r in rows]
 
+    def attention_count(self) -> int:
+        return int(self._db.execute(
+            "SELECT count(*) FROM attention WHERE dismissed = 0").fetchone()[0])
+
     def dismiss_attention(self, item_id: int) -> None:
-        self._db.execute("UPDATE attention SET dismissed = 1 WHERE id = ?", (item_id,))
+        with self.transaction():
+            self._db.execute("UPDATE attention SET dismissed = 1 WHERE id = ?", (item_id,))
 
     # -- directory and catalogue -----------------------------------------------------------
 
@@ -279,6 +289,13 @@ class Replica:
                                (authority_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def authority_name(self, authority_id: str) -> tuple[str, str] | None:
+        """Official name and member state, from their columns (no JSON to parse)."""
+        row = self._db.execute(
+            "SELECT official_name, member_state FROM authorities WHERE id = ?", (authority_id,)
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
     def authorities(self) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT data FROM authorities ORDER BY member_state, official_name")
         return [json.loads(r[0]) for r in rows]
@@ -304,6 +321,7 @@ class Replica:
 
     def reset_synced_data(self) -> None:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
-        for table in ("cases", "member_states", "authorities", "areas", "question_sets"):
-            self._db.execute(f"DELETE FROM {table}")
-        self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
+        with self.transaction():
+            for table in ("cases", "member_states", "authorities", "areas", "question_sets"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("DELETE FROM meta WHERE key = 'cursor'")

@@ -52,7 +52,7 @@ class SyncEngine:
         self.pull(report, progress=progress)
         report.finished_at = dt.datetime.now(dt.UTC)
         stamp = report.finished_at.isoformat()
-        self._db(lambda r: _in_tx(r, lambda: r.set_meta("last_sync", stamp)))
+        self._db(lambda r: r.save_meta("last_sync", stamp))
         return report
 
     def push(self, report: SyncReport) -> None:
@@ -90,7 +90,7 @@ class SyncEngine:
                     if applying is not None:
                         applying.result()
                         applying = None
-                    self._db(lambda r: _in_tx(r, r.reset_synced_data))
+                    self._db(Replica.reset_synced_data)
                     cursor = ""
                     continue
                 if applying is not None:
@@ -111,7 +111,3 @@ class SyncEngine:
         cursor = self._db(lambda r: r.get_meta("cursor", ""))
         return self.transport.wait(cursor, timeout=timeout)
 
-
-def _in_tx(replica: Replica, work: Callable[[], object]) -> None:
-    with replica.transaction():
-        work()

@@ -6,6 +6,7 @@ arguments. Whoever opened it performs the step.
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from desktop import formatting
@@ -198,24 +199,21 @@ class NewRequestDialog(QDialog):
         if self.authority_list.count() == 1:
             self.authority_list.setCurrentRow(0)
 
-    def checked_questions(self) -> list[str]:
-        codes = []
+    def _question_items(self) -> Iterator[QTreeWidgetItem]:
         for g in range(self.questions.topLevelItemCount()):
             group = self.questions.topLevelItem(g)
             for i in range(group.childCount()):
-                item = group.child(i)
-                if item.checkState(0) == Qt.CheckState.Checked:
-                    codes.append(str(item.data(0, Qt.ItemDataRole.UserRole)))
-        return codes
+                yield group.child(i)
+
+    def checked_questions(self) -> list[str]:
+        return [str(item.data(0, Qt.ItemDataRole.UserRole)) for item in self._question_items()
+                if item.checkState(0) == Qt.CheckState.Checked]
 
     def set_question_checked(self, code: str, checked: bool = True) -> None:
-        for g in range(self.questions.topLevelItemCount()):
-            group = self.questions.topLevelItem(g)
-            for i in range(group.childCount()):
-                item = group.child(i)
-                if item.data(0, Qt.ItemDataRole.UserRole) == code:
-                    item.setCheckState(0, Qt.CheckState.Checked if checked
-                                       else Qt.CheckState.Unchecked)
+        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        for item in self._question_items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == code:
+                item.setCheckState(0, state)
 
     def _finish(self, *, send: bool) -> None:
         problems = []

@@ -1,0 +1,56 @@
+"""A sync server as a separate process on 127.0.0.1: for the demo, the tests and the benchmarks.
+
+The client only ever talks HTTP to it, as in production; this module starts ``imi-server``
+with the same interpreter and waits until it answers.
+"""
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+START_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def init(data_dir: Path, *, demo: bool = True) -> None:
+    """``imi-server init [--demo]``; raises ``CalledProcessError`` with its output on failure."""
+    command = [sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir)]
+    subprocess.run([*command, "--demo"] if demo else command, check=True, capture_output=True)
+
+
+def start(data_dir: Path, port: int | None = None) -> tuple["subprocess.Popen[bytes]", str]:
+    """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
+                                str(data_dir), "--port", str(port)])
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the sync server exited with {process.returncode}")
+        try:
+            requests.get(url + "/v1/meta", timeout=1).raise_for_status()
+            return process, url
+        except requests.ConnectionError:
+            time.sleep(0.05)  # the port is not open yet
+    stop(process)
+    raise RuntimeError(f"the sync server did not start within {START_TIMEOUT_S:.0f} s")
+
+
+def stop(process: "subprocess.Popen[bytes]") -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
