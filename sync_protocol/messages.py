@@ -40,10 +40,12 @@ class Versioned(Message):
 
 
 class ErrorBody(Message):
-    """Every 4xx/5xx answer: a machine-readable code and a sentence for people."""
+    """Every 4xx/5xx answer: a code of ``sync_protocol.errors.CODES`` with its parameters,
+    which the client renders in its user's language, and an English sentence for logs."""
 
     code: str
     message: str
+    params: dict[str, str | int] = Field(default_factory=dict)
     expected_mutation_id: int | None = None
 
 
@@ -124,6 +126,7 @@ class MutationResult(Message):
     mutation_id: int
     status: Literal["applied", "rejected"]
     code: str | None = None
+    params: dict[str, str | int] = Field(default_factory=dict)
     message: str | None = None
     replayed: bool = False
     change: Change | None = None

@@ -48,7 +48,8 @@ def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> Login
         user = session.scalars(select(User).where(User.username == request.username)).first()
         password_ok = verify_password(user.password_hash if user else DUMMY_HASH, request.password)
         if user is None or not password_ok or not user.active:
-            raise _unauthorised("unknown user name or wrong password")
+            raise LocalProtocolError("wrong_credentials", "unknown user name or wrong password",
+                                     status_hint=401)
         device = session.get(Device, request.device_id)
         if device is None:
             device = Device(id=request.device_id, user_id=user.id, name=request.device_name,

@@ -36,6 +36,7 @@ class ServerRefused(Exception):
         self.status = status
         self.code = body.code
         self.message = body.message
+        self.params = body.params
         self.expected_mutation_id = body.expected_mutation_id
 
 
@@ -80,7 +81,7 @@ class Transport:
             try:
                 body = ErrorBody.model_validate_json(response.content)
             except ValueError:
-                body = ErrorBody(code=f"http_{response.status_code}",
+                body = ErrorBody(code="http_error",
                                  message=response.reason or "the server refused the request")
             raise ServerRefused(response.status_code, body)
         return bytes(response.content)

@@ -103,11 +103,12 @@ def test_messages_survive_the_wire():
 
 
 def test_error_body_carries_the_expected_id_only_for_gaps():
-    assert ErrorBody(code="mutation_gap", message="m", expected_mutation_id=4) \
-        .model_dump(exclude_none=True) == {"code": "mutation_gap", "message": "m",
-                                           "expected_mutation_id": 4}
+    assert ErrorBody(code="mutation_gap", message="m", params={"expected": 4},
+                     expected_mutation_id=4).model_dump(exclude_none=True) == {
+        "code": "mutation_gap", "message": "m", "params": {"expected": 4},
+        "expected_mutation_id": 4}
     assert ErrorBody(code="x", message="m").model_dump(exclude_none=True) == {
-        "code": "x", "message": "m"}
+        "code": "x", "message": "m", "params": {}}
 
 
 # Mutation arguments ------------------------------------------------------------------------

@@ -154,7 +154,7 @@ def test_invalid_arguments_are_a_rejected_mutation_not_an_http_error(server):
     assert [(r["status"], r["code"]) for r in results] == [
         ("rejected", "unknown_question"),
         ("rejected", "unknown_authority"),
-        ("rejected", "invalid_arguments"),
+        ("rejected", "request_to_itself"),
         ("rejected", "invalid_arguments"),
         ("rejected", "not_found"),
     ]
