@@ -97,7 +97,8 @@ def _push_one(
         shown = current if current and visible_to(current, principal.authority_id) else None
         result = MutationResult(
             mutation_id=mutation.mutation_id, status="rejected", code=refused.code,
-            params=refused.params, message=refused.message, change=case_change(shown) if shown else None,
+            params=refused.params, message=refused.message,
+            change=case_change(shown) if shown else None,
         )
     session.add(AppliedMutation(
         device_id=device.id, mutation_id=mutation.mutation_id, status=result.status,
