@@ -13,12 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from desktop.i18n import _, set_language
+from desktop.i18n import set_language
 from desktop.models import account
 from desktop.models import profile as profiles
 from desktop.models.profile import ProfileError
 from desktop.models.replica import ReplicaError
 from desktop.models.transport import Offline, ServerRefused
+from desktop.refusals import explain, explain_error
 from sync_protocol.languages import LANGUAGES
 
 
@@ -58,26 +59,20 @@ class ProfileOpener:
     def unlock(self, passphrase: str) -> str | None:
         try:
             self.profile, self.key = profiles.unlock(self.profile_dir, passphrase)
-        except profiles.WrongPassphrase:
-            return _("The passphrase is wrong. Nothing was changed; try again.")
         except ProfileError as exc:
-            return str(exc)
+            return explain_error(exc)
         return None
 
     def set_up(self, server_url: str, username: str, password: str,
                passphrase: str) -> str | None:
         if not server_url.startswith(("http://", "https://")):
-            return _("Enter the server address, starting with https://")
+            return explain("server_url")
         try:
             profile, key, replica = account.set_up(self.profile_dir, server_url=server_url,
                                                    username=username, password=password,
                                                    passphrase=passphrase)
-        except Offline:
-            return _("The server cannot be reached. Check the address and the connection.")
-        except ServerRefused as exc:
-            return exc.message
-        except ProfileError as exc:
-            return str(exc)
+        except (Offline, ServerRefused, ProfileError) as exc:
+            return explain_error(exc)
         replica.close()
         self.profile, self.key = profile, key
         return None
@@ -108,7 +103,7 @@ def run_client(profile_dir: Path, *, language: str | None = None,
     try:
         controller = AppController(opener.profile, opener.key, language=language)
     except ReplicaError as exc:
-        print(f"imi-desk: {exc}", file=sys.stderr)
+        print(f"imi-desk: {explain_error(exc)}", file=sys.stderr)
         return 2
     if geometry:
         x, y, w, h = (int(v) for v in geometry.split(","))

@@ -29,6 +29,12 @@ def country_name(code: str) -> str:
     return str(Locale.parse(_locale()).territories.get(territory, code))
 
 
+def own_language_name(code: str) -> str:
+    """A language's name in itself ("Deutsch", "magyar", "français"), for language pickers."""
+    locale = Locale.parse(babel_locale(code))
+    return str(locale.get_language_name(locale) or code)
+
+
 def language_name(code: str) -> str:
     locale = Locale.parse(babel_locale(code))
     name = locale.get_display_name(Locale.parse(_locale())) or code

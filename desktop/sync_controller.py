@@ -30,7 +30,8 @@ class SyncController(QObject):
         self._workers, self._engine = workers, engine
         self.online: bool | None = None
         self.last_sync: dt.datetime | None = None
-        self.problem: str | None = None
+        # Why the last pass failed although the server answered (rendered by the window).
+        self.problem: BaseException | None = None
         self._running = False
         self._again = False
         self._stop = threading.Event()
@@ -78,9 +79,9 @@ class SyncController(QObject):
         if isinstance(error, Offline):
             self.online, self.problem = False, None
         elif isinstance(error, ServerRefused):
-            self.online, self.problem = True, error.message
+            self.online, self.problem = True, error
         else:
-            self.problem = str(error) or type(error).__name__
+            self.problem = error
         # Pushed steps may have been settled before the failure: show what is there.
         self.sig_data_changed.emit()
         self.sig_status_changed.emit()

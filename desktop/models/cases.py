@@ -205,8 +205,9 @@ def apply_push_results(replica: Replica, results: Iterable[MutationResult],
                 refused.append(result)
                 replica.add_attention(
                     mutation_id=result.mutation_id, name=step["name"], case_id=step["case_id"],
-                    code=result.code or "rejected", message=result.message or "",
-                    args=step["args"], at=now.isoformat(),
+                    code=result.code or "http_error", params=dict(result.params),
+                    message=result.message or "", args=step["args"], at=now.isoformat(),
+                    acted_at=step["created_at"],
                 )
             server = result.change
             if server is not None and server.data is not None and (

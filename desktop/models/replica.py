@@ -67,7 +67,15 @@ CREATE TABLE question_sets (
     data TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = 1
+# The ladder: the statements that take a replica from version n-1 to n. A fresh replica is
+# made with ``SCHEMA`` (version 1) and then climbs it like an old one.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # Refusals keep their parameters (rendered in the reader's language) and when the
+    # officer took the refused step.
+    2: ("ALTER TABLE attention ADD COLUMN params TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE attention ADD COLUMN acted_at TEXT"),
+}
+SCHEMA_VERSION = max(MIGRATIONS)
 
 CASE_COLUMNS = ("id", "version", "state", "direction", "counterpart", "subject", "answer_by",
                 "updated_at", "data", "confirmed")
@@ -82,7 +90,13 @@ FOLDERS: dict[str, str] = {
 
 
 class ReplicaError(Exception):
-    """The replica cannot be opened or is damaged; the message is for the user."""
+    """The replica cannot be opened or is damaged; ``code`` is rendered for the user by
+    ``desktop.refusals``, the message is English, for logs."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, str | int] = {}
 
 
 class Replica:
@@ -98,8 +112,9 @@ class Replica:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError:
             connection.close()
-            raise ReplicaError(
-                "the local database cannot be decrypted with this profile's key") from None
+            raise ReplicaError("replica_undecryptable",
+                               "the local database cannot be decrypted with this profile's key"
+                               ) from None
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 10000")
@@ -112,14 +127,21 @@ class Replica:
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            with self.transaction():
+        if version > SCHEMA_VERSION:
+            raise ReplicaError("replica_newer",
+                               "the local database was written by a newer version of IMI")
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            if version == 0:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version > SCHEMA_VERSION:
-            raise ReplicaError("the local database was written by a newer version of IMI")
+                version = 1
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[step]:
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -231,19 +253,25 @@ class Replica:
         return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
     def add_attention(self, *, mutation_id: int, name: str, case_id: str, code: str,
-                      message: str, args: dict[str, Any], at: str) -> None:
+                      params: dict[str, Any], message: str, args: dict[str, Any], at: str,
+                      acted_at: str) -> None:
+        """A refused step: its code and parameters, what the officer entered (in full), when
+        they took the step (``acted_at``) and when the refusal arrived (``at``)."""
         self._db.execute(
-            "INSERT INTO attention (mutation_id, name, case_id, code, message, args, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (mutation_id, name, case_id, code, message, json.dumps(args), at),
+            "INSERT INTO attention (mutation_id, name, case_id, code, params, message, args, at, "
+            "acted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (mutation_id, name, case_id, code, json.dumps(params), message, json.dumps(args),
+             at, acted_at),
         )
 
     def attention(self) -> list[dict[str, Any]]:
-        keys = ("id", "mutation_id", "name", "case_id", "code", "message", "args", "at")
+        keys = ("id", "mutation_id", "name", "case_id", "code", "params", "message", "args",
+                "at", "acted_at")
         rows = self._db.execute(
             f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id DESC"
         )
-        return [dict(zip(keys, r, strict=True)) | {"args": json.loads(r[6])} for r in rows]
+        return [dict(zip(keys, r, strict=True))
+                | {"params": json.loads(r[5]), "args": json.loads(r[7])} for r in rows]
 
     def attention_count(self) -> int:
         return int(self._db.execute(

@@ -1,8 +1,11 @@
 """The main window: folders, the case list, the open case, and the status bar.
 
 It shows what its owner gives it and emits ``sig_*_requested`` signals; the owner
-(``desktop.controller``) does the work.
+(``desktop.controller``) does the work. The menu bar (File, Case, View, Help) holds every
+action with its keyboard shortcut; the toolbar repeats the frequent ones.
 """
+
+from collections.abc import Callable
 
 from desktop import formatting
 from desktop.i18n import _, current_language
@@ -18,6 +21,7 @@ from desktop.qt import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QSplitter,
     Qt,
     QTableView,
@@ -25,8 +29,10 @@ from desktop.qt import (
     QWidget,
     Signal,
 )
-from desktop.views.case_view import CaseView
+from desktop.views.case_view import STEP_BUTTONS, CaseView
 from desktop.views.status_bar import SyncStatusBar
+from desktop.views.widgets import fit_to_screen
+from sync_protocol.cases import Action
 
 
 class MainWindow(QMainWindow):
@@ -34,15 +40,20 @@ class MainWindow(QMainWindow):
     sig_sync_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
+    sig_attention_requested = Signal()
+    sig_help_requested = Signal()
+    sig_about_requested = Signal()
     sig_closing = Signal()
 
     def __init__(self, model: CaseTableModel, languages: list[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.resize(1280, 800)
+        fit_to_screen(self, 1600, 1000)
         self.model = model
         self._identity = ""
+        # Asked before the window closes; False keeps it open (the owner sets it).
+        self.close_guard: Callable[[], bool] = lambda: True
 
         toolbar = QToolBar(objectName="toolbar")
         toolbar.setMovable(False)
@@ -53,6 +64,9 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
+        self.quit_action = QAction(self, objectName="quit")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
         toolbar.addAction(self.new_action)
         toolbar.addAction(self.sync_action)
         spacer = QWidget()
@@ -102,8 +116,64 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(main)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
+        self._build_menus()
+        self.case_view.sig_case_shown.connect(self._case_shown)
         self.retranslate()
         self.folders.setCurrentRow(0)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = QMenu(self, objectName="fileMenu")
+        self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.sync_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.case_menu = QMenu(self, objectName="caseMenu")
+        self.step_actions: dict[Action, QAction] = {}
+        shortcuts = {Action.EDIT: "Ctrl+E", Action.SEND: "Ctrl+Shift+S",
+                     Action.ACCEPT: "Ctrl+Shift+A", Action.ANSWER: "Ctrl+R"}
+        for action, _text in STEP_BUTTONS:
+            step = QAction(self, objectName=f"menu_{action.value}")
+            if action in shortcuts:
+                step.setShortcut(QKeySequence(shortcuts[action]))
+            step.triggered.connect(self._stepper(action))
+            step.setEnabled(False)
+            self.case_menu.addAction(step)
+            self.step_actions[action] = step
+        self.view_menu = QMenu(self, objectName="viewMenu")
+        self.folder_actions: list[QAction] = []
+        for row in range(self.folders.count()):
+            folder = QAction(self, objectName=f"folder_{row}")
+            folder.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            folder.triggered.connect(self._folder_opener(row))
+            self.view_menu.addAction(folder)
+            self.folder_actions.append(folder)
+        self.view_menu.addSeparator()
+        self.attention_action = QAction(self, objectName="showAttention")
+        self.attention_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.attention_action.triggered.connect(self.sig_attention_requested)
+        self.view_menu.addAction(self.attention_action)
+        self.help_menu = QMenu(self, objectName="helpMenu")
+        self.guide_action = QAction(self, objectName="userGuide")
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.guide_action.triggered.connect(self.sig_help_requested)
+        self.about_action = QAction(self, objectName="about")
+        self.about_action.triggered.connect(self.sig_about_requested)
+        self.help_menu.addAction(self.guide_action)
+        self.help_menu.addAction(self.about_action)
+        for menu in (self.file_menu, self.case_menu, self.view_menu, self.help_menu):
+            bar.addMenu(menu)
+        self.status.sig_attention_requested.connect(self.sig_attention_requested)
+
+    def _stepper(self, action: Action) -> Callable[[], None]:
+        return lambda: self.case_view.request_step(action)
+
+    def _folder_opener(self, row: int) -> Callable[[], None]:
+        return lambda: self.folders.setCurrentRow(row)
+
+    def _case_shown(self) -> None:
+        for action, step in self.step_actions.items():
+            step.setEnabled(action in self.case_view.allowed)
 
     def set_identity(self, text: str) -> None:
         self._identity = text
@@ -112,11 +182,24 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.new_action.setText(_("New request"))
         self.sync_action.setText(_("Synchronise now"))
+        self.quit_action.setText(_("Close IMI"))
+        self.file_menu.setTitle(_("&File"))
+        self.case_menu.setTitle(_("&Case"))
+        self.view_menu.setTitle(_("&View"))
+        self.help_menu.setTitle(_("&Help"))
+        for (action, text) in STEP_BUTTONS:
+            self.step_actions[action].setText(_(text))
+        for row, folder in enumerate(self.folder_actions):
+            folder.setText(label(FOLDERS, self.folders.item(row).data(Qt.ItemDataRole.UserRole)))
+        self.attention_action.setText(_("Needs attention…"))
+        self.guide_action.setText(_("User guide"))
+        self.about_action.setText(_("About IMI"))
         self.language_label.setText(_("Language") + " ")
         self.language.blockSignals(True)
         self.language.clear()
         for code in self._languages:
-            self.language.addItem(formatting.language_name(code), code)
+            # In its own language: whoever is stuck in a language they cannot read finds theirs.
+            self.language.addItem(formatting.own_language_name(code), code)
         self.language.setCurrentIndex(max(0, self._languages.index(current_language()))
                                       if current_language() in self._languages else 0)
         self.language.blockSignals(False)
@@ -155,5 +238,8 @@ class MainWindow(QMainWindow):
             self.sig_language_requested.emit(self.language.itemData(index))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_guard():
+            event.ignore()
+            return
         self.sig_closing.emit()
         super().closeEvent(event)
