@@ -213,13 +213,13 @@ class AppController(QObject):
             steps.append(("case.send", {"case_id": args["case_id"]}))
 
         def opened() -> None:
-            self._open_in_folder("outbox" if dialog.send_now else "drafts", args["case_id"])
+            self.open_case("outbox" if dialog.send_now else "drafts", args["case_id"])
             if then is not None:
                 then()
 
         self.perform(steps, then=opened)
 
-    def _open_in_folder(self, folder: str, case_id: str) -> None:
+    def open_case(self, folder: str, case_id: str) -> None:
         for row in range(self.window.folders.count()):
             if self.window.folders.item(row).data(Qt.ItemDataRole.UserRole) == folder:
                 self.window.folders.setCurrentRow(row)
@@ -319,7 +319,7 @@ class AppController(QObject):
         told, redoable = self.refusals()
         dialog = AttentionDialog(told, redoable, parent=self.window)
         dialog.sig_dismiss_requested.connect(self.dismiss_attention)
-        dialog.sig_open_case_requested.connect(lambda case_id: self._open_in_folder("all",
+        dialog.sig_open_case_requested.connect(lambda case_id: self.open_case("all",
                                                                                     case_id))
         dialog.sig_redo_requested.connect(self.redo)
         dialog.exec()

@@ -6,6 +6,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     QTimer,
@@ -22,6 +23,8 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -47,6 +50,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStatusBar,
+    QStyle,
     QTableView,
     QTextBrowser,
     QToolBar,
@@ -57,6 +61,8 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QAbstractButton",
+    "QAbstractItemView",
     "QAbstractTableModel",
     "QAction",
     "QActionGroup",
@@ -90,11 +96,13 @@ __all__ = [
     "QPlainTextEdit",
     "QProgressBar",
     "QPushButton",
+    "QRect",
     "QScrollArea",
     "QSize",
     "QSizePolicy",
     "QSplitter",
     "QStatusBar",
+    "QStyle",
     "QTableView",
     "QTextBrowser",
     "QTimer",

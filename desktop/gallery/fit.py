@@ -1,0 +1,144 @@
+"""Does every text fit its widget? Font metrics against the widget's size.
+
+Checked, in a window or dialog as it is shown: every label (one line: its text's width;
+word-wrapped: the height its text needs at its width), every button (its size hint), every
+group box title, every header section of a table, and every line of a list without word wrap
+(folder names with their counts). An error line must not overlap any field.
+"""
+
+from desktop.qt import (
+    QAbstractButton,
+    QAbstractItemView,
+    QFontMetrics,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QRect,
+    QStyle,
+    Qt,
+    QWidget,
+)
+
+FIELDS = ("QLineEdit", "QComboBox", "QDateEdit", "QPlainTextEdit", "QListWidget",
+          "QTreeWidget", "QPushButton", "QCheckBox", "QTextBrowser")
+
+
+def _name(widget: QWidget) -> str:
+    return widget.objectName() or type(widget).__name__
+
+
+def _visible(widget: QWidget, top: QWidget) -> bool:
+    return widget.isVisibleTo(top) and widget.width() > 0 and widget.height() > 0
+
+
+def _label_problem(label: QLabel) -> str | None:
+    text = label.text()
+    if not text or (label.pixmap() is not None and not label.pixmap().isNull()):
+        return None
+    room = label.contentsRect().adjusted(label.margin(), label.margin(), -label.margin(),
+                                         -label.margin())
+    if label.wordWrap() or label.textFormat() == Qt.TextFormat.RichText or "<" in text:
+        needed_height = label.heightForWidth(label.width())
+        if label.wordWrap() and needed_height > label.height():
+            return f"needs {needed_height} px of height, has {label.height()}"
+        if not label.wordWrap() and label.sizeHint().width() > label.width():
+            return f"needs {label.sizeHint().width()} px, has {label.width()}"
+        return None
+    metrics = QFontMetrics(label.font())
+    widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+    if widest > room.width():
+        return f"needs {widest} px, has {room.width()}"
+    return None
+
+
+def _button_problem(button: QAbstractButton) -> str | None:
+    if not button.text():
+        return None
+    hint = button.sizeHint()
+    if hint.width() > button.width():
+        return f"needs {hint.width()} px, has {button.width()}"
+    if hint.height() > button.height() + 2:
+        return f"needs {hint.height()} px of height, has {button.height()}"
+    return None
+
+
+def _header_problems(header: QHeaderView) -> list[str]:
+    model = header.model()
+    if model is None or not header.isVisible():
+        return []
+    metrics = QFontMetrics(header.font())
+    margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    arrow = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header) \
+        if header.isSortIndicatorShown() else 0
+    problems = []
+    for section in range(header.count()):
+        if header.isSectionHidden(section):
+            continue
+        text = str(model.headerData(section, header.orientation()) or "")
+        needed = metrics.horizontalAdvance(text) + margin + arrow
+        if needed > header.sectionSize(section):
+            problems.append(f"header {text!r} needs {needed} px, has "
+                            f"{header.sectionSize(section)}")
+    return problems
+
+
+def _list_problems(view: QListWidget) -> list[str]:
+    if view.wordWrap():
+        return []
+    metrics = QFontMetrics(view.font())
+    room = view.viewport().width() - 2 * view.style().pixelMetric(
+        QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) - 4
+    problems = []
+    for row in range(view.count()):
+        for line in view.item(row).text().split("\n"):
+            needed = metrics.horizontalAdvance(line)
+            if needed > room:
+                problems.append(f"item {line!r} needs {needed} px, has {room}")
+    return problems
+
+
+def _rect_in(widget: QWidget, top: QWidget) -> QRect:
+    return QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
+
+
+def problems(top: QWidget) -> list[str]:
+    """Every text in ``top`` that does not fit, as 'widget: text: why'."""
+    found = []
+    for widget in [top, *top.findChildren(QWidget)]:
+        if not _visible(widget, top):
+            continue
+        if isinstance(widget, QLabel):
+            why = _label_problem(widget)
+            if why:
+                found.append(f"{_name(widget)}: {widget.text()[:60]!r}: {why}")
+        elif isinstance(widget, QAbstractButton):
+            why = _button_problem(widget)
+            if why:
+                found.append(f"{_name(widget)}: {widget.text()!r}: {why}")
+        elif isinstance(widget, QGroupBox):
+            metrics = QFontMetrics(widget.font())
+            if metrics.horizontalAdvance(widget.title()) + 16 > widget.width():
+                found.append(f"{_name(widget)}: title {widget.title()!r} does not fit")
+        if isinstance(widget, QHeaderView):
+            found += [f"{_name(widget.parentWidget() or widget)}: {p}"
+                      for p in _header_problems(widget)]
+        if isinstance(widget, QListWidget):
+            found += [f"{_name(widget)}: {p}" for p in _list_problems(widget)]
+    found += _overlaps(top)
+    return found
+
+
+def _overlaps(top: QWidget) -> list[str]:
+    """An error line that covers a field."""
+    errors = [w for w in top.findChildren(QLabel, "error") if _visible(w, top) and w.text()]
+    fields = [w for w in top.findChildren(QWidget)
+              if type(w).__name__ in FIELDS and _visible(w, top)
+              and not isinstance(w.parentWidget(), QAbstractItemView)]
+    found = []
+    for error in errors:
+        where = _rect_in(error, top)
+        for field in fields:
+            if where.intersects(_rect_in(field, top)):
+                found.append(f"error line overlaps {_name(field)}")
+    return found
