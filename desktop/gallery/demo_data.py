@@ -19,8 +19,8 @@ from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine
 from desktop.models.transport import Transport
 
-PASSWORD = "imi-demo"  # every demo user's (sync_server.seed.DEMO_PASSWORD)
-PASSPHRASE = "gallery-passphrase"
+PASSWORD = "imi-demo"  # noqa: S105 - every demo user's (sync_server.seed.DEMO_PASSWORD)
+PASSPHRASE = "gallery-passphrase"  # noqa: S105 - protects the gallery's throwaway profiles
 OFFICERS = ("de.weber", "hu.kovacs")
 
 

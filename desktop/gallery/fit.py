@@ -17,6 +17,7 @@ from desktop.qt import (
     QRect,
     QStyle,
     Qt,
+    QTreeWidget,
     QWidget,
 )
 
@@ -98,6 +99,20 @@ def _list_problems(view: QListWidget) -> list[str]:
     return problems
 
 
+def _tree_problems(view: QTreeWidget) -> list[str]:
+    if view.wordWrap():
+        return []
+    metrics = QFontMetrics(view.font())
+    problems = []
+    for item in view.findItems("", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive):
+        rect = view.visualItemRect(item)
+        needed = metrics.horizontalAdvance(item.text(0))
+        if rect.isValid() and needed > rect.width() - 24:
+            problems.append(f"item {item.text(0)[:40]!r} needs {needed} px, has "
+                            f"{rect.width() - 24}")
+    return problems
+
+
 def _rect_in(widget: QWidget, top: QWidget) -> QRect:
     return QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
 
@@ -125,6 +140,8 @@ def problems(top: QWidget) -> list[str]:
                       for p in _header_problems(widget)]
         if isinstance(widget, QListWidget):
             found += [f"{_name(widget)}: {p}" for p in _list_problems(widget)]
+        if isinstance(widget, QTreeWidget):
+            found += [f"{_name(widget)}: {p}" for p in _tree_problems(widget)]
     found += _overlaps(top)
     return found
 

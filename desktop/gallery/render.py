@@ -41,12 +41,16 @@ def _wait_until(condition: Callable[[], bool]) -> None:
 class Shooter:
     def __init__(self, out: Path, width: int, height: int) -> None:
         self.out, self.size = out, f"{width}x{height}"
+        self.width, self.height = width, height
         self.problems: list[str] = []
 
     def shoot(self, widget: QWidget, screen: str, language: str) -> None:
         _settle()
         name = f"{screen}-{language}-{self.size}"
         self.problems += [f"{name}: {p}" for p in fit.problems(widget)]
+        if widget.width() > self.width or widget.height() > self.height:
+            self.problems.append(f"{name}: {widget.width()}x{widget.height()} is larger than "
+                                 "the screen")
         widget.grab().save(str(self.out / f"{name}.png"))
 
     def modal(self, trigger: Callable[[], object], screen: str, language: str,
@@ -175,7 +179,7 @@ def _first_start(shooter: Shooter, languages: list[str]) -> None:
         setup.close()
 
 
-def _quiet(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+def _quiet(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
     # The offscreen platform cannot pass size hints to a window manager, and says so for
     # every window; everything else is worth reading.
     if "propagateSizeHints" not in message:

@@ -268,7 +268,7 @@ class Replica:
         keys = ("id", "mutation_id", "name", "case_id", "code", "params", "message", "args",
                 "at", "acted_at")
         rows = self._db.execute(
-            f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id DESC"
+            f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id"
         )
         return [dict(zip(keys, r, strict=True))
                 | {"params": json.loads(r[5]), "args": json.loads(r[7])} for r in rows]

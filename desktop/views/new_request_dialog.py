@@ -55,7 +55,7 @@ class NewRequestDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Edit draft") if editing else _("New request"))
         self.setObjectName("newRequestDialog")
-        fit_to_screen(self, 960, 820)
+        fit_to_screen(self, 1240, 760)
         self.send_now = False
         self.editing = editing
         self.result_args: dict[str, Any] | None = None
@@ -67,7 +67,14 @@ class NewRequestDialog(QDialog):
         self._case_id = form.case_id
         self._initial = form
 
+        # Two columns: whom to ask and about whom on the left, what to ask on the right; on a
+        # 1280x800 screen a single column would be taller than the screen.
         layout = QVBoxLayout(self)
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        layout.addLayout(columns, 1)
         top = QFormLayout()
         self.area = QComboBox(objectName="area")
         for area in areas:
@@ -75,7 +82,7 @@ class NewRequestDialog(QDialog):
         self.question_set = QComboBox(objectName="questionSet")
         top.addRow(_("Legislative area"), self.area)
         top.addRow(_("Question set"), self.question_set)
-        layout.addLayout(top)
+        left.addLayout(top)
 
         whom = QGroupBox(_("Authority to ask"))
         whom_layout = QVBoxLayout(whom)
@@ -86,7 +93,7 @@ class NewRequestDialog(QDialog):
         self.authority_list.setWordWrap(True)
         whom_layout.addWidget(self.search)
         whom_layout.addWidget(self.authority_list)
-        layout.addWidget(whom)
+        left.addWidget(whom, 1)
 
         who = QGroupBox(_("Professional concerned"))
         who_form = QFormLayout(who)
@@ -115,13 +122,18 @@ class NewRequestDialog(QDialog):
         who_form.addRow(_("Date of birth"), birth)
         who_form.addRow(_("Profession"), self.profession)
         who_form.addRow(_("Qualification"), self.qualification)
-        layout.addWidget(who)
+        left.addWidget(who)
 
         what = QGroupBox(_("Questions"))
         what_layout = QVBoxLayout(what)
         self.questions = QTreeWidget(objectName="questions")
         self.questions.setHeaderHidden(True)
         self.questions.setMinimumHeight(180)
+        # Questions are long sentences: wrapped, never cut off.
+        self.questions.setWordWrap(True)
+        self.questions.setUniformRowHeights(False)
+        self.questions.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.questions.header().setStretchLastSection(True)
         what_layout.addWidget(self.questions)
         when = QFormLayout()
         self.answer_by = QDateEdit(objectName="answerBy")
@@ -135,7 +147,7 @@ class NewRequestDialog(QDialog):
         self.message.setMaximumHeight(80)
         when.addRow(_("Message"), self.message)
         what_layout.addLayout(when)
-        layout.addWidget(what, 1)
+        right.addWidget(what, 1)
 
         self.error = error_label()
         layout.addWidget(self.error)

@@ -12,11 +12,12 @@ from desktop.qt import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
-from desktop.views.widgets import error_label
+from desktop.views.widgets import error_label, fit_to_screen
 
 Attempt = Callable[..., str | None]
 
@@ -26,7 +27,10 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Unlock IMI"))
         self._attempt = attempt
+        fit_to_screen(self, 520, 200)
         layout = QVBoxLayout(self)
+        # The dialog grows with an error line instead of letting it cover the buttons.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(QLabel(_("Profile: {user}").format(user=username)))
         form = QFormLayout()
         self.passphrase = QLineEdit(objectName="passphrase")
@@ -58,7 +62,9 @@ class SetupDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Set up IMI on this computer"))
         self._attempt = attempt
+        fit_to_screen(self, 640, 360)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         intro = QLabel(_("Sign in once to download your authority's cases. Afterwards IMI "
                          "opens with your passphrase alone, also without a connection."))
         intro.setWordWrap(True)
