@@ -83,10 +83,12 @@ def run_client(profile_dir: Path, *, language: str | None = None,
     from desktop.controller import AppController
     from desktop.qt import QApplication
     from desktop.qt_locale import apply_language
+    from desktop.views import style
     from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("IMI")
+    style.apply(app)
     if language:
         set_language(language)
         apply_language(language)

@@ -6,6 +6,8 @@ group box title, every header section of a table, and every line of a list witho
 (folder names with their counts). An error line must not overlap any field.
 """
 
+from PySide6.QtGui import QTextDocumentFragment
+
 from desktop.qt import (
     QAbstractButton,
     QAbstractItemView,
@@ -40,6 +42,10 @@ def _label_problem(label: QLabel) -> str | None:
     room = label.contentsRect().adjusted(label.margin(), label.margin(), -label.margin(),
                                          -label.margin())
     if label.wordWrap() or label.textFormat() == Qt.TextFormat.RichText or "<" in text:
+        first = QTextDocumentFragment.fromHtml(text).toPlainText().split("\n")[0]
+        metrics = QFontMetrics(label.font())
+        if _accents_cut(metrics, first[:60], metrics.height(), 1, top=room.top()):
+            return "accents cut off at the top"
         needed_height = label.heightForWidth(label.width())
         if label.wordWrap() and needed_height > label.height():
             return f"needs {needed_height} px of height, has {label.height()}"
@@ -47,9 +53,13 @@ def _label_problem(label: QLabel) -> str | None:
             return f"needs {label.sizeHint().width()} px, has {label.width()}"
         return None
     metrics = QFontMetrics(label.font())
-    widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+    lines = text.split("\n")
+    widest = max(metrics.horizontalAdvance(line) for line in lines)
     if widest > room.width():
         return f"needs {widest} px, has {room.width()}"
+    if label.alignment() & Qt.AlignmentFlag.AlignVCenter and _accents_cut(
+            metrics, lines[0], room.height(), len(lines), top=room.top()):
+        return "accents cut off at the top"
     return None
 
 
@@ -84,15 +94,33 @@ def _header_problems(header: QHeaderView) -> list[str]:
     return problems
 
 
+def _accents_cut(metrics: QFontMetrics, text: str, row_height: int, lines: int, *,
+                 top: int = 0) -> bool:
+    """Do the accents of capitals (Ö, Ő, É) reach above the top of a row of this height,
+    its text centred vertically ``top`` pixels below the widget's edge?
+
+    Rows and labels are as tall as the font; these glyphs rise above its ascent."""
+    if not text.strip():
+        return False
+    above = -metrics.tightBoundingRect(text).top()
+    spare = top + (row_height - lines * metrics.height()) / 2
+    return above > metrics.ascent() + spare
+
+
 def _list_problems(view: QListWidget) -> list[str]:
-    if view.wordWrap():
-        return []
     metrics = QFontMetrics(view.font())
     room = view.viewport().width() - 2 * view.style().pixelMetric(
         QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) - 4
     problems = []
     for row in range(view.count()):
-        for line in view.item(row).text().split("\n"):
+        item = view.item(row)
+        lines = item.text().split("\n")
+        rect = view.visualItemRect(item)
+        if rect.isValid() and _accents_cut(metrics, lines[0], rect.height(), len(lines)):
+            problems.append(f"item {lines[0]!r}: accents cut off at the top of the row")
+        if view.wordWrap():
+            continue
+        for line in lines:
             needed = metrics.horizontalAdvance(line)
             if needed > room:
                 problems.append(f"item {line!r} needs {needed} px, has {room}")
@@ -100,16 +128,25 @@ def _list_problems(view: QListWidget) -> list[str]:
 
 
 def _tree_problems(view: QTreeWidget) -> list[str]:
-    if view.wordWrap():
-        return []
+    """Rows whose text is cut off: too wide on one line, or too tall for its row."""
     metrics = QFontMetrics(view.font())
+    check = view.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + 8
     problems = []
     for item in view.findItems("", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive):
         rect = view.visualItemRect(item)
-        needed = metrics.horizontalAdvance(item.text(0))
-        if rect.isValid() and needed > rect.width() - 24:
-            problems.append(f"item {item.text(0)[:40]!r} needs {needed} px, has "
-                            f"{rect.width() - 24}")
+        if not rect.isValid():
+            continue
+        room = rect.width() - (check if item.flags() & Qt.ItemFlag.ItemIsUserCheckable else 4)
+        text = item.text(0)
+        if view.wordWrap():
+            needed = metrics.boundingRect(QRect(0, 0, room, 100_000),
+                                          int(Qt.TextFlag.TextWordWrap), text).height()
+            if needed > rect.height():
+                problems.append(f"item {text[:40]!r} needs {needed} px of height, has "
+                                f"{rect.height()}")
+        elif metrics.horizontalAdvance(text) > room:
+            problems.append(f"item {text[:40]!r} needs {metrics.horizontalAdvance(text)} px, "
+                            f"has {room}")
     return problems
 
 

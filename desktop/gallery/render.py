@@ -15,9 +15,10 @@ from desktop.gallery import fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import profile as profiles
-from desktop.qt import QApplication, QDialog, QTimer, QWidget
+from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
+from desktop.views import style
 from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 
 WAIT_S = 10.0
@@ -126,6 +127,9 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         controller.open_case("inbox", cases["Schmidt"])
         shooter.shoot(controller.window, "main-inbox", lang)
         controller.open_case("closed", cases["Tóth"])
+        _settle()
+        for scroll in controller.window.case_view.findChildren(QScrollArea):
+            scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
@@ -190,6 +194,7 @@ def render_all(out: Path, data: Path, width: int, height: int) -> int:
     qInstallMessageHandler(_quiet)
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("IMI")
+    style.apply(app)
     shooter = Shooter(out, width, height)
     languages = shipped_languages()
     _first_start(shooter, languages)

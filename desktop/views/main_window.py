@@ -83,8 +83,6 @@ class MainWindow(QMainWindow):
 
         self.folders = QListWidget(objectName="folders")
         self.folders.setMaximumWidth(220)
-        # Room above each name for the accents of capitals (Ö, Ő, É).
-        self.folders.setStyleSheet("QListWidget::item { padding: 3px 2px; }")
         for code in FOLDERS:
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, code)

@@ -38,7 +38,7 @@ from desktop.qt import (
     QWidget,
 )
 from desktop.qt_locale import date_format
-from desktop.views.widgets import error_label, fit_to_screen
+from desktop.views.widgets import WrappingDelegate, error_label, fit_to_screen
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
 
@@ -134,7 +134,8 @@ class NewRequestDialog(QDialog):
         self.questions.setUniformRowHeights(False)
         self.questions.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.questions.header().setStretchLastSection(True)
-        what_layout.addWidget(self.questions)
+        self.questions.setItemDelegate(WrappingDelegate(self.questions))
+        what_layout.addWidget(self.questions, 1)
         when = QFormLayout()
         self.answer_by = QDateEdit(objectName="answerBy")
         self.answer_by.setCalendarPopup(True)

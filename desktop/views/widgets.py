@@ -1,6 +1,21 @@
 """Small widgets and helpers the windows and dialogs share."""
 
-from desktop.qt import QApplication, QLabel, QMessageBox, QSizePolicy, QWidget
+from desktop.qt import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    Qt,
+    QTreeView,
+    QWidget,
+)
 
 ERROR_COLOR = "#b00020"
 
@@ -38,3 +53,27 @@ def confirm(parent: QWidget | None, *, title: str, text: str, action: str) -> bo
     box.setDefaultButton(go)
     box.exec()
     return box.clickedButton() is go
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Rows of a tree or list as tall as their text needs at the column's width: long
+    sentences (questions of a question set) wrap instead of being cut off with "…"."""
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self._view = view
+        # Row heights depend on the width: lay the rows out again when it changes.
+        view.header().sectionResized.connect(lambda *_args: view.doItemsLayout())
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+                 ) -> QSize:
+        hint = super().sizeHint(option, index)
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        check = self._view.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + 8
+        width = self._view.columnWidth(0) - self._view.indentation() * (depth + 1) - check
+        text = str(index.data() or "")
+        needed = option.fontMetrics.boundingRect(
+            QRect(0, 0, max(width, 50), 100_000), int(Qt.TextFlag.TextWordWrap), text).height()
+        return QSize(hint.width(), max(hint.height(), needed + 6))
