@@ -336,8 +336,16 @@ class AppController(QObject):
             return
         done = partial(self.dismiss_attention, item_id)
         if item["name"] == "case.create":
+            # The request goes out as a new case; the refusals of the old one (its send,
+            # refused because the case never came to be) go with it.
+            old = [i["id"] for i in self.reader.attention() if i["case_id"] == item["case_id"]]
+
+            def dismiss_all() -> None:
+                for old_id in old:
+                    self.dismiss_attention(old_id)
+
             form = request_form.from_args(item["args"], case_id=uuid.uuid4().hex)
-            self.new_request(form, then=done)
+            self.new_request(form, then=dismiss_all)
             return
         action = MUTATIONS[item["name"]][1]
         self.take_step(action.value, item["case_id"], initial=item["args"], then=done)
