@@ -219,7 +219,7 @@ def test_the_case_history_keeps_when_the_officer_acted_offline(server):
     """Issue 7, item 7: the mutation's created_at becomes the event's acted_at."""
     import datetime as dt
 
-    de, hu, case_id = _exchange(server)
+    _de, hu, case_id = _exchange(server)
     offline = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).replace(microsecond=0)
     mutation = hu.mutation("case.accept", {"case_id": case_id}, base_version=2)
     mutation["created_at"] = offline.isoformat()
