@@ -38,6 +38,8 @@ class Profile:
     server_url: str
     username: str
     device_id: str
+    # Made against a training server: it talks to training servers only (M11).
+    training: bool = False
 
     @property
     def replica_path(self) -> Path:
@@ -73,7 +75,7 @@ def check_new(path: Path, passphrase: str) -> None:
 
 
 def create(path: Path, *, server_url: str, username: str, passphrase: str,
-           device_id: str | None = None) -> tuple[Profile, bytes]:
+           device_id: str | None = None, training: bool = False) -> tuple[Profile, bytes]:
     """Write a new profile; return it and its fresh data key. The replica is made by the caller."""
     check_new(path, passphrase)
     path.mkdir(parents=True, exist_ok=True)
@@ -83,10 +85,16 @@ def create(path: Path, *, server_url: str, username: str, passphrase: str,
         "server_url": server_url.rstrip("/"),
         "username": username,
         "device_id": device_id or uuid.uuid4().hex,
+        "training": training,
         "key": _wrap(data_key, passphrase),
     }
     _write(path, document)
     return _profile(path, document), data_key
+
+
+def read(path: Path) -> Profile:
+    """The profile's public part (no key): enough to tell a training profile before unlock."""
+    return _profile(path, _read(path))
 
 
 def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
@@ -120,7 +128,8 @@ def set_server_url(path: Path, server_url: str) -> None:
 
 def _profile(path: Path, document: dict[str, Any]) -> Profile:
     return Profile(path=path, server_url=document["server_url"], username=document["username"],
-                   device_id=document["device_id"])
+                   device_id=document["device_id"],
+                   training=document.get("training") is True)
 
 
 def _read(path: Path) -> dict[str, Any]:
