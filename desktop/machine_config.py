@@ -34,7 +34,8 @@ ORGANISATION, APPLICATION = "IMI", "imi-desk"
 SYSTEM_CONFIG_DIR_ENV = "IMI_SYSTEM_CONFIG_DIR"
 SERVER_URL_ENV = "IMI_SERVER_URL"
 KEYS = ("server_url", "training_server_url", "language", "ca_bundle", "proxy", "profiles_dir")
-_FORMAT = QSettings.Format.NativeFormat if sys.platform == "win32" else QSettings.Format.IniFormat
+# Native: the registry on Windows, ``.conf`` INI files under XDG folders on Linux.
+_FORMAT = QSettings.Format.NativeFormat
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -68,7 +69,7 @@ class MachineConfig:
 def system_settings() -> QSettings:
     folder = os.environ.get(SYSTEM_CONFIG_DIR_ENV)
     if folder:
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, folder)
+        QSettings.setPath(_FORMAT, QSettings.Scope.SystemScope, folder)
     return QSettings(_FORMAT, QSettings.Scope.SystemScope, ORGANISATION, APPLICATION)
 
 
