@@ -2,7 +2,7 @@
 
     imi-server init --data DIR [--demo | --training] [--database-url URL]
     imi-server reset-training --data DIR
-    imi-server run --data DIR [--host 127.0.0.1] [--port 8470]
+    imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--log-level", default="warning")
+    run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
 
     authority = command("add-authority", _add_authority, "register a competent authority")
     authority.add_argument("--id", required=True)
@@ -198,7 +200,8 @@ def _run(options: argparse.Namespace) -> int:
 
     logging.basicConfig(level=options.log_level.upper())
     app = create_app(_settings(options))
-    uvicorn.run(app, host=options.host, port=options.port, log_level=options.log_level)
+    uvicorn.run(app, host=options.host, port=options.port, log_level=options.log_level,
+                ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile)
     return 0
 
 

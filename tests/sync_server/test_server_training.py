@@ -85,7 +85,7 @@ def test_init_training_makes_a_marked_practice_system_with_every_state(
     assert _cli("init", tmp_path, database_url, "--training") == 0
     assert "practice cases" in capsys.readouterr().out
 
-    assert _states(database_url) == {state: CASES_PER_STATE for state in CaseStatus}
+    assert _states(database_url) == dict.fromkeys(CaseStatus, CASES_PER_STATE)
     families = {name for names, _given in _NAMES.values() for name in names}
     subjects = _subjects(tmp_path, database_url)
     assert {s["family_name"] for s in subjects} <= families
@@ -126,7 +126,7 @@ def test_reset_training_replaces_trainees_cases_and_replicas_drop_them(
     assert _cli("reset-training", tmp_path, database_url) == 0
 
     assert f"{CASES_PER_STATE * len(CaseStatus)} practice cases" in capsys.readouterr().out
-    assert _states(database_url) == {state: CASES_PER_STATE for state in CaseStatus}
+    assert _states(database_url) == dict.fromkeys(CaseStatus, CASES_PER_STATE)
     # The running server goes on; the trainee's next pull drops every old case (its own
     # practice case too) and brings the fresh set. Sign-in and device survive.
     after = de.cases(de.pull_all())
