@@ -121,9 +121,11 @@ class ProfileOpener:
         replica.close()
         self.profile, self.key = profile, key
         server_key = "training_server_url" if self.training else "server_url"
-        machine_config.save_user_choices(
-            self.config, **{server_key: form.server_url}, language=form.language,
-            proxy=form.proxy, ca_bundle=form.ca_bundle, profiles_dir=form.profiles_dir)
+        choices = {server_key: form.server_url, "language": form.language, "proxy": form.proxy,
+                   "ca_bundle": form.ca_bundle}
+        if not self.explicit:
+            choices["profiles_dir"] = form.profiles_dir
+        machine_config.save_user_choices(self.config, **choices)
         return None
 
 

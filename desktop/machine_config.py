@@ -108,7 +108,7 @@ def save_user_choices(config: MachineConfig, **choices: str) -> None:
     for key, value in choices.items():
         if key not in KEYS:
             raise ValueError(f"unknown setting {key}")
-        if not config.is_locked(key) and value != getattr(config, key, None):
+        if not config.is_locked(key) and value != str(getattr(config, key)):
             user.setValue(key, value)
     user.sync()
 

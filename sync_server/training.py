@@ -42,7 +42,7 @@ STEPS_TO: Final[dict[CaseStatus, tuple[str, ...]]] = {
     CaseStatus.CLOSED: ("create", "send", "accept", "answer", "accept_reply"),
     CaseStatus.WITHDRAWN: ("create", "send", "withdraw"),
 }
-CASES_PER_STATE = 6
+CASES_PER_STATE = 8
 # How long ago cases in each state started, in days (a range, so lists look lived-in).
 _AGE: Final[dict[CaseStatus, tuple[int, int]]] = {
     CaseStatus.DRAFT: (0, 3), CaseStatus.SENT: (1, 8), CaseStatus.ACCEPTED: (4, 30),
@@ -104,7 +104,8 @@ def seed_training_cases(session: Session, sealer: Sealer, *,
     made = 0
     for state, steps in STEPS_TO.items():
         for _number in range(CASES_PER_STATE):
-            requester = rng.choice(handlers)
+            # Requesters in turn, so every trainee's authority has cases on both sides.
+            requester = handlers[made % len(handlers)]
             responder = rng.choice([a for a in handlers if a[:2] != requester[:2]])
             low, high = _AGE[state]
             make_case(session, sealer, SeedCase(

@@ -7,7 +7,18 @@ same words. The marking follows the UI language and cannot be closed or moved.
 """
 
 from desktop.i18n import _, on_language_changed
-from desktop.qt import QApplication, QEvent, QLabel, QObject, Qt, QWidget
+from desktop.qt import (
+    QApplication,
+    QEvent,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QObject,
+    QSizePolicy,
+    QSpacerItem,
+    Qt,
+    QWidget,
+)
 
 BANNER_NAME = "trainingBanner"
 _STYLE = ("QLabel#trainingBanner { background: #b45309; color: white; font-weight: bold;"
@@ -65,6 +76,20 @@ class TrainingMarker(QObject):
         self._place(window)
         banner.show()
         self._prefix_title(window)
+        self._widen(window, banner.sizeHint().width())
+
+    @staticmethod
+    def _widen(window: QWidget, needed: int) -> None:
+        """Make the window wide enough for the whole banner. A message box fixes its own size
+        from its layout when it is shown (after this filter runs), so it gets a spacer."""
+        layout = window.layout()
+        if isinstance(window, QMessageBox) and isinstance(layout, QGridLayout):
+            layout.addItem(QSpacerItem(needed, 0, QSizePolicy.Policy.Fixed,
+                                       QSizePolicy.Policy.Minimum),
+                           layout.rowCount(), 0, 1, layout.columnCount())
+        elif window.width() < needed:
+            window.setMinimumWidth(max(window.minimumWidth(), needed))
+            window.resize(needed, window.height())
 
     def _forget(self, window: QWidget) -> None:
         if window in self._windows:

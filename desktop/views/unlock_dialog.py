@@ -84,6 +84,7 @@ class SetupDialog(QDialog):
         self.setWindowTitle(_("Set up IMI training on this computer") if training
                             else _("Set up IMI on this computer"))
         self._attempt = attempt
+        self.setMinimumWidth(560)  # addresses and paths are long
         config = config or MachineConfig(profiles_dir=Path())
         layout = QVBoxLayout(self)
         intro = QLabel(_("Sign in once to download your authority's cases. Afterwards IMI "
@@ -117,7 +118,8 @@ class SetupDialog(QDialog):
         self.proxy.setPlaceholderText(_("none (direct connection)"))
         self.ca_bundle = QLineEdit(config.ca_bundle, objectName="caBundle")
         self.ca_bundle.setPlaceholderText(_("none (the usual certificate authorities)"))
-        self.profiles_dir = QLineEdit(str(config.profiles_dir), objectName="profilesDir")
+        self.profiles_dir = QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
+                                      else "", objectName="profilesDir")
         more.addRow(_("Language"), self.language)
         more.addRow(_("Proxy"), self.proxy)
         more.addRow(_("Extra CA certificate (PEM file)"), self.ca_bundle)

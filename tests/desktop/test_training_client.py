@@ -145,6 +145,7 @@ def test_every_window_of_a_training_profile_is_marked(qtbot, marked_app, trainin
             assert banner is not None and banner.isVisible()
             assert banner.text() == "SCHULUNG — nur Übungsdaten"
             assert banner.geometry().top() == 0 and banner.width() == window.width()
+            assert window.width() >= banner.sizeHint().width()  # the whole text shows
             assert window.windowTitle().startswith("SCHULUNG — ")
             # The banner covers nothing: the window's contents start below it.
             assert window.contentsRect().top() >= banner.height()

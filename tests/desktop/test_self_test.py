@@ -1,0 +1,33 @@
+"""``imi-desk self-test`` (issue 11, item 1): what the package test runs in the installed
+bundle, here from the source tree: exit 0 only when set-up, unlock, translations and a sync
+through the window all worked."""
+
+import io
+
+from desktop.app import main
+from sync_server.seed import DEMO_PASSWORD
+
+
+def test_self_test_passes_against_a_real_server(qapp, live_server, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+
+    code = main(["self-test", "--server-url", live_server.url, "--username", "hu.kovacs",
+                 "--password-stdin", "--language", "hu"])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "UI and Qt translations for 'hu' loaded" in out
+    assert "synced with the server through the window" in out
+
+
+def test_self_test_fails_plainly_when_something_is_wrong(qapp, live_server, monkeypatch,
+                                                         capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong password\n"))
+    assert main(["self-test", "--server-url", live_server.url, "--username", "hu.kovacs",
+                 "--password-stdin"]) == 1
+    assert "self-test failed" in capsys.readouterr().err
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+    assert main(["self-test", "--training", "--server-url", live_server.url, "--username",
+                 "hu.kovacs", "--password-stdin"]) == 1
+    assert "does not talk to a production server" in capsys.readouterr().err
