@@ -26,7 +26,7 @@ from sync_server.crypto import Sealer
 from sync_server.db import make_engine
 from sync_server.directory_service import add_authority, add_user, set_password
 from sync_server.migrate import upgrade
-from sync_server.models import Authority, ServerState
+from sync_server.models import Authority, ServerState, User
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sequence import SequenceLock
 
@@ -130,9 +130,14 @@ def _init(options: argparse.Namespace) -> int:
         with Session(engine) as session, session.begin():
             seed_base(session)
         if options.demo:
+            # One transaction: a failure midway leaves no half-seeded demo to trip a retry.
             with Session(engine) as session, session.begin():
+                if session.scalars(select(User.id).limit(1)).first() is not None:
+                    print(f"imi-server: {settings.data_dir} is already initialised and has "
+                          "users; demo data go only into a new database, so nothing was "
+                          "seeded (the schema is up to date)", file=sys.stderr)
+                    return 1
                 counts = seed_demo(session)
-            with Session(engine) as session, session.begin():
                 counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")
