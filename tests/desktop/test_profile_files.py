@@ -40,12 +40,13 @@ def new_profile(path: Path) -> tuple[profiles.Profile, bytes]:
                                     passphrase=PASSPHRASE, device_id="d" * 32, login=LOGIN)
 
 
-def old_profile(path: Path, *, signed_in: bool = True, with_replica: bool = True) -> bytes:
+def old_profile(path: Path, *, signed_in: bool = True, with_replica: bool = True,
+                passphrase: str = PASSPHRASE) -> bytes:
     """A profile as the previous version wrote it: scrypt N=2^14, the umask's modes, and
     ``profile.json`` first, the replica after (so a crash could leave it half-made)."""
     path.mkdir(parents=True)
     data_key, salt, nonce = os.urandom(32), os.urandom(16), os.urandom(12)
-    kek = Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(PASSPHRASE.encode())
+    kek = Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode())
     wrapped = AESGCM(kek).encrypt(nonce, data_key, b"imi-data-key")
 
     def b64(raw: bytes) -> str:
