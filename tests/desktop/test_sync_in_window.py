@@ -1,6 +1,5 @@
 """The window's background sync: long-poll delivery, and working with no server at all."""
 
-import datetime as dt
 import json
 import threading
 import uuid
@@ -8,17 +7,13 @@ import uuid
 from desktop.controller import AppController
 from desktop.models import cases
 from sync_protocol.cases import CaseStatus
+from tests import factories
 from tests.conftest import free_port, make_client
 
 
 def request_to_germany(case_id: str) -> dict[str, object]:
-    return {
-        "case_id": case_id, "area": "PQ", "question_set": "PQ-GEN", "question_set_version": 1,
-        "responder_authority_id": "DE-LZK-BW",
-        "subject": {"family_name": "Kiss", "given_names": "Ádám", "profession": "dentist"},
-        "questions": ["PQ-GEN-Q01"],
-        "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
-    }
+    return factories.create_args(responder="DE-LZK-BW", case_id=case_id, family_name="Kiss",
+                                 questions=("PQ-GEN-Q01",))
 
 
 def test_an_incoming_request_arrives_without_any_click(qtbot, controller: AppController,

@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
 from sync_server.app import create_app
+from sync_server.auth.models import User
+from sync_server.catalogue.models import QuestionSetRow
 from sync_server.cli import main
 from sync_server.config import KEY_FILE, load_settings
 from sync_server.db import make_engine
-from sync_server.models import Authority, MemberState, QuestionSetRow, ServerState, User
+from sync_server.directory.models import Authority, MemberState
+from sync_server.orm import ServerState
 from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
 
 
