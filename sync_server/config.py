@@ -83,9 +83,10 @@ def _load_key(data_dir: Path, *, create: bool) -> bytes:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Create ``path`` with mode 0600 whatever the umask, atomically (temporary file, fsync,
-    rename, fsync of the folder): a crash never leaves an empty or half-written key."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Create ``path`` with mode 0600 whatever the umask, complete or not at all (temporary
+    file, fsync, link, fsync of the folder). If another process created it meanwhile, its
+    file stays: two ``init`` runs at once still end with one key."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
@@ -93,7 +94,12 @@ def _write_private(path: Path, text: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)
