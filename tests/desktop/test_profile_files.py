@@ -192,3 +192,22 @@ def test_a_complete_old_profile_is_not_mistaken_for_a_half_made_one(tmp_path):
     opener = ProfileOpener(tmp_path / "p")
     assert opener.unlock(PASSPHRASE) is None
     assert not opener.needs_set_up and opener.key == data_key
+
+
+def test_the_app_offers_set_up_again_and_says_why(qtbot, tmp_path, monkeypatch):
+    from desktop.app import run_client
+    from desktop.views.unlock_dialog import SetupDialog
+
+    old_profile(tmp_path / "p", signed_in=False)
+    monkeypatch.setenv("IMI_PASSPHRASE", PASSPHRASE)
+    shown: list[str] = []
+
+    def cancel(dialog: SetupDialog) -> int:
+        shown.append(dialog.error.text())
+        return 0
+
+    monkeypatch.setattr(SetupDialog, "exec", cancel)
+    assert run_client(tmp_path / "p") == 1
+    assert shown == ["The set-up of this profile was interrupted before it finished. "
+                     "Sign in again to complete it."]
+    assert not profiles.exists(tmp_path / "p")
