@@ -72,7 +72,9 @@ class ProfileOpener:
 
     On success ``profile`` and ``key`` hold the opened profile and its data key. Without an
     explicit folder, the profile goes to the folder for profiles chosen in the set-up dialog
-    (``profile`` or, for training, ``training`` in it).
+    (``profile`` or, for training, ``training`` in it). A profile whose set-up was interrupted
+    (by an earlier version) holds nothing yet: unlocking it discards it and sets
+    ``needs_set_up``, so the set-up dialog is offered again.
     """
 
     def __init__(self, profile_dir: Path | None, *, config: MachineConfig | None = None,
@@ -83,12 +85,16 @@ class ProfileOpener:
         self.profile_dir = profile_dir or self.config.profile_dir(training=training)
         self.profile: profiles.Profile | None = None
         self.key: bytes | None = None
+        self.needs_set_up = False
 
     def unlock(self, passphrase: str) -> str | None:
         try:
-            self.profile, self.key = profiles.unlock(self.profile_dir, passphrase)
+            self.profile, self.key = account.unlock(self.profile_dir, passphrase)
         except profiles.WrongPassphrase:
             return _("The passphrase is wrong. Nothing was changed; try again.")
+        except profiles.IncompleteProfile:
+            profiles.discard(self.profile_dir)
+            self.needs_set_up = True
         except ProfileError as exc:
             return str(exc)
         return None
@@ -150,14 +156,18 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     if _is_training(opener.profile_dir) if existing else training:
         TrainingMarker(app)
     preset = os.environ.get("IMI_PASSPHRASE")
-    if existing:
-        if (preset is None or opener.unlock(preset) is not None) and not UnlockDialog(
-            opener.profile_dir.name, opener.unlock
-        ).exec():
-            return 1
-    elif not SetupDialog(opener.set_up, config=config, training=training,
-                         languages=shipped_languages()).exec():
+    if existing and (
+        preset is None or opener.unlock(preset) is not None
+    ) and not UnlockDialog(opener.profile_dir.name, opener.unlock).exec():
         return 1
+    if opener.profile is None:
+        setup = SetupDialog(opener.set_up, config=config, training=training,
+                            languages=shipped_languages())
+        if opener.needs_set_up:
+            setup.error.setText(_("The set-up of this profile was interrupted before it "
+                                  "finished. Sign in again to complete it."))
+        if not setup.exec():
+            return 1
     assert opener.profile is not None and opener.key is not None
     config = machine_config.load()  # with what the set-up dialog saved
     try:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
+from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, load_settings
 from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
@@ -141,9 +142,14 @@ def _init(options: argparse.Namespace) -> int:
         with Session(engine) as session, session.begin():
             seed_base(session)
         if options.demo:
+            # One transaction: a failure midway leaves no half-seeded demo to trip a retry.
             with Session(engine) as session, session.begin():
+                if session.scalars(select(User.id).limit(1)).first() is not None:
+                    print(f"imi-server: {settings.data_dir} is already initialised and has "
+                          "users; demo data go only into a new database, so nothing was "
+                          "seeded (the schema is up to date)", file=sys.stderr)
+                    return 1
                 counts = seed_demo(session)
-            with Session(engine) as session, session.begin():
                 counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")
@@ -160,22 +166,23 @@ def _refuse_production(engine: Engine) -> None:
     one (its real cases would be mixed with, and reset like, practice data)."""
     try:
         with Session(engine) as session:
-            training, cases = is_training(session), has_cases(session)
+            training = is_training(session)
+            used = has_cases(session) or session.scalar(select(User.id).limit(1)) is not None
     except Exception:  # noqa: BLE001 - no tables yet: a new database, as wanted
         return
-    if not training and cases:
+    if not training and used:
         raise NotTraining("this database already holds a production system; give "
                           "'init --training' a new data directory (and database)")
 
 
 def _init_training(engine: Engine, sealer: Sealer) -> None:
+    # One transaction: marked and seeded together, or not at all.
     with Session(engine) as session, session.begin():
-        if is_training(session) and has_cases(session):
+        if is_training(session) and session.scalar(select(User.id).limit(1)) is not None:
             print("training system already seeded; 'imi-server reset-training' resets it")
             return
         mark_training(session)
         counts = seed_demo(session, password=TRAINING_PASSWORD)
-    with Session(engine) as session, session.begin():
         counts["cases"] = seed_training_cases(session, sealer)
     print(f"training system: seeded {counts['authorities']} authorities, {counts['users']} "
           f"users (password {TRAINING_PASSWORD!r}) and {counts['cases']} practice cases")
