@@ -68,7 +68,7 @@ def test_deb_declares_the_system_libraries_and_ships_entries_icons_and_catalogue
                  "./opt/imi-desk/imi-desk",
                  "_internal/PySide6/Qt/translations/qtbase_de.qm",
                  "_internal/PySide6/Qt/translations/qtbase_hu.qm",
-                 *(f"_internal/resources/translations/{lang}/LC_MESSAGES/messages.po"
+                 *(f"_internal/desktop/locale/{lang}/LC_MESSAGES/messages.mo"
                    for lang in ("de", "hu", "fr"))):
         assert path in listing, path
     assert re.search(r"_internal/sqlcipher3/_sqlite3\S*\.so", listing)
