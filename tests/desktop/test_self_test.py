@@ -3,9 +3,23 @@ bundle, here from the source tree: exit 0 only when set-up, unlock, translations
 through the window all worked."""
 
 import io
+from collections.abc import Iterator
+
+import pytest
 
 from desktop.app import main
+from desktop.i18n import set_language
+from desktop.qt_locale import apply_language
 from sync_server.seed import DEMO_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """The self-test switches the UI language, as the installed client does; later tests
+    expect English."""
+    yield
+    set_language("en")
+    apply_language("en")
 
 
 def test_self_test_passes_against_a_real_server(qapp, live_server, monkeypatch, capsys):
