@@ -2,6 +2,7 @@
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QDate,
     QEvent,
     QEventLoop,
@@ -53,11 +54,11 @@ from PySide6.QtWidgets import (
 
 __all__ = [
     "QAbstractTableModel", "QAction", "QApplication", "QCheckBox", "QCloseEvent", "QColor",
-    "QComboBox", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QEvent", "QEventLoop",
-    "QFont", "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QHBoxLayout", "QHeaderView",
-    "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow",
-    "QMessageBox", "QModelIndex", "QObject", "QPersistentModelIndex", "QPlainTextEdit",
-    "QProgressBar", "QPushButton", "QScrollArea", "QSettings", "QSize", "QSizePolicy",
-    "QSpacerItem", "QSplitter", "QStatusBar", "QTableView", "QTimer", "QToolBar", "QTreeWidget",
-    "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
+    "QComboBox", "QCoreApplication", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QEvent",
+    "QEventLoop", "QFont", "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QHBoxLayout",
+    "QHeaderView", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
+    "QMainWindow", "QMessageBox", "QModelIndex", "QObject", "QPersistentModelIndex",
+    "QPlainTextEdit", "QProgressBar", "QPushButton", "QScrollArea", "QSettings", "QSize",
+    "QSizePolicy", "QSpacerItem", "QSplitter", "QStatusBar", "QTableView", "QTimer", "QToolBar",
+    "QTreeWidget", "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
 ]  # fmt: skip

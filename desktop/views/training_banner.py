@@ -9,6 +9,7 @@ same words. The marking follows the UI language and cannot be closed or moved.
 from desktop.i18n import _, on_language_changed
 from desktop.qt import (
     QApplication,
+    QCoreApplication,
     QEvent,
     QGridLayout,
     QLabel,
@@ -37,13 +38,13 @@ def title_prefix() -> str:
 class TrainingMarker(QObject):
     """Marks every window of ``app`` from now on (and those already open)."""
 
-    def __init__(self, app: QApplication) -> None:
+    def __init__(self, app: QCoreApplication) -> None:
         super().__init__(app)
         self._prefixes: set[str] = {title_prefix()}
         self._windows: list[QWidget] = []
         app.installEventFilter(self)
         on_language_changed(self._retranslate)
-        for widget in app.topLevelWidgets():
+        for widget in QApplication.topLevelWidgets():
             if widget.isVisible():
                 self._mark(widget)
 
