@@ -79,6 +79,8 @@ LOCAL: dict[str, str] = {
     "profile_exists": N_("There is already a profile in {path}."),
     "no_profile": N_("There is no profile in {path}."),
     "profile_unreadable": N_("The profile in {path} cannot be read."),
+    "profile_incomplete": N_("The set-up of this profile was interrupted before it finished. "
+                             "Sign in again to complete it."),
     "profile_other_version": N_("The profile in {path} was written by another version of "
                                 "IMI."),
     "replica_undecryptable": N_("The local database cannot be decrypted with this profile's "

@@ -9,8 +9,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
+from sync_protocol.frozen import Frozen
 from sync_protocol.version import PROTOCOL_VERSION
 
 MAX_MUTATIONS_PER_PUSH = 100
@@ -21,8 +22,8 @@ WAIT_SECONDS = 25.0
 DeviceIdStr = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
-class Message(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Message(Frozen):
+    """Base of every wire message."""
 
 
 class Versioned(Message):
@@ -49,7 +50,15 @@ class ErrorBody(Message):
     expected_mutation_id: int | None = None
 
 
+# Every answer of a server names the kind of system it is, so a client can check each one:
+# a training profile never talks to a production server, nor the other way round.
+SYSTEM_HEADER = "X-IMI-System"
+TRAINING_SYSTEM, PRODUCTION_SYSTEM = "training", "production"
+
+
 class Meta(Message):
+    """``training`` is true on a practice system (``imi-server init --training``)."""
+
     protocol_version: int
     server_time: dt.datetime
     server_epoch: str
