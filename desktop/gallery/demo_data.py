@@ -16,11 +16,12 @@ from desktop import local_server
 from desktop.models import account, cases
 from desktop.models.db_lane import InlineLane
 from desktop.models.replica import Replica
+from desktop.models.request_form import today
 from desktop.models.sync_engine import SyncEngine
 from desktop.models.transport import Transport
 
-PASSWORD = "imi-demo"  # noqa: S105 - every demo user's (sync_server.seed.DEMO_PASSWORD)
-PASSPHRASE = "gallery-passphrase"  # noqa: S105 - protects the gallery's throwaway profiles
+PASSWORD = "imi-demo"  # every demo user's (sync_server.seed.DEMO_PASSWORD)
+PASSPHRASE = "gallery-passphrase"  # protects the gallery's throwaway profiles
 OFFICERS = ("de.weber", "hu.kovacs")
 
 
@@ -98,7 +99,7 @@ def _refused_answer(de: Officer, hu: Officer) -> None:
                     "date_of_birth": "1986-04-12",
                     "qualification": "Fogorvos, Semmelweis Egyetem, 2011"},
         "questions": questions,
-        "answer_by": (dt.date.today() + dt.timedelta(days=14)).isoformat(),
+        "answer_by": (today() + dt.timedelta(days=14)).isoformat(),
     })
     cases.perform(de.replica, name="case.send", args={"case_id": case_id})
     de.sync()

@@ -14,6 +14,11 @@ from desktop.i18n import N_
 DEFAULT_ANSWER_DAYS = 14
 
 
+def today() -> dt.date:
+    """The officer's own calendar day (not UTC's): answer dates are days on their calendar."""
+    return dt.datetime.now().astimezone().date()
+
+
 @dataclasses.dataclass(kw_only=True)
 class RequestForm:
     case_id: str
@@ -28,7 +33,7 @@ class RequestForm:
     qualification: str = ""
     questions: list[str] = dataclasses.field(default_factory=list)
     answer_by: dt.date = dataclasses.field(
-        default_factory=lambda: dt.date.today() + dt.timedelta(days=DEFAULT_ANSWER_DAYS))
+        default_factory=lambda: today() + dt.timedelta(days=DEFAULT_ANSWER_DAYS))
     message: str = ""
     language: str = "en"
 
@@ -44,7 +49,7 @@ def check(form: RequestForm) -> list[str]:
         problems.append(N_("Tick at least one question."))
     if not form.question_set:
         problems.append(N_("There is no question set for this area yet."))
-    if form.answer_by < dt.date.today():
+    if form.answer_by < today():
         problems.append(N_("The answer date is in the past."))
     return problems
 
@@ -92,7 +97,7 @@ def from_args(args: dict[str, Any], *, case_id: str | None = None) -> RequestFor
         qualification=str(subject.get("qualification", "")),
         questions=[str(q) for q in args.get("questions", [])],
         answer_by=dt.date.fromisoformat(str(args["answer_by"])) if args.get("answer_by")
-        else dt.date.today() + dt.timedelta(days=DEFAULT_ANSWER_DAYS),
+        else today() + dt.timedelta(days=DEFAULT_ANSWER_DAYS),
         message=str(text.get("text", "")),
         language=str(text.get("lang", "en")),
     )

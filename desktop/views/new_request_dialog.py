@@ -140,7 +140,7 @@ class NewRequestDialog(QDialog):
         self.answer_by = QDateEdit(objectName="answerBy")
         self.answer_by.setCalendarPopup(True)
         self.answer_by.setDisplayFormat(date_format())
-        self.answer_by.setMinimumDate(_qdate(min(dt.date.today(), form.answer_by)))
+        self.answer_by.setMinimumDate(_qdate(min(request_form.today(), form.answer_by)))
         self.answer_by.setDate(_qdate(form.answer_by))
         when.addRow(_("Answer by"), self.answer_by)
         self.message = QPlainTextEdit(form.message, objectName="message")

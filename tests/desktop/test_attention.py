@@ -25,7 +25,7 @@ def request(case_id: str, responder: str = "HU-ENKK") -> dict[str, object]:
         "responder_authority_id": responder,
         "subject": {"family_name": "Kiss", "given_names": "Ádám", "profession": "dentist"},
         "questions": ["PQ-GEN-Q01", "PQ-GEN-Q04"],
-        "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        "answer_by": (dt.datetime.now().astimezone().date() + dt.timedelta(days=10)).isoformat(),
         "request_text": {"text": "Bitte um Bestätigung.", "lang": "de"},
     }
 

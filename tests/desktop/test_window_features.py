@@ -34,7 +34,7 @@ def _sent_request(live_server, tmp_path, *, by: str = "hu.kovacs",
         "responder_authority_id": to,
         "subject": {"family_name": "Kiss", "given_names": "Ádám", "profession": "dentist"},
         "questions": ["PQ-GEN-Q01"],
-        "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat()})
+        "answer_by": (dt.datetime.now().astimezone().date() + dt.timedelta(days=10)).isoformat()})
     cases.perform(other.replica, name="case.send", args={"case_id": case_id})
     other.sync()
     return case_id
@@ -47,7 +47,7 @@ def _own_draft(controller: AppController, qtbot, *, send: bool = False) -> str:
         "responder_authority_id": "HU-ENKK",
         "subject": {"family_name": "Nagy", "given_names": "László", "profession": "dentist"},
         "questions": ["PQ-GEN-Q01"],
-        "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat()})]
+        "answer_by": (dt.datetime.now().astimezone().date() + dt.timedelta(days=10)).isoformat()})]
     if send:
         steps.append(("case.send", {"case_id": case_id}))
     controller.perform(steps)
@@ -113,7 +113,7 @@ def test_closing_with_queued_changes_says_they_stay_queued(qtbot, controller: Ap
         "responder_authority_id": "HU-ENKK",
         "subject": {"family_name": "Nagy", "given_names": "Éva", "profession": "dentist"},
         "questions": ["PQ-GEN-Q01"],
-        "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat()})])
+        "answer_by": (dt.datetime.now().astimezone().date() + dt.timedelta(days=10)).isoformat()})])
     qtbot.waitUntil(lambda: controller.reader.pending_count() == 1, timeout=5_000)
     asked: list[dict[str, str]] = []
     monkeypatch.setattr(controller_module, "confirm",
