@@ -172,9 +172,10 @@ def _first_start(shooter: Shooter, languages: list[str]) -> None:
         unlock._try()
         shooter.shoot(unlock, "unlock", lang)
         unlock.close()
-        setup = SetupDialog(lambda *_a: explain("wrong_credentials"),
-                            server_url="https://imi.example.eu")
+        setup = SetupDialog(lambda _form: explain("wrong_credentials"),
+                            languages=shipped_languages())
         setup.show()
+        setup.server_url.setText("https://imi.example.eu")
         for field, text in ((setup.username, "de.weber"), (setup.password, "x"),
                             (setup.passphrase, "a passphrase"), (setup.repeat, "a passphrase")):
             field.setText(text)
