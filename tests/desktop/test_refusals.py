@@ -8,6 +8,7 @@ import pytest
 from desktop import i18n
 from desktop.app import ProfileOpener
 from desktop.refusals import LOCAL, PROTOCOL, explain, explain_error
+from desktop.views.unlock_dialog import SetupForm
 from sync_protocol.errors import CODES, WorkflowRefused
 from sync_protocol.languages import FALLBACK_LANGUAGE
 
@@ -78,8 +79,9 @@ def test_wrong_credentials_at_sign_in_are_explained_in_german(live_server, tmp_p
     i18n.set_language("de")
     opener = ProfileOpener(tmp_path / "profile")
 
-    problem = opener.set_up(live_server.url, "de.weber", "not the password",
-                            "a long passphrase")
+    problem = opener.set_up(SetupForm(server_url=live_server.url, username="de.weber",
+                                      password="not the password",
+                                      passphrase="a long passphrase"))
 
     assert problem == "Unbekannter Benutzername oder falsches Passwort."
     assert not (tmp_path / "profile").exists()
@@ -93,8 +95,9 @@ def test_the_passphrase_rule_speaks_the_readers_language(lang, expected, live_se
                                                          tmp_path):
     i18n.set_language(lang)
 
-    problem = ProfileOpener(tmp_path / "p").set_up(live_server.url, "de.weber", "imi-demo",
-                                                   "short")
+    problem = ProfileOpener(tmp_path / "p").set_up(SetupForm(
+        server_url=live_server.url, username="de.weber", password="imi-demo",
+        passphrase="short"))
 
     assert problem == expected
 
