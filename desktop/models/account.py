@@ -1,4 +1,10 @@
-"""Setting up a profile: the one step that needs the server (opening it never does)."""
+"""Setting up a profile, and signing in again: the only steps that need the password.
+
+Opening a profile never needs the server. The token a sign-in returns is kept in the
+replica; when the server stops accepting it (expired, revoked), ``sign_in`` on the same
+device gets a new one and ``save_sign_in`` stores it, touching nothing else (the outbox, the
+cursor and the mutation ids stay as they are).
+"""
 
 import platform
 import uuid
@@ -8,6 +14,7 @@ from desktop.models import profile as profiles
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.transport import Transport
+from sync_protocol.messages import LoginResponse
 
 
 def set_up(path: Path, *, server_url: str, username: str, password: str,
@@ -19,15 +26,25 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
     try:
         transport.meta()  # fails fast and clearly on a wrong address
         device_id = uuid.uuid4().hex
-        login = transport.login(username=username, password=password, device_id=device_id,
-                                device_name=platform.node()[:200])
+        login = sign_in(transport, username=username, password=password, device_id=device_id)
     finally:
         transport.close()
     profile, key = profiles.create(path, server_url=server_url, username=username,
                                    passphrase=passphrase, device_id=device_id)
     replica = Replica.open(profile.replica_path, key)
+    save_sign_in(replica, login)
+    return profile, key, replica
+
+
+def sign_in(transport: Transport, *, username: str, password: str,
+            device_id: str) -> LoginResponse:
+    """Sign this device in; ``transport`` uses the new token from now on."""
+    return transport.login(username=username, password=password, device_id=device_id,
+                           device_name=platform.node()[:200])
+
+
+def save_sign_in(replica: Replica, login: LoginResponse) -> None:
     with replica.transaction():
         replica.set_meta("user", login.user.model_dump(mode="json"))
         replica.set_meta("token", login.token)
-    return profile, key, replica
 
