@@ -88,6 +88,7 @@ def test_item3_a_refused_token_asks_for_the_password_in_hungarian_and_keeps_the_
         assert window_side.sync.signed_out is None
         assert not window_side.window.status.sign_in.isVisible()
     finally:
+        window_side.window.close()  # as the officer closes it: hidden first, then shut down
         window_side.shutdown()
         set_language("en")
         apply_language("en")

@@ -144,9 +144,11 @@ class Server:
         with Session(self.engine) as session:
             return list(session.execute(stmt).all())
 
-    def new_app_client(self) -> tuple[ServerContext, TestClient]:
-        """A second server instance on the same database (as after a restart)."""
-        context = build_context(self.settings)
+    def new_app_client(self, settings: Settings | None = None
+                       ) -> tuple[ServerContext, TestClient]:
+        """A second server instance on the same database (as after a restart), optionally
+        with other settings (a rotated keyring, other token lifetimes)."""
+        context = build_context(settings or self.settings)
         self._extra.append(context)
         return context, TestClient(create_app(context=context))
 
