@@ -26,7 +26,7 @@ from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
 from sync_server.cases.models import Case
 from sync_server.config import load_settings
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, case_binding
 from sync_server.db import make_engine
 from sync_server.seed import DEMO_PASSWORD
 from sync_server.sync.models import SyncRow

@@ -91,6 +91,8 @@ class AppController(QObject):
             signal.disconnect(slot)
         if self._sign_in is not None:
             self._sign_in.reject()
+        # A repaint still queued would read the replica closed below: nothing is shown now.
+        self.window.hide()
         self.sync.stop()
         self.workers.shutdown()
         self.transport.close()
