@@ -67,13 +67,17 @@ def load_settings(
     token_max_days: float | None = None,
 ) -> Settings:
     data_dir = data_dir.resolve()
-    if create:
+    if create and not data_dir.exists():
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            # Owner only: the key and the database live here (mkdir's mode is umasked).
+            data_dir.mkdir(mode=0o700, parents=True)
+            data_dir.chmod(0o700)
         except OSError as exc:
             raise ConfigError(f"cannot create the data directory {data_dir}: {exc.strerror}"
                               ) from exc
-    elif not data_dir.is_dir():
+    if create and not data_dir.is_dir():
+        raise ConfigError(f"cannot create the data directory {data_dir}: a file is there")
+    if not data_dir.is_dir():
         raise ConfigError(f"no data directory {data_dir}: run 'imi-server init --data {data_dir}'")
     url = database_url or os.environ.get("IMI_DATABASE_URL") or f"sqlite:///{data_dir / 'imi.db'}"
     path = key_file_path(data_dir, key_file)
@@ -112,7 +116,7 @@ def load_keyring(path: Path, *, create: bool) -> Keyring:
             if not create:
                 raise ConfigError(f"no key file {path}: run 'imi-server init' first, or give "
                                   "its place with --key-file or IMI_KEY_FILE")
-            write_key_file(path, Keyring.generate())
+            write_key_file(path, Keyring.generate(), replace=False)
         return read_key_file(path)
     except KeyringError as exc:
         raise ConfigError(str(exc)) from None

@@ -11,6 +11,7 @@ separated by spaces or commas). A file holding only 64 hex digits, as servers wr
 key ids existed, is read as key 1.
 """
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -133,8 +134,13 @@ def read_key_file(path: Path) -> Keyring:
     return Keyring.from_text(text, source=str(path))
 
 
-def write_key_file(path: Path, keyring: Keyring) -> None:
-    """Write the ring atomically (a crash leaves the old file or the new one), owner-only."""
+def write_key_file(path: Path, keyring: Keyring, *, replace: bool) -> None:
+    """Write the ring owner-only (0600 whatever the umask), complete or not at all.
+
+    ``replace``: swap it in for the existing file (``rotate-key``). Otherwise create it, and
+    if another process created it meanwhile keep theirs: two ``init`` runs at once still end
+    with one key.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -143,7 +149,15 @@ def write_key_file(path: Path, keyring: Keyring) -> None:
             handle.write(keyring.to_text())
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

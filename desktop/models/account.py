@@ -6,12 +6,13 @@ device gets a new one and ``save_sign_in`` stores it, touching nothing else (the
 cursor and the mutation ids stay as they are).
 """
 
+import functools
 import platform
 import uuid
 from pathlib import Path
 
 from desktop.models import profile as profiles
-from desktop.models.profile import Profile
+from desktop.models.profile import IncompleteProfile, Profile
 from desktop.models.replica import Replica
 from desktop.models.transport import Transport
 from sync_protocol.messages import LoginResponse
@@ -29,11 +30,9 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
         login = sign_in(transport, username=username, password=password, device_id=device_id)
     finally:
         transport.close()
-    profile, key = profiles.create(path, server_url=server_url, username=username,
-                                   passphrase=passphrase, device_id=device_id)
-    replica = Replica.open(profile.replica_path, key)
-    save_sign_in(replica, login)
-    return profile, key, replica
+    profile, key = create_signed_in(path, server_url=server_url, username=username,
+                                    passphrase=passphrase, device_id=device_id, login=login)
+    return profile, key, Replica.open(profile.replica_path, key)
 
 
 def sign_in(transport: Transport, *, username: str, password: str,
@@ -44,7 +43,35 @@ def sign_in(transport: Transport, *, username: str, password: str,
 
 
 def save_sign_in(replica: Replica, login: LoginResponse) -> None:
+    """Keep a new sign-in (after the server refused the old token): nothing else changes."""
     with replica.transaction():
-        replica.set_meta("user", login.user.model_dump(mode="json"))
-        replica.set_meta("token", login.token)
+        _fill(replica, login)
 
+
+def create_signed_in(path: Path, *, server_url: str, username: str, passphrase: str,
+                     device_id: str, login: LoginResponse) -> tuple[Profile, bytes]:
+    """The writing half of ``set_up``: a replica holding the sign-in, then the profile."""
+    return profiles.create(path, server_url=server_url, username=username,
+                           passphrase=passphrase, device_id=device_id,
+                           fill=functools.partial(_fill, login=login))
+
+
+def _fill(replica: Replica, login: LoginResponse) -> None:
+    replica.set_meta("user", login.user.model_dump(mode="json"))
+    replica.set_meta("token", login.token)
+
+
+def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
+    """``profile.unlock``, and ``IncompleteProfile`` if its replica never got the sign-in
+    (set-up of an earlier version interrupted between its steps)."""
+    profile, key = profiles.unlock(path, passphrase)
+    if not profile.replica_path.exists():
+        raise IncompleteProfile("the set-up of this profile was interrupted")
+    replica = Replica.open(profile.replica_path, key)
+    try:
+        signed_in = replica.user() is not None and replica.get_meta("token") is not None
+    finally:
+        replica.close()
+    if not signed_in:
+        raise IncompleteProfile("the set-up of this profile was interrupted")
+    return profile, key
