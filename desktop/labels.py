@@ -52,6 +52,8 @@ REFUSALS = {
     "unknown_authority": N_("The addressed authority does not exist"),
     "not_competent": N_("The addressed authority does not handle this area"),
     "invalid_arguments": N_("The server found the input invalid"),
+    "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
+                            "recorded in the server's log"),
 }
 
 # Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in

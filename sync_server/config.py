@@ -31,7 +31,6 @@ class Settings:
     data_dir: Path
     database_url: str
     keyring: Keyring
-    key_file: Path | None = None
     training: bool = False
     token_idle: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_IDLE_DAYS)
     token_max_age: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_MAX_DAYS)
@@ -87,7 +86,6 @@ def load_settings(
         data_dir=data_dir,
         database_url=url,
         keyring=load_keyring(path, create=create),
-        key_file=None if os.environ.get("IMI_SERVER_KEY") else path,
         training=os.environ.get("IMI_TRAINING", "") == "1",
         token_idle=dt.timedelta(days=idle),
         token_max_age=dt.timedelta(days=max(idle, max_age)),

@@ -13,7 +13,6 @@ A sealed value is ``scheme (1 byte) | key id (4 bytes, big-endian) | nonce (12) 
   the master key itself, no associated data. ``imi-server reseal`` rewrites them as scheme 1.
 """
 
-import json
 import os
 
 from cryptography.exceptions import InvalidTag

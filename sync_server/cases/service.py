@@ -35,9 +35,9 @@ def load_case(session: Session, sealer: Sealer, case_id: str, *, lock: bool) -> 
     except Unreadable as exc:
         # The case id and the reason only: the record is personal data.
         log.error("case %s does not open: %s", case_id, exc)
-        raise WorkflowRefused("record_unreadable",
-                              "the server cannot read this case; its administrators were told"
-                              ) from None
+        raise WorkflowRefused(
+            "record_unreadable",
+            "the server cannot read its copy of this case; the problem is in its log") from None
 
 
 def case_change(case: CaseRecord) -> Change:

@@ -85,7 +85,7 @@ def _push_one(
                       mutation.mutation_id, device.id, exc)
             raise LocalProtocolError(
                 "record_unreadable", "the server cannot read the stored result of this step; "
-                "its administrators were told", status_hint=409) from None
+                "the problem is in its log", status_hint=409) from None
         replay = MutationResult.model_validate_json(opened)
         return replay.model_copy(update={"replayed": True}), set(), device.last_mutation_id
     if mutation.mutation_id != device.last_mutation_id + 1:

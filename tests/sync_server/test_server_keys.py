@@ -30,7 +30,7 @@ from sync_server.context import build_context
 from sync_server.crypto import SCHEME, Sealer, Unreadable, header, sync_row_binding
 from sync_server.db import make_engine
 from sync_server.directory.models import Authority, MemberState
-from sync_server.keys import Keyring
+from sync_server.keys import Keyring, KeyringError
 from sync_server.migrate import alembic_config, upgrade
 from sync_server.orm import ServerState
 from sync_server.reseal import reseal
@@ -72,7 +72,12 @@ def test_item1_cursor_and_sealing_keys_are_separate_hkdf_derivations_of_the_mast
     for wrong in (master, ring.cursor_key):
         with pytest.raises(InvalidTag):
             AESGCM(wrong).decrypt(sealed[5:17], sealed[17:], b"x")
-    # Key material is in no representation that could reach a log.
+    # Key material is in no representation that could reach a log, nor in a refusal of a
+    # damaged key text.
+    damaged = "1:" + master.hex()[:-1] + "g 2:" + master.hex()
+    with pytest.raises(KeyringError) as refused:
+        Keyring.from_text(damaged, source="IMI_SERVER_KEY")
+    assert master.hex()[:16] not in str(refused.value)
     rotated = ring.rotated()
     settings = Settings(data_dir=".", database_url="sqlite://", keyring=rotated)
     for text in (repr(ring), repr(rotated), repr(settings), str(settings)):
