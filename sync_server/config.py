@@ -31,7 +31,6 @@ class Settings:
     data_dir: Path
     database_url: str
     keyring: Keyring
-    training: bool = False
     token_idle: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_IDLE_DAYS)
     token_max_age: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_MAX_DAYS)
 
@@ -86,7 +85,6 @@ def load_settings(
         data_dir=data_dir,
         database_url=url,
         keyring=load_keyring(path, create=create),
-        training=os.environ.get("IMI_TRAINING", "") == "1",
         token_idle=dt.timedelta(days=idle),
         token_max_age=dt.timedelta(days=max(idle, max_age)),
     )

@@ -9,7 +9,7 @@ A sealed value is ``scheme (1 byte) | key id (4 bytes, big-endian) | nonce (12) 
   and the associated data binds the value to where it belongs (``binding``): a case record to
   its case, a sync row to its entity *and audience*, a push result to its device and mutation.
   A value copied to another row, or to another authority's audience, does not open.
-* scheme 0: values written before key ids existed (migration 0002 gave them their header):
+* scheme 0: values written before key ids existed (migration 0003 gave them their header):
   the master key itself, no associated data. ``imi-server reseal`` rewrites them as scheme 1.
 """
 

@@ -1,7 +1,7 @@
 """The administration audit trail: who activated, deactivated or signed out whom, and when.
 
 Append-only, like the case audit trail (``cases.models.CaseEvent``): the code only ever adds
-rows, and on both databases a trigger (migration 0003) refuses to change or delete one.
+rows, and on both databases a trigger (migration 0004) refuses to change or delete one.
 """
 
 import datetime as dt

@@ -26,8 +26,8 @@ from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
 @pytest.fixture(autouse=True)
 def _no_environment_overrides(monkeypatch):
     """The data directory decides; a developer's IMI_* variables must not."""
-    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY", "IMI_KEY_FILE", "IMI_TRAINING",
-                 "IMI_TOKEN_IDLE_DAYS", "IMI_TOKEN_MAX_DAYS"):
+    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY", "IMI_KEY_FILE", "IMI_TOKEN_IDLE_DAYS",
+                 "IMI_TOKEN_MAX_DAYS"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -8,15 +8,15 @@ to their row. Old values begin with a random nonce, so no test on their bytes co
 from new ones; the migration runs exactly once per database instead (Alembic records it, and
 the whole upgrade is one transaction: interrupted, it changes nothing).
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002_training
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002_training'
 branch_labels = None
 depends_on = None
 
