@@ -55,6 +55,20 @@ STEP_NAMES = {
     "withdraw": N_("Withdraw"),
 }
 
+# Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in
+# was refused (403 codes).
+SIGN_IN_REASONS = {
+    "unauthorised": N_("The server no longer accepts the sign-in of this computer."),
+    "token_expired": N_("Your sign-in has expired: IMI on this computer was not synchronised "
+                        "for a long time."),
+    "token_revoked": N_("Your sign-in was ended: your password was changed or an "
+                        "administrator signed this computer out."),
+    "account_deactivated": N_("Your IMI account is deactivated. Please contact your local "
+                              "data administrator."),
+    "authority_deactivated": N_("Your authority's access to IMI is deactivated. Please "
+                                "contact your local data administrator."),
+}
+
 
 def label(table: dict[str, str], code: str) -> str:
     """The translated label for ``code``, or the code itself if it has none."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop import formatting
 from desktop.i18n import N_, _
-from desktop.labels import STATES, STEP_NAMES, label
+from desktop.labels import SIGN_IN_REASONS, STATES, STEP_NAMES, label
 
 PROTOCOL: dict[str, str] = {
     "forbidden": N_("You do not have the request handler role needed for this step."),
@@ -43,7 +43,6 @@ PROTOCOL: dict[str, str] = {
                             "fault of the program; please report it."),
     "unknown_mutation": N_("The server does not know the step “{name}”. Please update IMI."),
     "wrong_credentials": N_("Unknown user name or wrong password."),
-    "unauthorised": N_("Your session is no longer valid. Please sign in again."),
     "device_in_use": N_("This computer is registered to another user."),
     "device_mismatch": N_("The session belongs to another computer. Please sign in again."),
     "mutation_gap": N_("Your changes reached the server out of order. IMI sends them again, "
@@ -69,7 +68,12 @@ PROTOCOL: dict[str, str] = {
     "unknown_user": N_("This user does not exist."),
     "unknown_area": N_("This legislative area does not exist."),
     "password_mismatch": N_("The passwords differ."),
+    "cannot_deactivate_self": N_("You cannot deactivate your own account."),
     "not_signed_in": N_("This profile has never signed in. Please set it up again."),
+    "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
+                            "recorded in the server's log."),
+    # Why the server no longer accepts this computer's sign-in: the sign-in dialog's texts.
+    **SIGN_IN_REASONS,
 }
 
 LOCAL: dict[str, str] = {

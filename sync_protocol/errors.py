@@ -39,6 +39,10 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     # Signing in and tokens.
     "wrong_credentials": (),
     "unauthorised": (),
+    "token_expired": (),
+    "token_revoked": (),
+    "account_deactivated": (),
+    "authority_deactivated": (),
     "device_in_use": (),
     "device_mismatch": (),
     # Sync and messages.
@@ -46,6 +50,7 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "reset_required": (),
     "invalid_cursor": (),
     "invalid_case": (),
+    "record_unreadable": (),
     "unsupported_protocol_version": (),
     "invalid_message": (),
     "method_not_allowed": (),
@@ -58,6 +63,7 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "unknown_user": (),
     "unknown_area": (),
     "password_mismatch": (),
+    "cannot_deactivate_self": (),
     "not_signed_in": (),
 }
 
