@@ -19,7 +19,6 @@ class ServerContext:
     sessions: sessionmaker[Session]
     sealer: Sealer
     notifier: ChangeNotifier
-    epoch: str
 
 
 class NotInitialised(Exception):
@@ -46,12 +45,12 @@ def open_database(database_url: str) -> tuple[Engine, str]:
 
 
 def build_context(settings: Settings) -> ServerContext:
-    engine, epoch = open_database(settings.database_url)
+    # The epoch is read per request (``sync.pull.committed``): a restore can change it.
+    engine, _epoch = open_database(settings.database_url)
     return ServerContext(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         sealer=Sealer(settings.seal_key),
         notifier=ChangeNotifier(),
-        epoch=epoch,
     )

@@ -27,6 +27,7 @@ from sync_server.auth import passwords as security
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.db import make_engine
+from sync_server.orm import ServerState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -142,6 +143,10 @@ class Server:
     def rows(self, stmt: Any) -> list[Any]:
         with Session(self.engine) as session:
             return list(session.execute(stmt).all())
+
+    @property
+    def epoch(self) -> str:
+        return str(self.scalar(select(ServerState.epoch)))
 
     def new_app_client(self) -> tuple[ServerContext, TestClient]:
         """A second server instance on the same database (as after a restart)."""
