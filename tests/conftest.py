@@ -10,11 +10,12 @@ import pytest
 
 from desktop import local_server
 from desktop.local_server import free_port
-from desktop.models import account
+from desktop.models import account, identity
+from desktop.models import profile as profiles
 from desktop.models.db_lane import InlineLane
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
-from desktop.models.sync_engine import SyncEngine
+from desktop.models.sync_engine import SyncEngine, SyncReport
 from desktop.models.transport import Transport
 from sync_server.seed import DEMO_PASSWORD
 
@@ -60,8 +61,8 @@ class Client:
     replica: Replica
     engine: SyncEngine
 
-    def sync(self) -> None:
-        self.engine.sync()
+    def sync(self) -> SyncReport:
+        return self.engine.sync()
 
     def go_offline(self) -> None:
         # A port nobody listens on: real connection refusals, as when the line drops.
@@ -70,14 +71,29 @@ class Client:
     def go_online(self) -> None:
         self.engine.transport.base_url = self.profile.server_url
 
+    def close(self) -> None:
+        self.engine.transport.close()
+        self.replica.close()
+
+
+def _client(profile: Profile, replica: Replica) -> Client:
+    transport = Transport(profile.server_url, token=replica.get_meta("token"))
+    engine = SyncEngine(transport=transport, device_id=identity.device_id(replica,
+                                                                          profile.device_id),
+                        db=InlineLane(replica))
+    return Client(profile=profile, replica=replica, engine=engine)
+
 
 def make_client(server_url: str, username: str, path: Path) -> Client:
     profile, _key, replica = account.set_up(path, server_url=server_url, username=username,
                                             password=DEMO_PASSWORD, passphrase=PASSPHRASE)
-    transport = Transport(server_url, token=replica.get_meta("token"))
-    engine = SyncEngine(transport=transport, device_id=profile.device_id,
-                        db=InlineLane(replica))
-    return Client(profile=profile, replica=replica, engine=engine)
+    return _client(profile, replica)
+
+
+def open_client(path: Path) -> Client:
+    """A client on an existing profile, opened as the app opens it (no server needed)."""
+    profile, key = profiles.unlock(path, PASSPHRASE)
+    return _client(profile, Replica.open(profile.replica_path, key))
 
 
 @pytest.fixture
@@ -88,5 +104,4 @@ def clients(live_server: LiveServer, tmp_path: Path) -> Iterator[dict[str, Clien
     }
     yield made
     for client in made.values():
-        client.engine.transport.close()
-        client.replica.close()
+        client.close()
