@@ -9,13 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop import formatting
-from desktop.i18n import _, current_language, set_language, shipped_languages
+from desktop.i18n import _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import REFUSALS, label
-from desktop.models import cases
+from desktop.models import cases, identity
 from desktop.models.case_table import CaseTableModel
 from desktop.models.profile import Profile
 from desktop.models.replica import FOLDERS, Replica
-from desktop.models.sync_engine import SyncEngine
+from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
@@ -41,7 +41,8 @@ class AppController(QObject):
         self.user = user
         self.workers = Workers(profile.replica_path, key)
         self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"))
-        self.engine = SyncEngine(transport=self.transport, device_id=profile.device_id,
+        self.engine = SyncEngine(transport=self.transport,
+                                 device_id=identity.device_id(self.reader, profile.device_id),
                                  db=self.workers.db)
         self.sync = SyncController(self.workers, self.engine)
         set_language(language or self.reader.get_meta("ui_language") or user.language)
@@ -50,6 +51,7 @@ class AppController(QObject):
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
+        self.notice_box: QMessageBox | None = None
         self._closed = False
         self._wire()
 
@@ -66,6 +68,7 @@ class AppController(QObject):
         self.sync.sig_status_changed.connect(self.refresh_status)
         self.sync.sig_progress.connect(w.status.show_progress)
         self.sync.sig_refused.connect(self._refused)
+        self.sync.sig_notice.connect(self._notice)
 
     def start(self) -> None:
         self.refresh()
@@ -79,9 +82,11 @@ class AppController(QObject):
         # Signals already queued must not reach a closed replica.
         for signal, slot in ((self.sync.sig_data_changed, self.refresh),
                              (self.sync.sig_status_changed, self.refresh_status),
-                             (self.sync.sig_refused, self._refused)):
+                             (self.sync.sig_refused, self._refused),
+                             (self.sync.sig_notice, self._notice)):
             signal.disconnect(slot)
         self.sync.stop()
+        self.transport.abort()  # a long-poll in flight ends now, so the lanes can be joined
         self.workers.shutdown()
         self.transport.close()
         self.reader.close()
@@ -197,6 +202,28 @@ class AppController(QObject):
         self.window.status.showMessage(
             _("The server refused {n} of your steps: see Needs attention.").format(
                 n=len(results)), 15000)
+
+    def _notice(self, kind: str, waiting: int) -> None:
+        """Tell the user why the sync did something unusual, and that nothing was lost."""
+        if kind == NEW_DEVICE:
+            text = ngettext(
+                "This profile was restored from a backup or copied from another computer. "
+                "It now works as a device of its own, and its {n} waiting change is sent "
+                "again. Nothing was lost.",
+                "This profile was restored from a backup or copied from another computer. "
+                "It now works as a device of its own, and its {n} waiting changes are sent "
+                "again. Nothing was lost.", waiting)
+        else:
+            text = ngettext(
+                "The server was restored from a backup. Everything is downloaded again; "
+                "your {n} waiting change is kept and sent again.",
+                "The server was restored from a backup. Everything is downloaded again; "
+                "your {n} waiting changes are kept and sent again.", waiting)
+        box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
+                          text.format(n=waiting), parent=self.window)
+        box.setObjectName("syncNotice")
+        box.open()  # not modal for the application: sync and work go on
+        self.notice_box = box
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, ProtocolError):

@@ -10,22 +10,20 @@ the first row for ever.
 
 The same read catches a restored database: a cursor is signed by this server and names a
 committed number, so a cursor above ``last_seq`` in the current epoch proves the database went
-back in time (a backup copied into place without ``imi-server restore``). The server then
-starts a new epoch and every replica re-bootstraps (see ``check_history``).
+back in time (a backup copied into place behind a running server). The server then starts a
+new epoch and every replica re-bootstraps (``check_history``; ``sync.epoch`` has the rest).
 
 The pull answer is assembled from the stored JSON without parsing it again: the sync rows
 already hold each entity's wire form, and a 10,000-case bootstrap should cost what copying
 bytes costs (ARCHITECTURE.md sets the target at 3x a raw local insert).
 """
 
-import dataclasses
 import heapq
 import itertools
-import secrets
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
@@ -33,7 +31,7 @@ from sync_protocol.errors import ProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from sync_server.auth.service import Principal
 from sync_server.crypto import Sealer
-from sync_server.orm import ServerState
+from sync_server.sync.epoch import Committed, committed, new_epoch
 from sync_server.sync.models import SyncRow
 
 # ``reason`` as JSON, for each value the column holds.
@@ -44,21 +42,6 @@ _REASONS: dict[str | None, bytes] = {None: b"null", "deleted": b'"deleted"',
 class ResetRequired(ProtocolError):
     def __init__(self, why: str) -> None:
         super().__init__("reset_required", why, status_hint=409)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Committed:
-    """The epoch and the highest sequence number committed, read when a page starts."""
-
-    epoch: str
-    seq: int
-
-
-def committed(session: Session) -> Committed:
-    epoch, seq = session.execute(
-        select(ServerState.epoch, ServerState.last_seq).where(ServerState.id == 1)
-    ).one()
-    return Committed(epoch=epoch, seq=seq)
 
 
 class HistoryLost(ResetRequired):
@@ -88,18 +71,6 @@ def start_cursor(*, token: str | None, principal: Principal, state: Committed,
     if cursor.scope != principal.scope_version:
         raise ResetRequired("what you may see has changed: download everything again")
     return cursor
-
-
-def new_epoch(sessions: sessionmaker[Session], *, seen: str) -> None:
-    """Start a new epoch unless another request already did (compare-and-set on ``seen``).
-
-    Every cursor of the lost history then names an old epoch, including those at or below
-    the restored ``last_seq`` whose holders also saw rows of the lost history later.
-    """
-    with sessions.begin() as session:
-        session.execute(update(ServerState)
-                        .where(ServerState.id == 1, ServerState.epoch == seen)
-                        .values(epoch=secrets.token_hex(8)))
 
 
 def check_history(*, sessions: sessionmaker[Session], token: str | None,

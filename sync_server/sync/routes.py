@@ -20,6 +20,7 @@ from sync_server.deps import ERROR_RESPONSES as _errors
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
 from sync_server.sync import pull as pull_service
 from sync_server.sync import push as push_service
+from sync_server.sync.epoch import committed
 
 router = APIRouter(prefix="/v1")
 
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/v1")
 @router.get("/meta")
 def meta(context: ContextDep, session: SessionDep) -> Meta:
     return Meta(protocol_version=PROTOCOL_VERSION, server_time=utcnow(),
-                server_epoch=pull_service.committed(session).epoch,
+                server_epoch=committed(session).epoch,
                 training=context.settings.training)
 
 
@@ -77,4 +78,5 @@ async def wait(
             await asyncio.wait_for(event.wait(), timeout=timeout)
         except TimeoutError:
             return WaitResponse(changed=False)
+    # Woken by a change, or released because the server stops: either way, go and look.
     return WaitResponse(changed=True)
