@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,6 +22,9 @@ from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine, SyncReport
 from desktop.models.transport import Transport
 from sync_server.seed import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from tests.misbehaving_proxy import MisbehavingProxy
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -75,6 +79,16 @@ def own_server(live_server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def proxy(live_server: LiveServer) -> Iterator["MisbehavingProxy"]:
+    """A real HTTP server before the live server that misbehaves on demand."""
+    from tests.misbehaving_proxy import MisbehavingProxy
+
+    made = MisbehavingProxy(live_server.url)
+    yield made
+    made.close()
 
 
 @dataclasses.dataclass

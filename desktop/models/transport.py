@@ -130,6 +130,7 @@ class Transport:
     def __init__(self, base_url: str, *, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.read_timeout = READ_TIMEOUT  # beyond a long-poll's own time
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -160,14 +161,14 @@ class Transport:
             session.close()
 
     def _call(self, method: str, path: str, *, json_body: Any = None,
-              params: dict[str, Any] | None = None, read_timeout: float = READ_TIMEOUT) -> bytes:
+              params: dict[str, Any] | None = None, read_timeout: float | None = None) -> bytes:
         if self._aborted.is_set():
             raise Offline("the connection was closed")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = self._http.request(
                 method, self.base_url + path, json=json_body, params=params, headers=headers,
-                timeout=(CONNECT_TIMEOUT, read_timeout),
+                timeout=(CONNECT_TIMEOUT, read_timeout or self.read_timeout),
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Offline(str(exc)) from None
@@ -228,5 +229,5 @@ class Transport:
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
         body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout},
-                          read_timeout=timeout + READ_TIMEOUT)
+                          read_timeout=timeout + self.read_timeout)
         return self._parse(WaitResponse, body).changed
