@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
+from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, load_settings
 from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
@@ -136,9 +137,14 @@ def _init(options: argparse.Namespace) -> int:
         with Session(engine) as session, session.begin():
             seed_base(session)
         if options.demo:
+            # One transaction: a failure midway leaves no half-seeded demo to trip a retry.
             with Session(engine) as session, session.begin():
+                if session.scalars(select(User.id).limit(1)).first() is not None:
+                    print(f"imi-server: {settings.data_dir} is already initialised and has "
+                          "users; demo data go only into a new database, so nothing was "
+                          "seeded (the schema is up to date)", file=sys.stderr)
+                    return 1
                 counts = seed_demo(session)
-            with Session(engine) as session, session.begin():
                 counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")
