@@ -43,7 +43,7 @@ class Backoff:
 
     def next_delay(self) -> float:
         self.failures += 1
-        ceiling = min(self.cap, self.base * 2 ** min(self.failures - 1, 32))
+        ceiling: float = min(self.cap, self.base * 2.0 ** min(self.failures - 1, 32))
         return ceiling / 2 + self._rng() * ceiling / 2
 
     def reset(self) -> None:
