@@ -53,6 +53,6 @@ def test_a_copied_profile_is_told_it_became_a_device_of_its_own(qtbot, live_serv
             window_side.notice_box.grab().save(f"{shots}/sync_notice_{language}.png")
             window_side.window.grab().save(f"{shots}/sync_notice_window_{language}.png")
     finally:
-        window_side.shutdown()
+        window_side.window.close()  # the window's own way out: shuts the controller down
         set_language("en")
         apply_language("en")
