@@ -74,6 +74,7 @@ class _Connections:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open: set[HTTPConnection] = set()
+        self._cut = False
 
     def adapter(self) -> HTTPAdapter:
         registry = self
@@ -109,6 +110,11 @@ class _Connections:
     def _add(self, connection: HTTPConnection) -> None:
         with self._lock:
             self._open.add(connection)
+            cut = self._cut
+        if cut and connection.sock is not None:
+            # Connected just after ``cut``: a request already on its way must not wait either.
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
 
     def _discard(self, connection: HTTPConnection) -> None:
         with self._lock:
@@ -116,6 +122,7 @@ class _Connections:
 
     def cut(self) -> None:
         with self._lock:
+            self._cut = True
             sockets = [c.sock for c in self._open if c.sock is not None]
         for sock in sockets:
             with contextlib.suppress(OSError):  # already closed by its own thread
