@@ -18,9 +18,9 @@ import random
 from collections.abc import Callable
 
 from desktop.i18n import _
-from desktop.labels import REFUSALS
+from desktop.labels import REFUSALS, wrong_system_message
 from desktop.models.sync_engine import SyncEngine, SyncReport
-from desktop.models.transport import Offline, ServerRefused, ServerTrouble
+from desktop.models.transport import Offline, ServerRefused, ServerTrouble, WrongSystem
 from desktop.operations import Workers
 from desktop.qt import QObject, QTimer, Signal
 from sync_protocol.messages import WAIT_SECONDS
@@ -156,6 +156,9 @@ class SyncController(QObject):
     def _report(self, error: BaseException, *, during: str) -> None:
         if isinstance(error, Offline):
             self.online, self.problem = False, None
+        elif isinstance(error, WrongSystem):
+            self.online = False
+            self.problem = wrong_system_message(training_profile=error.training_profile)
         elif isinstance(error, ServerRefused):
             self.online = True
             self.problem = _(REFUSALS[error.code]) if error.code in REFUSALS else _(

@@ -1,7 +1,8 @@
 """``imi-server``: initialise, run and administer the sync server.
 
-    imi-server init --data DIR [--demo] [--database-url URL]
-    imi-server run --data DIR [--host 127.0.0.1] [--port 8470]
+    imi-server init --data DIR [--demo | --training] [--database-url URL]
+    imi-server reset-training --data DIR
+    imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
@@ -35,6 +36,15 @@ from sync_server.directory.service import add_authority, add_user, set_password
 from sync_server.migrate import new_epoch, upgrade
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sync.sequence import SequenceLock
+from sync_server.training import (
+    TRAINING_PASSWORD,
+    NotTraining,
+    has_cases,
+    is_training,
+    mark_training,
+    reset_training,
+    seed_training_cases,
+)
 
 DEFAULT_PORT = 8470
 # Long-polls are released at once when stopping; this bounds any other request.
@@ -47,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = options.handler
     try:
         return handler(options)
-    except (ConfigError, NotInitialised) as exc:
+    except (ConfigError, NotInitialised, NotTraining) as exc:
         print(f"imi-server: {exc}", file=sys.stderr)
         return 2
     except ProtocolError as exc:
@@ -68,12 +78,20 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     init = command("init", _init, "create or upgrade the database")
-    init.add_argument("--demo", action="store_true", help="seed demo authorities and users")
+    seeding = init.add_mutually_exclusive_group()
+    seeding.add_argument("--demo", action="store_true", help="seed demo authorities and users")
+    seeding.add_argument("--training", action="store_true",
+                         help="create a training system with practice data (new database only)")
+
+    command("reset-training", _reset_training,
+            "put a training system's exchanges back to the practice set")
 
     run = command("run", _run, "serve the sync API")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--log-level", default="warning")
+    run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
 
     authority = command("add-authority", _add_authority, "register a competent authority")
     authority.add_argument("--id", required=True)
@@ -116,7 +134,7 @@ def _settings(options: argparse.Namespace, *, create: bool = False) -> Settings:
 
 def _initialised_engine(options: argparse.Namespace) -> Engine:
     """An engine on the server's database; ``NotInitialised`` if ``init`` never ran on it."""
-    engine, _epoch = open_database(_settings(options).database_url)
+    engine, _identity = open_database(_settings(options).database_url)
     return engine
 
 
@@ -133,6 +151,8 @@ def _init(options: argparse.Namespace) -> int:
     settings = _settings(options, create=True)
     engine = make_engine(settings.database_url)
     try:
+        if options.training:
+            _refuse_production(engine)
         upgrade(engine)
         with Session(engine) as session, session.begin():
             seed_base(session)
@@ -148,9 +168,50 @@ def _init(options: argparse.Namespace) -> int:
                 counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")
+        if options.training:
+            _init_training(engine, Sealer(settings.seal_key))
     finally:
         engine.dispose()
     print(f"initialised {settings.data_dir}")
+    return 0
+
+
+def _refuse_production(engine: Engine) -> None:
+    """``init --training`` makes a new practice system; it never turns a production one into
+    one (its real cases would be mixed with, and reset like, practice data)."""
+    try:
+        with Session(engine) as session:
+            training = is_training(session)
+            used = has_cases(session) or session.scalar(select(User.id).limit(1)) is not None
+    except Exception:  # noqa: BLE001 - no tables yet: a new database, as wanted
+        return
+    if not training and used:
+        raise NotTraining("this database already holds a production system; give "
+                          "'init --training' a new data directory (and database)")
+
+
+def _init_training(engine: Engine, sealer: Sealer) -> None:
+    # One transaction: marked and seeded together, or not at all.
+    with Session(engine) as session, session.begin():
+        if is_training(session) and session.scalar(select(User.id).limit(1)) is not None:
+            print("training system already seeded; 'imi-server reset-training' resets it")
+            return
+        mark_training(session)
+        counts = seed_demo(session, password=TRAINING_PASSWORD)
+        counts["cases"] = seed_training_cases(session, sealer)
+    print(f"training system: seeded {counts['authorities']} authorities, {counts['users']} "
+          f"users (password {TRAINING_PASSWORD!r}) and {counts['cases']} practice cases")
+
+
+def _reset_training(options: argparse.Namespace) -> int:
+    settings = _settings(options)
+    engine = _initialised_engine(options)
+    try:
+        with Session(engine) as session, session.begin():
+            made = reset_training(session, Sealer(settings.seal_key))
+    finally:
+        engine.dispose()
+    print(f"training data reset: {made} practice cases")
     return 0
 
 
@@ -171,6 +232,7 @@ def _run(options: argparse.Namespace) -> int:
     context = build_context(_settings(options))
     config = uvicorn.Config(create_app(context=context), host=options.host, port=options.port,
                             log_level=options.log_level,
+                            ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
     Server(config).run()
     return 0

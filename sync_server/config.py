@@ -18,7 +18,6 @@ class Settings:
     data_dir: Path
     database_url: str
     key: bytes
-    training: bool = False
 
     @property
     def cursor_key(self) -> bytes:
@@ -54,7 +53,6 @@ def load_settings(
         data_dir=data_dir,
         database_url=url,
         key=_load_key(data_dir, create=create),
-        training=os.environ.get("IMI_TRAINING", "") == "1",
     )
 
 

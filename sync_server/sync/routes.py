@@ -28,8 +28,7 @@ router = APIRouter(prefix="/v1")
 @router.get("/meta")
 def meta(context: ContextDep, session: SessionDep) -> Meta:
     return Meta(protocol_version=PROTOCOL_VERSION, server_time=utcnow(),
-                server_epoch=committed(session).epoch,
-                training=context.settings.training)
+                server_epoch=committed(session).epoch, training=context.training)
 
 
 @router.post("/sync/push", responses=_errors)

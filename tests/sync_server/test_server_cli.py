@@ -26,7 +26,7 @@ from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
 @pytest.fixture(autouse=True)
 def _no_environment_overrides(monkeypatch):
     """The data directory decides; a developer's IMI_* variables must not."""
-    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY", "IMI_TRAINING"):
+    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -1,13 +1,13 @@
 """applied_mutations.digest: tell a retried mutation from another one under the same id
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002_training
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002_training'
 branch_labels = None
 depends_on = None
 
