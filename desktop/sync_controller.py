@@ -10,12 +10,17 @@ that does not parse, a refusal) is retried after a capped exponential backoff wi
 online or offline, and a pass requested meanwhile runs then, not never. A failed long-poll is
 reported like a failed pass (status bar and log) and retried the same way. ``stop`` ends both
 loops; the owner then cuts the connections and joins the lanes (``AppController.shutdown``).
+
+When the server no longer accepts the token (401: expired, revoked, account deactivated) the
+controller stops syncing and says so once (``sig_sign_in_required`` with the server's code);
+the outbox is untouched, and syncing resumes when ``signed_in`` is called with a new token.
 """
 
 import datetime as dt
 import logging
 import random
 from collections.abc import Callable
+from typing import TypeGuard
 
 from desktop.i18n import _
 from desktop.labels import REFUSALS, wrong_system_message
@@ -57,6 +62,7 @@ class SyncController(QObject):
     sig_refused = Signal(list)
     # (what happened, how many steps are sent again): see ``sync_engine.SyncReport.notices``
     sig_notice = Signal(str, int)
+    sig_sign_in_required = Signal(str)
 
     def __init__(self, workers: Workers, engine: SyncEngine, *,
                  backoff: Callable[[], Backoff] = Backoff) -> None:
@@ -65,6 +71,8 @@ class SyncController(QObject):
         self.online: bool | None = None
         self.last_sync: dt.datetime | None = None
         self.problem: str | None = None
+        # The server's code while it refuses our token; no sync runs until ``signed_in``.
+        self.signed_out: str | None = None
         self._stopped = False
         self._running = False
         self._again = False
@@ -89,10 +97,17 @@ class SyncController(QObject):
         self._stopped = True
         self._retry.stop()
 
+    def signed_in(self) -> None:
+        """A new token is in place: sync again, delivering what was queued meanwhile."""
+        self.signed_out = None
+        self.problem = None
+        self.sig_status_changed.emit()
+        self.request_sync()
+
     # -- sync passes -----------------------------------------------------------------------
 
     def request_sync(self) -> None:
-        if self._stopped:
+        if self._stopped or self.signed_out is not None:
             return
         if self._running:
             self._again = True
@@ -119,6 +134,9 @@ class SyncController(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._running = False
+        if _token_refused(error):
+            self._signed_out(error)
+            return
         self._report(error, during="sync pass")
         # Pushed steps may have been settled before the failure: show what is there.
         self.sig_data_changed.emit()
@@ -131,7 +149,7 @@ class SyncController(QObject):
     # -- the long-poll ---------------------------------------------------------------------
 
     def _wait_for_news(self) -> None:
-        if self._stopped or self._waiting or self._running:
+        if self._stopped or self._waiting or self._running or self.signed_out is not None:
             return
         self._waiting = True
         self._workers.run_wait(lambda: self._engine.wait(timeout=WAIT_SECONDS),
@@ -147,11 +165,25 @@ class SyncController(QObject):
 
     def _wait_failed(self, error: BaseException) -> None:
         self._waiting = False
+        if _token_refused(error):
+            self.request_sync()  # the token is refused: a sync pass says so, once
+            return
         self._report(error, during="long-poll")
         self.sig_status_changed.emit()
         if not self._stopped and not self._running and not self._retry.isActive():
             # A full pass after the pause: it finds out more, catches up, and waits again.
             self._retry.start(int(self._wait_backoff.next_delay() * 1000))
+
+    def _signed_out(self, error: ServerRefused) -> None:
+        """Stop syncing until ``signed_in``; ask once. The outbox stays as it is."""
+        self.online, self.problem = True, None
+        self._again = False
+        self._retry.stop()
+        if self.signed_out is None:
+            self.signed_out = error.code
+            self.sig_sign_in_required.emit(error.code)
+        self.sig_data_changed.emit()
+        self.sig_status_changed.emit()
 
     def _report(self, error: BaseException, *, during: str) -> None:
         if isinstance(error, Offline):
@@ -172,3 +204,7 @@ class SyncController(QObject):
                 error=type(error).__name__)
         # The kind of failure only: a message could quote personal data.
         log.warning("%s failed: %s", during, type(error).__name__)
+
+
+def _token_refused(error: BaseException) -> TypeGuard[ServerRefused]:
+    return isinstance(error, ServerRefused) and error.status == 401

@@ -1,10 +1,16 @@
-"""Login and token checks. A token is bound to one user and one device."""
+"""Login and token checks. A token is bound to one user and one device.
+
+A token stops working when it is revoked, when it has not been used for the idle period or is
+older than the maximum age (``config.Settings``), and whenever its user or the user's
+authority is deactivated. Each refusal is a 401 with its own code, so the client can say why
+it asks its user to sign in again.
+"""
 
 import dataclasses
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync_protocol.audiences import PUBLIC, authority_audience
@@ -48,16 +54,40 @@ class Principal:
         )
 
 
-def _unauthorised(message: str) -> LocalProtocolError:
-    return LocalProtocolError("unauthorised", message, status_hint=401)
+# A token's last use is written at most this often: a sync check is not a database write.
+RENEW_EVERY = dt.timedelta(hours=1)
+
+
+def _unauthorised(message: str, code: str = "unauthorised") -> LocalProtocolError:
+    return LocalProtocolError(code, message, status_hint=401)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time the server stores is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _deactivated(user: User, authority: Authority, status: int) -> LocalProtocolError | None:
+    if not authority.active:
+        return LocalProtocolError("authority_deactivated",
+                                  "your authority's access to IMI is deactivated",
+                                  status_hint=status)
+    if not user.active:
+        return LocalProtocolError("account_deactivated", "your IMI account is deactivated",
+                                  status_hint=status)
+    return None
 
 
 def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> LoginResponse:
     with session.begin():
         user = session.scalars(select(User).where(User.username == request.username)).first()
         password_ok = verify_password(user.password_hash if user else DUMMY_HASH, request.password)
-        if user is None or not password_ok or not user.active:
+        if user is None or not password_ok:
             raise _unauthorised("unknown user name or wrong password")
+        authority = session.get_one(Authority, user.authority_id)
+        refused = _deactivated(user, authority, 403)
+        if refused is not None:
+            raise refused
         device = session.get(Device, request.device_id)
         if device is None:
             device = Device(id=request.device_id, user_id=user.id, name=request.device_name,
@@ -70,9 +100,8 @@ def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> Login
         token = new_token()
         session.add(
             Token(token_hash=token_digest(token), user_id=user.id, device_id=device.id,
-                  created_at=now)
+                  created_at=now, last_used_at=now)
         )
-        authority = session.get_one(Authority, user.authority_id)
         info = UserInfo(
             user_id=user.id,
             username=user.username,
@@ -90,8 +119,9 @@ def register_device(*, session: Session, principal: Principal, request: NewDevic
                     now: dt.datetime) -> NewDeviceResponse:
     """A new device for the caller's user, with a token bound to it.
 
-    For a profile that finds its device id used by another copy of itself (``mutation_id_reused``):
-    the caller proves who it is with its current token, as a sign-in does with the password. The
+    For a profile that finds its device id used by another copy of itself
+    (``mutation_id_reused``): the caller proves who it is with its current token (checked like
+    any other call: active, not expired, not revoked), as a sign-in does with the password. The
     old token keeps working for the old device, which the other copy still uses.
     """
     with session.begin():
@@ -101,21 +131,34 @@ def register_device(*, session: Session, principal: Principal, request: NewDevic
         session.flush()
         token = new_token()
         session.add(Token(token_hash=token_digest(token), user_id=principal.user_id,
-                          device_id=device.id, created_at=now))
+                          device_id=device.id, created_at=now, last_used_at=now))
     return NewDeviceResponse(device_id=device.id, token=token)
 
 
-def authenticate(*, session: Session, token: str) -> Principal:
+def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.timedelta,
+                 max_age: dt.timedelta) -> Principal:
+    digest = token_digest(token)
     row = session.execute(
-        select(Token, User)
+        select(Token, User, Authority)
         .join(User, User.id == Token.user_id)
-        .where(Token.token_hash == token_digest(token))
+        .join(Authority, Authority.id == User.authority_id)
+        .where(Token.token_hash == digest)
     ).first()
     if row is None:
-        raise _unauthorised("the session token is not valid: log in again")
-    tok, user = row
-    if tok.revoked or not user.active:
-        raise _unauthorised("the session token was revoked: log in again")
+        raise _unauthorised("the session token is not valid: sign in again")
+    tok, user, authority = row
+    if tok.revoked:
+        raise _unauthorised("the session token was revoked: sign in again", "token_revoked")
+    refused = _deactivated(user, authority, 401)
+    if refused is not None:
+        raise refused
+    last_used = _utc(tok.last_used_at)
+    if now - last_used > idle or now - _utc(tok.created_at) > max_age:
+        raise _unauthorised("the session token has expired: sign in again", "token_expired")
+    if now - last_used > RENEW_EVERY:
+        session.execute(update(Token).where(Token.token_hash == digest)
+                        .values(last_used_at=now))
+        session.commit()
     return Principal(
         user_id=user.id,
         username=user.username,

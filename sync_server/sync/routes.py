@@ -47,7 +47,7 @@ def pull(
 ) -> Response:
     start, state = pull_service.check_history(sessions=context.sessions, token=cursor,
                                               principal=principal,
-                                              key=context.settings.cursor_key)
+                                              keys=context.settings.cursor_keys)
     with context.sessions() as session:
         body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
                                  cursor=start, upto=state.seq, limit=limit,
@@ -64,7 +64,7 @@ async def wait(
 ) -> WaitResponse:
     start, _state = await run_in_threadpool(
         pull_service.check_history, sessions=context.sessions, token=cursor,
-        principal=principal, key=context.settings.cursor_key)
+        principal=principal, keys=context.settings.cursor_keys)
 
     def check() -> bool:
         with context.sessions() as session:

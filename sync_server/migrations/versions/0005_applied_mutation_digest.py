@@ -1,13 +1,13 @@
 """applied_mutations.digest: tell a retried mutation from another one under the same id
 
-Revision ID: 0003
-Revises: 0002_training
+Revision ID: 0005
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002_training'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
