@@ -47,6 +47,9 @@ PROTOCOL: dict[str, str] = {
     "device_mismatch": N_("The session belongs to another computer. Please sign in again."),
     "mutation_gap": N_("Your changes reached the server out of order. IMI sends them again, "
                        "starting with change number {expected}."),
+    "mutation_id_reused": N_("This copy of the profile was restored or copied from another "
+                             "computer. IMI registers it as a computer of its own and sends "
+                             "your changes again."),
     "reset_required": N_("The server asks for a fresh copy of your cases. Your unsent "
                          "changes are kept."),
     "invalid_cursor": N_("The server did not accept the synchronisation position. IMI "

@@ -47,6 +47,7 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "device_mismatch": (),
     # Sync and messages.
     "mutation_gap": ("expected",),
+    "mutation_id_reused": (),
     "reset_required": (),
     "invalid_cursor": (),
     "invalid_case": (),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sync_protocol import codes as protocol_codes
 from sync_protocol.errors import CODES, ProtocolError, WorkflowRefused
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,8 +34,12 @@ def _codes_in(path: Path, raisers: set[str]) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or _name(node.func) not in raisers:
             continue
-        literals = [a for a in node.args if isinstance(a, ast.Constant)
-                    and isinstance(a.value, str)]
+        # A code is written as a string, or as a constant of ``sync_protocol.codes``.
+        named = [ast.Constant(value=getattr(protocol_codes, a.id)) for a in node.args[:1]
+                 if isinstance(a, ast.Name) and isinstance(getattr(protocol_codes, a.id, None),
+                                                           str)]
+        literals = named + [a for a in node.args if isinstance(a, ast.Constant)
+                            and isinstance(a.value, str)]
         keyword = [k.value for k in node.keywords if k.arg == "code"
                    and isinstance(k.value, ast.Constant)]
         # error_response(status, code, message): the code is the first string argument.
@@ -57,7 +62,8 @@ def test_every_code_raised_in_the_sources_is_defined_by_the_protocol():
                         unknown.append(f"{path.relative_to(REPO)}:{line}: {code}")
     assert not unknown, "codes missing from sync_protocol.errors.CODES:\n" + "\n".join(unknown)
     # The scan really finds the codes (a scan that found nothing would pass too).
-    assert {"conflict", "invalid_transition", "wrong_credentials", "mutation_gap"} <= seen
+    assert {"conflict", "invalid_transition", "wrong_credentials", "mutation_gap",
+            "mutation_id_reused"} <= seen
 
 
 def test_a_code_outside_the_list_or_with_other_parameters_is_refused():
