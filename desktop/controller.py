@@ -11,10 +11,10 @@ from typing import Any
 from desktop import formatting
 from desktop.i18n import _, current_language, set_language, shipped_languages
 from desktop.labels import REFUSALS, label
-from desktop.models import cases
+from desktop.models import case_list, cases
 from desktop.models.case_table import CaseTableModel
 from desktop.models.profile import Profile
-from desktop.models.replica import FOLDERS, Replica
+from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine
 from desktop.models.transport import Transport
 from desktop.operations import Workers
@@ -59,6 +59,7 @@ class AppController(QObject):
         w.sig_sync_requested.connect(self.sync.request_sync)
         w.sig_case_selected.connect(self.show_case)
         w.sig_language_requested.connect(self.change_language)
+        w.sig_filter_changed.connect(self.model.set_filter)
         w.sig_closing.connect(self.shutdown)
         w.case_view.sig_step_requested.connect(self.take_step)
         w.status.sig_attention_requested.connect(self.show_attention)
@@ -68,6 +69,7 @@ class AppController(QObject):
         self.sync.sig_refused.connect(self._refused)
 
     def start(self) -> None:
+        self.model.reload()
         self.refresh()
         self.window.show()
         self.sync.start()
@@ -89,12 +91,12 @@ class AppController(QObject):
     # -- showing -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Show what changed in the replica: only the changed list rows are re-read, so the
+        selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
-        self.model.reload()
-        self.window.set_folder_counts({f: self.reader.count_cases(f) for f in FOLDERS
-                                       if f in ("inbox", "drafts")})
-        if current is not None:
-            self.window.select_case(current.id)
+        changed = self.model.refresh_changed()
+        self.window.set_folder_counts(case_list.folder_counts(self.reader))
+        if current is not None and current.id in changed:
             self.show_case(current.id)
         self.refresh_status()
 
@@ -110,6 +112,10 @@ class AppController(QObject):
         if case is None:
             self.window.case_view.show_case(None)
             return
+        row = self.model.row_of(case_id)
+        if row is not None and self.model.is_unread(row):  # opened: read from now on
+            self.workers.run_db(lambda replica: replica.mark_read(case_id),
+                                success=lambda _r: self.refresh(), failure=self._failed)
         self.window.case_view.show_case(
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
@@ -126,6 +132,8 @@ class AppController(QObject):
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
         self.refresh()
+        if self.window.case_view.case is not None:
+            self.show_case(self.window.case_view.case.id)
 
     # -- doing ---------------------------------------------------------------------------
 
@@ -144,11 +152,29 @@ class AppController(QObject):
         self.workers.run_db(work, success=done, failure=self._failed)
 
     def new_request(self) -> None:
-        areas = self.reader.areas()
+        """Load the directory and the catalogue on the database lane, then ask."""
+        self.window.new_action.setEnabled(False)
+
+        def load(replica: Replica) -> tuple[Any, ...]:
+            areas = replica.areas()
+            return (areas, {a.code: replica.question_sets(a.code) for a in areas},
+                    replica.authorities())
+
+        def loaded(result: tuple[Any, ...]) -> None:
+            self.window.new_action.setEnabled(True)
+            self._ask_new_request(*result)
+
+        def failed(error: BaseException) -> None:
+            self.window.new_action.setEnabled(True)
+            self._failed(error)
+
+        self.workers.run_db(load, success=loaded, failure=failed)
+
+    def _ask_new_request(self, areas: list[Any], question_sets: dict[str, list[Any]],
+                         authorities: list[dict[str, Any]]) -> None:
         dialog = NewRequestDialog(
-            areas=areas, question_sets={a.code: self.reader.question_sets(a.code) for a in areas},
-            authorities=self.reader.authorities(), my_authority=self.user.authority_id,
-            parent=self.window,
+            areas=areas, question_sets=question_sets, authorities=authorities,
+            my_authority=self.user.authority_id, parent=self.window,
         )
         if not dialog.exec() or dialog.result_args is None:
             return

@@ -113,7 +113,9 @@ class Change(Message):
     know): the replica deletes its local copy, offline copies included.
     """
 
-    kind: EntityKind
+    # A kind this peer does not know (a newer server's) stays a plain string: the client
+    # keeps it and ignores it, instead of failing the whole page.
+    kind: Annotated[EntityKind | str, Field(union_mode="left_to_right")]
     id: str
     version: int
     data: dict[str, Any] | None

@@ -96,7 +96,8 @@ class SyncEngine:
                 if applying is not None:
                     report.pulled += applying.result()
                 applying = self._lane.submit(functools.partial(
-                    cases.apply_pull_page, changes=page.changes, cursor=page.cursor))
+                    cases.apply_pull_page, changes=page.changes, cursor=page.cursor,
+                    complete=not page.has_more))
                 if progress is not None:
                     progress(report.pulled, page.has_more)
                 if not page.has_more:

@@ -15,13 +15,16 @@ from desktop.qt import (
     QHeaderView,
     QKeySequence,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSplitter,
     Qt,
     QTableView,
+    QTimer,
     QToolBar,
+    QVBoxLayout,
     QWidget,
     Signal,
 )
@@ -34,6 +37,7 @@ class MainWindow(QMainWindow):
     sig_sync_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
+    sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
     def __init__(self, model: CaseTableModel, languages: list[str],
@@ -43,6 +47,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.model = model
         self._identity = ""
+        self._counts: dict[str, tuple[int, int]] = {}
 
         toolbar = QToolBar(objectName="toolbar")
         toolbar.setMovable(False)
@@ -88,11 +93,28 @@ class MainWindow(QMainWindow):
                                        fit, fit)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(1, 220)
+        # Newest first; a click on a header sorts by that column (in SQL, over the list table).
+        header.setSortIndicator(5, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.case_view = CaseView()
 
+        self.filter = QLineEdit(objectName="filter")
+        self.filter.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)  # one query when the officer pauses typing
+        self._filter_timer.timeout.connect(
+            lambda: self.sig_filter_changed.emit(self.filter.text()))
+        self.filter.textChanged.connect(self._filter_timer.start)
+        list_pane = QWidget()
+        list_layout = QVBoxLayout(list_pane)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.filter)
+        list_layout.addWidget(self.table)
+
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.table)
+        right.addWidget(list_pane)
         right.addWidget(self.case_view)
         right.setSizes([300, 500])
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -113,6 +135,7 @@ class MainWindow(QMainWindow):
         self.new_action.setText(_("New request"))
         self.sync_action.setText(_("Synchronise now"))
         self.language_label.setText(_("Language") + " ")
+        self.filter.setPlaceholderText(_("Filter by reference, person, authority or status"))
         self.language.blockSignals(True)
         self.language.clear()
         for code in self._languages:
@@ -120,20 +143,28 @@ class MainWindow(QMainWindow):
         self.language.setCurrentIndex(max(0, self._languages.index(current_language()))
                                       if current_language() in self._languages else 0)
         self.language.blockSignals(False)
-        for row in range(self.folders.count()):
-            item = self.folders.item(row)
-            item.setText(label(FOLDERS, item.data(Qt.ItemDataRole.UserRole)))
+        self.set_folder_counts(self._counts)
         self.model.retranslate()
         self.case_view.retranslate()
         self.status.render()
 
-    def set_folder_counts(self, counts: dict[str, int]) -> None:
+    def set_folder_counts(self, counts: dict[str, tuple[int, int]]) -> None:
+        """Cases and unread cases per folder; a folder with unread cases is shown in bold."""
+        self._counts = counts
         for row in range(self.folders.count()):
             item = self.folders.item(row)
             code = item.data(Qt.ItemDataRole.UserRole)
-            count = counts.get(code)
+            total, unread = counts.get(code, (0, 0))
             text = label(FOLDERS, code)
-            item.setText(f"{text} ({count})" if count else text)
+            if unread:
+                text = _("{folder} ({count}, {unread} unread)").format(
+                    folder=text, count=total, unread=unread)
+            elif total:
+                text = f"{text} ({total})"
+            item.setText(text)
+            font = item.font()
+            font.setBold(bool(unread))
+            item.setFont(font)
 
     def select_case(self, case_id: str) -> None:
         row = self.model.row_of(case_id)
