@@ -94,7 +94,7 @@ class AppController(QObject):
         """Show what changed in the replica: only the changed list rows are re-read, so the
         selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
-        changed = self.model.refresh_changed()
+        changed = self.window.refresh_list(self.model.refresh_changed)
         self.window.set_folder_counts(case_list.folder_counts(self.reader))
         if current is not None and current.id in changed:
             self.show_case(current.id)

@@ -9,6 +9,7 @@ delivered as soon as the server is back.
 import datetime as dt
 import threading
 
+from desktop.i18n import _
 from desktop.models.sync_engine import SyncEngine, SyncReport
 from desktop.models.transport import Offline, ServerRefused
 from desktop.operations import Workers
@@ -31,6 +32,9 @@ class SyncController(QObject):
         self.online: bool | None = None
         self.last_sync: dt.datetime | None = None
         self.problem: str | None = None
+        # The server no longer speaks our protocol version: nothing to do but wait for an
+        # update (the outbox stays as it is, for the updated client to deliver).
+        self.too_old = False
         self._running = False
         self._again = False
         self._stop = threading.Event()
@@ -54,7 +58,7 @@ class SyncController(QObject):
             self.request_sync()
 
     def request_sync(self) -> None:
-        if self._stop.is_set():
+        if self._stop.is_set() or self.too_old:
             return
         if self._running:
             self._again = True
@@ -77,6 +81,10 @@ class SyncController(QObject):
         self._running = False
         if isinstance(error, Offline):
             self.online, self.problem = False, None
+        elif isinstance(error, ServerRefused) and error.code == "unsupported_protocol_version":
+            self.online, self.too_old = True, True
+            self.problem = _("This version of IMI is too old for the server. Please install "
+                             "the update: your unsent changes are kept and will be sent then.")
         elif isinstance(error, ServerRefused):
             self.online, self.problem = True, error.message
         else:
@@ -87,7 +95,7 @@ class SyncController(QObject):
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            if self.online is not True or self._running:
+            if self.online is not True or self._running or self.too_old:
                 self._stop.wait(0.5)
                 continue
             try:

@@ -4,7 +4,7 @@ import asyncio
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.messages import (
@@ -19,7 +19,8 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
-from sync_protocol.version import PROTOCOL_VERSION
+from sync_protocol.errors import RemoteProtocolError
+from sync_protocol import version
 from sync_server import auth_service, pull_service, push_service
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep
 
@@ -34,9 +35,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _spoken(protocol_version: int | None = None) -> None:
+    """Pull and wait name the client's version in the query (clients before it did not: 1)."""
+    if protocol_version is not None and protocol_version not in version.accepted_versions():
+        raise RemoteProtocolError(
+            "unsupported_protocol_version",
+            f"unsupported protocol version {protocol_version}; this server speaks "
+            f"{version.PROTOCOL_VERSION}")
+
+
+SpokenVersion = Depends(_spoken)
+
+
 @router.get("/meta")
 def meta(context: ContextDep) -> Meta:
-    return Meta(protocol_version=PROTOCOL_VERSION, server_time=_now(),
+    return Meta(protocol_version=version.PROTOCOL_VERSION,
+                oldest_protocol_version=version.accepted_versions().start, server_time=_now(),
                 server_epoch=context.epoch, training=context.settings.training)
 
 
@@ -52,7 +66,8 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
                              now=_now())
 
 
-@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors})
+@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors},
+            dependencies=[SpokenVersion])
 def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
@@ -67,7 +82,7 @@ def pull(
     return Response(body, media_type="application/json")
 
 
-@router.get("/sync/wait", responses=_errors)
+@router.get("/sync/wait", responses=_errors, dependencies=[SpokenVersion])
 async def wait(
     context: ContextDep,
     principal: CurrentPrincipal,

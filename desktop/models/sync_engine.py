@@ -18,7 +18,7 @@ from desktop.models.db_lane import Lane
 from desktop.models.replica import Replica
 from desktop.models.transport import ServerRefused, Transport
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
-from sync_protocol.version import PROTOCOL_VERSION
+from sync_protocol import version
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ class SyncEngine:
             if not rows:
                 return
             request = PushRequest(
-                protocol_version=PROTOCOL_VERSION,
+                protocol_version=version.PROTOCOL_VERSION,
                 device_id=self.device_id,
                 mutations=tuple(
                     MutationIn(mutation_id=row["mutation_id"], name=row["name"], args=row["args"],

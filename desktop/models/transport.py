@@ -18,7 +18,7 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
-from sync_protocol.version import PROTOCOL_VERSION
+from sync_protocol import version
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -90,7 +90,7 @@ class Transport:
 
     def login(self, *, username: str, password: str, device_id: str,
               device_name: str = "") -> LoginResponse:
-        request = LoginRequest(protocol_version=PROTOCOL_VERSION, username=username,
+        request = LoginRequest(protocol_version=version.PROTOCOL_VERSION, username=username,
                                password=password, device_id=device_id, device_name=device_name)
         answer = LoginResponse.model_validate_json(
             self._call("POST", "/v1/auth/login", json_body=request.model_dump(mode="json"))
@@ -103,13 +103,15 @@ class Transport:
         return PushResponse.model_validate_json(body)
 
     def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit,
+                                                       "protocol_version": version.PROTOCOL_VERSION})
         # Parse, then validate: from_json caches the strings a page repeats (keys, states,
         # authority ids), so this is ~30% faster on a 2,000-case page than
         # model_validate_json, with the same checks and the same ValueError on bad input.
         return PullResponse.model_validate(pydantic_core.from_json(body))
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
-        body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout},
+        body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout,
+                                                      "protocol_version": version.PROTOCOL_VERSION},
                           read_timeout=timeout + READ_TIMEOUT)
         return WaitResponse.model_validate_json(body).changed

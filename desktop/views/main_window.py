@@ -4,6 +4,8 @@ It shows what its owner gives it and emits ``sig_*_requested`` signals; the owne
 (``desktop.controller``) does the work.
 """
 
+from collections.abc import Callable
+
 from desktop import formatting
 from desktop.i18n import _, current_language
 from desktop.labels import FOLDERS, label
@@ -165,6 +167,16 @@ class MainWindow(QMainWindow):
             font = item.font()
             font.setBold(bool(unread))
             item.setFont(font)
+
+    def refresh_list(self, refresh: Callable[[], set[str]]) -> set[str]:
+        """Run the model's ``refresh`` keeping the first visible case at the top, so rows that
+        come and go above it do not move what the officer is looking at."""
+        top = self.model.case_id(self.table.rowAt(0))
+        changed = refresh()
+        row = self.model.row_of(top) if top else None
+        if row is not None and row != self.table.rowAt(0):
+            self.table.scrollTo(self.model.index(row, 0), QTableView.ScrollHint.PositionAtTop)
+        return changed
 
     def select_case(self, case_id: str) -> None:
         row = self.model.row_of(case_id)
