@@ -10,15 +10,18 @@ demo); ``IMI_SERVER_URL`` pre-fills the server address when setting up.
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from desktop.i18n import _, set_language
+from desktop.i18n import N_, _, set_language
+from desktop.labels import REFUSALS, label
 from desktop.models import account
 from desktop.models import profile as profiles
 from desktop.models.profile import ProfileError
 from desktop.models.replica import ReplicaError
 from desktop.models.transport import Offline, ServerRefused
+from desktop.operations import Background
 from sync_protocol.languages import LANGUAGES
 
 
@@ -54,6 +57,7 @@ class ProfileOpener:
         self.profile_dir = profile_dir
         self.profile: profiles.Profile | None = None
         self.key: bytes | None = None
+        self.background = Background("imi-setup")
 
     def unlock(self, passphrase: str) -> str | None:
         try:
@@ -64,23 +68,60 @@ class ProfileOpener:
             return str(exc)
         return None
 
-    def set_up(self, server_url: str, username: str, password: str,
-               passphrase: str) -> str | None:
+    def start_set_up(self, server_url: str, username: str, password: str, passphrase: str,
+                     *, progress: Callable[[str], None],
+                     done: Callable[[str | None], None]) -> Callable[[], None]:
+        """Sign in and create the profile in the background; return a function that cancels.
+
+        ``progress`` hears what is happening (translated), ``done`` gets an error message or
+        None when the profile is ready. After a cancel, neither is called and nothing is
+        written, unless the profile was already complete (then it simply opens next time).
+        """
         if not server_url.startswith(("http://", "https://")):
-            return _("Enter the server address, starting with https://")
-        try:
-            profile, key, replica = account.set_up(self.profile_dir, server_url=server_url,
-                                                   username=username, password=password,
-                                                   passphrase=passphrase)
-        except Offline:
-            return _("The server cannot be reached. Check the address and the connection.")
-        except ServerRefused as exc:
-            return exc.message
-        except ProfileError as exc:
-            return str(exc)
-        replica.close()
-        self.profile, self.key = profile, key
-        return None
+            done(_("Enter the server address, starting with https://"))
+            return lambda: None
+        cancelled = threading.Event()
+
+        def work(report: Callable[[str], None]) -> tuple[profiles.Profile, bytes]:
+            profile, key, replica = account.set_up(
+                self.profile_dir, server_url=server_url, username=username, password=password,
+                passphrase=passphrase, progress=report, proceed=lambda: not cancelled.is_set())
+            replica.close()
+            return profile, key
+
+        def succeeded(result: tuple[profiles.Profile, bytes]) -> None:
+            if not cancelled.is_set():
+                self.profile, self.key = result
+                done(None)
+
+        def failed(error: BaseException) -> None:
+            if not cancelled.is_set():
+                done(_set_up_problem(error))
+
+        self.background.run_reporting(
+            work, progress=lambda stage: cancelled.is_set() or progress(label(SET_UP_STAGES,
+                                                                              stage)),
+            success=succeeded, failure=failed)
+        return cancelled.set
+
+
+SET_UP_STAGES = {
+    "connecting": N_("Connecting to the server…"),
+    "signing_in": N_("Signing in…"),
+    "creating": N_("Creating the encrypted replica on this computer…"),
+}
+
+
+def _set_up_problem(error: BaseException) -> str:
+    if isinstance(error, Offline):
+        return _("The server cannot be reached. Check the address and the connection.")
+    if isinstance(error, ServerRefused):
+        if error.code in REFUSALS:
+            return label(REFUSALS, error.code)
+        return error.message
+    if isinstance(error, ProfileError):
+        return str(error)
+    return _("Something went wrong: {error}").format(error=type(error).__name__)
 
 
 def run_client(profile_dir: Path, *, language: str | None = None,
@@ -102,8 +143,11 @@ def run_client(profile_dir: Path, *, language: str | None = None,
             profile_dir.name, opener.unlock
         ).exec():
             return 1
-    elif not SetupDialog(opener.set_up, server_url=os.environ.get("IMI_SERVER_URL", "")).exec():
+    elif not SetupDialog(opener.start_set_up,
+                         server_url=os.environ.get("IMI_SERVER_URL", "")).exec():
+        opener.background.shutdown()
         return 1
+    opener.background.shutdown()
     assert opener.profile is not None and opener.key is not None
     try:
         controller = AppController(opener.profile, opener.key, language=language)

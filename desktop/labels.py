@@ -52,6 +52,8 @@ REFUSALS = {
     "unknown_authority": N_("The addressed authority does not exist"),
     "not_competent": N_("The addressed authority does not handle this area"),
     "invalid_arguments": N_("The server found the input invalid"),
+    "unsupported_protocol_version": N_("This version of IMI is too old for the server. "
+                                       "Please install the update."),
 }
 
 
