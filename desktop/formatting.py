@@ -1,9 +1,14 @@
-"""Dates, countries and languages in the reader's language, from babel's CLDR data."""
+"""Dates, countries and languages in the reader's language, from babel's CLDR data.
+
+One format per language everywhere (lists, timeline, status bar, dialogs): a date is CLDR's
+*medium* date ("01.12.2026", "2026. dec. 1."), a time of day is the *short* time, and a date
+with a time is that same date and time joined by the language's own pattern.
+"""
 
 import datetime as dt
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 
 from desktop.i18n import current_language
 from sync_protocol.languages import babel_locale
@@ -18,9 +23,13 @@ def date_text(value: dt.date | None) -> str:
 
 
 def datetime_text(value: dt.datetime | None) -> str:
+    """``value`` in this computer's time zone, its date written as ``date_text`` writes it."""
     if value is None:
         return ""
-    return format_datetime(value.astimezone(), format="short", locale=_locale())
+    local, locale = value.astimezone(), _locale()
+    pattern = str(get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", date_text(local.date())).replace(
+        "{0}", format_time(local, format="short", locale=locale))
 
 
 def country_name(code: str) -> str:
