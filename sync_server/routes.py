@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from sync_protocol import version
+from sync_protocol.errors import RemoteProtocolError
 from sync_protocol.messages import (
     MAX_PULL_LIMIT,
     WAIT_SECONDS,
@@ -19,8 +21,6 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
-from sync_protocol.errors import RemoteProtocolError
-from sync_protocol import version
 from sync_server import auth_service, pull_service, push_service
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep
 

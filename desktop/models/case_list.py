@@ -118,7 +118,7 @@ def log_position(replica: Replica) -> int:
 
 def folder_counts(replica: Replica) -> dict[str, tuple[int, int]]:
     """(cases, unread) per folder; "all" counts every case."""
-    counts = {folder: (0, 0) for folder in FOLDERS}
+    counts = dict.fromkeys(FOLDERS, (0, 0))
     total = unread = 0
     for folder, count, new in replica.read(
             "SELECT folder, count(*), coalesce(sum(unread), 0) FROM case_list GROUP BY folder"):

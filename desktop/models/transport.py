@@ -6,6 +6,7 @@ from typing import Any
 import pydantic_core
 import requests
 
+from sync_protocol import version
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
     WAIT_SECONDS,
@@ -18,7 +19,6 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
-from sync_protocol import version
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -103,8 +103,8 @@ class Transport:
         return PushResponse.model_validate_json(body)
 
     def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit,
-                                                       "protocol_version": version.PROTOCOL_VERSION})
+        params = {"cursor": cursor, "limit": limit, "protocol_version": version.PROTOCOL_VERSION}
+        body = self._call("GET", "/v1/sync/pull", params=params)
         # Parse, then validate: from_json caches the strings a page repeats (keys, states,
         # authority ids), so this is ~30% faster on a 2,000-case page than
         # model_validate_json, with the same checks and the same ValueError on bad input.

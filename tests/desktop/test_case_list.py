@@ -13,13 +13,13 @@ import uuid
 import pytest
 
 from desktop.i18n import set_language
+from desktop.labels import FOLDERS
 from desktop.models import case_list, cases
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
 from desktop.models.case_table import PAGE, CaseTableModel
 from desktop.models.replica import Replica
 from desktop.models.schema import SORT_COLUMNS
-from desktop.labels import FOLDERS
 from desktop.qt import Qt, QTableView
 from desktop.views.main_window import MainWindow
 from sync_protocol.messages import Change, EntityKind
@@ -73,11 +73,6 @@ def replica(tmp_path):
                 for i in range(1500)))
     yield made
     made.close()
-
-
-def everything(replica: Replica, query: ListQuery) -> list[tuple]:
-    where, params = query.where()
-    return replica.read(f"SELECT id FROM case_list WHERE {where}", params)
 
 
 def all_pages(model: CaseTableModel) -> list[str]:
@@ -184,7 +179,7 @@ def test_a_refresh_touches_only_changed_rows_and_keeps_selection_and_scroll(qtbo
         CaseTableModel_for(replica, model.query))[:model.rowCount()]
 
 
-def CaseTableModel_for(replica: Replica, query: ListQuery) -> CaseTableModel:  # noqa: N802
+def CaseTableModel_for(replica: Replica, query: ListQuery) -> CaseTableModel:
     fresh = CaseTableModel(replica)
     fresh.set_folder(query.folder)
     fresh.sort(query.sort, Qt.SortOrder.DescendingOrder if query.descending
