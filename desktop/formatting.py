@@ -6,6 +6,7 @@ with a time is that same date and time joined by the language's own pattern.
 """
 
 import datetime as dt
+import functools
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
@@ -24,9 +25,12 @@ def date_text(value: dt.date | None) -> str:
 
 def datetime_text(value: dt.datetime | None) -> str:
     """``value`` in this computer's time zone, its date written as ``date_text`` writes it."""
-    if value is None:
-        return ""
-    local, locale = value.astimezone(), _locale()
+    return "" if value is None else _datetime_text(value, _locale())
+
+
+@functools.lru_cache(maxsize=4096)  # a list repaints the same rows again and again
+def _datetime_text(value: dt.datetime, locale: str) -> str:
+    local = value.astimezone()
     pattern = str(get_datetime_format("medium", locale=locale))
     return pattern.replace("{1}", date_text(local.date())).replace(
         "{0}", format_time(local, format="short", locale=locale))

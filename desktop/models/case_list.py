@@ -80,16 +80,25 @@ def _select(query: ListQuery) -> str:
     return f"SELECT {', '.join(FIELDS[:-1])}, {query.column} FROM case_list"
 
 
-def page(replica: Replica, query: ListQuery, *, after: Key | None, limit: int) -> list[Row]:
-    """The ``limit`` rows that follow ``after`` (from the start when None)."""
+def page_sql(query: ListQuery, *, after: Key | None, limit: int) -> tuple[str, list[Any]]:
+    """The query of one page. It names its index: walking the sort order's index and keeping
+    the folder's rows is never slower than a sort, whatever the folder (no statistics needed)."""
     where, params = query.where()
     direction = "DESC" if query.descending else "ASC"
+    # Sorted by reference, the id is the whole key.
+    key_columns = ("id",) if query.column == "id" else (query.column, "id")
     if after is not None:
-        where += f" AND ({query.column}, id) {'<' if query.descending else '>'} (?, ?)"
-        params += list(after)
-    return replica.read(
-        f"{_select(query)} WHERE {where} "
-        f"ORDER BY {query.column} {direction}, id {direction} LIMIT ?", (*params, limit))
+        where += (f" AND ({', '.join(key_columns)}) {'<' if query.descending else '>'} "
+                  f"({', '.join('?' * len(key_columns))})")
+        params += list(after[-len(key_columns):])
+    order = ", ".join(f"{column} {direction}" for column in key_columns)
+    return (f"{_select(query)} INDEXED BY ix_case_list_{query.column} WHERE {where} "
+            f"ORDER BY {order} LIMIT ?", [*params, limit])
+
+
+def page(replica: Replica, query: ListQuery, *, after: Key | None, limit: int) -> list[Row]:
+    """The ``limit`` rows that follow ``after`` (from the start when None)."""
+    return replica.read(*page_sql(query, after=after, limit=limit))
 
 
 def rows_of(replica: Replica, query: ListQuery, case_ids: Sequence[str]) -> dict[str, Row]:

@@ -120,8 +120,12 @@ def _listed(row: str) -> str:
 
 _LIST_NAMES = ", ".join(_LISTED)
 _RELIST = ", ".join(f"{column} = {expr.format(r='new')}" for column, expr in _LISTED.items())
-_INDEXES = "".join(f"CREATE INDEX ix_case_list_{c} ON case_list (folder, {c}, id);\n"
-                   for c in SORT_COLUMNS)
+# One index per sort order, serving every folder: a page walks it in order and keeps the rows
+# of its folder (read from the index itself), so "all cases" needs no sort either.
+_INDEXES = "".join(
+    f"CREATE INDEX ix_case_list_{c} ON case_list ({'id' if c == 'id' else f'{c}, id'}, folder);\n"
+    for c in SORT_COLUMNS)
+_INDEXES += "CREATE INDEX ix_case_list_folder ON case_list (folder);\n"
 _LOGGED = "".join(f"""
 CREATE TRIGGER case_list_{event.lower()}_logged AFTER {event} ON case_list BEGIN
     INSERT INTO case_list_log (id, seq)

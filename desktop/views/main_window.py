@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
                                        fit, fit)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(1, 220)
+        # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
+        header.setResizeContentsPrecision(0)
         # Newest first; a click on a header sorts by that column (in SQL, over the list table).
         header.setSortIndicator(5, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)

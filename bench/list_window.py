@@ -1,0 +1,93 @@
+"""The timed side of ``bench.case_list``: a real client process opening a large profile.
+
+    python -m bench.list_window PROFILE_DIR      (IMI_PASSPHRASE in the environment)
+
+It does what ``imi-desk`` does (unlock, open the replica, build the controller and the main
+window, show the inbox), prints one JSON line the moment the first screen is painted, then
+scrolls each list to its end page by page on the GUI thread, timing every page (the model's
+``fetchMore`` plus the repaint it causes), and prints a second JSON line. The server address
+in the profile is a port nobody listens on: the sync pass fails in the background, as it
+would offline, without touching the figures of the GUI thread.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _say(**figures: Any) -> None:
+    print(json.dumps(figures), flush=True)
+
+
+def main(profile_dir: Path) -> None:
+    from desktop.app import ProfileOpener
+    from desktop.controller import AppController
+    from desktop.qt import QApplication, Qt
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    opener = ProfileOpener(profile_dir)
+    problem = opener.unlock(os.environ["IMI_PASSPHRASE"])
+    assert problem is None and opener.profile is not None and opener.key is not None, problem
+    controller = AppController(opener.profile, opener.key, language="de")
+    controller.window.resize(1280, 800)
+    controller.start()
+    controller.window.repaint()  # paint now, not at the next turn of the event loop
+    app.processEvents()
+    _say(event="first_screen", at=time.time(), rss_mb=_rss_mb(),
+         rows=controller.model.rowCount())
+
+    table, model = controller.window.table, controller.model
+    scrolls: dict[str, Any] = {}
+    for folder, column, order in (("inbox", 5, Qt.SortOrder.DescendingOrder),
+                                  ("all", 5, Qt.SortOrder.DescendingOrder),
+                                  ("all", 1, Qt.SortOrder.AscendingOrder)):
+        controller.window.folders.setCurrentRow(
+            ["inbox", "outbox", "drafts", "closed", "all"].index(folder))
+        started = time.perf_counter()
+        table.sortByColumn(column, order)
+        app.processEvents()
+        first_page = time.perf_counter() - started
+        pages: list[float] = []
+        while model.canFetchMore(model.index(-1, -1)):
+            started = time.perf_counter()
+            model.fetchMore(model.index(-1, -1))
+            table.scrollToBottom()
+            table.viewport().repaint()
+            pages.append(time.perf_counter() - started)
+        app.processEvents()
+        pages.sort()
+        scrolls[f"{folder} by column {column}"] = {
+            "rows": model.rowCount(), "pages": len(pages),
+            "first_page_ms": round(first_page * 1000, 2),
+            "median_page_ms": round(pages[len(pages) // 2] * 1000, 2) if pages else 0,
+            "p95_page_ms": round(pages[int(len(pages) * 0.95)] * 1000, 2) if pages else 0,
+            "max_page_ms": round(pages[-1] * 1000, 2) if pages else 0,
+        }
+    filters: list[float] = []
+    for text in ("k", "ko", "kov", "kova", "kovacs"):
+        started = time.perf_counter()
+        model.set_filter(text)
+        table.viewport().repaint()
+        filters.append(time.perf_counter() - started)
+    _say(event="scrolled", scrolls=scrolls, rss_mb=_rss_mb(), peak_rss_mb=_peak_rss_mb(),
+         filter_keystroke_ms=[round(f * 1000, 2) for f in filters])
+    controller.shutdown()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
