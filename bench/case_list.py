@@ -85,7 +85,7 @@ def measure(workdir: Path, *, count: int = 50_000, runs: int = 3) -> dict[str, A
     results = [one_run(profile_dir) for _ in range(runs)]
     starts = [r["first_screen_s"] for r in results]
     last = results[-1]
-    worst_page = max(s["max_page_ms"] for s in last["scrolls"].values())
+    worst_p95 = max(s["p95_page_ms"] for s in last["scrolls"].values())
     return {
         **built,
         "runs": runs,
@@ -93,8 +93,9 @@ def measure(workdir: Path, *, count: int = 50_000, runs: int = 3) -> dict[str, A
         "rss_mb_at_first_screen": max(r["rss_mb_at_first_screen"] for r in results),
         "peak_rss_mb_after_scrolls": max(r["peak_rss_mb"] for r in results),
         "scrolls": last["scrolls"],
-        "worst_page_ms": worst_page,
-        "filter_keystroke_ms": last["filter_keystroke_ms"],
+        "worst_p95_page_ms": worst_p95,
+        "filter_gui_ms": last["filter_gui_ms"],
+        "filter_shown_ms": last["filter_shown_ms"],
         "targets": TARGETS,
     }
 
@@ -102,4 +103,4 @@ def measure(workdir: Path, *, count: int = 50_000, runs: int = 3) -> dict[str, A
 def target_met(figures: dict[str, Any]) -> bool:
     return bool(figures["first_screen_s"]["median"] < TARGETS["first_screen_s"]
                 and figures["peak_rss_mb_after_scrolls"] < TARGETS["rss_mb"]
-                and figures["worst_page_ms"] < TARGETS["page_ms"])
+                and figures["worst_p95_page_ms"] < TARGETS["page_ms"])

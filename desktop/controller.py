@@ -12,7 +12,8 @@ from desktop import formatting
 from desktop.i18n import _, current_language, set_language, shipped_languages
 from desktop.labels import REFUSALS, label
 from desktop.models import case_list, cases
-from desktop.models.case_table import CaseTableModel
+from desktop.models.case_list import Key, ListQuery, Row
+from desktop.models.case_table import PAGE, CaseTableModel, Deliver, Loader
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine
@@ -46,7 +47,8 @@ class AppController(QObject):
         self.sync = SyncController(self.workers, self.engine)
         set_language(language or self.reader.get_meta("ui_language") or user.language)
         apply_language(current_language())
-        self.model = CaseTableModel(self.reader)
+        self.model = CaseTableModel(self.reader,
+                                    loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
@@ -235,3 +237,16 @@ class AppController(QObject):
 
 def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+def page_loader(workers: Workers, *, failure: Callable[[BaseException], None]) -> Loader:
+    """Pages of filtered lists, read on the database lane (see ``CaseTableModel``)."""
+    def load(query: ListQuery, after: Key | None, deliver: Deliver) -> None:
+        def work(replica: Replica) -> tuple[int, list[Row]]:
+            with replica.snapshot():
+                return (case_list.log_position(replica),
+                        case_list.page(replica, query, after=after, limit=PAGE))
+
+        workers.run_db(work, success=lambda loaded: deliver(*loaded), failure=failure)
+
+    return load

@@ -20,7 +20,13 @@ def _locale() -> str:
 
 
 def date_text(value: dt.date | None) -> str:
-    return format_date(value, format="medium", locale=_locale()) if value else ""
+    return _date_text(value, _locale()) if value else ""
+
+
+# Lists repaint the same rows again and again: each value is formatted once per language.
+@functools.lru_cache(maxsize=4096)
+def _date_text(value: dt.date, locale: str) -> str:
+    return str(format_date(value, format="medium", locale=locale))
 
 
 def datetime_text(value: dt.datetime | None) -> str:
@@ -28,18 +34,23 @@ def datetime_text(value: dt.datetime | None) -> str:
     return "" if value is None else _datetime_text(value, _locale())
 
 
-@functools.lru_cache(maxsize=4096)  # a list repaints the same rows again and again
+@functools.lru_cache(maxsize=4096)
 def _datetime_text(value: dt.datetime, locale: str) -> str:
     local = value.astimezone()
     pattern = str(get_datetime_format("medium", locale=locale))
-    return pattern.replace("{1}", date_text(local.date())).replace(
+    return pattern.replace("{1}", _date_text(local.date(), locale)).replace(
         "{0}", format_time(local, format="short", locale=locale))
 
 
 def country_name(code: str) -> str:
+    return _country_name(code, _locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_name(code: str, locale: str) -> str:
     # CLDR knows Greece as GR; EU usage writes EL.
     territory = {"EL": "GR"}.get(code, code)
-    return str(Locale.parse(_locale()).territories.get(territory, code))
+    return str(Locale.parse(locale).territories.get(territory, code))
 
 
 def language_name(code: str) -> str:

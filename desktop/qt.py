@@ -3,6 +3,7 @@
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEventLoop,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -47,10 +48,11 @@ from PySide6.QtWidgets import (
 
 __all__ = [
     "QAbstractTableModel", "QAction", "QApplication", "QCheckBox", "QCloseEvent", "QColor",
-    "QComboBox", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QFont", "QFormLayout",
-    "QFrame", "QGroupBox", "QHBoxLayout", "QHeaderView", "QKeySequence", "QLabel", "QLineEdit",
-    "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QModelIndex", "QObject",
-    "QPersistentModelIndex", "QPlainTextEdit", "QProgressBar", "QPushButton", "QScrollArea",
-    "QSize", "QSplitter", "QStatusBar", "QTableView", "QTimer", "QToolBar", "QTreeWidget",
-    "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
+    "QComboBox", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QEventLoop", "QFont",
+    "QFormLayout", "QFrame", "QGroupBox", "QHBoxLayout", "QHeaderView", "QKeySequence",
+    "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox",
+    "QModelIndex", "QObject", "QPersistentModelIndex", "QPlainTextEdit", "QProgressBar",
+    "QPushButton", "QScrollArea", "QSize", "QSplitter", "QStatusBar", "QTableView", "QTimer",
+    "QToolBar", "QTreeWidget", "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal",
+    "Slot",
 ]  # fmt: skip

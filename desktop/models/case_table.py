@@ -18,6 +18,7 @@ just those, so the view keeps its selection and scroll position.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from desktop import formatting
@@ -27,7 +28,14 @@ from desktop.models import case_list
 from desktop.models.case_list import Key, ListQuery, Row
 from desktop.models.folding import fold
 from desktop.models.replica import Replica
-from desktop.qt import QAbstractTableModel, QFont, QModelIndex, QPersistentModelIndex, Qt
+from desktop.qt import (
+    QAbstractTableModel,
+    QFont,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,14 +45,25 @@ PAGE = 200
 # Above this many changed rows (a bootstrap), one reload is cheaper than row-by-row updates.
 RELOAD_OVER = 2000
 
+# loader(query, after, deliver): read a page elsewhere, then call deliver(log position, rows)
+# on the GUI thread. Pages of a filtered list go there: a filter that matches few cases
+# scans the whole list table to find a page, which is not work for the GUI thread.
+Deliver = Callable[[int, list[Row]], None]
+Loader = Callable[[ListQuery, Key | None, Deliver], None]
+
 
 class CaseTableModel(QAbstractTableModel):
-    def __init__(self, replica: Replica) -> None:
+    sig_page_loaded = Signal()  # a page read by the loader has been shown
+
+    def __init__(self, replica: Replica, loader: Loader | None = None) -> None:
         super().__init__()
         self._replica = replica
+        self._loader = loader
         self._query = ListQuery()
         self._rows: list[Row] = []
         self._exhausted = False
+        self._generation = 0  # bumped by every reset: a page loaded for an older one is stale
+        self._loading = False
         self._positions: dict[str, int] | None = None
         self._log_seq = case_list.log_position(replica)
         self._bold = QFont()
@@ -79,14 +98,58 @@ class CaseTableModel(QAbstractTableModel):
             self._query = query
             self.reload()
 
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def _in_background(self) -> bool:
+        return self._loader is not None and bool(self._query.text.strip())
+
     def reload(self) -> None:
-        """Read the first page again (another folder, order or filter; after a bootstrap)."""
+        """Read the first page again (another folder, order or filter; after a bootstrap).
+
+        An unfiltered page is an index range (a millisecond or two): read here. A filtered
+        one is read by the loader; the list is empty until it arrives.
+        """
+        background = self._in_background()
         self.beginResetModel()
-        self._log_seq = case_list.log_position(self._replica)
-        self._rows = case_list.page(self._replica, self._query, after=None, limit=PAGE)
-        self._exhausted = len(self._rows) < PAGE
+        self._generation += 1
+        self._loading = False
+        if background:
+            # Not exhausted: a refresh meanwhile must not place rows the page will bring.
+            self._rows, self._exhausted = [], False
+        else:
+            self._log_seq = case_list.log_position(self._replica)
+            self._rows = case_list.page(self._replica, self._query, after=None, limit=PAGE)
+            self._exhausted = len(self._rows) < PAGE
         self._positions = None
         self.endResetModel()
+        if background:
+            self._load(None)
+
+    def _load(self, after: Key | None) -> None:
+        assert self._loader is not None
+        self._loading = True
+        generation = self._generation
+        self._loader(self._query, after, lambda seq, rows: self._loaded(generation, seq, rows))
+
+    def _loaded(self, generation: int, seq: int, rows: list[Row]) -> None:
+        if generation != self._generation:
+            return  # the officer has typed on, or picked another folder, meanwhile
+        self._loading = False
+        self._exhausted = len(rows) < PAGE
+        fresh = [row for row in rows if self._position(row[0]) is None]
+        if fresh:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(fresh) - 1)
+            self._rows.extend(fresh)
+            self._positions = None
+            self.endInsertRows()
+        if seq < self._log_seq:
+            # The page was read before changes this model already applied: apply them again
+            # over it (re-reading a row by id is idempotent).
+            self._log_seq = seq
+            self.refresh_changed()
+        self.sig_page_loaded.emit()
 
     def refresh_changed(self) -> set[str]:
         """Bring the shown rows in step with the replica; return the ids that changed."""
@@ -155,10 +218,13 @@ class CaseTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._loading
 
     def fetchMore(self, parent: Index) -> None:  # noqa: ARG002 - Qt's signature
         after = self._query.key_of(self._rows[-1]) if self._rows else None
+        if self._in_background():
+            self._load(after)
+            return
         more = case_list.page(self._replica, self._query, after=after, limit=PAGE)
         self._exhausted = len(more) < PAGE
         if not more:

@@ -16,7 +16,6 @@ from typing import Any
 import sqlcipher3
 
 from desktop.models import schema
-from desktop.models.folding import fold
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.messages import UserInfo
 
@@ -45,7 +44,7 @@ class Replica:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 10000")
-        connection.create_function("imi_fold", 1, fold, deterministic=True)
+        schema.register_functions(connection)
         replica = cls(connection)
         replica._migrate()
         return replica
@@ -77,6 +76,18 @@ class Replica:
             self._db.execute("COMMIT")
         finally:
             self._in_transaction.active = False
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the database (one read transaction)."""
+        if getattr(self._in_transaction, "active", False):
+            yield
+            return
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     # -- meta ------------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlcipher3
 
+from desktop.models.folding import fold
+
 Rung = Callable[[Any], None]
 
 # Version 1: the first released schema. Kept verbatim; later changes are rungs below.
@@ -110,6 +112,9 @@ _LISTED = {
     "state_rank": _STATE_RANK,
     "answer_by": "{r}.answer_by",
     "updated_at": "{r}.updated_at",
+    # What the list filter searches: reference, person, other authority; case and accents
+    # folded once here (``imi_fold``, registered on every connection), not per row per query.
+    "search": "imi_fold({r}.id || ' ' || {r}.subject || ' ' || " + _NAME + ")",
 }
 SORT_COLUMNS = ("id", "subject", "counterpart_name", "state_rank", "answer_by", "updated_at")
 
@@ -147,6 +152,7 @@ CREATE TABLE case_list (
     state_rank INTEGER NOT NULL,
     answer_by TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    search TEXT NOT NULL,
     unread INTEGER NOT NULL DEFAULT 0
 );
 {_INDEXES}
@@ -166,10 +172,13 @@ CREATE TRIGGER cases_unlisted AFTER DELETE ON cases BEGIN
 END;
 CREATE TRIGGER authority_named AFTER INSERT ON authorities BEGIN
     UPDATE case_list SET counterpart_name = new.official_name,
-                         counterpart_country = new.member_state WHERE counterpart = new.id;
+                         counterpart_country = new.member_state,
+                         search = imi_fold(id || ' ' || subject || ' ' || new.official_name)
+    WHERE counterpart = new.id;
 END;
 CREATE TRIGGER authority_unnamed AFTER DELETE ON authorities BEGIN
-    UPDATE case_list SET counterpart_name = old.id, counterpart_country = ''
+    UPDATE case_list SET counterpart_name = old.id, counterpart_country = '',
+                         search = imi_fold(id || ' ' || subject || ' ' || old.id)
     WHERE counterpart = old.id;
 END;
 CREATE TABLE case_list_log (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
@@ -201,6 +210,11 @@ def _statements(sql: str) -> list[str]:
 
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3))
 SCHEMA_VERSION = len(RUNGS)
+
+
+def register_functions(connection: Any) -> None:
+    """The SQL functions the triggers call; every connection to a replica needs them."""
+    connection.create_function("imi_fold", 1, fold, deterministic=True)
 
 
 class NewerSchema(Exception):

@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from desktop.controller import page_loader
 from desktop.i18n import set_language
 from desktop.labels import FOLDERS
 from desktop.models import case_list, cases
@@ -20,6 +21,7 @@ from desktop.models.case_list import ListQuery
 from desktop.models.case_table import PAGE, CaseTableModel
 from desktop.models.replica import Replica
 from desktop.models.schema import SORT_COLUMNS
+from desktop.operations import Workers
 from desktop.qt import Qt, QTableView
 from desktop.views.main_window import MainWindow
 from sync_protocol.messages import Change, EntityKind
@@ -55,7 +57,8 @@ def put(replica: Replica, *wire: dict[str, object]) -> None:
 
 
 @pytest.fixture
-def replica(tmp_path):
+def opened(tmp_path):
+    """The replica, and what opens more connections to it (path and key)."""
     profile, key = profiles.create(tmp_path, server_url="http://127.0.0.1:1",
                                    username="de.weber", passphrase="correct horse battery")
     made = Replica.open(profile.replica_path, key)
@@ -71,8 +74,13 @@ def replica(tmp_path):
                           # many equal times: the id must break ties, or pages would skip rows
                           updated=start + dt.timedelta(minutes=rng.randint(0, 60)))
                 for i in range(1500)))
-    yield made
+    yield made, profile.replica_path, key
     made.close()
+
+
+@pytest.fixture
+def replica(opened):
+    return opened[0]
 
 
 def all_pages(model: CaseTableModel) -> list[str]:
@@ -241,3 +249,38 @@ def test_a_pulled_change_by_the_other_side_is_unread_until_opened(replica):
     model.refresh_changed()
     assert model.data(model.index(model.row_of(case_id), 1), Qt.ItemDataRole.FontRole) is None
     assert case_list.folder_counts(replica)["inbox"] == before
+
+
+def test_a_filtered_list_is_read_off_the_gui_thread_and_a_stale_page_is_dropped(qtbot, opened):
+    replica, path, key = opened
+    workers = Workers(path, key)
+    failures: list[BaseException] = []
+    model = CaseTableModel(replica, loader=page_loader(workers, failure=failures.append))
+    model.set_folder("all")
+    reference = CaseTableModel(replica)  # the same lists, read on this thread
+    reference.set_folder("all")
+    try:
+        gui_reads: list[str] = []
+        real_read = Replica.read
+
+        def watched(self, sql, params=()):
+            if self is replica and "LIKE" in sql:
+                gui_reads.append(sql)
+            return real_read(self, sql, params)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Replica, "read", watched)
+            model.set_filter("nag")
+            model.set_filter("kovacs")  # typed on before the first answer came
+            assert model.loading and model.rowCount() == 0
+            qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+            while model.canFetchMore(model.index(-1, -1)) or model.loading:
+                if not model.loading:
+                    model.fetchMore(model.index(-1, -1))
+                qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+        assert gui_reads == [] and failures == []
+        reference.set_filter("kovacs")
+        assert [model.case_id(r) for r in range(model.rowCount())] == all_pages(reference)
+        assert model.rowCount() > PAGE  # more than one page came from the lane
+    finally:
+        workers.shutdown()

@@ -25,6 +25,7 @@ IN_CASE, OUT_CASE, CLOSED_CASE = "a1" * 16, "b2" * 16, "c3" * 16
 def raw(path: Path) -> "sqlcipher3.Connection":
     connection = sqlcipher3.connect(str(path), isolation_level=None)
     connection.execute(f"PRAGMA key = \"x'{KEY.hex()}'\"")
+    schema.register_functions(connection)
     return connection
 
 
