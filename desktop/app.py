@@ -98,10 +98,11 @@ class ProfileOpener:
             if not cancelled.is_set():
                 done(_set_up_problem(error))
 
-        self.background.run_reporting(
-            work, progress=lambda stage: cancelled.is_set() or progress(label(SET_UP_STAGES,
-                                                                              stage)),
-            success=succeeded, failure=failed)
+        def stage(code: str) -> None:
+            if not cancelled.is_set():
+                progress(label(SET_UP_STAGES, code))
+
+        self.background.run_reporting(work, progress=stage, success=succeeded, failure=failed)
         return cancelled.set
 
 
