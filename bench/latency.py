@@ -54,7 +54,7 @@ class Peer(threading.Thread):
                 now = time.perf_counter()
                 self.syncs += 1
                 self._record(now)
-        except BaseException as exc:  # reported by the main thread
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             self.error = exc
 
     def _record(self, now: float) -> None:
@@ -77,7 +77,7 @@ def _create_args(rng: random.Random, case_id: str) -> dict[str, Any]:
                     "profession": "dentist", "date_of_birth": "1984-03-12",
                     "qualification": "Fogorvos (DMD), Semmelweis Egyetem"},
         "questions": rng.sample([f"PQ-GEN-Q{n:02d}" for n in range(1, 19)], 4),
-        "answer_by": (dt.date.today() + dt.timedelta(days=14)).isoformat(),
+        "answer_by": (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=14)).isoformat(),
         "request_text": {"text": "Bitte bestätigen Sie die Echtheit des Diploms.", "lang": "de"},
     }
 

@@ -3,7 +3,7 @@
 Pushing 10,000 cases through HTTP (or ``apply_case_mutation`` step by step: ~30,000 steps,
 each reloading and unsealing its case) would take minutes. Each case's *final* state is built
 by the real workflow (``bench.casegen``), then persisted the way ``apply_case_mutation`` does:
-the sealed ``cases`` row, and ``sync_server.publish.publish`` itself for the sync rows, all in
+the sealed ``cases`` row, and ``sync_server.sync.publish.publish`` itself for the sync rows, all in
 one transaction under the ``SequenceLock``. What replicas pull is then what the server would
 have published after the last step of each case.
 
@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 from bench.casegen import HOME, make_cases
 from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
+from sync_server.cases.models import Case
 from sync_server.config import load_settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
-from sync_server.models import Case, SyncRow
-from sync_server.publish import publish
 from sync_server.seed import DEMO_PASSWORD
-from sync_server.sequence import SequenceLock
+from sync_server.sync.models import SyncRow
+from sync_server.sync.publish import publish
+from sync_server.sync.sequence import SequenceLock
 
 
 def seed_cases(data_dir: Path, cases: Sequence[CaseRecord]) -> float:
@@ -54,7 +55,7 @@ def seed_cases(data_dir: Path, cases: Sequence[CaseRecord]) -> float:
 
 
 def _persist(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRecord) -> None:
-    # As sync_server.case_service.apply_case_mutation writes a new case.
+    # As sync_server.cases.service.apply_case_mutation writes a new case.
     payload = case.model_dump_json().encode()
     session.add(Case(
         id=case.id, version=case.version, state=case.state.value, area=case.area,

@@ -48,22 +48,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class ProfileOpener:
-    """What the unlock and set-up dialogs try; each attempt returns an error message or None.
+    """What the unlock and set-up dialogs try: unlocking returns an error message or None;
+    setting up runs in the background (``start_set_up``).
 
-    On success ``profile`` and ``key`` hold the opened profile and its data key.
+    On success ``profile`` and ``key`` hold the opened profile and its data key. A profile
+    whose set-up was interrupted (by an earlier version) holds nothing yet: unlocking it
+    discards it and sets ``needs_set_up``, so the set-up dialog is offered again.
     """
 
     def __init__(self, profile_dir: Path) -> None:
         self.profile_dir = profile_dir
         self.profile: profiles.Profile | None = None
         self.key: bytes | None = None
+        self.needs_set_up = False
         self.background = Background("imi-setup")
 
     def unlock(self, passphrase: str) -> str | None:
         try:
-            self.profile, self.key = profiles.unlock(self.profile_dir, passphrase)
+            self.profile, self.key = account.unlock(self.profile_dir, passphrase)
         except profiles.WrongPassphrase:
             return _("The passphrase is wrong. Nothing was changed; try again.")
+        except profiles.IncompleteProfile:
+            profiles.discard(self.profile_dir)
+            self.needs_set_up = True
         except ProfileError as exc:
             return str(exc)
         return None
@@ -139,16 +146,20 @@ def run_client(profile_dir: Path, *, language: str | None = None,
         apply_language(language)
     opener = ProfileOpener(profile_dir)
     preset = os.environ.get("IMI_PASSPHRASE")
-    if profiles.exists(profile_dir):
-        if (preset is None or opener.unlock(preset) is not None) and not UnlockDialog(
-            profile_dir.name, opener.unlock
-        ).exec():
-            return 1
-    elif not SetupDialog(opener.start_set_up,
-                         server_url=os.environ.get("IMI_SERVER_URL", "")).exec():
-        opener.background.shutdown()
+    if profiles.exists(profile_dir) and (
+        preset is None or opener.unlock(preset) is not None
+    ) and not UnlockDialog(profile_dir.name, opener.unlock).exec():
         return 1
-    opener.background.shutdown()
+    if opener.profile is None:
+        setup = SetupDialog(opener.start_set_up,
+                            server_url=os.environ.get("IMI_SERVER_URL", ""))
+        if opener.needs_set_up:
+            setup.error.setText(_("The set-up of this profile was interrupted before it "
+                                  "finished. Sign in again to complete it."))
+        accepted = setup.exec()
+        opener.background.shutdown()  # waits for a cancelled sign-in to end, writing nothing
+        if not accepted:
+            return 1
     assert opener.profile is not None and opener.key is not None
     try:
         controller = AppController(opener.profile, opener.key, language=language)

@@ -8,11 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import requests
 
 START_TIMEOUT_S = 30.0
+# ``imi-server`` run by this interpreter; the installed-package test passes a venv's script.
+SERVER_COMMAND = (sys.executable, "-m", "sync_server.cli")
 
 
 def free_port() -> int:
@@ -21,18 +24,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def init(data_dir: Path, *, demo: bool = True) -> None:
+def init(data_dir: Path, *, demo: bool = True,
+         server: Sequence[str] = SERVER_COMMAND) -> None:
     """``imi-server init [--demo]``; raises ``CalledProcessError`` with its output on failure."""
-    command = [sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir)]
+    command = [*server, "init", "--data", str(data_dir)]
     subprocess.run([*command, "--demo"] if demo else command, check=True, capture_output=True)
 
 
-def start(data_dir: Path, port: int | None = None) -> tuple["subprocess.Popen[bytes]", str]:
+def start(data_dir: Path, port: int | None = None, *,
+          server: Sequence[str] = SERVER_COMMAND) -> tuple["subprocess.Popen[bytes]", str]:
     """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
-                                str(data_dir), "--port", str(port)])
+    process = subprocess.Popen([*server, "run", "--data", str(data_dir), "--port", str(port)])
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -103,7 +103,7 @@ class SyncController(QObject):
             except Offline:
                 self._stop.wait(OFFLINE_BACKOFF_S)
                 changed = True  # let a sync pass find out and say so
-            except Exception:
+            except Exception:  # noqa: BLE001 - the long-poll thread outlives any one failure
                 self._stop.wait(OFFLINE_BACKOFF_S)
                 continue
             if changed and not self._stop.is_set():

@@ -8,16 +8,16 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from sync_protocol.audiences import authority_audience
 from sync_protocol.catalogue import Code
+from sync_protocol.frozen import Frozen
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class CaseStatus(StrEnum):
@@ -45,14 +45,14 @@ class Party(StrEnum):
     RESPONDER = "responder"
 
 
-class FreeText(_Frozen):
+class FreeText(Frozen):
     """Text as its author wrote it, in the language they wrote it in."""
 
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
     lang: LanguageCode
 
 
-class Subject(_Frozen):
+class Subject(Frozen):
     """The professional the request is about. Personal data: need-to-know only."""
 
     family_name: Name
@@ -62,12 +62,12 @@ class Subject(_Frozen):
     qualification: Annotated[str, StringConstraints(max_length=400)] = ""
 
 
-class Answer(_Frozen):
+class Answer(Frozen):
     question: Code
     answer: Code
 
 
-class TimelineEvent(_Frozen):
+class TimelineEvent(Frozen):
     at: dt.datetime
     action: Action
     state: CaseStatus
@@ -76,7 +76,7 @@ class TimelineEvent(_Frozen):
     note: FreeText | None = None
 
 
-class CaseRecord(_Frozen):
+class CaseRecord(Frozen):
     id: str
     version: int = Field(ge=1)
     state: CaseStatus
@@ -105,8 +105,8 @@ class CaseRecord(_Frozen):
     def audiences(self) -> tuple[str, ...]:
         """Who may see this case: need-to-know. A draft is its author's alone."""
         if self.state is CaseStatus.DRAFT:
-            return (f"authority:{self.requester_authority_id}",)
+            return (authority_audience(self.requester_authority_id),)
         return (
-            f"authority:{self.requester_authority_id}",
-            f"authority:{self.responder_authority_id}",
+            authority_audience(self.requester_authority_id),
+            authority_audience(self.responder_authority_id),
         )

@@ -6,27 +6,27 @@ their own language. Question sets are versioned and synced to every replica like
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
+
+from sync_protocol.frozen import Frozen
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,63}$")]
 TextMap = dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], str]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class LegislativeArea(_Frozen):
+class LegislativeArea(Frozen):
     code: Code
     names: TextMap
 
 
-class AnswerOption(_Frozen):
+class AnswerOption(Frozen):
     code: Code
     texts: TextMap
 
 
-class Question(_Frozen):
+class Question(Frozen):
     code: Code
     group: TextMap = Field(default_factory=dict)
     texts: TextMap
@@ -34,7 +34,7 @@ class Question(_Frozen):
     answers: tuple[AnswerOption, ...] = Field(min_length=1)
 
 
-class QuestionSet(_Frozen):
+class QuestionSet(Frozen):
     code: Code
     area: Code
     version: int = Field(ge=1)
@@ -53,7 +53,7 @@ class QuestionSet(_Frozen):
         return next((q for q in self.questions if q.code == code), None)
 
 
-class CatalogueFile(_Frozen):
+class CatalogueFile(Frozen):
     """The on-disk format the Commission's tools and the demo seed use."""
 
     format: int = Field(ge=1, le=1)

@@ -9,9 +9,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from sync_protocol import version
+from sync_protocol.frozen import Frozen
 
 MAX_MUTATIONS_PER_PUSH = 100
 MAX_PULL_LIMIT = 2000
@@ -21,8 +22,8 @@ WAIT_SECONDS = 25.0
 DeviceIdStr = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
-class Message(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Message(Frozen):
+    """Base of every wire message."""
 
 
 class Versioned(Message):

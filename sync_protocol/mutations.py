@@ -8,17 +8,18 @@ the receiving side).
 import datetime as dt
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import Field, StringConstraints, ValidationError
 
 from sync_protocol.cases import Action, Answer, FreeText, Subject
 from sync_protocol.catalogue import Code
 from sync_protocol.errors import RemoteProtocolError
+from sync_protocol.frozen import Frozen
 
 CaseIdStr = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Args(Frozen):
+    """Base of every mutation argument set."""
 
     case_id: CaseIdStr
 

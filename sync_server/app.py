@@ -3,10 +3,11 @@
 from fastapi import FastAPI
 
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, install_error_handlers
-from sync_server.routes import router
+from sync_server.sync.routes import router as sync_router
 
 
 def create_app(
@@ -23,5 +24,6 @@ def create_app(
     app.state.context = context
     app.add_middleware(BodyLimit)
     install_error_handlers(app)
-    app.include_router(router)
+    app.include_router(auth_router)
+    app.include_router(sync_router)
     return app

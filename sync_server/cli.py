@@ -20,15 +20,16 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
+from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, load_settings
-from sync_server.context import NotInitialised
+from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
-from sync_server.directory_service import add_authority, add_user, set_password
+from sync_server.directory.models import Authority
+from sync_server.directory.service import add_authority, add_user, set_password
 from sync_server.migrate import upgrade
-from sync_server.models import Authority, ServerState
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
-from sync_server.sequence import SequenceLock
+from sync_server.sync.sequence import SequenceLock
 
 DEFAULT_PORT = 8470
 
@@ -100,16 +101,7 @@ def _settings(options: argparse.Namespace, *, create: bool = False) -> Settings:
 
 def _initialised_engine(options: argparse.Namespace) -> Engine:
     """An engine on the server's database; ``NotInitialised`` if ``init`` never ran on it."""
-    engine = make_engine(_settings(options).database_url)
-    try:
-        with Session(engine) as session:
-            session.scalars(select(ServerState.epoch).where(ServerState.id == 1)).one()
-    except Exception as exc:
-        engine.dispose()
-        raise NotInitialised(
-            f"the database at {engine.url.render_as_string(hide_password=True)} is not "
-            "initialised: run 'imi-server init' first"
-        ) from exc
+    engine, _epoch = open_database(_settings(options).database_url)
     return engine
 
 
@@ -130,9 +122,14 @@ def _init(options: argparse.Namespace) -> int:
         with Session(engine) as session, session.begin():
             seed_base(session)
         if options.demo:
+            # One transaction: a failure midway leaves no half-seeded demo to trip a retry.
             with Session(engine) as session, session.begin():
+                if session.scalars(select(User.id).limit(1)).first() is not None:
+                    print(f"imi-server: {settings.data_dir} is already initialised and has "
+                          "users; demo data go only into a new database, so nothing was "
+                          "seeded (the schema is up to date)", file=sys.stderr)
+                    return 1
                 counts = seed_demo(session)
-            with Session(engine) as session, session.begin():
                 counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")

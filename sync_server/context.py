@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sync_server.config import Settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
-from sync_server.models import ServerState
-from sync_server.notifier import ChangeNotifier
+from sync_server.orm import ServerState
+from sync_server.sync.notifier import ChangeNotifier
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -26,11 +26,15 @@ class NotInitialised(Exception):
     """The database has no server state: ``imi-server init`` has not been run on it."""
 
 
-def build_context(settings: Settings) -> ServerContext:
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
+def open_database(database_url: str) -> tuple[Engine, str]:
+    """An engine on an initialised server database, and its epoch.
+
+    The one way the server and the CLI open the database: ``NotInitialised`` (never a raw
+    driver error) when ``imi-server init`` has not run on it.
+    """
+    engine = make_engine(database_url)
     try:
-        with sessions() as session:
+        with Session(engine) as session:
             epoch = session.scalars(select(ServerState.epoch).where(ServerState.id == 1)).one()
     except Exception as exc:
         engine.dispose()
@@ -38,10 +42,15 @@ def build_context(settings: Settings) -> ServerContext:
             f"the database at {engine.url.render_as_string(hide_password=True)} is not "
             "initialised: run 'imi-server init' first"
         ) from exc
+    return engine, epoch
+
+
+def build_context(settings: Settings) -> ServerContext:
+    engine, epoch = open_database(settings.database_url)
     return ServerContext(
         settings=settings,
         engine=engine,
-        sessions=sessions,
+        sessions=make_session_factory(engine),
         sealer=Sealer(settings.seal_key),
         notifier=ChangeNotifier(),
         epoch=epoch,

@@ -1,5 +1,6 @@
 """Dependencies the routes declare: the server context, a session, the calling principal."""
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -8,7 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sync_protocol.errors import LocalProtocolError
-from sync_server.auth_service import Principal, authenticate
+from sync_protocol.messages import ErrorBody
+from sync_server.auth.service import Principal, authenticate
 from sync_server.context import ServerContext
 
 
@@ -42,3 +44,13 @@ def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 413, 422)
+}
+"""The error answers every route may give, for the OpenAPI description."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -8,7 +8,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sync_server.models import ServerState
+from sync_server.orm import ServerState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 from sync_protocol.catalogue import CatalogueFile
 from sync_protocol.mutations import parse_args
 from sync_protocol.workflow import Actor
-from sync_server.case_service import apply_case_mutation
+from sync_server.auth.models import User
+from sync_server.cases.service import apply_case_mutation
+from sync_server.catalogue.service import load_catalogue
 from sync_server.crypto import Sealer
-from sync_server.directory_service import (
+from sync_server.directory.service import (
     EEA_STATES,
     add_authority,
     add_member_states,
     add_user,
-    load_catalogue,
 )
-from sync_server.models import User
-from sync_server.sequence import SequenceLock
+from sync_server.sync.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"
 CATALOGUE_FILE = SEED_DIR / "question_set_pq.json"

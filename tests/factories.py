@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sync_protocol.version import PROTOCOL_VERSION
-from sync_server.directory_service import add_authority, add_user
+from sync_server.directory.service import add_authority, add_user
 from sync_server.migrate import upgrade
 from sync_server.seed import seed_base
-from sync_server.sequence import SequenceLock
+from sync_server.sync.sequence import SequenceLock
 
 PASSWORD = "correct horse battery staple"
 AREA = "PQ"
@@ -121,7 +121,7 @@ def create_args(
         "responder_authority_id": responder,
         "subject": {"family_name": family_name, "given_names": "Éva", "profession": "dentist"},
         "questions": list(questions),
-        "answer_by": (answer_by or dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "answer_by": (answer_by or _today() + dt.timedelta(days=30)).isoformat(),
     }
     args.update(overrides)
     return args
@@ -225,3 +225,7 @@ class Peer:
 def login_body(username: str, password: str, device_id: str) -> dict[str, Any]:
     return {"protocol_version": PROTOCOL_VERSION, "username": username, "password": password,
             "device_id": device_id}
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()

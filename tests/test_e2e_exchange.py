@@ -14,23 +14,18 @@ from desktop.models.transport import Offline
 from sync_protocol.cases import CaseStatus
 from sync_protocol.messages import MutationIn, PushRequest
 from sync_protocol.version import PROTOCOL_VERSION
+from tests import factories
 
 QUESTIONS = ["PQ-GEN-Q01", "PQ-GEN-Q04", "PQ-GEN-Q14"]
 
 
 def create_args(case_id: str) -> dict[str, object]:
-    return {
-        "case_id": case_id,
-        "area": "PQ",
-        "question_set": "PQ-GEN",
-        "question_set_version": 1,
-        "responder_authority_id": "HU-ENKK",
-        "subject": {"family_name": "Nagy", "given_names": "László", "profession": "dentist",
-                    "date_of_birth": "1984-03-12", "qualification": "Fogorvos (DMD), Semmelweis"},
-        "questions": QUESTIONS,
-        "answer_by": (dt.date.today() + dt.timedelta(days=14)).isoformat(),
-        "request_text": {"text": "Bitte bestätigen Sie die Echtheit des Diploms.", "lang": "de"},
-    }
+    return factories.create_args(
+        responder="HU-ENKK", case_id=case_id, family_name="Nagy", questions=QUESTIONS,
+        subject={"family_name": "Nagy", "given_names": "László", "profession": "dentist",
+                 "date_of_birth": "1984-03-12", "qualification": "Fogorvos (DMD), Semmelweis"},
+        request_text={"text": "Bitte bestätigen Sie die Echtheit des Diploms.", "lang": "de"},
+    )
 
 
 def first_answers(client, case_id):

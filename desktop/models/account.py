@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop.models import profile as profiles
-from desktop.models.profile import Profile
+from desktop.models.profile import IncompleteProfile, Profile
 from desktop.models.replica import Replica
 from desktop.models.transport import Transport
+from sync_protocol.messages import LoginResponse
 
 
 class Cancelled(Exception):
@@ -39,11 +40,34 @@ def set_up(path: Path, *, server_url: str, username: str, password: str, passphr
     if proceed is not None and not proceed():
         raise Cancelled
     report("creating")
-    profile, key = profiles.create(path, server_url=server_url, username=username,
-                                   passphrase=passphrase, device_id=device_id)
-    replica = Replica.open(profile.replica_path, key)
-    with replica.transaction():
+    profile, key = create_signed_in(path, server_url=server_url, username=username,
+                                    passphrase=passphrase, device_id=device_id, login=login)
+    return profile, key, Replica.open(profile.replica_path, key)
+
+
+def create_signed_in(path: Path, *, server_url: str, username: str, passphrase: str,
+                     device_id: str, login: LoginResponse) -> tuple[Profile, bytes]:
+    """The writing half of ``set_up``: a replica holding the sign-in, then the profile."""
+
+    def fill(replica: Replica) -> None:
         replica.set_meta("user", login.user.model_dump(mode="json"))
         replica.set_meta("token", login.token)
-    return profile, key, replica
 
+    return profiles.create(path, server_url=server_url, username=username,
+                           passphrase=passphrase, device_id=device_id, fill=fill)
+
+
+def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
+    """``profile.unlock``, and ``IncompleteProfile`` if its replica never got the sign-in
+    (set-up of an earlier version interrupted between its steps)."""
+    profile, key = profiles.unlock(path, passphrase)
+    if not profile.replica_path.exists():
+        raise IncompleteProfile("the set-up of this profile was interrupted")
+    replica = Replica.open(profile.replica_path, key)
+    try:
+        signed_in = replica.user() is not None and replica.get_meta("token") is not None
+    finally:
+        replica.close()
+    if not signed_in:
+        raise IncompleteProfile("the set-up of this profile was interrupted")
+    return profile, key

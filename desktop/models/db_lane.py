@@ -57,6 +57,6 @@ class InlineLane:
         future: Future[T] = Future()
         try:
             future.set_result(work(self.replica))
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - a Future carries any error, as concurrent.futures does
             future.set_exception(exc)
         return future

@@ -119,7 +119,7 @@ class NewRequestDialog(QDialog):
         self.questions.setMinimumHeight(180)
         what_layout.addWidget(self.questions)
         when = QFormLayout()
-        today = dt.date.today()
+        today = dt.datetime.now().astimezone().date()  # the officer's own calendar day
         self.answer_by = QDateEdit(objectName="answerBy")
         self.answer_by.setCalendarPopup(True)
         self.answer_by.setDisplayFormat(date_format())

@@ -1,6 +1,5 @@
 """The replica's own guarantees, without a server: all-or-nothing steps and pull pages."""
 
-import datetime as dt
 import json
 import uuid
 
@@ -13,6 +12,7 @@ from sync_protocol.cases import CaseStatus
 from sync_protocol.errors import RemoteProtocolError
 from sync_protocol.messages import Change, EntityKind
 from sync_server.seed import CATALOGUE_FILE
+from tests import factories
 
 USER = {"user_id": "u1", "username": "de.weber", "display_name": "Anna Weber",
         "authority_id": "DE-LZK-BW", "authority_name": "Landeszahnärztekammer Baden-Württemberg",
@@ -34,13 +34,8 @@ def replica(tmp_path):
 
 
 def create_args(case_id: str) -> dict[str, object]:
-    return {
-        "case_id": case_id, "area": "PQ", "question_set": "PQ-GEN", "question_set_version": 1,
-        "responder_authority_id": "HU-ENKK",
-        "subject": {"family_name": "Nagy", "given_names": "László", "profession": "dentist"},
-        "questions": ["PQ-GEN-Q01"],
-        "answer_by": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
-    }
+    return factories.create_args(responder="HU-ENKK", case_id=case_id, family_name="Nagy",
+                                 questions=("PQ-GEN-Q01",))
 
 
 def test_a_step_and_its_outbox_row_commit_together(replica, monkeypatch):

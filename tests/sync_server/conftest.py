@@ -22,8 +22,8 @@ from psycopg import sql
 from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
-from sync_server import security
 from sync_server.app import create_app
+from sync_server.auth import passwords as security
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.db import make_engine

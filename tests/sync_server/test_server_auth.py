@@ -4,7 +4,7 @@ from factories import Peer, login_body, new_id
 from sqlalchemy import select
 
 from sync_protocol.version import PROTOCOL_VERSION
-from sync_server.models import Device, Token
+from sync_server.auth.models import Device, Token
 
 
 def test_meta_names_protocol_and_epoch(server):

@@ -15,9 +15,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import decode_cursor
-from sync_server.directory_service import add_authority
-from sync_server.models import ServerState, SyncRow
-from sync_server.sequence import SequenceLock
+from sync_server.directory.service import add_authority
+from sync_server.orm import ServerState
+from sync_server.sync.models import SyncRow
+from sync_server.sync.sequence import SequenceLock
 
 pytestmark = pytest.mark.postgres
 
@@ -80,7 +81,7 @@ def test_second_writer_waits_for_the_first_commit(server):
                 add_authority(session, seq, _authority("AT-T2"))
                 seq.flush()
                 session.commit()
-        except BaseException as exc:  # reported by the main thread
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
         finally:
             t2_done.set()

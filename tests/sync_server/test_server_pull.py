@@ -9,11 +9,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
-from sync_server.directory_service import add_authority
+from sync_server.auth.models import User
+from sync_server.catalogue.models import LegislativeArea as Area
+from sync_server.catalogue.models import QuestionSetRow
+from sync_server.directory.models import Authority, MemberState
+from sync_server.directory.service import add_authority
 from sync_server.migrate import new_epoch
-from sync_server.models import Authority, MemberState, QuestionSetRow, User
-from sync_server.models import LegislativeArea as Area
-from sync_server.sequence import SequenceLock
+from sync_server.sync.sequence import SequenceLock
 
 
 def _expected_public(server):

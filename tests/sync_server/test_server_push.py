@@ -4,8 +4,11 @@ from factories import create_args, new_id
 from sqlalchemy import func, select
 
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH
+from sync_server.auth.models import Device
+from sync_server.cases.models import Case, CaseEvent
 from sync_server.errors import MAX_BODY_BYTES
-from sync_server.models import AppliedMutation, Case, CaseEvent, Device, ServerState, SyncRow
+from sync_server.orm import ServerState
+from sync_server.sync.models import AppliedMutation, SyncRow
 
 
 def _state(server, device_id):

@@ -5,7 +5,9 @@ import json
 from factories import QUESTIONS, answer_args, create_args, new_id
 from sqlalchemy import select
 
-from sync_server.models import AppliedMutation, Case, CaseEvent, Device, SyncRow
+from sync_server.auth.models import Device
+from sync_server.cases.models import Case, CaseEvent
+from sync_server.sync.models import AppliedMutation, SyncRow
 
 
 def _exchange(server, family_name="Kovács"):

@@ -12,7 +12,7 @@ SQLITE_BUSY on lock upgrade.
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from sync_server.models import ServerState
+from sync_server.orm import ServerState
 
 
 class SequenceLock:

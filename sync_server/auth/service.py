@@ -6,11 +6,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync_protocol.audiences import PUBLIC, authority_audience
 from sync_protocol.errors import LocalProtocolError
 from sync_protocol.messages import LoginRequest, LoginResponse, UserInfo
 from sync_protocol.workflow import Actor
-from sync_server.models import Authority, Device, Token, User
-from sync_server.security import DUMMY_HASH, new_token, token_digest, verify_password
+from sync_server.auth.models import Device, Token, User
+from sync_server.auth.passwords import DUMMY_HASH, new_token, token_digest, verify_password
+from sync_server.directory.models import Authority
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -27,7 +29,7 @@ class Principal:
 
     @property
     def audiences(self) -> tuple[str, ...]:
-        return ("public", f"authority:{self.authority_id}")
+        return (PUBLIC, authority_audience(self.authority_id))
 
     @property
     def actor(self) -> Actor:

@@ -18,12 +18,14 @@ from sync_protocol.errors import (
 )
 from sync_protocol.messages import MutationIn, MutationResult, PushRequest, PushResponse
 from sync_protocol.mutations import MUTATIONS, parse_args
-from sync_server.auth_service import Principal
-from sync_server.case_service import apply_case_mutation, case_change, load_case, visible_to
+from sync_server.auth.models import Device
+from sync_server.auth.service import Principal
+from sync_server.cases.models import CaseEvent
+from sync_server.cases.service import apply_case_mutation, case_change, load_case, visible_to
 from sync_server.crypto import Sealer
-from sync_server.models import AppliedMutation, CaseEvent, Device
-from sync_server.notifier import ChangeNotifier
-from sync_server.sequence import SequenceLock
+from sync_server.sync.models import AppliedMutation
+from sync_server.sync.notifier import ChangeNotifier
+from sync_server.sync.sequence import SequenceLock
 
 
 class MutationGap(ProtocolError):

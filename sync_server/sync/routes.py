@@ -1,7 +1,6 @@
-"""HTTP routes: thin. They parse, call a service, and answer."""
+"""Sync routes: meta, push, pull and the long-poll wait. Thin: parse, call a service, answer."""
 
 import asyncio
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,27 +11,20 @@ from sync_protocol.errors import RemoteProtocolError
 from sync_protocol.messages import (
     MAX_PULL_LIMIT,
     WAIT_SECONDS,
-    ErrorBody,
-    LoginRequest,
-    LoginResponse,
     Meta,
     PullResponse,
     PushRequest,
     PushResponse,
     WaitResponse,
 )
-from sync_server import auth_service, pull_service, push_service
-from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep
+from sync_server.deps import ERROR_RESPONSES as _errors
+from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
+from sync_server.sync import pull as pull_service
+from sync_server.sync import push as push_service
 
 router = APIRouter(prefix="/v1")
 
-_errors: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 413, 422)
-}
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _spoken(protocol_version: int | None = None) -> None:
@@ -50,20 +42,15 @@ SpokenVersion = Depends(_spoken)
 @router.get("/meta")
 def meta(context: ContextDep) -> Meta:
     return Meta(protocol_version=version.PROTOCOL_VERSION,
-                oldest_protocol_version=version.accepted_versions().start, server_time=_now(),
+                oldest_protocol_version=version.accepted_versions().start, server_time=utcnow(),
                 server_epoch=context.epoch, training=context.settings.training)
-
-
-@router.post("/auth/login", responses=_errors)
-def login(body: LoginRequest, session: SessionDep) -> LoginResponse:
-    return auth_service.login(session=session, request=body, now=_now())
 
 
 @router.post("/sync/push", responses=_errors)
 def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) -> PushResponse:
     return push_service.push(sessions=context.sessions, sealer=context.sealer,
                              notifier=context.notifier, principal=principal, request=body,
-                             now=_now())
+                             now=utcnow())
 
 
 @router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors},
@@ -104,6 +91,3 @@ async def wait(
         except TimeoutError:
             return WaitResponse(changed=False)
     return WaitResponse(changed=True)
-
-
-

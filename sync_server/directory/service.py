@@ -6,7 +6,6 @@ sequence lock, so it can be combined with other writes.
 """
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -14,15 +13,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sync_protocol.catalogue import CatalogueFile, QuestionSet
 from sync_protocol.errors import LocalProtocolError
 from sync_protocol.messages import EntityKind
-from sync_server.models import Authority, LegislativeArea, MemberState, QuestionSetRow, User
-from sync_server.publish import publish
-from sync_server.security import hash_password
-from sync_server.sequence import SequenceLock
-
-PUBLIC = ("public",)
+from sync_server.auth.models import User
+from sync_server.auth.passwords import hash_password
+from sync_server.directory.models import Authority, MemberState
+from sync_server.sync.publish import PUBLIC, json_payload, publish
+from sync_server.sync.sequence import SequenceLock
 
 # The 27 EU member states and the three EEA EFTA states.
 EEA_STATES = (
@@ -33,16 +30,13 @@ EEA_STATES = (
 ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator"})
 
 
-def _json(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
 
 def add_member_states(session: Session, seq: SequenceLock, codes: Sequence[str]) -> None:
     for code in codes:
         if session.get(MemberState, code) is None:
             session.add(MemberState(code=code))
             publish(session, seq, kind=EntityKind.MEMBER_STATE, entity_id=code, version=1,
-                    payload=_json({"code": code}), audiences=PUBLIC)
+                    payload=json_payload({"code": code}), audiences=PUBLIC)
 
 
 def authority_payload(authority: Authority) -> dict[str, Any]:
@@ -83,7 +77,7 @@ def add_authority(session: Session, seq: SequenceLock, data: dict[str, Any]) -> 
     )
     session.add(authority)
     publish(session, seq, kind=EntityKind.AUTHORITY, entity_id=authority.id, version=1,
-            payload=_json(authority_payload(authority)), audiences=PUBLIC)
+            payload=json_payload(authority_payload(authority)), audiences=PUBLIC)
     return authority
 
 
@@ -125,34 +119,6 @@ def set_password(session: Session, *, username: str, password: str) -> None:
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise LocalProtocolError("unknown_user", f"no user {username}")
-
-
-def load_catalogue(session: Session, seq: SequenceLock, catalogue: CatalogueFile) -> int:
-    """Add the catalogue's areas and question sets that are not there yet; return how many."""
-    added = 0
-    for area in catalogue.areas:
-        if session.get(LegislativeArea, area.code) is None:
-            session.add(LegislativeArea(code=area.code, names=dict(area.names)))
-            publish(session, seq, kind=EntityKind.AREA, entity_id=area.code, version=1,
-                    payload=_json(area.model_dump(mode="json")), audiences=PUBLIC)
-            added += 1
-    session.flush()
-    for qs in catalogue.question_sets:
-        if session.get(LegislativeArea, qs.area) is None:
-            raise LocalProtocolError("unknown_area", f"question set {qs.code}: no area {qs.area}")
-        if session.get(QuestionSetRow, (qs.code, qs.version)) is None:
-            data = qs.model_dump(mode="json")
-            session.add(QuestionSetRow(code=qs.code, version=qs.version, area=qs.area, data=data))
-            publish(session, seq, kind=EntityKind.QUESTION_SET,
-                    entity_id=f"{qs.code}@{qs.version}", version=qs.version,
-                    payload=_json(data), audiences=PUBLIC)
-            added += 1
-    return added
-
-
-def question_set(session: Session, code: str, version: int) -> QuestionSet | None:
-    row = session.get(QuestionSetRow, (code, version))
-    return QuestionSet.model_validate(row.data) if row is not None else None
 
 
 def utcnow() -> dt.datetime:

@@ -9,16 +9,18 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from sync_protocol.audiences import authority_audience
 from sync_protocol.cases import Action, CaseRecord
 from sync_protocol.errors import WorkflowRefused
 from sync_protocol.messages import Change, EntityKind
 from sync_protocol.mutations import CreateCase, _Args
 from sync_protocol.workflow import Actor, apply_step
+from sync_server.cases.models import Case
+from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer
-from sync_server.directory_service import question_set
-from sync_server.models import Authority, Case
-from sync_server.publish import publish
-from sync_server.sequence import SequenceLock
+from sync_server.directory.models import Authority
+from sync_server.sync.publish import publish
+from sync_server.sync.sequence import SequenceLock
 
 
 def load_case(session: Session, sealer: Sealer, case_id: str, *, lock: bool) -> CaseRecord | None:
@@ -34,7 +36,7 @@ def case_change(case: CaseRecord) -> Change:
 
 
 def visible_to(case: CaseRecord, authority_id: str) -> bool:
-    return f"authority:{authority_id}" in case.audiences()
+    return authority_audience(authority_id) in case.audiences()
 
 
 def apply_case_mutation(

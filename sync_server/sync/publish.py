@@ -5,15 +5,25 @@ fresh sequence number, and turns the row of an audience that lost sight of the e
 *revoked* tombstone, so the next pull deletes the offline copy too.
 """
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync_protocol import audiences
 from sync_protocol.messages import EntityKind
 from sync_server.crypto import Sealer
-from sync_server.models import SyncRow
-from sync_server.sequence import SequenceLock
+from sync_server.sync.models import SyncRow
+from sync_server.sync.sequence import SequenceLock
+
+PUBLIC = (audiences.PUBLIC,)
+
+
+def json_payload(data: dict[str, Any]) -> bytes:
+    """The stored wire form of a public entity: compact JSON, non-ASCII kept as UTF-8."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def publish(

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_protocol.errors import ProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
-from sync_server.auth_service import Principal
+from sync_server.auth.service import Principal
 from sync_server.crypto import Sealer
-from sync_server.models import SyncRow
+from sync_server.sync.models import SyncRow
 
 # ``reason`` as JSON, for each value the column holds.
 _REASONS: dict[str | None, bytes] = {None: b"null", "deleted": b'"deleted"',

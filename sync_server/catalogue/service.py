@@ -1,0 +1,43 @@
+"""The catalogue: legislative areas and their question sets, published to every replica.
+
+Like the directory, the catalogue is public (audience ``public``). Functions write inside the
+caller's transaction and take the sequence lock, so they combine with other writes.
+"""
+
+
+from sqlalchemy.orm import Session
+
+from sync_protocol.catalogue import CatalogueFile, QuestionSet
+from sync_protocol.errors import LocalProtocolError
+from sync_protocol.messages import EntityKind
+from sync_server.catalogue.models import LegislativeArea, QuestionSetRow
+from sync_server.sync.publish import PUBLIC, json_payload, publish
+from sync_server.sync.sequence import SequenceLock
+
+
+def load_catalogue(session: Session, seq: SequenceLock, catalogue: CatalogueFile) -> int:
+    """Add the catalogue's areas and question sets that are not there yet; return how many."""
+    added = 0
+    for area in catalogue.areas:
+        if session.get(LegislativeArea, area.code) is None:
+            session.add(LegislativeArea(code=area.code, names=dict(area.names)))
+            publish(session, seq, kind=EntityKind.AREA, entity_id=area.code, version=1,
+                    payload=json_payload(area.model_dump(mode="json")), audiences=PUBLIC)
+            added += 1
+    session.flush()
+    for qs in catalogue.question_sets:
+        if session.get(LegislativeArea, qs.area) is None:
+            raise LocalProtocolError("unknown_area", f"question set {qs.code}: no area {qs.area}")
+        if session.get(QuestionSetRow, (qs.code, qs.version)) is None:
+            data = qs.model_dump(mode="json")
+            session.add(QuestionSetRow(code=qs.code, version=qs.version, area=qs.area, data=data))
+            publish(session, seq, kind=EntityKind.QUESTION_SET,
+                    entity_id=f"{qs.code}@{qs.version}", version=qs.version,
+                    payload=json_payload(data), audiences=PUBLIC)
+            added += 1
+    return added
+
+
+def question_set(session: Session, code: str, version: int) -> QuestionSet | None:
+    row = session.get(QuestionSetRow, (code, version))
+    return QuestionSet.model_validate(row.data) if row is not None else None

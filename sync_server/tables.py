@@ -1,0 +1,16 @@
+"""Every table of the server, imported in one place so that ``Base.metadata`` is complete.
+
+Alembic's environment and anything that creates or inspects the whole schema import this.
+"""
+
+from sync_server.auth import models as auth_models
+from sync_server.cases import models as case_models
+from sync_server.catalogue import models as catalogue_models
+from sync_server.directory import models as directory_models
+from sync_server.orm import Base
+from sync_server.sync import models as sync_models
+
+metadata = Base.metadata
+
+__all__ = ["auth_models", "case_models", "catalogue_models", "directory_models", "metadata",
+           "sync_models"]
