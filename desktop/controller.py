@@ -71,7 +71,6 @@ class AppController(QObject):
         self.sync.sig_refused.connect(self._refused)
 
     def start(self) -> None:
-        self.model.reload()
         self.refresh()
         self.window.show()
         self.sync.start()

@@ -68,6 +68,7 @@ class CaseTableModel(QAbstractTableModel):
         self._log_seq = case_list.log_position(replica)
         self._bold = QFont()
         self._bold.setBold(True)
+        self.reload()
 
     @property
     def folder(self) -> str:
