@@ -12,22 +12,27 @@ would offline, without touching the figures of the GUI thread.
 
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 
-def _rss_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a child of a
+    # big parent would report the parent's size at fork time.
+    return _status_mb("VmHWM")
 
 
 def _spread(name: str, seconds: list[float]) -> dict[str, float]:
