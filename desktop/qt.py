@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -49,9 +49,10 @@ from PySide6.QtWidgets import (
 __all__ = [
     "QAbstractTableModel", "QAction", "QApplication", "QCheckBox", "QCloseEvent", "QColor",
     "QComboBox", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QEventLoop", "QFont",
-    "QFormLayout", "QFrame", "QGroupBox", "QHBoxLayout", "QHeaderView", "QKeySequence",
-    "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox",
-    "QModelIndex", "QObject", "QPersistentModelIndex", "QPlainTextEdit", "QProgressBar",
+    "QFontMetrics", "QFormLayout", "QFrame", "QGroupBox", "QHBoxLayout", "QHeaderView",
+    "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow",
+    "QMessageBox", "QModelIndex", "QObject", "QPersistentModelIndex", "QPlainTextEdit",
+    "QProgressBar",
     "QPushButton", "QScrollArea", "QSize", "QSplitter", "QStatusBar", "QTableView", "QTimer",
     "QToolBar", "QTreeWidget", "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal",
     "Slot",

@@ -42,6 +42,7 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = (N_("Reference"), N_("Professional"), N_("Other authority"), N_("Status"),
            N_("Answer by"), N_("Updated"))
 PAGE = 200
+_DISPLAY, _FONT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
 # Above this many changed rows (a bootstrap), one reload is cheaper than row-by-row updates.
 RELOAD_OVER = 2000
 
@@ -241,27 +242,27 @@ class CaseTableModel(QAbstractTableModel):
             return _(COLUMNS[section])
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # A repaint asks every cell for ten roles; two of them are answered here.
+        if role == _FONT:
+            return self._bold if index.isValid() and self._rows[index.row()][8] else None
+        if role != _DISPLAY or not index.isValid():
             return None
-        (case_id, subject, _counterpart, name, country, state, answer_by, updated_at, unread,
+        (case_id, subject, _counterpart, name, country, state, answer_by, updated_at, _unread,
          _sort) = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            column = index.column()
-            if column == 0:
-                return case_id[:8].upper()
-            if column == 1:
-                return subject
-            if column == 2:
-                return f"{name} ({formatting.country_name(country)})" if country else name
-            if column == 3:
-                return label(STATES, state)
-            if column == 4:
-                return formatting.date_text(dt.date.fromisoformat(answer_by))
-            if column == 5:
-                return formatting.datetime_text(dt.datetime.fromisoformat(updated_at))
-        if role == Qt.ItemDataRole.FontRole and unread:
-            return self._bold
+        column = index.column()
+        if column == 0:
+            return case_id[:8].upper()
+        if column == 1:
+            return subject
+        if column == 2:
+            return f"{name} ({formatting.country_name(country)})" if country else name
+        if column == 3:
+            return label(STATES, state)
+        if column == 4:
+            return formatting.date_text(dt.date.fromisoformat(answer_by))
+        if column == 5:
+            return formatting.datetime_text(dt.datetime.fromisoformat(updated_at))
         return None
 
     def retranslate(self) -> None:

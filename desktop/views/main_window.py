@@ -14,6 +14,7 @@ from desktop.qt import (
     QAction,
     QCloseEvent,
     QComboBox,
+    QFontMetrics,
     QHeaderView,
     QKeySequence,
     QLabel,
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
         self.folders = QListWidget(objectName="folders")
-        self.folders.setMaximumWidth(220)
+        self.folders.setMaximumWidth(360)
         for code in FOLDERS:
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, code)
@@ -169,6 +170,17 @@ class MainWindow(QMainWindow):
             font = item.font()
             font.setBold(bool(unread))
             item.setFont(font)
+        self._fit_folders()
+
+    def _fit_folders(self) -> None:
+        """Wide enough for the longest folder name with its counts (bold), never clipped."""
+        bold = self.folders.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        widest = max((metrics.horizontalAdvance(self.folders.item(row).text())
+                      for row in range(self.folders.count())), default=0)
+        needed = widest + 2 * self.folders.frameWidth() + 16
+        self.folders.setMinimumWidth(min(needed, self.folders.maximumWidth()))
 
     def refresh_list(self, refresh: Callable[[], set[str]]) -> set[str]:
         """Run the model's ``refresh`` keeping the first visible case at the top, so rows that

@@ -61,6 +61,7 @@ class SetupDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Set up IMI on this computer"))
+        self.setMinimumWidth(560)  # a server address is long; the fields show it whole
         self._start = start
         self._cancel: Callable[[], None] | None = None
         layout = QVBoxLayout(self)
