@@ -54,9 +54,33 @@ REFUSALS = {
     "invalid_arguments": N_("The server found the input invalid"),
     "unsupported_protocol_version": N_("This version of IMI is too old for the server. "
                                        "Please install the update."),
+    "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
+                            "recorded in the server's log"),
+}
+
+# Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in
+# was refused (403 codes).
+SIGN_IN_REASONS = {
+    "unauthorised": N_("The server no longer accepts the sign-in of this computer."),
+    "token_expired": N_("Your sign-in has expired: IMI on this computer was not synchronised "
+                        "for a long time."),
+    "token_revoked": N_("Your sign-in was ended: your password was changed or an "
+                        "administrator signed this computer out."),
+    "account_deactivated": N_("Your IMI account is deactivated. Please contact your local "
+                              "data administrator."),
+    "authority_deactivated": N_("Your authority's access to IMI is deactivated. Please "
+                                "contact your local data administrator."),
 }
 
 
 def label(table: dict[str, str], code: str) -> str:
     """The translated label for ``code``, or the code itself if it has none."""
     return _(table[code]) if code in table else code
+
+
+def wrong_system_message(*, training_profile: bool) -> str:
+    if training_profile:
+        return _("This server is a production system. A training profile only works with a "
+                 "training server; nothing was sent.")
+    return _("This server is a training system. To practise, start IMI Training "
+             "(imi-desk --training); nothing was sent.")

@@ -24,25 +24,34 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def init(data_dir: Path, *, demo: bool = True,
+def init(data_dir: Path, *, demo: bool = True, training: bool = False,
          server: Sequence[str] = SERVER_COMMAND) -> None:
-    """``imi-server init [--demo]``; raises ``CalledProcessError`` with its output on failure."""
+    """``imi-server init [--demo | --training]``; raises ``CalledProcessError`` with its output
+    on failure."""
     command = [*server, "init", "--data", str(data_dir)]
-    subprocess.run([*command, "--demo"] if demo else command, check=True, capture_output=True)
+    seeding = ["--training"] if training else ["--demo"] if demo else []
+    subprocess.run([*command, *seeding], check=True, capture_output=True)
 
 
 def start(data_dir: Path, port: int | None = None, *,
-          server: Sequence[str] = SERVER_COMMAND) -> tuple["subprocess.Popen[bytes]", str]:
-    """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers."""
+          server: Sequence[str] = SERVER_COMMAND, tls: tuple[Path, Path, Path] | None = None
+          ) -> tuple["subprocess.Popen[bytes]", str]:
+    """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers.
+
+    ``tls`` is (certificate, key, CA bundle to check it with): the server speaks HTTPS.
+    """
     port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([*server, "run", "--data", str(data_dir), "--port", str(port)])
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    extra = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
+    process = subprocess.Popen([*server, "run", "--data", str(data_dir), "--port", str(port),
+                                *extra])
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the sync server exited with {process.returncode}")
         try:
-            requests.get(url + "/v1/meta", timeout=1).raise_for_status()
+            requests.get(url + "/v1/meta", timeout=1,
+                         verify=str(tls[2]) if tls else True).raise_for_status()
             return process, url
         except requests.ConnectionError:
             time.sleep(0.05)  # the port is not open yet

@@ -50,8 +50,18 @@ class ErrorBody(Message):
     expected_mutation_id: int | None = None
 
 
+# Every answer of a server names the kind of system it is, so a client can check each one:
+# a training profile never talks to a production server, nor the other way round.
+SYSTEM_HEADER = "X-IMI-System"
+TRAINING_SYSTEM, PRODUCTION_SYSTEM = "training", "production"
+
+
 class Meta(Message):
-    # A newer server may tell more about itself; an older client reads what it knows.
+    """``training`` is true on a practice system (``imi-server init --training``).
+
+    A newer server may tell more about itself; an older client reads what it knows.
+    """
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     protocol_version: int

@@ -1,8 +1,11 @@
 """The ASGI application."""
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SYSTEM
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.auth.admin_routes import router as admin_router
 from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
@@ -23,7 +26,30 @@ def create_app(
     )
     app.state.context = context
     app.add_middleware(BodyLimit)
+    app.add_middleware(SystemHeader, training=context.training)
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(sync_router)
+    app.include_router(admin_router)
     return app
+
+
+class SystemHeader:
+    """Names the kind of system (training or production) on every answer."""
+
+    def __init__(self, app: ASGIApp, *, training: bool) -> None:
+        self.app = app
+        kind = TRAINING_SYSTEM if training else PRODUCTION_SYSTEM
+        self.header = (SYSTEM_HEADER.lower().encode("latin-1"), kind.encode("latin-1"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

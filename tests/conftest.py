@@ -21,6 +21,16 @@ from sync_server.seed import DEMO_PASSWORD
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_settings_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads this machine's /etc/xdg/IMI nor writes the developer's ~/.config/IMI."""
+    from desktop.qt import QSettings
+
+    os.environ["IMI_SYSTEM_CONFIG_DIR"] = str(tmp_path_factory.mktemp("system-settings"))
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                      str(tmp_path_factory.mktemp("user-settings")))
+
 PASSPHRASE = "correct horse battery"
 # scrypt at the smallest cost, through the same code: milliseconds instead of ~0.6 s a profile.
 CHEAP_KDF = {"kdf": "scrypt", "n": 2**8, "r": 8, "p": 1}

@@ -67,6 +67,8 @@ class Profile:
     server_url: str
     username: str
     device_id: str
+    # Made against a training server: it talks to training servers only (M11).
+    training: bool = False
 
     @property
     def replica_path(self) -> Path:
@@ -107,7 +109,7 @@ def check_new(path: Path, passphrase: str) -> None:
 
 
 def create(path: Path, *, server_url: str, username: str, passphrase: str,
-           device_id: str | None = None,
+           device_id: str | None = None, training: bool = False,
            fill: Callable[[Replica], None] | None = None) -> tuple[Profile, bytes]:
     """Write a new profile and its replica; return the profile and its fresh data key.
 
@@ -134,10 +136,16 @@ def create(path: Path, *, server_url: str, username: str, passphrase: str,
         "server_url": server_url.rstrip("/"),
         "username": username,
         "device_id": device_id or uuid.uuid4().hex,
+        "training": training,
         "key": _wrap(data_key, passphrase),
     }
     _write(path, document)
     return _profile(path, document), data_key
+
+
+def read(path: Path) -> Profile:
+    """The profile's public part (no key): enough to tell a training profile before unlock."""
+    return _profile(path, _read(path))
 
 
 def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
@@ -187,7 +195,8 @@ def discard(path: Path) -> None:
 
 def _profile(path: Path, document: dict[str, Any]) -> Profile:
     return Profile(path=path, server_url=document["server_url"], username=document["username"],
-                   device_id=document["device_id"])
+                   device_id=document["device_id"],
+                   training=document.get("training") is True)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -210,6 +219,8 @@ def _well_formed(document: dict[str, Any]) -> bool:
         return False
     if not all(isinstance(document.get(name), str)
                for name in ("server_url", "username", "device_id")):
+        return False
+    if not isinstance(document.get("training", False), bool):
         return False
     for name, limit in _KDF_LIMITS.items():
         value = key.get(name)

@@ -5,13 +5,19 @@ Unlocking is quick (``attempt`` returns an error message or None); setting up ne
 so ``start`` runs it in the background, reports progress and can be cancelled.
 """
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from desktop.i18n import _
+from desktop import formatting
+from desktop.i18n import _, current_language
+from desktop.machine_config import MachineConfig
 from desktop.qt import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -56,21 +62,43 @@ class UnlockDialog(QDialog):
         self.accept()
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SetupForm:
+    """What the set-up dialog collected."""
+
+    server_url: str
+    username: str
+    password: str
+    passphrase: str
+    language: str = ""
+    proxy: str = ""
+    ca_bundle: str = ""
+    profiles_dir: str = ""
+
+
 class SetupDialog(QDialog):
-    def __init__(self, start: Start, *, server_url: str = "",
-                 parent: QWidget | None = None) -> None:
+    """Sign in once. Below the sign-in, the machine's roll-out settings (server address,
+    language, proxy, CA certificate, profile folder) are filled in; those the administrator
+    locked are shown greyed out. Signing in runs in the background (``start``), with its
+    stages shown and a cancel that works at any time."""
+
+    def __init__(self, start: Start, *,
+                 config: MachineConfig | None = None, training: bool = False,
+                 languages: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(_("Set up IMI on this computer"))
-        self.setMinimumWidth(560)  # a server address is long; the fields show it whole
+        self.setWindowTitle(_("Set up IMI training on this computer") if training
+                            else _("Set up IMI on this computer"))
         self._start = start
         self._cancel: Callable[[], None] | None = None
+        self.setMinimumWidth(560)  # addresses and paths are long
+        config = config or MachineConfig(profiles_dir=Path())
         layout = QVBoxLayout(self)
         intro = QLabel(_("Sign in once to download your authority's cases. Afterwards IMI "
                          "opens with your passphrase alone, also without a connection."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.server_url = QLineEdit(server_url, objectName="serverUrl")
+        self.server_url = QLineEdit(config.server_for(training=training), objectName="serverUrl")
         self.username = QLineEdit(objectName="username")
         self.password = QLineEdit(objectName="password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -84,8 +112,43 @@ class SetupDialog(QDialog):
         form.addRow(_("New passphrase for this computer"), self.passphrase)
         form.addRow(_("Repeat the passphrase"), self.repeat)
         layout.addLayout(form)
-        self._fields = (self.server_url, self.username, self.password, self.passphrase,
-                        self.repeat)
+
+        settings = QGroupBox(_("Connection and language"))
+        more = QFormLayout(settings)
+        self.language = QComboBox(objectName="language")
+        for code in languages:
+            self.language.addItem(formatting.language_name(code), code)
+        self.language.setCurrentIndex(max(0, self.language.findData(
+            config.language or current_language())))
+        self.proxy = QLineEdit(config.proxy, objectName="proxy")
+        self.proxy.setPlaceholderText(_("none (direct connection)"))
+        self.ca_bundle = QLineEdit(config.ca_bundle, objectName="caBundle")
+        self.ca_bundle.setPlaceholderText(_("none (the usual certificate authorities)"))
+        self.profiles_dir = QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
+                                      else "", objectName="profilesDir")
+        more.addRow(_("Language"), self.language)
+        more.addRow(_("Proxy"), self.proxy)
+        more.addRow(_("Extra CA certificate (PEM file)"), self.ca_bundle)
+        more.addRow(_("Folder for profiles"), self.profiles_dir)
+        layout.addWidget(settings)
+        fields = {"server_url": self.server_url, "training_server_url": self.server_url,
+                  "language": self.language, "proxy": self.proxy,
+                  "ca_bundle": self.ca_bundle, "profiles_dir": self.profiles_dir}
+        server_key = "training_server_url" if training else "server_url"
+        locked = [w for key, w in fields.items() if config.is_locked(key)
+                  and (key not in ("server_url", "training_server_url") or key == server_key)]
+        for widget in locked:
+            widget.setEnabled(False)
+            widget.setToolTip(_("Set by your administrator"))
+        if locked:
+            note = QLabel(_("Settings shown in grey are set by your administrator."),
+                          objectName="lockedNote")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        self._locked = list(locked)
+        self._inputs = (self.server_url, self.username, self.password, self.passphrase,
+                        self.repeat, self.language, self.proxy, self.ca_bundle,
+                        self.profiles_dir)
         self.error = error_label()
         layout.addWidget(self.error)
         self.stage = QLabel(objectName="stage")
@@ -115,16 +178,21 @@ class SetupDialog(QDialog):
             return
         self.error.clear()
         self._set_busy(True)
-        cancel = self._start(self.server_url.text().strip(), self.username.text().strip(),
-                             self.password.text(), self.passphrase.text(),
-                             progress=self.stage.setText, done=self._done)
+        form = SetupForm(
+            server_url=self.server_url.text().strip(), username=self.username.text().strip(),
+            password=self.password.text(), passphrase=self.passphrase.text(),
+            language=str(self.language.currentData() or ""), proxy=self.proxy.text().strip(),
+            ca_bundle=self.ca_bundle.text().strip(),
+            profiles_dir=self.profiles_dir.text().strip(),
+        )
+        cancel = self._start(form, progress=self.stage.setText, done=self._done)
         if self.busy:  # ``done`` may have come at once (an address that cannot work)
             self._cancel = cancel
 
     def _set_busy(self, busy: bool) -> None:
         self._cancel = (lambda: None) if busy else None
-        for widget in (*self._fields, self.ok_button):
-            widget.setEnabled(not busy)
+        for widget in (*self._inputs, self.ok_button):
+            widget.setEnabled(not busy and widget not in self._locked)
         self.stage.setVisible(busy)
         self.progress.setVisible(busy)
         if not busy:

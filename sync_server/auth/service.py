@@ -1,9 +1,15 @@
-"""Login and token checks. A token is bound to one user and one device."""
+"""Login and token checks. A token is bound to one user and one device.
+
+A token stops working when it is revoked, when it has not been used for the idle period or is
+older than the maximum age (``config.Settings``), and whenever its user or the user's
+authority is deactivated. Each refusal is a 401 with its own code, so the client can say why
+it asks its user to sign in again.
+"""
 
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync_protocol.audiences import PUBLIC, authority_audience
@@ -41,16 +47,40 @@ class Principal:
         )
 
 
-def _unauthorised(message: str) -> LocalProtocolError:
-    return LocalProtocolError("unauthorised", message, status_hint=401)
+# A token's last use is written at most this often: a sync check is not a database write.
+RENEW_EVERY = dt.timedelta(hours=1)
+
+
+def _unauthorised(message: str, code: str = "unauthorised") -> LocalProtocolError:
+    return LocalProtocolError(code, message, status_hint=401)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time the server stores is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _deactivated(user: User, authority: Authority, status: int) -> LocalProtocolError | None:
+    if not authority.active:
+        return LocalProtocolError("authority_deactivated",
+                                  "your authority's access to IMI is deactivated",
+                                  status_hint=status)
+    if not user.active:
+        return LocalProtocolError("account_deactivated", "your IMI account is deactivated",
+                                  status_hint=status)
+    return None
 
 
 def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> LoginResponse:
     with session.begin():
         user = session.scalars(select(User).where(User.username == request.username)).first()
         password_ok = verify_password(user.password_hash if user else DUMMY_HASH, request.password)
-        if user is None or not password_ok or not user.active:
+        if user is None or not password_ok:
             raise _unauthorised("unknown user name or wrong password")
+        authority = session.get_one(Authority, user.authority_id)
+        refused = _deactivated(user, authority, 403)
+        if refused is not None:
+            raise refused
         device = session.get(Device, request.device_id)
         if device is None:
             device = Device(id=request.device_id, user_id=user.id, name=request.device_name,
@@ -63,9 +93,8 @@ def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> Login
         token = new_token()
         session.add(
             Token(token_hash=token_digest(token), user_id=user.id, device_id=device.id,
-                  created_at=now)
+                  created_at=now, last_used_at=now)
         )
-        authority = session.get_one(Authority, user.authority_id)
         info = UserInfo(
             user_id=user.id,
             username=user.username,
@@ -79,17 +108,30 @@ def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> Login
     return LoginResponse(token=token, user=info)
 
 
-def authenticate(*, session: Session, token: str) -> Principal:
+def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.timedelta,
+                 max_age: dt.timedelta) -> Principal:
+    digest = token_digest(token)
     row = session.execute(
-        select(Token, User)
+        select(Token, User, Authority)
         .join(User, User.id == Token.user_id)
-        .where(Token.token_hash == token_digest(token))
+        .join(Authority, Authority.id == User.authority_id)
+        .where(Token.token_hash == digest)
     ).first()
     if row is None:
-        raise _unauthorised("the session token is not valid: log in again")
-    tok, user = row
-    if tok.revoked or not user.active:
-        raise _unauthorised("the session token was revoked: log in again")
+        raise _unauthorised("the session token is not valid: sign in again")
+    tok, user, authority = row
+    if tok.revoked:
+        raise _unauthorised("the session token was revoked: sign in again", "token_revoked")
+    refused = _deactivated(user, authority, 401)
+    if refused is not None:
+        raise refused
+    last_used = _utc(tok.last_used_at)
+    if now - last_used > idle or now - _utc(tok.created_at) > max_age:
+        raise _unauthorised("the session token has expired: sign in again", "token_expired")
+    if now - last_used > RENEW_EVERY:
+        session.execute(update(Token).where(Token.token_hash == digest)
+                        .values(last_used_at=now))
+        session.commit()
     return Principal(
         user_id=user.id,
         username=user.username,

@@ -43,7 +43,7 @@ SpokenVersion = Depends(_spoken)
 def meta(context: ContextDep) -> Meta:
     return Meta(protocol_version=version.PROTOCOL_VERSION,
                 oldest_protocol_version=version.accepted_versions().start, server_time=utcnow(),
-                server_epoch=context.epoch, training=context.settings.training)
+                server_epoch=context.epoch, training=context.training)
 
 
 @router.post("/sync/push", responses=_errors)
@@ -63,7 +63,7 @@ def pull(
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
 ) -> Response:
     start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
-                                      key=context.settings.cursor_key)
+                                      keys=context.settings.cursor_keys)
     body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
                              cursor=start, limit=limit, key=context.settings.cursor_key)
     return Response(body, media_type="application/json")
@@ -77,7 +77,7 @@ async def wait(
     timeout: Annotated[float, Query(ge=0, le=WAIT_SECONDS)] = WAIT_SECONDS,
 ) -> WaitResponse:
     start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
-                                      key=context.settings.cursor_key)
+                                      keys=context.settings.cursor_keys)
 
     def check() -> bool:
         with context.sessions() as session:
