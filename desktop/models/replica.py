@@ -142,6 +142,13 @@ class Replica:
         """Rows of one read-only query (the list queries of ``desktop.models.case_list``)."""
         return list(self._db.execute(sql, params))
 
+    def count_cases(self, folder: str = "all") -> int:
+        """Cases in one folder of the lists ("all": every case), from the list table."""
+        if folder == "all":
+            return int(self._db.execute("SELECT count(*) FROM case_list").fetchone()[0])
+        return int(self._db.execute("SELECT count(*) FROM case_list WHERE folder = ?",
+                                    (folder,)).fetchone()[0])
+
     def case_version(self, case_ids: Sequence[str]) -> dict[str, int]:
         """The stored version of each case in ``case_ids`` that the replica holds."""
         marks = ", ".join("?" * len(case_ids))

@@ -284,3 +284,10 @@ def test_a_filtered_list_is_read_off_the_gui_thread_and_a_stale_page_is_dropped(
         assert model.rowCount() > PAGE  # more than one page came from the lane
     finally:
         workers.shutdown()
+
+
+def test_counting_a_folder_agrees_with_the_folder_counts(replica):
+    counts = case_list.folder_counts(replica)
+    for folder in case_list.FOLDERS:
+        assert replica.count_cases(folder) == counts[folder][0]
+    assert replica.count_cases() == 1500
