@@ -5,7 +5,7 @@ import threading
 import uuid
 
 from desktop.controller import AppController
-from desktop.models import cases
+from desktop.models import case_list, cases
 from sync_protocol.cases import CaseStatus
 from tests import factories
 from tests.conftest import free_port, make_client
@@ -151,3 +151,26 @@ def test_a_client_too_old_for_its_server_says_so_and_keeps_its_outbox(qtbot, liv
     hungary = make_client(live_server.url, "hu.kovacs", tmp_path / "hu")
     hungary.sync()
     assert cases.get_case(hungary.replica, case_id).state is CaseStatus.SENT
+
+
+def test_an_unread_case_is_bold_until_the_officer_opens_it(qtbot, controller: AppController,
+                                                          live_server, tmp_path):
+    """Issue 7 item 5: a request the other side sent arrives unread (bold, counted in its
+    folder); selecting it in the window marks it read."""
+    hungary = make_client(live_server.url, "hu.kovacs", tmp_path / "hu")
+    hungary.sync()
+    case_id = uuid.uuid4().hex
+    cases.perform(hungary.replica, name="case.create", args=request_to_germany(case_id))
+    cases.perform(hungary.replica, name="case.send", args={"case_id": case_id})
+    hungary.sync()
+    model, window = controller.model, controller.window
+    qtbot.waitUntil(lambda: model.row_of(case_id) is not None, timeout=10_000)
+    assert model.is_unread(model.row_of(case_id))
+    inbox = window.folders.item(0)
+    assert inbox.font().bold() and "ungelesen" in inbox.text()
+    unread_before = case_list.folder_counts(controller.reader)["inbox"][1]
+
+    window.select_case(case_id)
+    qtbot.waitUntil(lambda: not model.is_unread(model.row_of(case_id)), timeout=5_000)
+    assert case_list.folder_counts(controller.reader)["inbox"][1] == unread_before - 1
+    assert window.case_view.case is not None and window.case_view.case.id == case_id
