@@ -54,7 +54,8 @@ case "${1:-}" in
         .venv/bin/ruff check .
         .venv/bin/mypy sync_protocol sync_server desktop/models/replica.py desktop/models/cases.py \
             desktop/models/sync_engine.py desktop/models/transport.py desktop/models/db_lane.py \
-            desktop/models/profile.py desktop/models/account.py desktop/i18n.py desktop/formatting.py \
+            desktop/models/profile.py desktop/models/account.py desktop/models/identity.py \
+            desktop/i18n.py desktop/formatting.py desktop/operations.py desktop/sync_controller.py \
             desktop/machine_config.py desktop/models/schema.py desktop/models/case_list.py \
             desktop/models/folding.py
         exec .venv/bin/pytest "$@"

@@ -102,5 +102,5 @@ def _print_sync(results: dict[str, Any]) -> None:
           f"max {lat['max_ms']} ms   targets p50 < {lat['targets']['p50_ms']}, "
           f"p99 < {lat['targets']['p99_ms']}   {_mark(latency_target_met(results))}")
     print(f"  (sender's push+pull sync p50 {lat['sender_sync_p50_ms']} ms; "
-          f"peer syncs {lat['peer_syncs']})")
+          f"peer sync passes {lat['peer_passes']})")
     print(f"\nSeeding {results['seed']['seconds']} s")

@@ -1,10 +1,14 @@
-"""Background work, the one way: a database lane and a network lane, results by signal.
+"""Background work, the one way: a database lane and network lanes, results by signal.
 
 Like Anki's ``QueryOp``: ``workers.run_db(work, success=..., failure=...)`` runs
 ``work(replica)`` on the database lane, ``run_net(op, ...)`` runs ``op()`` on the network lane,
 and ``success(result)`` or ``failure(exception)`` is called back on the GUI thread. Every
-replica write happens on the database lane; the network lane reaches the database only by
-submitting work to it.
+replica write happens on the database lane; the network lanes reach the database only by
+submitting work to it. ``run_wait`` is the network lane for the long-poll: a wait that lasts
+25 s must not hold up a sync pass. ``shutdown`` joins every lane; the caller first cuts the
+connections in flight (``Transport.abort``) so no lane waits for a long-poll to end.
+``Background`` alone (one network lane) serves the work before a profile is open: signing in
+at set-up, with progress reports.
 """
 
 from collections.abc import Callable
@@ -22,11 +26,7 @@ Failure = Callable[[BaseException], None]
 
 
 class Background(QObject):
-    """One worker thread, results and progress delivered on the GUI thread by signal.
-
-    On its own it serves work before a profile is open (signing in at set-up); ``Workers``
-    adds the database lane once one is.
-    """
+    """One network lane; results and progress delivered on the GUI thread by signal."""
 
     _finished = Signal(object)
     _progressed = Signal(object, str)
@@ -71,11 +71,16 @@ class Workers(Background):
     def __init__(self, replica_path: Path, key: bytes) -> None:
         super().__init__()
         self.db = DatabaseLane(replica_path, key)
+        self._wait = ThreadPoolExecutor(1, thread_name_prefix="imi-wait")
 
     def run_db(self, work: Callable[[Replica], T], *, success: Success[T],
                failure: Failure) -> None:
         self._watch(self.db.submit(work), success, failure)
 
+    def run_wait(self, op: Callable[[], T], *, success: Success[T], failure: Failure) -> None:
+        self._watch(self._wait.submit(op), success, failure)
+
     def shutdown(self) -> None:
         super().shutdown()
+        self._wait.shutdown(wait=True, cancel_futures=True)
         self.db.close()

@@ -12,15 +12,20 @@
     imi-server deactivate-user|reactivate-user --data DIR --username U
     imi-server deactivate-authority|reactivate-authority --data DIR --id ID
     imi-server revoke-tokens --data DIR (--username U | --device DEVICE_ID)
+    imi-server restore --data DIR --from BACKUP.db    put a SQLite backup in place, new epoch
+    imi-server new-epoch --data DIR                   after restoring PostgreSQL by other means
 
 Every command takes ``--key-file PATH`` (default ``IMI_KEY_FILE``, else ``DIR/server.key``).
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import logging
 import os
+import socket
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,7 +44,7 @@ from sync_server.db import make_engine
 from sync_server.directory.models import Authority
 from sync_server.directory.service import add_authority, add_user
 from sync_server.keys import KeyringError, read_key_file, write_key_file
-from sync_server.migrate import upgrade
+from sync_server.migrate import new_epoch, upgrade
 from sync_server.reseal import DEFAULT_BATCH, Progress, reseal
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sync.sequence import SequenceLock
@@ -54,6 +59,8 @@ from sync_server.training import (
 )
 
 DEFAULT_PORT = 8470
+# Long-polls are released at once when stopping; this bounds any other request.
+GRACEFUL_SHUTDOWN_S = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     target = revoke.add_mutually_exclusive_group(required=True)
     target.add_argument("--username")
     target.add_argument("--device", help="device id")
+
+    restore = command("restore", _restore,
+                      "replace the SQLite database with a backup; replicas download again")
+    restore.add_argument("--from", dest="backup", type=Path, required=True,
+                         help="a copy of imi.db (taken with the server stopped, or by "
+                              "sqlite3 .backup)")
+    command("new-epoch", _new_epoch,
+            "after a database was restored by other means: replicas download again")
     return parser
 
 
@@ -246,11 +261,56 @@ def _run(options: argparse.Namespace) -> int:
     import uvicorn
 
     from sync_server.app import create_app
+    from sync_server.context import build_context
+
+    class Server(uvicorn.Server):
+        """Releases the long-polls first when stopping: uvicorn waits for open requests."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            context.notifier.close()
+            await super().shutdown(sockets)
 
     logging.basicConfig(level=options.log_level.upper())
-    app = create_app(_settings(options))
-    uvicorn.run(app, host=options.host, port=options.port, log_level=options.log_level,
-                ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile)
+    context = build_context(_settings(options))
+    config = uvicorn.Config(create_app(context=context), host=options.host, port=options.port,
+                            log_level=options.log_level,
+                            ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    Server(config).run()
+    return 0
+
+
+def _restore(options: argparse.Namespace) -> int:
+    settings = _settings(options)
+    if not settings.database_url.startswith("sqlite:///"):
+        raise ConfigError("restore copies a SQLite backup; for PostgreSQL restore with "
+                          "pg_restore, then run 'imi-server new-epoch'")
+    if not options.backup.is_file():
+        raise ConfigError(f"no backup file {options.backup}")
+    target = settings.database_url.removeprefix("sqlite:///")
+    # SQLite's backup API copies page by page under the database's locks: safe even while a
+    # server has the file open (it then serves the restored data, under the new epoch).
+    with contextlib.closing(sqlite3.connect(options.backup)) as source, \
+            contextlib.closing(sqlite3.connect(target)) as destination:
+        source.backup(destination)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)  # a backup from an older release gets the newer schema
+        epoch = new_epoch(engine)
+    finally:
+        engine.dispose()
+    print(f"restored {options.backup} into {target}; new epoch {epoch}: every replica "
+          "downloads everything again and sends its waiting changes")
+    return 0
+
+
+def _new_epoch(options: argparse.Namespace) -> int:
+    engine = _initialised_engine(options)
+    try:
+        epoch = new_epoch(engine)
+    finally:
+        engine.dispose()
+    print(f"new epoch {epoch}: every replica downloads everything again")
     return 0
 
 

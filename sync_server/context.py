@@ -19,14 +19,15 @@ class ServerContext:
     sessions: sessionmaker[Session]
     sealer: Sealer
     notifier: ChangeNotifier
-    epoch: str
+    # Training or production never changes for a database. The epoch can (a restore): it is
+    # read per request (``sync.epoch.committed``), never kept here.
     training: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Identity:
-    """What the server state row says about this system: its epoch, and if it is a training
-    (practice) system."""
+    """What the server state row says about this system when it is opened: its epoch, and if
+    it is a training (practice) system."""
 
     epoch: str
     training: bool
@@ -65,6 +66,5 @@ def build_context(settings: Settings) -> ServerContext:
         sessions=make_session_factory(engine),
         sealer=Sealer(settings.keyring),
         notifier=ChangeNotifier(),
-        epoch=identity.epoch,
         training=identity.training,
     )

@@ -21,10 +21,9 @@ from sync_server.deps import ERROR_RESPONSES as _errors
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
 from sync_server.sync import pull as pull_service
 from sync_server.sync import push as push_service
+from sync_server.sync.epoch import committed
 
 router = APIRouter(prefix="/v1")
-
-
 
 
 def _spoken(protocol_version: int | None = None) -> None:
@@ -40,10 +39,10 @@ SpokenVersion = Depends(_spoken)
 
 
 @router.get("/meta")
-def meta(context: ContextDep) -> Meta:
+def meta(context: ContextDep, session: SessionDep) -> Meta:
     return Meta(protocol_version=version.PROTOCOL_VERSION,
                 oldest_protocol_version=version.accepted_versions().start, server_time=utcnow(),
-                server_epoch=context.epoch, training=context.training)
+                server_epoch=committed(session).epoch, training=context.training)
 
 
 @router.post("/sync/push", responses=_errors)
@@ -58,14 +57,16 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
 def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
-    session: SessionDep,
     cursor: str = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
 ) -> Response:
-    start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
-                                      keys=context.settings.cursor_keys)
-    body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
-                             cursor=start, limit=limit, key=context.settings.cursor_key)
+    start, state = pull_service.check_history(sessions=context.sessions, token=cursor,
+                                              principal=principal,
+                                              keys=context.settings.cursor_keys)
+    with context.sessions() as session:
+        body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
+                                 cursor=start, upto=state.seq, limit=limit,
+                                 key=context.settings.cursor_key)
     return Response(body, media_type="application/json")
 
 
@@ -76,8 +77,9 @@ async def wait(
     cursor: str = "",
     timeout: Annotated[float, Query(ge=0, le=WAIT_SECONDS)] = WAIT_SECONDS,
 ) -> WaitResponse:
-    start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
-                                      keys=context.settings.cursor_keys)
+    start, _state = await run_in_threadpool(
+        pull_service.check_history, sessions=context.sessions, token=cursor,
+        principal=principal, keys=context.settings.cursor_keys)
 
     def check() -> bool:
         with context.sessions() as session:
@@ -90,4 +92,5 @@ async def wait(
             await asyncio.wait_for(event.wait(), timeout=timeout)
         except TimeoutError:
             return WaitResponse(changed=False)
+    # Woken by a change, or released because the server stops: either way, go and look.
     return WaitResponse(changed=True)
