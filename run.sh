@@ -57,7 +57,8 @@ case "${1:-}" in
             desktop/models/profile.py desktop/models/account.py desktop/models/identity.py \
             desktop/i18n.py desktop/formatting.py desktop/operations.py desktop/sync_controller.py \
             desktop/machine_config.py desktop/models/attention.py desktop/models/directory.py \
-            desktop/models/request_form.py desktop/refusals.py desktop/help.py
+            desktop/models/request_form.py desktop/refusals.py desktop/help.py \
+            desktop/models/schema.py desktop/models/case_list.py desktop/models/folding.py
         exec .venv/bin/pytest "$@"
         ;;
     *)

@@ -14,12 +14,13 @@ from typing import Any
 from desktop import formatting
 from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import SIGN_IN_REASONS, label
-from desktop.models import account, cases, identity, request_form
+from desktop.models import account, case_list, cases, identity, request_form
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
-from desktop.models.case_table import CaseTableModel
+from desktop.models.case_list import Key, ListQuery, Row
+from desktop.models.case_table import PAGE, CaseTableModel, Deliver, Loader
 from desktop.models.profile import Profile
-from desktop.models.replica import FOLDERS, Replica
+from desktop.models.replica import Replica
 from desktop.models.request_form import RequestForm
 from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
@@ -96,7 +97,8 @@ class AppController(QObject):
         set_language(language or self.reader.get_meta("ui_language") or default_language
                      or user.language)
         apply_language(current_language())
-        self.model = CaseTableModel(self.reader)
+        self.model = CaseTableModel(self.reader,
+                                    loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
@@ -118,6 +120,7 @@ class AppController(QObject):
         w.sig_attention_requested.connect(self.show_attention)
         w.sig_help_requested.connect(self.show_help)
         w.sig_about_requested.connect(self.show_about)
+        w.sig_filter_changed.connect(self.model.set_filter)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
@@ -161,12 +164,12 @@ class AppController(QObject):
     # -- showing -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Show what changed in the replica: only the changed list rows are re-read, so the
+        selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
-        self.model.reload()
-        self.window.set_folder_counts({f: self.reader.count_cases(f) for f in FOLDERS
-                                       if f in ("inbox", "drafts")})
-        if current is not None:
-            self.window.select_case(current.id)
+        changed = self.window.refresh_list(self.model.refresh_changed)
+        self.window.set_folder_counts(case_list.folder_counts(self.reader))
+        if current is not None and current.id in changed:
             self.show_case(current.id)
         self.refresh_status()
 
@@ -183,6 +186,10 @@ class AppController(QObject):
         if case is None:
             self.window.case_view.show_case(None)
             return
+        row = self.model.row_of(case_id)
+        if row is not None and self.model.is_unread(row):  # opened: read from now on
+            self.workers.run_db(lambda replica: replica.mark_read(case_id),
+                                success=lambda _r: self.refresh(), failure=self._failed)
         self.window.case_view.show_case(
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
@@ -210,6 +217,8 @@ class AppController(QObject):
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
         self.refresh()
+        if self.window.case_view.case is not None:
+            self.show_case(self.window.case_view.case.id)
 
     # -- doing ---------------------------------------------------------------------------
 
@@ -229,12 +238,34 @@ class AppController(QObject):
 
     def new_request(self, initial: RequestForm | None = None, *,
                     editing: bool = False, then: Callable[[], None] | None = None) -> None:
-        """Compose a request (or edit a draft: ``editing`` with the draft as ``initial``)."""
-        areas = self.reader.areas()
+        """Compose a request (or edit a draft: ``editing`` with the draft as ``initial``).
+
+        The directory and the catalogue are loaded on the database lane, then the dialog asks.
+        """
+        self.window.new_action.setEnabled(False)
+
+        def load(replica: Replica) -> tuple[Any, ...]:
+            areas = replica.areas()
+            return (areas, {a.code: replica.question_sets(a.code) for a in areas},
+                    replica.authorities())
+
+        def loaded(result: tuple[Any, ...]) -> None:
+            self.window.new_action.setEnabled(True)
+            self._ask_new_request(*result, initial=initial, editing=editing, then=then)
+
+        def failed(error: BaseException) -> None:
+            self.window.new_action.setEnabled(True)
+            self._failed(error)
+
+        self.workers.run_db(load, success=loaded, failure=failed)
+
+    def _ask_new_request(self, areas: list[Any], question_sets: dict[str, list[Any]],
+                         authorities: list[dict[str, Any]], *, initial: RequestForm | None,
+                         editing: bool, then: Callable[[], None] | None) -> None:
         dialog = NewRequestDialog(
-            areas=areas, question_sets={a.code: self.reader.question_sets(a.code) for a in areas},
-            authorities=self.reader.authorities(), my_authority=self.user.authority_id,
-            initial=initial, editing=editing, parent=self.window,
+            areas=areas, question_sets=question_sets, authorities=authorities,
+            my_authority=self.user.authority_id, initial=initial, editing=editing,
+            parent=self.window,
         )
         if not dialog.exec() or dialog.result_args is None:
             return
@@ -463,3 +494,16 @@ class AppController(QObject):
 
 def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+def page_loader(workers: Workers, *, failure: Callable[[BaseException], None]) -> Loader:
+    """Pages of filtered lists, read on the database lane (see ``CaseTableModel``)."""
+    def load(query: ListQuery, after: Key | None, deliver: Deliver) -> None:
+        def work(replica: Replica) -> tuple[int, list[Row]]:
+            with replica.snapshot():
+                return (case_list.log_position(replica),
+                        case_list.page(replica, query, after=after, limit=PAGE))
+
+        workers.run_db(work, success=lambda loaded: deliver(*loaded), failure=failure)
+
+    return load

@@ -75,6 +75,9 @@ class SyncController(QObject):
         self.problem: BaseException | str | None = None
         # The server's code while it refuses our token; no sync runs until ``signed_in``.
         self.signed_out: str | None = None
+        # The server no longer speaks our protocol version: nothing to do but wait for an
+        # update (the outbox stays as it is, for the updated client to deliver).
+        self.too_old = False
         self._stopped = False
         self._running = False
         self._again = False
@@ -109,7 +112,7 @@ class SyncController(QObject):
     # -- sync passes -----------------------------------------------------------------------
 
     def request_sync(self) -> None:
-        if self._stopped or self.signed_out is not None:
+        if self._stopped or self.signed_out is not None or self.too_old:
             return
         if self._running:
             self._again = True
@@ -139,6 +142,9 @@ class SyncController(QObject):
         if _token_refused(error):
             self._signed_out(error)
             return
+        if _too_old(error):
+            self._outdated()
+            return
         self._report(error, during="sync pass")
         # Pushed steps may have been settled before the failure: show what is there.
         self.sig_data_changed.emit()
@@ -151,7 +157,8 @@ class SyncController(QObject):
     # -- the long-poll ---------------------------------------------------------------------
 
     def _wait_for_news(self) -> None:
-        if self._stopped or self._waiting or self._running or self.signed_out is not None:
+        if (self._stopped or self._waiting or self._running or self.signed_out is not None
+                or self.too_old):
             return
         self._waiting = True
         self._workers.run_wait(lambda: self._engine.wait(timeout=WAIT_SECONDS),
@@ -170,6 +177,9 @@ class SyncController(QObject):
         if _token_refused(error):
             self.request_sync()  # the token is refused: a sync pass says so, once
             return
+        if _too_old(error):
+            self._outdated()
+            return
         self._report(error, during="long-poll")
         self.sig_status_changed.emit()
         if not self._stopped and not self._running and not self._retry.isActive():
@@ -184,6 +194,16 @@ class SyncController(QObject):
         if self.signed_out is None:
             self.signed_out = error.code
             self.sig_sign_in_required.emit(error.code)
+        self.sig_data_changed.emit()
+        self.sig_status_changed.emit()
+
+    def _outdated(self) -> None:
+        """Stop syncing for good (until an update); say so. The outbox stays as it is."""
+        self.online, self.too_old = True, True
+        self._again = False
+        self._retry.stop()
+        self.problem = _("This version of IMI is too old for the server. Please install "
+                         "the update: your unsent changes are kept and will be sent then.")
         self.sig_data_changed.emit()
         self.sig_status_changed.emit()
 
@@ -208,3 +228,7 @@ class SyncController(QObject):
 
 def _token_refused(error: BaseException) -> TypeGuard[ServerRefused]:
     return isinstance(error, ServerRefused) and error.status == 401
+
+
+def _too_old(error: BaseException) -> bool:
+    return isinstance(error, ServerRefused) and error.code == "unsupported_protocol_version"

@@ -11,10 +11,10 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from sync_protocol import version
 from sync_protocol.frozen import Frozen
-from sync_protocol.version import PROTOCOL_VERSION
 
 MAX_MUTATIONS_PER_PUSH = 100
 MAX_PULL_LIMIT = 2000
@@ -34,10 +34,12 @@ class Versioned(Message):
     @field_validator("protocol_version")
     @classmethod
     def _supported(cls, value: int) -> int:
-        if value != PROTOCOL_VERSION:
+        accepted = version.accepted_versions()
+        if value not in accepted:
             # The server maps this message to the ``unsupported_protocol_version`` code.
             raise ValueError(
-                f"unsupported protocol version {value}; this peer speaks {PROTOCOL_VERSION}"
+                f"unsupported protocol version {value}; this peer accepts "
+                f"{accepted.start} to {accepted.stop - 1}"
             )
         return value
 
@@ -62,9 +64,15 @@ TRAINING_SYSTEM, PRODUCTION_SYSTEM = "training", "production"
 
 
 class Meta(Message):
-    """``training`` is true on a practice system (``imi-server init --training``)."""
+    """``training`` is true on a practice system (``imi-server init --training``).
+
+    A newer server may tell more about itself; an older client reads what it knows.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     protocol_version: int
+    oldest_protocol_version: int = version.FIRST_PROTOCOL_VERSION
     server_time: dt.datetime
     server_epoch: str
     training: bool = False
@@ -153,7 +161,10 @@ class Change(Message):
     know): the replica deletes its local copy, offline copies included.
     """
 
-    kind: EntityKind
+    # A kind this peer does not know (a newer server's) stays a plain string: the client
+    # keeps it and ignores it, instead of failing the whole page.
+    kind: Annotated[EntityKind | Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")],
+                    Field(union_mode="left_to_right")]
     id: str
     version: int
     data: dict[str, Any] | None

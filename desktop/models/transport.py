@@ -30,6 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from sync_protocol import version
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
     SYSTEM_HEADER,
@@ -46,7 +47,6 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
-from sync_protocol.version import PROTOCOL_VERSION
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -276,7 +276,7 @@ class Transport:
 
     def login(self, *, username: str, password: str, device_id: str,
               device_name: str = "") -> LoginResponse:
-        request = LoginRequest(protocol_version=PROTOCOL_VERSION, username=username,
+        request = LoginRequest(protocol_version=version.PROTOCOL_VERSION, username=username,
                                password=password, device_id=device_id, device_name=device_name)
         answer = self._parse(LoginResponse, self._call(
             "POST", "/v1/auth/login", json_body=request.model_dump(mode="json")))
@@ -285,7 +285,8 @@ class Transport:
 
     def new_device(self, *, device_name: str = "") -> NewDeviceResponse:
         """Register another device for the signed-in user; the new token is used from now on."""
-        request = NewDeviceRequest(protocol_version=PROTOCOL_VERSION, device_name=device_name)
+        request = NewDeviceRequest(protocol_version=version.PROTOCOL_VERSION,
+                                   device_name=device_name)
         answer = self._parse(NewDeviceResponse, self._call(
             "POST", "/v1/auth/device", json_body=request.model_dump(mode="json")))
         self.token = answer.token
@@ -298,7 +299,8 @@ class Transport:
         return self._parse(PushResponse, body)
 
     def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        params = {"cursor": cursor, "limit": limit, "protocol_version": version.PROTOCOL_VERSION}
+        body = self._call("GET", "/v1/sync/pull", params=params)
         # Parse, then validate: from_json caches the strings a page repeats (keys, states,
         # authority ids), so this is ~30% faster on a 2,000-case page than
         # model_validate_json, with the same checks and the same ValueError on bad input.
@@ -308,6 +310,8 @@ class Transport:
             raise ServerTrouble(200, "the server's answer is not a valid PullResponse") from None
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
-        body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout},
+        params = {"cursor": cursor, "timeout": timeout,
+                  "protocol_version": version.PROTOCOL_VERSION}
+        body = self._call("GET", "/v1/sync/wait", params=params,
                           read_timeout=timeout + self.read_timeout)
         return self._parse(WaitResponse, body).changed

@@ -15,9 +15,11 @@ from desktop.qt import (
     QAction,
     QCloseEvent,
     QComboBox,
+    QFontMetrics,
     QHeaderView,
     QKeySequence,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -25,7 +27,9 @@ from desktop.qt import (
     QSplitter,
     Qt,
     QTableView,
+    QTimer,
     QToolBar,
+    QVBoxLayout,
     QWidget,
     Signal,
 )
@@ -43,6 +47,7 @@ class MainWindow(QMainWindow):
     sig_attention_requested = Signal()
     sig_help_requested = Signal()
     sig_about_requested = Signal()
+    sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
     def __init__(self, model: CaseTableModel, languages: list[str],
@@ -54,6 +59,7 @@ class MainWindow(QMainWindow):
         self._identity = ""
         # Asked before the window closes; False keeps it open (the owner sets it).
         self.close_guard: Callable[[], bool] = lambda: True
+        self._counts: dict[str, tuple[int, int]] = {}
 
         toolbar = QToolBar(objectName="toolbar")
         toolbar.setMovable(False)
@@ -82,7 +88,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
         self.folders = QListWidget(objectName="folders")
-        self.folders.setMaximumWidth(220)
+        self.folders.setMaximumWidth(360)
         for code in FOLDERS:
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, code)
@@ -102,11 +108,30 @@ class MainWindow(QMainWindow):
                                        fit, fit)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(1, 220)
+        # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
+        header.setResizeContentsPrecision(0)
+        # Newest first; a click on a header sorts by that column (in SQL, over the list table).
+        header.setSortIndicator(5, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.case_view = CaseView()
 
+        self.filter = QLineEdit(objectName="filter")
+        self.filter.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)  # one query when the officer pauses typing
+        self._filter_timer.timeout.connect(
+            lambda: self.sig_filter_changed.emit(self.filter.text()))
+        self.filter.textChanged.connect(self._filter_timer.start)
+        list_pane = QWidget()
+        list_layout = QVBoxLayout(list_pane)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.filter)
+        list_layout.addWidget(self.table)
+
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.table)
+        right.addWidget(list_pane)
         right.addWidget(self.case_view)
         right.setSizes([300, 500])
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -195,6 +220,7 @@ class MainWindow(QMainWindow):
         self.guide_action.setText(_("User guide"))
         self.about_action.setText(_("About IMI"))
         self.language_label.setText(_("Language") + " ")
+        self.filter.setPlaceholderText(_("Filter by reference, person, authority or status"))
         self.language.blockSignals(True)
         self.language.clear()
         for code in self._languages:
@@ -203,20 +229,49 @@ class MainWindow(QMainWindow):
         self.language.setCurrentIndex(max(0, self._languages.index(current_language()))
                                       if current_language() in self._languages else 0)
         self.language.blockSignals(False)
-        for row in range(self.folders.count()):
-            item = self.folders.item(row)
-            item.setText(label(FOLDERS, item.data(Qt.ItemDataRole.UserRole)))
+        self.set_folder_counts(self._counts)
         self.model.retranslate()
         self.case_view.retranslate()
         self.status.render()
 
-    def set_folder_counts(self, counts: dict[str, int]) -> None:
+    def set_folder_counts(self, counts: dict[str, tuple[int, int]]) -> None:
+        """Cases and unread cases per folder; a folder with unread cases is shown in bold."""
+        self._counts = counts
         for row in range(self.folders.count()):
             item = self.folders.item(row)
             code = item.data(Qt.ItemDataRole.UserRole)
-            count = counts.get(code)
+            total, unread = counts.get(code, (0, 0))
             text = label(FOLDERS, code)
-            item.setText(f"{text} ({count})" if count else text)
+            if unread:
+                text = _("{folder} ({count}, {unread} unread)").format(
+                    folder=text, count=total, unread=unread)
+            elif total:
+                text = f"{text} ({total})"
+            item.setText(text)
+            font = item.font()
+            font.setBold(bool(unread))
+            item.setFont(font)
+        self._fit_folders()
+
+    def _fit_folders(self) -> None:
+        """Wide enough for the longest folder name with its counts (bold), never clipped."""
+        bold = self.folders.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        widest = max((metrics.horizontalAdvance(self.folders.item(row).text())
+                      for row in range(self.folders.count())), default=0)
+        needed = widest + 2 * self.folders.frameWidth() + 16
+        self.folders.setMinimumWidth(min(needed, self.folders.maximumWidth()))
+
+    def refresh_list(self, refresh: Callable[[], set[str]]) -> set[str]:
+        """Run the model's ``refresh`` keeping the first visible case at the top, so rows that
+        come and go above it do not move what the officer is looking at."""
+        top = self.model.case_id(self.table.rowAt(0))
+        changed = refresh()
+        row = self.model.row_of(top) if top else None
+        if row is not None and row != self.table.rowAt(0):
+            self.table.scrollTo(self.model.index(row, 0), QTableView.ScrollHint.PositionAtTop)
+        return changed
 
     def select_case(self, case_id: str) -> None:
         row = self.model.row_of(case_id)

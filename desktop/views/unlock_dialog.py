@@ -1,7 +1,8 @@
 """Opening a profile with its passphrase, and setting one up the first time.
 
-Both dialogs only collect input and show errors; ``attempt`` callbacks given by their owner
-do the work and return an error message (or None when it worked).
+Both dialogs only collect input and show errors; callbacks given by their owner do the work.
+Unlocking is quick (``attempt`` returns an error message or None); setting up needs the server,
+so ``start`` runs it in the background, reports progress and can be cancelled.
 """
 
 import dataclasses
@@ -20,12 +21,15 @@ from desktop.qt import (
     QLabel,
     QLayout,
     QLineEdit,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
 from desktop.views.widgets import error_label, fit_to_screen
 
 Attempt = Callable[..., str | None]
+# start(server_url, username, password, passphrase, progress=..., done=...) -> cancel
+Start = Callable[..., Callable[[], None]]
 
 
 class UnlockDialog(QDialog):
@@ -79,15 +83,17 @@ class SetupForm:
 class SetupDialog(QDialog):
     """Sign in once. Below the sign-in, the machine's roll-out settings (server address,
     language, proxy, CA certificate, profile folder) are filled in; those the administrator
-    locked are shown greyed out."""
+    locked are shown greyed out. Signing in runs in the background (``start``), with its
+    stages shown and a cancel that works at any time."""
 
-    def __init__(self, attempt: Callable[[SetupForm], str | None], *,
+    def __init__(self, start: Start, *,
                  config: MachineConfig | None = None, training: bool = False,
                  languages: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Set up IMI training on this computer") if training
                             else _("Set up IMI on this computer"))
-        self._attempt = attempt
+        self._start = start
+        self._cancel: Callable[[], None] | None = None
         fit_to_screen(self, 640, 360)
         self.setMinimumWidth(560)  # addresses and paths are long
         config = config or MachineConfig(profiles_dir=Path())
@@ -147,27 +153,69 @@ class SetupDialog(QDialog):
                           objectName="lockedNote")
             note.setWordWrap(True)
             layout.addWidget(note)
-
+        self._locked = list(locked)
+        self._inputs = (self.server_url, self.username, self.password, self.passphrase,
+                        self.repeat, self.language, self.proxy, self.ca_bundle,
+                        self.profiles_dir)
         self.error = error_label()
         layout.addWidget(self.error)
+        self.stage = QLabel(objectName="stage")
+        self.progress = QProgressBar(objectName="progress")
+        self.progress.setRange(0, 0)  # how long the server takes is not known beforehand
+        self.progress.setTextVisible(False)
+        for widget in (self.stage, self.progress):
+            widget.setVisible(False)
+            layout.addWidget(widget)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Sign in"))
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
     def _try(self) -> None:
+        if self.busy:
+            return
         if self.passphrase.text() != self.repeat.text():
             self.error.setText(_("The passphrases differ."))
             return
-        problem = self._attempt(SetupForm(
+        self.error.clear()
+        self._set_busy(True)
+        form = SetupForm(
             server_url=self.server_url.text().strip(), username=self.username.text().strip(),
             password=self.password.text(), passphrase=self.passphrase.text(),
             language=str(self.language.currentData() or ""), proxy=self.proxy.text().strip(),
             ca_bundle=self.ca_bundle.text().strip(),
             profiles_dir=self.profiles_dir.text().strip(),
-        ))
+        )
+        cancel = self._start(form, progress=self.stage.setText, done=self._done)
+        if self.busy:  # ``done`` may have come at once (an address that cannot work)
+            self._cancel = cancel
+
+    def _set_busy(self, busy: bool) -> None:
+        self._cancel = (lambda: None) if busy else None
+        for widget in (*self._inputs, self.ok_button):
+            widget.setEnabled(not busy and widget not in self._locked)
+        self.stage.setVisible(busy)
+        self.progress.setVisible(busy)
+        if not busy:
+            self.stage.clear()
+
+    def _done(self, problem: str | None) -> None:
+        self._set_busy(False)
         if problem:
             self.error.setText(problem)
             return
         self.accept()
+
+    def reject(self) -> None:
+        """Cancel works at any time; a sign-in under way is abandoned and writes nothing."""
+        if self._cancel is not None:
+            self._cancel()
+            self._set_busy(False)
+        super().reject()
