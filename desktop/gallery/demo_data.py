@@ -13,7 +13,8 @@ import uuid
 from pathlib import Path
 
 from desktop import local_server
-from desktop.models import account, cases
+from desktop.models import account, case_list, cases
+from desktop.models.case_list import ListQuery
 from desktop.models.db_lane import InlineLane
 from desktop.models.replica import Replica
 from desktop.models.request_form import today
@@ -56,7 +57,8 @@ def _officer(url: str, username: str, path: Path) -> Officer:
 
 
 def _find(replica: Replica, family_name: str) -> str:
-    for row in replica.list_cases("all", offset=0, limit=1000):
+    for row in case_list.page(replica, ListQuery(folder="all", text=family_name),
+                               after=None, limit=1000):
         if row[1].startswith(family_name.upper()):
             return str(row[0])
     raise LookupError(f"no demo case about {family_name}")

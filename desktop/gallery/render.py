@@ -14,7 +14,9 @@ from desktop.controller import AppController
 from desktop.gallery import fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
+from desktop.models import case_list
 from desktop.models import profile as profiles
+from desktop.models.case_list import ListQuery
 from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
@@ -96,7 +98,8 @@ def _click(name: str) -> Callable[[QWidget], None]:
 
 
 def _case(controller: AppController, family_name: str) -> str:
-    for row in controller.reader.list_cases("all", offset=0, limit=1000):
+    for row in case_list.page(controller.reader, ListQuery(folder="all", text=family_name),
+                               after=None, limit=1000):
         if row[1].startswith(family_name.upper()):
             return str(row[0])
     raise LookupError(family_name)

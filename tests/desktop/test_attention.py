@@ -10,7 +10,8 @@ import pytest
 
 from desktop.controller import AppController
 from desktop.i18n import set_language
-from desktop.models import account, cases
+from desktop.models import account, case_list, cases
+from desktop.models.case_list import ListQuery
 from desktop.qt import QApplication, QPushButton
 from desktop.qt_locale import apply_language
 from desktop.views.attention_dialog import AttentionDialog
@@ -151,7 +152,8 @@ def test_a_refused_request_is_sent_again_from_what_was_entered(qtbot, window_for
 
     qtbot.waitUntil(lambda: germany.reader.attention_count() == 0
                     and germany.reader.pending_count() == 0, timeout=15_000)
-    sent = [r for r in germany.reader.list_cases("outbox", offset=0, limit=100)
+    sent = [r for r in case_list.page(germany.reader, ListQuery(folder="outbox"),
+                                after=None, limit=100)
             if r[1] == "KISS, Ádám"]
     assert len(sent) == 1 and sent[0][0] != case_id
     assert cases.get_case(germany.reader, sent[0][0]).responder_authority_id == "HU-ENKK"
