@@ -212,7 +212,8 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     from desktop.views.training_banner import TrainingMarker
     from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv)
     app.setApplicationName("IMI")
     style.apply(app)
     opener = ProfileOpener(profile_dir, config=config, training=training)

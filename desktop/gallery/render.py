@@ -175,8 +175,7 @@ def _first_start(shooter: Shooter, languages: list[str]) -> None:
         unlock._try()
         shooter.shoot(unlock, "unlock", lang)
         unlock.close()
-        setup = SetupDialog(lambda _form: explain("wrong_credentials"),
-                            languages=shipped_languages())
+        setup = SetupDialog(_refused_sign_in, languages=shipped_languages())
         setup.show()
         setup.server_url.setText("https://imi.example.eu")
         for field, text in ((setup.username, "de.weber"), (setup.password, "x"),
@@ -185,6 +184,13 @@ def _first_start(shooter: Shooter, languages: list[str]) -> None:
         setup._try()
         shooter.shoot(setup, "set-up", lang)
         setup.close()
+
+
+def _refused_sign_in(_form: object, *, progress: Callable[[str], None],  # noqa: ARG001 - asked for
+                     done: Callable[[str | None], None]) -> Callable[[], None]:
+    """A sign-in the server refuses: the set-up dialog as a user with a wrong password sees it."""
+    done(explain("wrong_credentials"))
+    return lambda: None
 
 
 def _quiet(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
@@ -196,7 +202,8 @@ def _quiet(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None
 
 def render_all(out: Path, data: Path, width: int, height: int) -> int:
     qInstallMessageHandler(_quiet)
-    app = QApplication.instance() or QApplication([])
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication([])
     app.setApplicationName("IMI")
     style.apply(app)
     shooter = Shooter(out, width, height)

@@ -17,6 +17,7 @@ re-reads only the rows the replica's change log names, and inserts, moves, updat
 just those, so the view keeps its selection and scroll position.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -92,10 +93,7 @@ class CaseTableModel(QAbstractTableModel):
         self._set_query(sort=column, descending=order == Qt.SortOrder.DescendingOrder)
 
     def _set_query(self, **changes: Any) -> None:
-        fields = {"folder": self._query.folder, "sort": self._query.sort,
-                  "descending": self._query.descending, "text": self._query.text,
-                  "states": self._query.states} | changes
-        query = ListQuery(**fields)
+        query = dataclasses.replace(self._query, **changes)
         if query != self._query:
             self._query = query
             self.reload()

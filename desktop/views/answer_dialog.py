@@ -16,6 +16,7 @@ from desktop.qt import (
     QScrollArea,
     QVBoxLayout,
     QWidget,
+    named,
 )
 from desktop.views.widgets import error_label, fit_to_screen
 from sync_protocol.cases import CaseRecord
@@ -40,7 +41,7 @@ class AnswerDialog(QDialog):
         self.result_args: dict[str, Any] | None = None
         given = {a["question"]: a["answer"] for a in (initial or {}).get("answers", [])}
         layout = QVBoxLayout(self)
-        heading = QLabel(objectName="answerHeading")
+        heading = named(QLabel(), "answerHeading")
         heading.setWordWrap(True)
         heading.setText(_("<b>{person}</b> ({profession}) — request {reference} from "
                           "{authority}").format(
@@ -56,7 +57,7 @@ class AnswerDialog(QDialog):
                 continue
             text = QLabel(f"{number}. {localized(question.texts, self._lang)}")
             text.setWordWrap(True)
-            combo = QComboBox(objectName=f"answer_{code}")
+            combo = named(QComboBox(), f"answer_{code}")
             combo.addItem(_("— choose an answer —"), None)
             for option in question.answers:
                 combo.addItem(localized(option.texts, self._lang), option.code)
@@ -71,7 +72,7 @@ class AnswerDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(QLabel(_("Message (optional, in your own words)")))
         earlier = (initial or {}).get("reply_text") or {}
-        self.message = QPlainTextEdit(str(earlier.get("text", "")), objectName="replyMessage")
+        self.message = named(QPlainTextEdit(str(earlier.get("text", ""))), "replyMessage")
         self.message.setMaximumHeight(100)
         layout.addWidget(self.message)
         self.error = error_label()

@@ -24,6 +24,7 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    named,
 )
 from desktop.views.widgets import fit_to_screen
 
@@ -67,13 +68,13 @@ class AttentionDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         split = QSplitter(Qt.Orientation.Horizontal)
-        self.list = QListWidget(objectName="attentionList")
+        self.list = named(QListWidget(), "attentionList")
         self.list.setWordWrap(True)
         for refusal in refusals:
             row = QListWidgetItem(f"{refusal.title}\n{refusal.refused_at}")
             row.setData(Qt.ItemDataRole.UserRole, refusal.item_id)
             self.list.addItem(row)
-        self.details = QTextBrowser(objectName="attentionDetails")
+        self.details = named(QTextBrowser(), "attentionDetails")
         split.addWidget(self.list)
         split.addWidget(self.details)
         split.setStretchFactor(0, 2)
@@ -81,10 +82,10 @@ class AttentionDialog(QDialog):
         layout.addWidget(split, 1)
 
         actions = QHBoxLayout()
-        self.open_button = QPushButton(_("Open the case"), objectName="openCase")
-        self.copy_button = QPushButton(_("Copy what I entered"), objectName="copyEntered")
-        self.redo_button = QPushButton(_("Take the step again…"), objectName="redo")
-        self.dismiss_button = QPushButton(_("Dismiss"), objectName="dismiss")
+        self.open_button = named(QPushButton(_("Open the case")), "openCase")
+        self.copy_button = named(QPushButton(_("Copy what I entered")), "copyEntered")
+        self.redo_button = named(QPushButton(_("Take the step again…")), "redo")
+        self.dismiss_button = named(QPushButton(_("Dismiss")), "dismiss")
         for button in (self.open_button, self.copy_button, self.redo_button,
                        self.dismiss_button):
             button.setAutoDefault(False)

@@ -4,7 +4,7 @@ import html
 
 from desktop.help import guide_html
 from desktop.i18n import _
-from desktop.qt import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+from desktop.qt import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget, named
 from desktop.views.widgets import fit_to_screen
 
 
@@ -15,7 +15,7 @@ class HelpDialog(QDialog):
         self.setObjectName("helpDialog")
         fit_to_screen(self, 820, 760)
         layout = QVBoxLayout(self)
-        self.text = QTextBrowser(objectName="guide")
+        self.text = named(QTextBrowser(), "guide")
         self.text.setHtml(guide_html())
         layout.addWidget(self.text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -31,7 +31,7 @@ class AboutDialog(QDialog):
         self.setObjectName("aboutDialog")
         fit_to_screen(self, 560, 360)
         layout = QVBoxLayout(self)
-        text = QTextBrowser(objectName="aboutText")
+        text = named(QTextBrowser(), "aboutText")
         rows = [(_("Version"), version), (_("Server address"), server_url),
                 (_("Sync protocol version"), str(protocol_version)), (_("Signed in as"), user)]
         table = "".join(f"<tr><td style='color:gray;padding-right:12px'>{html.escape(k)}</td>"

@@ -32,6 +32,7 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    named,
 )
 from desktop.views.case_view import STEP_BUTTONS, CaseView
 from desktop.views.status_bar import SyncStatusBar
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
         self.close_guard: Callable[[], bool] = lambda: True
         self._counts: dict[str, tuple[int, int]] = {}
 
-        toolbar = QToolBar(objectName="toolbar")
+        toolbar = named(QToolBar(), "toolbar")
         toolbar.setMovable(False)
         self.new_action = QAction(self)
         self.new_action.setObjectName("newRequest")
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
-        self.quit_action = QAction(self, objectName="quit")
+        self.quit_action = named(QAction(self), "quit")
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         toolbar.addAction(self.new_action)
@@ -81,13 +82,13 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         self.language_label = QLabel()
         toolbar.addWidget(self.language_label)
-        self.language = QComboBox(objectName="language")
+        self.language = named(QComboBox(), "language")
         self._languages = languages
         self.language.currentIndexChanged.connect(self._language_picked)
         toolbar.addWidget(self.language)
         self.addToolBar(toolbar)
 
-        self.folders = QListWidget(objectName="folders")
+        self.folders = named(QListWidget(), "folders")
         self.folders.setMaximumWidth(360)
         for code in FOLDERS:
             item = QListWidgetItem()
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
             self.folders.addItem(item)
         self.folders.currentItemChanged.connect(self._folder_picked)
 
-        self.table = QTableView(objectName="cases")
+        self.table = named(QTableView(), "cases")
         self.table.setModel(model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -116,7 +117,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.case_view = CaseView()
 
-        self.filter = QLineEdit(objectName="filter")
+        self.filter = named(QLineEdit(), "filter")
         self.filter.setClearButtonEnabled(True)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -148,41 +149,41 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        self.file_menu = QMenu(self, objectName="fileMenu")
+        self.file_menu = named(QMenu(self), "fileMenu")
         self.file_menu.addAction(self.new_action)
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
-        self.case_menu = QMenu(self, objectName="caseMenu")
+        self.case_menu = named(QMenu(self), "caseMenu")
         self.step_actions: dict[Action, QAction] = {}
         shortcuts = {Action.EDIT: "Ctrl+E", Action.SEND: "Ctrl+Shift+S",
                      Action.ACCEPT: "Ctrl+Shift+A", Action.ANSWER: "Ctrl+R"}
         for action, _text in STEP_BUTTONS:
-            step = QAction(self, objectName=f"menu_{action.value}")
+            step = named(QAction(self), f"menu_{action.value}")
             if action in shortcuts:
                 step.setShortcut(QKeySequence(shortcuts[action]))
             step.triggered.connect(self._stepper(action))
             step.setEnabled(False)
             self.case_menu.addAction(step)
             self.step_actions[action] = step
-        self.view_menu = QMenu(self, objectName="viewMenu")
+        self.view_menu = named(QMenu(self), "viewMenu")
         self.folder_actions: list[QAction] = []
         for row in range(self.folders.count()):
-            folder = QAction(self, objectName=f"folder_{row}")
+            folder = named(QAction(self), f"folder_{row}")
             folder.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
             folder.triggered.connect(self._folder_opener(row))
             self.view_menu.addAction(folder)
             self.folder_actions.append(folder)
         self.view_menu.addSeparator()
-        self.attention_action = QAction(self, objectName="showAttention")
+        self.attention_action = named(QAction(self), "showAttention")
         self.attention_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.attention_action.triggered.connect(self.sig_attention_requested)
         self.view_menu.addAction(self.attention_action)
-        self.help_menu = QMenu(self, objectName="helpMenu")
-        self.guide_action = QAction(self, objectName="userGuide")
+        self.help_menu = named(QMenu(self), "helpMenu")
+        self.guide_action = named(QAction(self), "userGuide")
         self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
         self.guide_action.triggered.connect(self.sig_help_requested)
-        self.about_action = QAction(self, objectName="about")
+        self.about_action = named(QAction(self), "about")
         self.about_action.triggered.connect(self.sig_about_requested)
         self.help_menu.addAction(self.guide_action)
         self.help_menu.addAction(self.about_action)
@@ -232,7 +233,7 @@ class MainWindow(QMainWindow):
         self.set_folder_counts(self._counts)
         self.model.retranslate()
         self.case_view.retranslate()
-        self.status.render()
+        self.status.show_state()
 
     def set_folder_counts(self, counts: dict[str, tuple[int, int]]) -> None:
         """Cases and unread cases per folder; a folder with unread cases is shown in bold."""

@@ -36,6 +36,7 @@ from desktop.qt import (
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    named,
 )
 from desktop.qt_locale import date_format
 from desktop.views.widgets import WrappingDelegate, error_label, fit_to_screen
@@ -76,19 +77,19 @@ class NewRequestDialog(QDialog):
         columns.addLayout(right, 1)
         layout.addLayout(columns, 1)
         top = QFormLayout()
-        self.area = QComboBox(objectName="area")
+        self.area = named(QComboBox(), "area")
         for area in areas:
             self.area.addItem(localized(area.names, self._lang), area.code)
-        self.question_set = QComboBox(objectName="questionSet")
+        self.question_set = named(QComboBox(), "questionSet")
         top.addRow(_("Legislative area"), self.area)
         top.addRow(_("Question set"), self.question_set)
         left.addLayout(top)
 
         whom = QGroupBox(_("Authority to ask"))
         whom_layout = QVBoxLayout(whom)
-        self.search = QLineEdit(objectName="authoritySearch")
+        self.search = named(QLineEdit(), "authoritySearch")
         self.search.setPlaceholderText(_("Search by name, country, city or profession…"))
-        self.authority_list = QListWidget(objectName="authorityList")
+        self.authority_list = named(QListWidget(), "authorityList")
         self.authority_list.setMinimumHeight(120)
         self.authority_list.setWordWrap(True)
         whom_layout.addWidget(self.search)
@@ -97,11 +98,11 @@ class NewRequestDialog(QDialog):
 
         who = QGroupBox(_("Professional concerned"))
         who_form = QFormLayout(who)
-        self.family_name = QLineEdit(form.family_name, objectName="familyName")
-        self.given_names = QLineEdit(form.given_names, objectName="givenNames")
-        self.birth_known = QCheckBox(_("Date of birth known"), objectName="birthKnown")
-        self.birth_date = QDateEdit(_qdate(form.date_of_birth or dt.date(1985, 1, 1)),
-                                    objectName="birthDate")
+        self.family_name = named(QLineEdit(form.family_name), "familyName")
+        self.given_names = named(QLineEdit(form.given_names), "givenNames")
+        self.birth_known = named(QCheckBox(_("Date of birth known")), "birthKnown")
+        self.birth_date = named(QDateEdit(_qdate(form.date_of_birth or dt.date(1985, 1, 1))),
+                                "birthDate")
         self.birth_date.setCalendarPopup(True)
         self.birth_date.setDisplayFormat(date_format())
         self.birth_known.toggled.connect(self.birth_date.setEnabled)
@@ -110,12 +111,12 @@ class NewRequestDialog(QDialog):
         birth = QHBoxLayout()
         birth.addWidget(self.birth_known)
         birth.addWidget(self.birth_date, 1)
-        self.profession = QComboBox(objectName="profession")
+        self.profession = named(QComboBox(), "profession")
         for code in PROFESSIONS:
             self.profession.addItem(label(PROFESSIONS, code), code)
         if form.profession:
             self.profession.setCurrentIndex(max(0, self.profession.findData(form.profession)))
-        self.qualification = QLineEdit(form.qualification, objectName="qualification")
+        self.qualification = named(QLineEdit(form.qualification), "qualification")
         self.qualification.setPlaceholderText(_("Title of the diploma, issuing institution, year"))
         who_form.addRow(_("Family name"), self.family_name)
         who_form.addRow(_("Given names"), self.given_names)
@@ -126,7 +127,7 @@ class NewRequestDialog(QDialog):
 
         what = QGroupBox(_("Questions"))
         what_layout = QVBoxLayout(what)
-        self.questions = QTreeWidget(objectName="questions")
+        self.questions = named(QTreeWidget(), "questions")
         self.questions.setHeaderHidden(True)
         self.questions.setMinimumHeight(180)
         # Questions are long sentences: wrapped, never cut off.
@@ -137,13 +138,13 @@ class NewRequestDialog(QDialog):
         self.questions.setItemDelegate(WrappingDelegate(self.questions))
         what_layout.addWidget(self.questions, 1)
         when = QFormLayout()
-        self.answer_by = QDateEdit(objectName="answerBy")
+        self.answer_by = named(QDateEdit(), "answerBy")
         self.answer_by.setCalendarPopup(True)
         self.answer_by.setDisplayFormat(date_format())
         self.answer_by.setMinimumDate(_qdate(min(request_form.today(), form.answer_by)))
         self.answer_by.setDate(_qdate(form.answer_by))
         when.addRow(_("Answer by"), self.answer_by)
-        self.message = QPlainTextEdit(form.message, objectName="message")
+        self.message = named(QPlainTextEdit(form.message), "message")
         self.message.setPlaceholderText(_("Optional message, in your own words"))
         self.message.setMaximumHeight(80)
         when.addRow(_("Message"), self.message)
@@ -153,8 +154,8 @@ class NewRequestDialog(QDialog):
         self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
-        self.draft_button = QPushButton(_("Save as draft"), objectName="saveDraft")
-        self.send_button = QPushButton(_("Send"), objectName="send")
+        self.draft_button = named(QPushButton(_("Save as draft")), "saveDraft")
+        self.send_button = named(QPushButton(_("Send")), "send")
         buttons.addButton(self.draft_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -225,8 +226,12 @@ class NewRequestDialog(QDialog):
     def _question_items(self) -> Iterator[QTreeWidgetItem]:
         for g in range(self.questions.topLevelItemCount()):
             group = self.questions.topLevelItem(g)
+            if group is None:
+                continue
             for i in range(group.childCount()):
-                yield group.child(i)
+                child = group.child(i)
+                if child is not None:
+                    yield child
 
     def checked_questions(self) -> list[str]:
         return [str(item.data(0, Qt.ItemDataRole.UserRole)) for item in self._question_items()
@@ -252,12 +257,12 @@ class NewRequestDialog(QDialog):
             else "",
             family_name=self.family_name.text(),
             given_names=self.given_names.text(),
-            date_of_birth=self.birth_date.date().toPython() if self.birth_known.isChecked()
+            date_of_birth=_pydate(self.birth_date.date()) if self.birth_known.isChecked()
             else None,
             profession=str(self.profession.currentData() or ""),
             qualification=self.qualification.text(),
             questions=self.checked_questions(),
-            answer_by=self.answer_by.date().toPython(),
+            answer_by=_pydate(self.answer_by.date()),
             message=text,
             # A message kept from an earlier edit keeps the language it was written in.
             language=self._initial.language if text.strip() == self._initial.message.strip()
@@ -272,3 +277,7 @@ class NewRequestDialog(QDialog):
             return
         self.result_args, self.send_now = request_form.to_args(form), send
         self.accept()
+
+
+def _pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())

@@ -24,6 +24,7 @@ from desktop.qt import (
     QProgressBar,
     QVBoxLayout,
     QWidget,
+    named,
 )
 from desktop.views.widgets import error_label, fit_to_screen
 
@@ -43,7 +44,7 @@ class UnlockDialog(QDialog):
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(QLabel(_("Profile: {user}").format(user=username)))
         form = QFormLayout()
-        self.passphrase = QLineEdit(objectName="passphrase")
+        self.passphrase = named(QLineEdit(), "passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("Passphrase"), self.passphrase)
         layout.addLayout(form)
@@ -104,13 +105,13 @@ class SetupDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.server_url = QLineEdit(config.server_for(training=training), objectName="serverUrl")
-        self.username = QLineEdit(objectName="username")
-        self.password = QLineEdit(objectName="password")
+        self.server_url = named(QLineEdit(config.server_for(training=training)), "serverUrl")
+        self.username = named(QLineEdit(), "username")
+        self.password = named(QLineEdit(), "password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase = QLineEdit(objectName="passphrase")
+        self.passphrase = named(QLineEdit(), "passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit(objectName="repeat")
+        self.repeat = named(QLineEdit(), "repeat")
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("Server address"), self.server_url)
         form.addRow(_("User name"), self.username)
@@ -121,19 +122,19 @@ class SetupDialog(QDialog):
 
         settings = QGroupBox(_("Connection and language"))
         more = QFormLayout(settings)
-        self.language = QComboBox(objectName="language")
+        self.language = named(QComboBox(), "language")
         for code in languages:
             # In its own language, as in the window's picker (a user stuck in the wrong
             # language finds theirs).
             self.language.addItem(formatting.own_language_name(code), code)
         self.language.setCurrentIndex(max(0, self.language.findData(
             config.language or current_language())))
-        self.proxy = QLineEdit(config.proxy, objectName="proxy")
+        self.proxy = named(QLineEdit(config.proxy), "proxy")
         self.proxy.setPlaceholderText(_("none (direct connection)"))
-        self.ca_bundle = QLineEdit(config.ca_bundle, objectName="caBundle")
+        self.ca_bundle = named(QLineEdit(config.ca_bundle), "caBundle")
         self.ca_bundle.setPlaceholderText(_("none (the usual certificate authorities)"))
-        self.profiles_dir = QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
-                                      else "", objectName="profilesDir")
+        self.profiles_dir = named(QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
+                                      else ""), "profilesDir")
         more.addRow(_("Language"), self.language)
         more.addRow(_("Proxy"), self.proxy)
         more.addRow(_("Extra CA certificate (PEM file)"), self.ca_bundle)
@@ -149,8 +150,8 @@ class SetupDialog(QDialog):
             widget.setEnabled(False)
             widget.setToolTip(_("Set by your administrator"))
         if locked:
-            note = QLabel(_("Settings shown in grey are set by your administrator."),
-                          objectName="lockedNote")
+            note = named(QLabel(_("Settings shown in grey are set by your administrator.")),
+                         "lockedNote")
             note.setWordWrap(True)
             layout.addWidget(note)
         self._locked = list(locked)
@@ -159,8 +160,8 @@ class SetupDialog(QDialog):
                         self.profiles_dir)
         self.error = error_label()
         layout.addWidget(self.error)
-        self.stage = QLabel(objectName="stage")
-        self.progress = QProgressBar(objectName="progress")
+        self.stage = named(QLabel(), "stage")
+        self.progress = named(QProgressBar(), "progress")
         self.progress.setRange(0, 0)  # how long the server takes is not known beforehand
         self.progress.setTextVisible(False)
         for widget in (self.stage, self.progress):

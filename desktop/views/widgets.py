@@ -15,6 +15,7 @@ from desktop.qt import (
     Qt,
     QTreeView,
     QWidget,
+    named,
 )
 
 ERROR_COLOR = "#b00020"
@@ -26,7 +27,7 @@ def error_label() -> QLabel:
     It takes the room its text needs (its own row of the layout, growing with the text), so
     it never covers a field.
     """
-    label = QLabel(objectName="error")
+    label = named(QLabel(), "error")
     label.setStyleSheet(f"color: {ERROR_COLOR}")
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
