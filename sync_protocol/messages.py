@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from sync_protocol.bounds import MutationId, Timestamp, Version
 from sync_protocol.frozen import Frozen
+from sync_protocol.text import Label, UserName
 from sync_protocol.version import PROTOCOL_VERSION
 
 MAX_MUTATIONS_PER_PUSH = 100
@@ -27,7 +29,9 @@ class Message(Frozen):
 
 
 class Versioned(Message):
-    protocol_version: int
+    # The schema names the one accepted version; the validator answers any other with the
+    # ``unsupported_protocol_version`` code rather than a generic "invalid" one.
+    protocol_version: int = Field(json_schema_extra={"enum": [PROTOCOL_VERSION]})
 
     @field_validator("protocol_version")
     @classmethod
@@ -56,10 +60,10 @@ class Meta(Message):
 
 
 class LoginRequest(Versioned):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    username: UserName
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     device_id: DeviceIdStr
-    device_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    device_name: Label = ""
 
 
 class UserInfo(Message):
@@ -79,11 +83,11 @@ class LoginResponse(Message):
 
 
 class MutationIn(Message):
-    mutation_id: int = Field(ge=1)
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    mutation_id: MutationId
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_.]{0,63}$")]
     args: dict[str, Any]
-    base_version: int | None = None
-    created_at: dt.datetime
+    base_version: Version | None = None
+    created_at: Timestamp
 
 
 class PushRequest(Versioned):

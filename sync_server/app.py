@@ -6,7 +6,7 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
-from sync_server.errors import BodyLimit, install_error_handlers
+from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.sync.routes import router as sync_router
 
 
@@ -23,6 +23,7 @@ def create_app(
     )
     app.state.context = context
     app.add_middleware(BodyLimit)
+    app.add_middleware(RequestScope)  # added last: the outermost, so it sees every error
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(sync_router)
