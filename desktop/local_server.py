@@ -4,11 +4,13 @@ The client only ever talks HTTP to it, as in production; this module starts ``im
 with the same interpreter and waits until it answers.
 """
 
+import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 
 import requests
 
@@ -21,18 +23,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def init(data_dir: Path, *, demo: bool = True) -> None:
+def _where(source: Path | None) -> dict[str, Any]:
+    """Run the server's code from ``source`` (another checkout, for a before/after bench)."""
+    if source is None:
+        return {}
+    return {"cwd": source, "env": {**os.environ, "PYTHONPATH": str(source)}}
+
+
+def init(data_dir: Path, *, demo: bool = True, source: Path | None = None) -> None:
     """``imi-server init [--demo]``; raises ``CalledProcessError`` with its output on failure."""
     command = [sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir)]
-    subprocess.run([*command, "--demo"] if demo else command, check=True, capture_output=True)
+    subprocess.run([*command, "--demo"] if demo else command, check=True, capture_output=True,
+                   **_where(source))
 
 
-def start(data_dir: Path, port: int | None = None) -> tuple["subprocess.Popen[bytes]", str]:
-    """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers."""
+def start(data_dir: Path, port: int | None = None, *, source: Path | None = None,
+          stderr: IO[bytes] | None = None) -> tuple["subprocess.Popen[bytes]", str]:
+    """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers.
+
+    ``stderr``: where the server's log goes (a file, to read what it logged); the caller's
+    stderr by default.
+    """
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
-                                str(data_dir), "--port", str(port)])
+                                str(data_dir), "--port", str(port)], stderr=stderr,
+                               **_where(source))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -11,6 +11,7 @@
 import argparse
 import getpass
 import logging
+import logging.config
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
+from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.config import ConfigError, Settings, load_settings
-from sync_server.context import NotInitialised, open_database
+from sync_server.context import NotInitialised, ServerContext, open_database
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
 from sync_server.directory.models import Authority
@@ -137,10 +139,17 @@ def _run(options: argparse.Namespace) -> int:
     import uvicorn
 
     from sync_server.app import create_app
+    from sync_server.logs import log_config
 
-    logging.basicConfig(level=options.log_level.upper())
+    logging.config.dictConfig(log_config(options.log_level))
     app = create_app(_settings(options))
-    uvicorn.run(app, host=options.host, port=options.port, log_level=options.log_level)
+    context: ServerContext = app.state.context
+    print(f"imi-server: serving http://{options.host}:{options.port} on "
+          f"{context.engine.dialect.name}, protocol {PROTOCOL_VERSION}", flush=True)
+    # Uvicorn's access log would print each path with its query string: ``imi.access`` in
+    # the app logs the route template instead (at INFO).
+    uvicorn.run(app, host=options.host, port=options.port, log_config=log_config(
+        options.log_level), access_log=False)
     return 0
 
 

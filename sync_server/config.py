@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from sync_server.auth.throttle import LoginLimits
+
 KEY_FILE = "server.key"
 
 
@@ -19,6 +21,7 @@ class Settings:
     database_url: str
     key: bytes
     training: bool = False
+    login_limits: LoginLimits = dataclasses.field(default_factory=LoginLimits)
 
     @property
     def cursor_key(self) -> bytes:
@@ -51,6 +54,7 @@ def load_settings(
         database_url=url,
         key=_load_key(data_dir, create=create),
         training=os.environ.get("IMI_TRAINING", "") == "1",
+        login_limits=LoginLimits.from_environment(),
     )
 
 

@@ -5,6 +5,8 @@ import dataclasses
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_server.auth.hash_pool import HashPool
+from sync_server.auth.throttle import LoginThrottle
 from sync_server.config import Settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
@@ -20,6 +22,8 @@ class ServerContext:
     sealer: Sealer
     notifier: ChangeNotifier
     epoch: str
+    throttle: LoginThrottle
+    hashes: HashPool
 
 
 class NotInitialised(Exception):
@@ -54,4 +58,6 @@ def build_context(settings: Settings) -> ServerContext:
         sealer=Sealer(settings.seal_key),
         notifier=ChangeNotifier(),
         epoch=epoch,
+        throttle=LoginThrottle(settings.login_limits),
+        hashes=HashPool.from_environment(),
     )

@@ -1,14 +1,29 @@
 """Account routes: sign-in. Thin: parse, call the service, answer."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from sync_protocol.messages import LoginRequest, LoginResponse
+from sync_protocol.messages import ErrorBody, LoginRequest, LoginResponse
 from sync_server.auth import service
-from sync_server.deps import ERROR_RESPONSES, SessionDep, utcnow
+from sync_server.deps import ERROR_RESPONSES, ContextDep, utcnow
 
 router = APIRouter(prefix="/v1")
 
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
+                                "schema": {"type": "integer", "minimum": 1}}}
+LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    429: {"model": ErrorBody, "headers": _RETRY_AFTER,
+          "description": "too many failed sign-ins for this user name or address"},
+    503: {"model": ErrorBody, "headers": _RETRY_AFTER,
+          "description": "every password-hashing slot is taken"},
+}
 
-@router.post("/auth/login", responses=ERROR_RESPONSES)
-def login(body: LoginRequest, session: SessionDep) -> LoginResponse:
-    return service.login(session=session, request=body, now=utcnow())
+
+@router.post("/auth/login", responses=LOGIN_RESPONSES)
+async def login(body: LoginRequest, request: Request, context: ContextDep) -> LoginResponse:
+    # Behind a reverse proxy, uvicorn takes the address from X-Forwarded-For when the proxy
+    # is trusted (--forwarded-allow-ips): the limits then count real clients.
+    address = request.client.host if request.client else "unknown"
+    return await service.login(sessions=context.sessions, throttle=context.throttle,
+                               hashes=context.hashes, request=body, address=address,
+                               now=utcnow())
