@@ -21,6 +21,8 @@ checkout (e.g. a ``git worktree`` of main), to measure the code before a change.
 import argparse
 import contextlib
 import json
+import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -28,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +44,13 @@ from sync_server.seed import DEMO_PASSWORD
 
 OFFICER = "de.weber"
 PULL_TIMEOUT_S = 120.0
+FLOOD_WARM_UP_S = 2.0
+FIRST_PAGE: dict[str, str | int] = {"cursor": "", "limit": 500}
 
 
 def _login(url: str, username: str, password: str, device: int,
            http: requests.Session, headers: dict[str, str] | None = None) -> requests.Response:
-    body = {"protocol_version": PROTOCOL_VERSION, "username": username, "password": password,
+    body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "username": username, "password": password,
             "device_id": f"{device:032x}", "device_name": "bench"}
     return http.post(url + "/v1/auth/login", json=body, headers=headers, timeout=PULL_TIMEOUT_S)
 
@@ -58,54 +63,67 @@ def _pulls(url: str, token: str, *, samples: int, seconds: float) -> list[float]
         http.headers["Authorization"] = f"Bearer {token}"
         while len(times) < samples and time.perf_counter() < deadline:
             started = time.perf_counter()
-            response = http.get(url + "/v1/sync/pull", params={"cursor": "", "limit": 500},
-                                timeout=PULL_TIMEOUT_S)
+            response = http.get(url + "/v1/sync/pull", params=FIRST_PAGE, timeout=PULL_TIMEOUT_S)
             response.raise_for_status()
             times.append(time.perf_counter() - started)
     return times
 
 
-class Flood:
-    """``threads`` clients sending wrong passwords back to back until stopped."""
+def _flood(url: str, threads: int, spread: bool, stop: "EventType",
+           answers: "multiprocessing.Queue[dict[str, int]]") -> None:
+    """The flood's process: its own interpreter, so its threads never take the measuring
+    thread's GIL (in one process they would, and the figures would measure the client)."""
+    counts: Counter[str] = Counter()
+    lock = threading.Lock()
 
-    def __init__(self, url: str, *, threads: int, spread: bool) -> None:
-        self.url, self.spread = url, spread
-        self.answers: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(n,), daemon=True)
-                         for n in range(threads)]
-
-    def _run(self, number: int) -> None:
+    def attack(number: int) -> None:
         attempt = 0
         with requests.Session() as http:
-            while not self._stop.is_set():
+            while not stop.is_set():
                 attempt += 1
-                if self.spread:  # another name from another address, every time
+                if spread:  # another name from another address, every time
                     name = f"guess.{number}.{attempt}"
                     headers = {"X-Forwarded-For": f"10.{number % 250}.{attempt // 250 % 250}."
                                                   f"{attempt % 250 + 1}"}
                 else:
                     name, headers = OFFICER, None
                 try:
-                    status = str(_login(self.url, name, "not-the-password", 0xF000 + number,
-                                        http, headers).status_code)
+                    status = str(_login(url, name, "not-the-password", 0xF000 + number, http,
+                                        headers).status_code)
                 except requests.RequestException as exc:
                     status = type(exc).__name__
-                with self._lock:
-                    self.answers[status] += 1
+                with lock:
+                    counts[status] += 1
+
+    workers = [threading.Thread(target=attack, args=(n,), daemon=True) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    answers.put(dict(counts))
+
+
+class Flood:
+    """``threads`` clients in another process, sending wrong passwords back to back."""
+
+    def __init__(self, url: str, *, threads: int, spread: bool) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._answers: multiprocessing.Queue[dict[str, int]] = context.Queue()
+        self._process = context.Process(target=_flood, daemon=True, args=(
+            url, threads, spread, self._stop, self._answers))
+        self.answers: dict[str, int] = {}
 
     @contextlib.contextmanager
     def running(self) -> Iterator["Flood"]:
-        for thread in self._threads:
-            thread.start()
-        time.sleep(1.0)  # let the flood reach the server before measuring
+        self._process.start()
+        time.sleep(FLOOD_WARM_UP_S)  # the flood reaches the server before measuring starts
         try:
             yield self
         finally:
             self._stop.set()
-            for thread in self._threads:
-                thread.join(timeout=PULL_TIMEOUT_S)
+            self.answers = self._answers.get(timeout=PULL_TIMEOUT_S * 2)
+            self._process.join(timeout=PULL_TIMEOUT_S)
 
 
 class PeakMemory:
@@ -148,16 +166,20 @@ def measure(url: str, pid: int, *, flood: int, samples: int, seconds: float) -> 
     _pulls(url, token, samples=5, seconds=seconds)  # warm-up
     alone = _figures(_pulls(url, token, samples=samples, seconds=seconds))
     progress(f"pull alone: p50 {alone['p50_ms']} ms, p99 {alone['p99_ms']} ms")
-    results: dict[str, Any] = {"flood_threads": flood, "alone": alone}
+    results: dict[str, Any] = {"flood_threads": flood, "alone": alone,
+                               "load_average_at_start": os.getloadavg()[0]}
     for name, spread in (("one_address", False), ("many_addresses", True)):
         memory = PeakMemory(pid)
         with memory.watching(), Flood(url, threads=flood, spread=spread).running() as attack:
+            started = time.perf_counter()
             during = _figures(_pulls(url, token, samples=samples, seconds=seconds))
+            flooded_s = time.perf_counter() - started + FLOOD_WARM_UP_S
         results[name] = {
             **during,
             "ratio_p50": round(during["p50_ms"] / alone["p50_ms"], 2),
             "ratio_p99": round(during["p99_ms"] / alone["p99_ms"], 2),
             "flood_answers": dict(sorted(attack.answers.items())),
+            "flood_answers_per_s": round(sum(attack.answers.values()) / flooded_s),
             "server_peak_rss_mib": round(memory.peak_kib / 1024),
         }
         progress(f"pull during {name} flood: {results[name]}")
@@ -189,14 +211,17 @@ def print_results(results: dict[str, Any]) -> None:
         print(f"  during flood from {name.replace('_', ' ')}: p50 {figures['p50_ms']} ms "
               f"(x{figures['ratio_p50']}), p99 {figures['p99_ms']} ms (x{figures['ratio_p99']}),"
               f" {figures['samples']} samples; server peak {figures['server_peak_rss_mib']} MiB;"
-              f" flood answers {figures['flood_answers']}   target p50 within 2x: {mark}")
+              f" flood answers {figures['flood_answers']} ({figures['flood_answers_per_s']}/s)"
+              f"   target p50 within 2x: {mark}")
+    print(f"  (load average at start {results['load_average_at_start']:.2f}: other work on the"
+          " machine skews every figure)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.login_flood",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--flood", type=int, default=120, help="concurrent wrong sign-ins")
-    parser.add_argument("--samples", type=int, default=100, help="pulls per measurement")
+    parser.add_argument("--samples", type=int, default=300, help="pulls per measurement")
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="at most this long per measurement")
     parser.add_argument("--source", type=Path, help="run the server from this checkout")

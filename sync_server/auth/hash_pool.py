@@ -3,7 +3,8 @@
 Argon2id is built to cost CPU and memory (~64 MiB per hash). Run on the server's request
 threads, 120 concurrent wrong sign-ins took every thread and a gigabyte of memory, and a
 signed-in officer's pull waited seconds. Here hashes run on ``workers`` threads of their own
-(half the cores by default, so sync keeps the rest), at most ``queue`` more wait, and beyond
+(half the cores by default, at a lower CPU priority, so sync comes first), at most ``queue``
+more wait, and beyond
 that a sign-in is answered ``503 server_busy`` with ``Retry-After`` at once: nothing queues
 without bound, and no request thread or database connection is held while a hash waits.
 """
@@ -11,6 +12,7 @@ without bound, and no request thread or database connection is held while a hash
 import asyncio
 import concurrent.futures
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -32,6 +34,21 @@ class ServerBusy(LocalProtocolError):
         self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+HASH_NICENESS = 10
+
+
+def _yield_cpu() -> None:
+    """Lower this worker thread's CPU priority (Linux: niceness is per thread).
+
+    Argon2 computes its lanes on threads it starts from this one, which inherit the
+    niceness: when the cores are contended, a sync request's thread runs first and the hashes
+    take what is left. Nothing changes on an idle server. Where the OS has no per-thread
+    priority, the bounded pool alone limits what sign-ins take.
+    """
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
 def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
@@ -45,7 +62,7 @@ class HashPool:
         self.workers = workers
         self.capacity = workers + queue
         self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="password-hash")
+            max_workers=workers, thread_name_prefix="password-hash", initializer=_yield_cpu)
         self._lock = threading.Lock()
         self._taken = 0  # hashes running or waiting on the executor
 

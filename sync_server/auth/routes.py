@@ -1,12 +1,18 @@
 """Account routes: sign-in. Thin: parse, call the service, answer."""
 
+import asyncio
+
 from fastapi import APIRouter, Request
 
 from sync_protocol.messages import ErrorBody, LoginRequest, LoginResponse
 from sync_server.auth import service
+from sync_server.auth.hash_pool import ServerBusy
+from sync_server.auth.throttle import TooManyAttempts
 from sync_server.deps import ERROR_RESPONSES, ContextDep, utcnow
 
 router = APIRouter(prefix="/v1")
+
+REFUSAL_PAUSE_S = 1.0
 
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
                                 "schema": {"type": "integer", "minimum": 1}}}
@@ -24,6 +30,13 @@ async def login(body: LoginRequest, request: Request, context: ContextDep) -> Lo
     # Behind a reverse proxy, uvicorn takes the address from X-Forwarded-For when the proxy
     # is trusted (--forwarded-allow-ips): the limits then count real clients.
     address = request.client.host if request.client else "unknown"
-    return await service.login(sessions=context.sessions, throttle=context.throttle,
-                               hashes=context.hashes, request=body, address=address,
-                               now=utcnow())
+    try:
+        return await service.login(sessions=context.sessions, throttle=context.throttle,
+                                   hashes=context.hashes, request=body, address=address,
+                                   now=utcnow())
+    except (TooManyAttempts, ServerBusy):
+        # Refused without hashing, so at almost no cost, but answered after a pause: a client
+        # that floods without heeding Retry-After then has its connections sitting idle
+        # instead of keeping the event loop, which signed-in users' sync shares, busy.
+        await asyncio.sleep(REFUSAL_PAUSE_S)
+        raise
