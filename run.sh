@@ -40,7 +40,8 @@ case "${1:-}" in
         .venv/bin/ruff check .
         .venv/bin/mypy sync_protocol sync_server desktop/models/replica.py desktop/models/cases.py \
             desktop/models/sync_engine.py desktop/models/transport.py desktop/models/db_lane.py \
-            desktop/models/profile.py desktop/models/account.py desktop/i18n.py desktop/formatting.py
+            desktop/models/profile.py desktop/models/account.py desktop/models/server_address.py \
+            desktop/i18n.py desktop/formatting.py
         exec .venv/bin/pytest "$@"
         ;;
     *)

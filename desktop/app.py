@@ -4,7 +4,9 @@
     imi-desk demo                                 a local server with demo data and two officers
 
 ``IMI_PASSPHRASE`` in the environment unlocks without asking (pre-configured roll-outs and the
-demo); ``IMI_SERVER_URL`` pre-fills the server address when setting up.
+demo); ``IMI_SERVER_URL`` pre-fills the server address when setting up;
+``IMI_ALLOW_INSECURE_HTTP=1`` lets a profile use plain http to another computer
+(``desktop.models.server_address``).
 """
 
 import argparse
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop.i18n import _, set_language
-from desktop.models import account
+from desktop.models import account, server_address
 from desktop.models import profile as profiles
 from desktop.models.profile import ProfileError
 from desktop.models.replica import ReplicaError
@@ -66,8 +68,14 @@ class ProfileOpener:
 
     def set_up(self, server_url: str, username: str, password: str,
                passphrase: str) -> str | None:
-        if not server_url.startswith(("http://", "https://")):
+        try:
+            server_address.check(server_url)
+        except server_address.NotAServerAddress:
             return _("Enter the server address, starting with https://")
+        except server_address.InsecureServerAddress:
+            return _("This address starts with http://, so the connection would not be "
+                     "encrypted. Enter the address starting with https://, or ask your IT "
+                     "department.")
         try:
             profile, key, replica = account.set_up(self.profile_dir, server_url=server_url,
                                                    username=username, password=password,

@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 
 from desktop.models import profile as profiles
+from desktop.models import server_address
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.transport import Transport
@@ -13,7 +14,9 @@ from desktop.models.transport import Transport
 def set_up(path: Path, *, server_url: str, username: str, password: str,
            passphrase: str) -> tuple[Profile, bytes, Replica]:
     """Sign in once and create the encrypted replica. Raises ``Offline``/``ServerRefused``
-    before anything is written, ``ProfileError`` for a bad passphrase or an existing profile."""
+    before anything is written, ``ProfileError`` for a bad passphrase or an existing profile,
+    ``NotAServerAddress``/``InsecureServerAddress`` for an address it may not use."""
+    server_address.check(server_url)
     profiles.check_new(path, passphrase)
     transport = Transport(server_url)
     try:
