@@ -50,8 +50,9 @@ FIRST_PAGE: dict[str, str | int] = {"cursor": "", "limit": 500}
 
 def _login(url: str, username: str, password: str, device: int,
            http: requests.Session, headers: dict[str, str] | None = None) -> requests.Response:
-    body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "username": username, "password": password,
-            "device_id": f"{device:032x}", "device_name": "bench"}
+    body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "username": username,
+                            "password": password, "device_id": f"{device:032x}",
+                            "device_name": "bench"}
     return http.post(url + "/v1/auth/login", json=body, headers=headers, timeout=PULL_TIMEOUT_S)
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,11 +24,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _where(source: Path | None) -> dict[str, Any]:
-    """Run the server's code from ``source`` (another checkout, for a before/after bench)."""
-    if source is None:
-        return {}
-    return {"cwd": source, "env": {**os.environ, "PYTHONPATH": str(source)}}
+def _where(source: Path | None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Run the server's code from ``source`` (another checkout, for a before/after bench),
+    with ``env`` added to the environment (settings such as ``IMI_LOGIN_LIMIT_PER_USER``)."""
+    where: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
+    if source is not None:
+        where["cwd"] = source
+        where["env"]["PYTHONPATH"] = str(source)
+    return where
 
 
 def init(data_dir: Path, *, demo: bool = True, source: Path | None = None) -> None:
@@ -38,7 +42,8 @@ def init(data_dir: Path, *, demo: bool = True, source: Path | None = None) -> No
 
 
 def start(data_dir: Path, port: int | None = None, *, source: Path | None = None,
-          stderr: IO[bytes] | None = None) -> tuple["subprocess.Popen[bytes]", str]:
+          stderr: IO[bytes] | None = None, env: Mapping[str, str] | None = None,
+          args: Sequence[str] = ()) -> tuple["subprocess.Popen[bytes]", str]:
     """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers.
 
     ``stderr``: where the server's log goes (a file, to read what it logged); the caller's
@@ -47,8 +52,8 @@ def start(data_dir: Path, port: int | None = None, *, source: Path | None = None
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
-                                str(data_dir), "--port", str(port)], stderr=stderr,
-                               **_where(source))
+                                str(data_dir), "--port", str(port), *args], stderr=stderr,
+                               **_where(source, env))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

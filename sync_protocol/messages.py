@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from sync_protocol.bounds import MutationId, Timestamp, Version
 from sync_protocol.frozen import Frozen
+from sync_protocol.mutations import MUTATIONS
 from sync_protocol.text import Label, UserName
 from sync_protocol.version import PROTOCOL_VERSION
 
@@ -84,7 +85,10 @@ class LoginResponse(Message):
 
 class MutationIn(Message):
     mutation_id: MutationId
-    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_.]{0,63}$")]
+    # The schema lists the names this revision knows; another name is refused as a whole
+    # push with ``unknown_mutation`` (a client of a newer revision), never half-applied.
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_.]{0,63}$"),
+                    Field(json_schema_extra={"enum": sorted(MUTATIONS)})]
     args: dict[str, Any]
     base_version: Version | None = None
     created_at: Timestamp
@@ -137,6 +141,23 @@ class MutationResult(Message):
 class PushResponse(Message):
     last_mutation_id: int
     results: tuple[MutationResult, ...]
+
+
+MAX_CURSOR_LENGTH = 1000
+
+
+class PullQuery(Message):
+    """``GET /v1/sync/pull``'s query: an unknown parameter is refused, not ignored."""
+
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] = ""
+    limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+
+
+class WaitQuery(Message):
+    """``GET /v1/sync/wait``'s query: at most ``WAIT_SECONDS`` of waiting."""
+
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] = ""
+    timeout: float = Field(default=WAIT_SECONDS, ge=0, le=WAIT_SECONDS)
 
 
 class PullResponse(Message):

@@ -14,13 +14,22 @@ sign-in names (matched exactly, so not stripped).
 import unicodedata
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 # Embeddings, overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
 BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Letters that draw nothing: Hangul fillers, the blank braille cell, the Khmer inherent vowels.
 _BLANK_LETTERS: Final = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
 _FREE_TEXT_CONTROLS: Final = frozenset("\t\n\r")
+
+# The same rules as far as a JSON Schema pattern can say them, for the OpenAPI description
+# (the validators below are what decides; they also refuse invisible-only text and
+# unassigned or private-use code points).
+_NO_BIDI = "\\u202a-\\u202e\\u2066-\\u2069"
+LINE_PATTERN: Final = f"^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_NO_BIDI}]*$"
+LINES_PATTERN: Final = f"^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u2028\\u2029{_NO_BIDI}]*$"
+_LINE: Final = Field(json_schema_extra={"pattern": LINE_PATTERN})
+_LINES: Final = Field(json_schema_extra={"pattern": LINES_PATTERN})
 
 
 def _nfc(value: object) -> object:
@@ -68,6 +77,7 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     BeforeValidator(_nfc),  # runs first: lengths count NFC characters
     AfterValidator(_name),
+    _LINE,
 ]
 """A person's or an authority's name, or a label: one line, 1 to 200 characters."""
 
@@ -76,6 +86,7 @@ Label = Annotated[
     StringConstraints(strip_whitespace=True, max_length=200),
     BeforeValidator(_nfc),  # runs first: lengths count NFC characters
     AfterValidator(_name),
+    _LINE,
 ]
 """A one-line text that may be empty (a device's name): at most 200 characters."""
 
@@ -84,6 +95,7 @@ Line = Annotated[
     StringConstraints(strip_whitespace=True, max_length=400),
     BeforeValidator(_nfc),  # runs first: lengths count NFC characters
     AfterValidator(_name),
+    _LINE,
 ]
 """A one-line text that may be empty (a qualification): at most 400 characters."""
 
@@ -92,6 +104,7 @@ FreeText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=8000),
     BeforeValidator(_nfc),  # runs first: lengths count NFC characters
     AfterValidator(_free_text),
+    _LINES,
 ]
 """What a person writes: lines of text, 1 to 8,000 characters."""
 
@@ -100,6 +113,7 @@ CatalogueText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
     BeforeValidator(_nfc),  # runs first: lengths count NFC characters
     AfterValidator(_free_text),
+    _LINES,
 ]
 """A question, an answer or an area name of the catalogue, in one language."""
 
@@ -108,5 +122,6 @@ UserName = Annotated[
     StringConstraints(min_length=1, max_length=100),
     BeforeValidator(_nfc),  # runs first: lengths count NFC characters
     AfterValidator(_name),
+    _LINE,
 ]
 """A sign-in name as typed: not stripped (a user name is matched exactly), 1 to 100."""

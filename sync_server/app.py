@@ -16,12 +16,19 @@ def create_app(
     if context is None:
         assert settings is not None, "give settings or a context"
         context = build_context(settings)
+    app = api()
+    app.state.context = context
+    return app
+
+
+def api() -> FastAPI:
+    """The routes, middleware and error handlers, without a database: what ``/openapi.json``
+    describes (``create_app`` adds the context every request needs)."""
     app = FastAPI(
         title="IMI sync server",
         version=f"protocol {PROTOCOL_VERSION}",
         description="Routes requests between competent authorities and syncs their replicas.",
     )
-    app.state.context = context
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestScope)  # added last: the outermost, so it sees every error
     install_error_handlers(app)

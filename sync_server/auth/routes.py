@@ -12,8 +12,6 @@ from sync_server.deps import ERROR_RESPONSES, ContextDep, utcnow
 
 router = APIRouter(prefix="/v1")
 
-REFUSAL_PAUSE_S = 1.0
-
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
                                 "schema": {"type": "integer", "minimum": 1}}}
 LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -35,8 +33,6 @@ async def login(body: LoginRequest, request: Request, context: ContextDep) -> Lo
                                    hashes=context.hashes, request=body, address=address,
                                    now=utcnow())
     except (TooManyAttempts, ServerBusy):
-        # Refused without hashing, so at almost no cost, but answered after a pause: a client
-        # that floods without heeding Retry-After then has its connections sitting idle
-        # instead of keeping the event loop, which signed-in users' sync shares, busy.
-        await asyncio.sleep(REFUSAL_PAUSE_S)
+        # Refused without hashing, at almost no cost; answered after a pause (LoginLimits).
+        await asyncio.sleep(context.throttle.refusal_pause_s)
         raise

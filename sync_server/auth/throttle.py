@@ -47,13 +47,18 @@ class LoginLimits:
     per_user: str = DEFAULT_PER_USER
     per_address: str = DEFAULT_PER_ADDRESS
     storage_uri: str = "memory://"
+    # Refused sign-ins (429, 503) are answered after this pause: a client flooding without
+    # heeding Retry-After then has its connections sitting idle instead of keeping the event
+    # loop, which signed-in users' sync shares, busy.
+    refusal_pause_s: float = 1.0
 
     @classmethod
     def from_environment(cls) -> "LoginLimits":
         env = os.environ
         return cls(per_user=env.get("IMI_LOGIN_LIMIT_PER_USER", DEFAULT_PER_USER),
                    per_address=env.get("IMI_LOGIN_LIMIT_PER_ADDRESS", DEFAULT_PER_ADDRESS),
-                   storage_uri=env.get("IMI_LOGIN_LIMITS_STORAGE", "memory://"))
+                   storage_uri=env.get("IMI_LOGIN_LIMITS_STORAGE", "memory://"),
+                   refusal_pause_s=float(env.get("IMI_LOGIN_REFUSAL_PAUSE", "1")))
 
 
 class LoginThrottle:
@@ -70,6 +75,7 @@ class LoginThrottle:
         # In-memory counts are microseconds away; any other storage is a network round trip,
         # to be made off the event loop.
         self.blocking = not isinstance(storage, MemoryStorage)
+        self.refusal_pause_s = limits.refusal_pause_s
 
     def _keys(self, username: str, address: str) -> tuple[tuple[RateLimitItem, str, str], ...]:
         # Case-folded: "Weber" and "weber" are one guessing target.

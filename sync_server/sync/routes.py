@@ -7,12 +7,12 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.messages import (
-    MAX_PULL_LIMIT,
-    WAIT_SECONDS,
     Meta,
+    PullQuery,
     PullResponse,
     PushRequest,
     PushResponse,
+    WaitQuery,
     WaitResponse,
 )
 from sync_protocol.version import PROTOCOL_VERSION
@@ -44,13 +44,12 @@ def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
     session: SessionDep,
-    cursor: str = "",
-    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+    query: Annotated[PullQuery, Query()],
 ) -> Response:
-    start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
-                                      key=context.settings.cursor_key)
+    start = pull_service.start_cursor(token=query.cursor, principal=principal,
+                                      epoch=context.epoch, key=context.settings.cursor_key)
     body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
-                             cursor=start, limit=limit, key=context.settings.cursor_key)
+                             cursor=start, limit=query.limit, key=context.settings.cursor_key)
     return Response(body, media_type="application/json")
 
 
@@ -58,11 +57,10 @@ def pull(
 async def wait(
     context: ContextDep,
     principal: CurrentPrincipal,
-    cursor: str = "",
-    timeout: Annotated[float, Query(ge=0, le=WAIT_SECONDS)] = WAIT_SECONDS,
+    query: Annotated[WaitQuery, Query()],
 ) -> WaitResponse:
-    start = pull_service.start_cursor(token=cursor, principal=principal, epoch=context.epoch,
-                                      key=context.settings.cursor_key)
+    start = pull_service.start_cursor(token=query.cursor, principal=principal,
+                                      epoch=context.epoch, key=context.settings.cursor_key)
 
     def check() -> bool:
         with context.sessions() as session:
@@ -72,7 +70,7 @@ async def wait(
         if await run_in_threadpool(check):
             return WaitResponse(changed=True)
         try:
-            await asyncio.wait_for(event.wait(), timeout=timeout)
+            await asyncio.wait_for(event.wait(), timeout=query.timeout)
         except TimeoutError:
             return WaitResponse(changed=False)
     return WaitResponse(changed=True)

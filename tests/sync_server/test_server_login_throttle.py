@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sync_server.app import create_app
-from sync_server.auth import passwords, routes
+from sync_server.auth import passwords
 from sync_server.auth.hash_pool import HashPool, ServerBusy
 from sync_server.auth.throttle import LoginLimits
 from sync_server.context import build_context
@@ -25,17 +25,13 @@ from sync_server.context import build_context
 WRONG = "not the password"
 
 
-@pytest.fixture(autouse=True)
-def _no_refusal_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The pause that slows floods would make every refusal here cost a second; the code path
-    # (an awaited pause of 0 s) is the same.
-    monkeypatch.setattr(routes, "REFUSAL_PAUSE_S", 0.0)
-
-
 def _app(server, *, per_user: str = "100 per minute", per_address: str = "100 per minute",
          hashes: HashPool | None = None) -> FastAPI:
     settings = dataclasses.replace(
-        server.settings, login_limits=LoginLimits(per_user=per_user, per_address=per_address))
+        # No pause before refusals: it slows floods, and would make each refusal here cost a
+        # second; the code path (an awaited pause of 0 s) is the same.
+        server.settings, login_limits=LoginLimits(per_user=per_user, per_address=per_address,
+                                                  refusal_pause_s=0.0))
     context = build_context(settings)
     server._extra.append(context)
     if hashes is not None:
