@@ -27,6 +27,19 @@ install() {
     .venv/bin/python -m pip install --quiet -e ".[dev]"
 }
 
+# The packaging tests build the .deb (dpkg-deb) and check the MSI source with wixl (Debian's
+# wixl and msitools). They fail, never skip, without them; as root they are installed here.
+packaging_tools() {
+    if command -v wixl >/dev/null && command -v msiinfo >/dev/null; then
+        return
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq wixl msitools >/dev/null
+    else
+        echo "run.sh: the packaging tests need wixl and msitools: sudo apt-get install wixl msitools" >&2
+    fi
+}
+
 case "${1:-}" in
     demo)
         install
@@ -36,12 +49,13 @@ case "${1:-}" in
     test)
         install
         shift
+        packaging_tools
         export QT_QPA_PLATFORM=offscreen
         .venv/bin/ruff check .
         .venv/bin/mypy sync_protocol sync_server desktop/models/replica.py desktop/models/cases.py \
             desktop/models/sync_engine.py desktop/models/transport.py desktop/models/db_lane.py \
             desktop/models/profile.py desktop/models/account.py desktop/models/server_address.py \
-            desktop/i18n.py desktop/formatting.py
+            desktop/i18n.py desktop/formatting.py desktop/machine_config.py
         exec .venv/bin/pytest "$@"
         ;;
     *)

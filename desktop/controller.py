@@ -16,7 +16,7 @@ from desktop.models.case_table import CaseTableModel
 from desktop.models.profile import Profile
 from desktop.models.replica import FOLDERS, Replica
 from desktop.models.sync_engine import SyncEngine
-from desktop.models.transport import Transport
+from desktop.models.transport import Connection, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language
@@ -31,7 +31,9 @@ from sync_protocol.mutations import MUTATION_FOR_ACTION
 
 
 class AppController(QObject):
-    def __init__(self, profile: Profile, key: bytes, *, language: str | None = None) -> None:
+    def __init__(self, profile: Profile, key: bytes, *, language: str | None = None,
+                 default_language: str | None = None, connection: Connection | None = None,
+                 language_locked: bool = False) -> None:
         super().__init__()
         self.profile = profile
         self.reader = Replica.open(profile.replica_path, key)
@@ -40,16 +42,23 @@ class AppController(QObject):
             raise ProtocolError("not_signed_in", "this profile never signed in")
         self.user = user
         self.workers = Workers(profile.replica_path, key)
-        self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"))
+        self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"),
+                                   connection=connection, training=profile.training)
         self.engine = SyncEngine(transport=self.transport, device_id=profile.device_id,
                                  db=self.workers.db)
         self.sync = SyncController(self.workers, self.engine)
-        set_language(language or self.reader.get_meta("ui_language") or user.language)
+        # The command line or a locked machine setting, else the user's own choice, else the
+        # machine's default, else the language of the account.
+        set_language(language or self.reader.get_meta("ui_language") or default_language
+                     or user.language)
         apply_language(current_language())
         self.model = CaseTableModel(self.reader)
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
+        if language_locked:
+            self.window.language.setEnabled(False)
+            self.window.language.setToolTip(_("Set by your administrator"))
         self._closed = False
         self._wire()
 

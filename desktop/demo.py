@@ -7,6 +7,7 @@ chamber of Baden-Württemberg (German) and Kovács Péter of the Hungarian healt
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,11 +27,52 @@ OFFICERS = (
 )
 
 
-def start_server(data_dir: Path) -> tuple["subprocess.Popen[bytes]", str]:
-    if not (data_dir / "server.key").exists():
-        print("Preparing the demo server (member states, authorities, users, cases)…")
-        local_server.init(data_dir, demo=True)
-    return local_server.start(data_dir)
+# Written into the server's data directory once ``init --demo`` has finished, and only then.
+READY_MARKER = "demo-ready"
+
+
+def prepare_server(base: Path) -> Path:
+    """The demo server's data directory, initialised with the demo data.
+
+    Only the marker, written last, says a directory is ready: one without it (an ``init``
+    that was interrupted, or a demo of an earlier version) is made again from nothing, and
+    the officers' profiles go with it, since they belong to that server.
+    """
+    data_dir = base / "server"
+    if (data_dir / READY_MARKER).exists():
+        return data_dir
+    if data_dir.exists():
+        print(f"The demo server's data in {data_dir} are incomplete: starting them afresh.")
+        shutil.rmtree(data_dir)
+        for username, _language, _geometry in OFFICERS:
+            if (base / username).is_dir():
+                profiles.discard(base / username)
+    print("Preparing the demo server (member states, authorities, users, cases)…")
+    local_server.init(data_dir, demo=True)
+    (data_dir / READY_MARKER).touch()
+    fd = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the marker's name is on disk before anyone relies on it
+    finally:
+        os.close(fd)
+    return data_dir
+
+
+def prepare_profile(profile_dir: Path, *, server_url: str, username: str) -> None:
+    """A working profile for ``username`` on this server: kept if there is one, else set up
+    (also over a profile whose set-up an earlier version left half-made)."""
+    if profiles.exists(profile_dir):
+        try:
+            account.unlock(profile_dir, DEMO_PASSPHRASE)
+        except profiles.IncompleteProfile:
+            profiles.discard(profile_dir)
+        else:
+            profiles.set_server_url(profile_dir, server_url)  # the server has a new port
+            return
+    _profile, _key, replica = account.set_up(profile_dir, server_url=server_url,
+                                             username=username, password=DEMO_PASSWORD,
+                                             passphrase=DEMO_PASSPHRASE)
+    replica.close()
 
 
 def run_demo(base: Path | None = None) -> int:
@@ -39,19 +81,12 @@ def run_demo(base: Path | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     base = base or Path(tempfile.mkdtemp(prefix="imi-demo-"))
     base.mkdir(parents=True, exist_ok=True)
-    server, url = start_server(base / "server")
+    server, url = local_server.start(prepare_server(base))
     clients: list[subprocess.Popen[bytes]] = []
     try:
         for username, language, geometry in OFFICERS:
             profile_dir = base / username
-            if not (profile_dir / "profile.json").exists():
-                _profile, _key, replica = account.set_up(
-                    profile_dir, server_url=url, username=username, password=DEMO_PASSWORD,
-                    passphrase=DEMO_PASSPHRASE)
-                replica.close()
-            else:
-                # A kept demo directory: the server moved to a new port.
-                profiles.set_server_url(profile_dir, url)
+            prepare_profile(profile_dir, server_url=url, username=username)
             env = dict(os.environ, IMI_PASSPHRASE=DEMO_PASSPHRASE)
             clients.append(subprocess.Popen(
                 [sys.executable, "-m", "desktop.app", "--profile", str(profile_dir),

@@ -1,23 +1,21 @@
 """The one import point for translated UI strings: ``from desktop.i18n import _``.
 
 Catalogues are gettext ``.po`` files in ``resources/translations/<lang>/LC_MESSAGES/``,
-maintained with ``pybabel extract/update`` (see README). They are compiled in memory when a
-language is chosen, so a fresh checkout needs no build step. The language can change at run
-time: ``set_language`` notifies listeners, which re-label their widgets.
+maintained with ``pybabel extract/update`` (see README). The package build compiles them to
+``.mo`` files inside this package (``setup.py``; an editable install compiles them into the
+checkout), and they are read from there through ``importlib.resources``, so an installed
+wheel needs no checkout. The language can change at run time: ``set_language`` notifies
+listeners, which re-label their widgets.
 """
 
 import gettext
-import io
 from collections.abc import Callable
-from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from importlib import resources
 
 from sync_protocol.languages import FALLBACK_LANGUAGE
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "translations"
 DOMAIN = "messages"
+LOCALE_DIR = resources.files(__package__) / "locale"
 
 _translations: gettext.NullTranslations = gettext.NullTranslations()
 _language = FALLBACK_LANGUAGE
@@ -42,20 +40,18 @@ def current_language() -> str:
 
 def shipped_languages() -> list[str]:
     """English (the source language) and every language with a catalogue."""
-    found = {p.parent.parent.name for p in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    found = {folder.name for folder in LOCALE_DIR.iterdir()
+             if folder.joinpath("LC_MESSAGES", f"{DOMAIN}.mo").is_file()
+             } if LOCALE_DIR.is_dir() else set()
     return sorted(found | {FALLBACK_LANGUAGE})
 
 
 def load_catalogue(language: str) -> gettext.NullTranslations:
-    path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if language == FALLBACK_LANGUAGE or not path.exists():
+    compiled = LOCALE_DIR.joinpath(language, "LC_MESSAGES", f"{DOMAIN}.mo")
+    if language == FALLBACK_LANGUAGE or not compiled.is_file():
         return gettext.NullTranslations()
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    with compiled.open("rb") as mo:
+        return gettext.GNUTranslations(mo)
 
 
 def set_language(language: str) -> None:

@@ -58,3 +58,11 @@ REFUSALS = {
 def label(table: dict[str, str], code: str) -> str:
     """The translated label for ``code``, or the code itself if it has none."""
     return _(table[code]) if code in table else code
+
+
+def wrong_system_message(*, training_profile: bool) -> str:
+    if training_profile:
+        return _("This server is a production system. A training profile only works with a "
+                 "training server; nothing was sent.")
+    return _("This server is a training system. To practise, start IMI Training "
+             "(imi-desk --training); nothing was sent.")

@@ -16,6 +16,8 @@ from typing import IO, Any
 import requests
 
 START_TIMEOUT_S = 30.0
+# ``imi-server`` run by this interpreter; the installed-package test passes a venv's script.
+SERVER_COMMAND = (sys.executable, "-m", "sync_server.cli")
 
 
 def free_port() -> int:
@@ -34,32 +36,38 @@ def _where(source: Path | None, env: Mapping[str, str] | None = None) -> dict[st
     return where
 
 
-def init(data_dir: Path, *, demo: bool = True, source: Path | None = None) -> None:
-    """``imi-server init [--demo]``; raises ``CalledProcessError`` with its output on failure."""
-    command = [sys.executable, "-m", "sync_server.cli", "init", "--data", str(data_dir)]
-    subprocess.run([*command, "--demo"] if demo else command, check=True, capture_output=True,
-                   **_where(source))
+def init(data_dir: Path, *, demo: bool = True, training: bool = False,
+         server: Sequence[str] = SERVER_COMMAND, source: Path | None = None) -> None:
+    """``imi-server init [--demo | --training]``; raises ``CalledProcessError`` with its output
+    on failure."""
+    command = [*server, "init", "--data", str(data_dir)]
+    seeding = ["--training"] if training else ["--demo"] if demo else []
+    subprocess.run([*command, *seeding], check=True, capture_output=True, **_where(source))
 
 
-def start(data_dir: Path, port: int | None = None, *, source: Path | None = None,
-          stderr: IO[bytes] | None = None, env: Mapping[str, str] | None = None,
-          args: Sequence[str] = ()) -> tuple["subprocess.Popen[bytes]", str]:
+def start(data_dir: Path, port: int | None = None, *,
+          server: Sequence[str] = SERVER_COMMAND, tls: tuple[Path, Path, Path] | None = None,
+          source: Path | None = None, stderr: IO[bytes] | None = None,
+          env: Mapping[str, str] | None = None, args: Sequence[str] = ()
+          ) -> tuple["subprocess.Popen[bytes]", str]:
     """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers.
 
+    ``tls`` is (certificate, key, CA bundle to check it with): the server speaks HTTPS.
     ``stderr``: where the server's log goes (a file, to read what it logged); the caller's
-    stderr by default.
+    stderr by default. ``args``: more options for ``imi-server run``.
     """
     port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-m", "sync_server.cli", "run", "--data",
-                                str(data_dir), "--port", str(port), *args], stderr=stderr,
-                               **_where(source, env))
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    extra = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
+    process = subprocess.Popen([*server, "run", "--data", str(data_dir), "--port", str(port),
+                                *extra, *args], stderr=stderr, **_where(source, env))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the sync server exited with {process.returncode}")
         try:
-            requests.get(url + "/v1/meta", timeout=1).raise_for_status()
+            requests.get(url + "/v1/meta", timeout=1,
+                         verify=str(tls[2]) if tls else True).raise_for_status()
             return process, url
         except requests.ConnectionError:
             time.sleep(0.05)  # the port is not open yet

@@ -24,6 +24,11 @@ def apply_language(language: str) -> None:
     QLocale.setDefault(QLocale(babel_locale(language)))
 
 
+def qt_translation_loaded() -> bool:
+    """Whether Qt's own catalogue for the current language is installed (packaging check)."""
+    return bool(_installed)
+
+
 def date_format() -> str:
     """The locale's short date format with a four-digit year, for date fields."""
     pattern = QLocale().dateFormat(QLocale.FormatType.ShortFormat)

@@ -9,8 +9,9 @@ delivered as soon as the server is back.
 import datetime as dt
 import threading
 
+from desktop.labels import wrong_system_message
 from desktop.models.sync_engine import SyncEngine, SyncReport
-from desktop.models.transport import Offline, ServerRefused
+from desktop.models.transport import Offline, ServerRefused, WrongSystem
 from desktop.operations import Workers
 from desktop.qt import QObject, QTimer, Signal
 
@@ -77,6 +78,9 @@ class SyncController(QObject):
         self._running = False
         if isinstance(error, Offline):
             self.online, self.problem = False, None
+        elif isinstance(error, WrongSystem):
+            self.online = False
+            self.problem = wrong_system_message(training_profile=error.training_profile)
         elif isinstance(error, ServerRefused):
             self.online, self.problem = True, error.message
         else:

@@ -53,7 +53,15 @@ class ErrorBody(Message):
     expected_mutation_id: int | None = None
 
 
+# Every answer of a server names the kind of system it is, so a client can check each one:
+# a training profile never talks to a production server, nor the other way round.
+SYSTEM_HEADER = "X-IMI-System"
+TRAINING_SYSTEM, PRODUCTION_SYSTEM = "training", "production"
+
+
 class Meta(Message):
+    """``training`` is true on a practice system (``imi-server init --training``)."""
+
     protocol_version: int
     server_time: dt.datetime
     server_epoch: str

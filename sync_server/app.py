@@ -1,7 +1,9 @@
 """The ASGI application."""
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SYSTEM
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
@@ -16,12 +18,12 @@ def create_app(
     if context is None:
         assert settings is not None, "give settings or a context"
         context = build_context(settings)
-    app = api()
+    app = api(training=context.training)
     app.state.context = context
     return app
 
 
-def api() -> FastAPI:
+def api(*, training: bool = False) -> FastAPI:
     """The routes, middleware and error handlers, without a database: what ``/openapi.json``
     describes (``create_app`` adds the context every request needs)."""
     app = FastAPI(
@@ -30,8 +32,30 @@ def api() -> FastAPI:
         description="Routes requests between competent authorities and syncs their replicas.",
     )
     app.add_middleware(BodyLimit)
+    app.add_middleware(SystemHeader, training=training)
     app.add_middleware(RequestScope)  # added last: the outermost, so it sees every error
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(sync_router)
     return app
+
+
+class SystemHeader:
+    """Names the kind of system (training or production) on every answer."""
+
+    def __init__(self, app: ASGIApp, *, training: bool) -> None:
+        self.app = app
+        kind = TRAINING_SYSTEM if training else PRODUCTION_SYSTEM
+        self.header = (SYSTEM_HEADER.lower().encode("latin-1"), kind.encode("latin-1"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

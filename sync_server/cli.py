@@ -1,7 +1,8 @@
 """``imi-server``: initialise, run and administer the sync server.
 
-    imi-server init --data DIR [--demo] [--database-url URL]
-    imi-server run --data DIR [--host 127.0.0.1] [--port 8470]
+    imi-server init --data DIR [--demo | --training] [--database-url URL]
+    imi-server reset-training --data DIR
+    imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, load_settings
 from sync_server.context import NotInitialised, ServerContext, open_database
 from sync_server.crypto import Sealer
@@ -31,6 +33,15 @@ from sync_server.directory.service import add_authority, add_user, set_password
 from sync_server.migrate import upgrade
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sync.sequence import SequenceLock
+from sync_server.training import (
+    TRAINING_PASSWORD,
+    NotTraining,
+    has_cases,
+    is_training,
+    mark_training,
+    reset_training,
+    seed_training_cases,
+)
 
 DEFAULT_PORT = 8470
 
@@ -41,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = options.handler
     try:
         return handler(options)
-    except (ConfigError, NotInitialised) as exc:
+    except (ConfigError, NotInitialised, NotTraining) as exc:
         print(f"imi-server: {exc}", file=sys.stderr)
         return 2
     except ProtocolError as exc:
@@ -62,12 +73,20 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     init = command("init", _init, "create or upgrade the database")
-    init.add_argument("--demo", action="store_true", help="seed demo authorities and users")
+    seeding = init.add_mutually_exclusive_group()
+    seeding.add_argument("--demo", action="store_true", help="seed demo authorities and users")
+    seeding.add_argument("--training", action="store_true",
+                         help="create a training system with practice data (new database only)")
+
+    command("reset-training", _reset_training,
+            "put a training system's exchanges back to the practice set")
 
     run = command("run", _run, "serve the sync API")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--log-level", default="warning")
+    run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
 
     authority = command("add-authority", _add_authority, "register a competent authority")
     authority.add_argument("--id", required=True)
@@ -102,7 +121,7 @@ def _settings(options: argparse.Namespace, *, create: bool = False) -> Settings:
 
 def _initialised_engine(options: argparse.Namespace) -> Engine:
     """An engine on the server's database; ``NotInitialised`` if ``init`` never ran on it."""
-    engine, _epoch = open_database(_settings(options).database_url)
+    engine, _identity = open_database(_settings(options).database_url)
     return engine
 
 
@@ -119,19 +138,67 @@ def _init(options: argparse.Namespace) -> int:
     settings = _settings(options, create=True)
     engine = make_engine(settings.database_url)
     try:
+        if options.training:
+            _refuse_production(engine)
         upgrade(engine)
         with Session(engine) as session, session.begin():
             seed_base(session)
         if options.demo:
+            # One transaction: a failure midway leaves no half-seeded demo to trip a retry.
             with Session(engine) as session, session.begin():
+                if session.scalars(select(User.id).limit(1)).first() is not None:
+                    print(f"imi-server: {settings.data_dir} is already initialised and has "
+                          "users; demo data go only into a new database, so nothing was "
+                          "seeded (the schema is up to date)", file=sys.stderr)
+                    return 1
                 counts = seed_demo(session)
-            with Session(engine) as session, session.begin():
                 counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")
+        if options.training:
+            _init_training(engine, Sealer(settings.seal_key))
     finally:
         engine.dispose()
     print(f"initialised {settings.data_dir}")
+    return 0
+
+
+def _refuse_production(engine: Engine) -> None:
+    """``init --training`` makes a new practice system; it never turns a production one into
+    one (its real cases would be mixed with, and reset like, practice data)."""
+    try:
+        with Session(engine) as session:
+            training = is_training(session)
+            used = has_cases(session) or session.scalar(select(User.id).limit(1)) is not None
+    except Exception:  # noqa: BLE001 - no tables yet: a new database, as wanted
+        return
+    if not training and used:
+        raise NotTraining("this database already holds a production system; give "
+                          "'init --training' a new data directory (and database)")
+
+
+def _init_training(engine: Engine, sealer: Sealer) -> None:
+    # One transaction: marked and seeded together, or not at all.
+    with Session(engine) as session, session.begin():
+        if is_training(session) and session.scalar(select(User.id).limit(1)) is not None:
+            print("training system already seeded; 'imi-server reset-training' resets it")
+            return
+        mark_training(session)
+        counts = seed_demo(session, password=TRAINING_PASSWORD)
+        counts["cases"] = seed_training_cases(session, sealer)
+    print(f"training system: seeded {counts['authorities']} authorities, {counts['users']} "
+          f"users (password {TRAINING_PASSWORD!r}) and {counts['cases']} practice cases")
+
+
+def _reset_training(options: argparse.Namespace) -> int:
+    settings = _settings(options)
+    engine = _initialised_engine(options)
+    try:
+        with Session(engine) as session, session.begin():
+            made = reset_training(session, Sealer(settings.seal_key))
+    finally:
+        engine.dispose()
+    print(f"training data reset: {made} practice cases")
     return 0
 
 
@@ -144,12 +211,15 @@ def _run(options: argparse.Namespace) -> int:
     logging.config.dictConfig(log_config(options.log_level))
     app = create_app(_settings(options))
     context: ServerContext = app.state.context
-    print(f"imi-server: serving http://{options.host}:{options.port} on "
-          f"{context.engine.dialect.name}, protocol {PROTOCOL_VERSION}", flush=True)
+    scheme = "https" if options.ssl_certfile else "http"
+    print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "
+          f"{context.engine.dialect.name}, protocol {PROTOCOL_VERSION}"
+          f"{', training system' if context.training else ''}", flush=True)
     # Uvicorn's access log would print each path with its query string: ``imi.access`` in
     # the app logs the route template instead (at INFO).
-    uvicorn.run(app, host=options.host, port=options.port, log_config=log_config(
-        options.log_level), access_log=False)
+    uvicorn.run(app, host=options.host, port=options.port,
+                log_config=log_config(options.log_level), access_log=False,
+                ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile)
     return 0
 
 

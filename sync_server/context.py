@@ -24,14 +24,24 @@ class ServerContext:
     epoch: str
     throttle: LoginThrottle
     hashes: HashPool
+    training: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Identity:
+    """What the server state row says about this system: its epoch, and if it is a training
+    (practice) system."""
+
+    epoch: str
+    training: bool
 
 
 class NotInitialised(Exception):
     """The database has no server state: ``imi-server init`` has not been run on it."""
 
 
-def open_database(database_url: str) -> tuple[Engine, str]:
-    """An engine on an initialised server database, and its epoch.
+def open_database(database_url: str) -> tuple[Engine, Identity]:
+    """An engine on an initialised server database, and its identity.
 
     The one way the server and the CLI open the database: ``NotInitialised`` (never a raw
     driver error) when ``imi-server init`` has not run on it.
@@ -39,25 +49,28 @@ def open_database(database_url: str) -> tuple[Engine, str]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            epoch = session.scalars(select(ServerState.epoch).where(ServerState.id == 1)).one()
+            epoch, training = session.execute(
+                select(ServerState.epoch, ServerState.training).where(ServerState.id == 1)
+            ).one()
     except Exception as exc:
         engine.dispose()
         raise NotInitialised(
             f"the database at {engine.url.render_as_string(hide_password=True)} is not "
             "initialised: run 'imi-server init' first"
         ) from exc
-    return engine, epoch
+    return engine, Identity(epoch=epoch, training=training)
 
 
 def build_context(settings: Settings) -> ServerContext:
-    engine, epoch = open_database(settings.database_url)
+    engine, identity = open_database(settings.database_url)
     return ServerContext(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         sealer=Sealer(settings.seal_key),
         notifier=ChangeNotifier(),
-        epoch=epoch,
+        epoch=identity.epoch,
+        training=identity.training,
         throttle=LoginThrottle(settings.login_limits),
         hashes=HashPool.from_environment(),
     )

@@ -1,8 +1,10 @@
 """Engine and sessions: SQLite (WAL) in the data directory, or PostgreSQL by URL."""
 
+import contextlib
+import os
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -16,12 +18,22 @@ def make_engine(url: str) -> Engine:
         # psycopg 3 is the maintained driver; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        _private_sqlite_file(make_url(url).database)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                          hide_parameters=True)
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file with mode 0600 before SQLite does (it would use the umask);
+    SQLite gives its -wal and -shm files the mode of the database file."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

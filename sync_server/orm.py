@@ -9,7 +9,7 @@ Each domain keeps its tables in its own ``models`` module; ``tables`` imports th
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -25,7 +25,9 @@ class Base(DeclarativeBase):
 
 
 class ServerState(Base):
-    """One row: the epoch (new after a restore) and the last sequence number handed out.
+    """One row: the epoch (new after a restore), the last sequence number handed out, and
+    whether this is a training system (set once by ``imi-server init --training``; the
+    database, not the environment, says so, so every instance on it agrees).
 
     Every write transaction updates this row first; the row lock serialises writers so that
     sequence numbers are assigned in commit order (see ``sequence``).
@@ -35,3 +37,4 @@ class ServerState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     epoch: Mapped[str] = mapped_column(String(32))
     last_seq: Mapped[int] = mapped_column(BigInteger)
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

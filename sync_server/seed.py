@@ -1,5 +1,6 @@
 """Loading the catalogue and the demo directory from the JSON files in ``seed/``."""
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -77,45 +78,75 @@ _DEMO_CASES: tuple[tuple[str, str, tuple[str, str, str], str, tuple[int, ...], s
 _STEPS = ("create", "send", "accept", "answer", "accept_reply")
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SeedCase:
+    """One exchange to make through the real workflow: its parties, its subject, the steps."""
+
+    requester: str
+    responder: str
+    subject: dict[str, str]
+    questions: tuple[int, ...]
+    steps: tuple[str, ...]
+    started: dt.datetime
+    answer_in_days: int = 14
+
+
 def seed_demo_cases(session: Session, sealer: Sealer) -> int:
     """Exchanges in every state, made through the real workflow, so the demo is not empty."""
-    def actor_for(authority_id: str) -> Actor:
-        user = session.scalars(select(User).where(User.authority_id == authority_id)).first()
-        assert user is not None, f"no demo user at {authority_id}"
-        return Actor(user_id=user.id, user_name=user.display_name, authority_id=authority_id,
-                     roles=frozenset(user.roles) | {"request_handler"})
-
-    catalogue = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes())
-    qs = catalogue.question_sets[0]
     now = dt.datetime.now(dt.UTC)
     for requester, responder, (family, given, born), profession, numbers, last, days in _DEMO_CASES:
-        case_id = uuid.uuid4().hex
-        questions = [qs.questions[n - 1].code for n in numbers]
-        start = now - dt.timedelta(days=days, hours=3)
-        args_by_step: dict[str, dict[str, object]] = {
-            "create": {
-                "case_id": case_id, "area": qs.area, "question_set": qs.code,
-                "question_set_version": qs.version, "responder_authority_id": responder,
-                "subject": {"family_name": family, "given_names": given, "date_of_birth": born,
-                            "profession": profession,
-                            "qualification": "Diploma in dentistry" if profession == "dentist"
-                            else "Medical degree"},
-                "questions": questions,
-                "answer_by": (start + dt.timedelta(days=14)).date().isoformat(),
-            },
-            "answer": {
-                "case_id": case_id,
-                "answers": [{"question": q.code, "answer": q.answers[0].code}
-                            for q in qs.questions if q.code in questions],
-            },
-        }
-        for number, step in enumerate(_STEPS[: _STEPS.index(last) + 1]):
-            args = args_by_step.get(step, {"case_id": case_id})
-            checked, action = parse_args(f"case.{step}", args)
-            who = requester if step in ("create", "send", "accept_reply") else responder
-            seq = SequenceLock(session).acquire()
-            apply_case_mutation(session, seq, sealer, action=action, args=checked,
-                                actor=actor_for(who), base_version=None,
-                                now=start + dt.timedelta(hours=5 * number))
-            seq.flush()
+        subject = {"family_name": family, "given_names": given, "date_of_birth": born,
+                   "profession": profession,
+                   "qualification": "Diploma in dentistry" if profession == "dentist"
+                   else "Medical degree"}
+        make_case(session, sealer, SeedCase(
+            requester=requester, responder=responder, subject=subject, questions=numbers,
+            steps=_STEPS[: _STEPS.index(last) + 1], started=now - dt.timedelta(days=days, hours=3),
+        ))
     return len(_DEMO_CASES)
+
+
+def practice_area() -> str:
+    """The legislative area of the shipped question set, the one seeded cases are in."""
+    return CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes()).question_sets[0].area
+
+
+def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
+    """Take ``case.steps`` as its parties' users would, five hours apart; return the case id."""
+    catalogue = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes())
+    qs = catalogue.question_sets[0]
+    case_id = uuid.uuid4().hex
+    questions = [qs.questions[n - 1].code for n in case.questions]
+    args_by_step: dict[str, dict[str, object]] = {
+        "create": {
+            "case_id": case_id, "area": qs.area, "question_set": qs.code,
+            "question_set_version": qs.version, "responder_authority_id": case.responder,
+            "subject": case.subject, "questions": questions,
+            "answer_by": (case.started + dt.timedelta(days=case.answer_in_days)).date().isoformat(),
+        },
+        "answer": {
+            "case_id": case_id,
+            "answers": [{"question": q.code, "answer": q.answers[0].code}
+                        for q in qs.questions if q.code in questions],
+        },
+    }
+    for number, step in enumerate(case.steps):
+        args = args_by_step.get(step, {"case_id": case_id})
+        checked, action = parse_args(f"case.{step}", args)
+        requesting = step in ("create", "send", "accept_reply", "withdraw")
+        seq = SequenceLock(session).acquire()
+        apply_case_mutation(session, seq, sealer, action=action, args=checked,
+                            actor=_actor(session, case.requester if requesting else case.responder),
+                            base_version=None,
+                            now=case.started + dt.timedelta(hours=5 * number))
+        seq.flush()
+    return case_id
+
+
+def _actor(session: Session, authority_id: str) -> Actor:
+    users = session.scalars(select(User).where(User.authority_id == authority_id)
+                            .order_by(User.username)).all()
+    assert users, f"no seeded user at {authority_id}"
+    user = next((u for u in users if "request_handler" in u.roles), users[0])
+    return Actor(user_id=user.id, user_name=user.display_name, authority_id=authority_id,
+                 roles=frozenset(user.roles) | {"request_handler"})

@@ -11,6 +11,7 @@ import pytest
 from desktop import local_server
 from desktop.local_server import free_port
 from desktop.models import account
+from desktop.models import profile as profiles
 from desktop.models.db_lane import InlineLane
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
@@ -20,7 +21,26 @@ from sync_server.seed import DEMO_PASSWORD
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_settings_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads this machine's /etc/xdg/IMI nor writes the developer's ~/.config/IMI."""
+    from desktop.qt import QSettings
+
+    os.environ["IMI_SYSTEM_CONFIG_DIR"] = str(tmp_path_factory.mktemp("system-settings"))
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                      str(tmp_path_factory.mktemp("user-settings")))
+
 PASSPHRASE = "correct horse battery"
+# scrypt at the smallest cost, through the same code: milliseconds instead of ~0.6 s a profile.
+CHEAP_KDF = {"kdf": "scrypt", "n": 2**8, "r": 8, "p": 1}
+
+
+@pytest.fixture(autouse=True)
+def _cheap_profile_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Profiles made in tests use ``CHEAP_KDF``; ``@pytest.mark.real_kdf`` keeps the default."""
+    if request.node.get_closest_marker("real_kdf") is None:
+        monkeypatch.setattr(profiles, "KDF_PARAMS", CHEAP_KDF)
 
 
 @dataclasses.dataclass

@@ -6,31 +6,63 @@ from pathlib import Path
 
 from desktop.models import profile as profiles
 from desktop.models import server_address
-from desktop.models.profile import Profile
+from desktop.models.profile import IncompleteProfile, Profile
 from desktop.models.replica import Replica
-from desktop.models.transport import Transport
+from desktop.models.transport import Connection, Transport
+from sync_protocol.messages import LoginResponse
 
 
 def set_up(path: Path, *, server_url: str, username: str, password: str,
-           passphrase: str) -> tuple[Profile, bytes, Replica]:
+           passphrase: str, training: bool = False,
+           connection: Connection | None = None) -> tuple[Profile, bytes, Replica]:
     """Sign in once and create the encrypted replica. Raises ``Offline``/``ServerRefused``
     before anything is written, ``ProfileError`` for a bad passphrase or an existing profile,
-    ``NotAServerAddress``/``InsecureServerAddress`` for an address it may not use."""
+    ``NotAServerAddress``/``InsecureServerAddress`` for an address it may not use.
+
+    ``training`` is the kind of profile wanted: a server of the other kind is refused
+    (``WrongSystem``) before signing in, so training and production never mix.
+    """
     server_address.check(server_url)
     profiles.check_new(path, passphrase)
-    transport = Transport(server_url)
+    transport = Transport(server_url, connection=connection, training=training)
     try:
-        transport.meta()  # fails fast and clearly on a wrong address
+        transport.meta()  # fails fast and clearly on a wrong address or the wrong system
         device_id = uuid.uuid4().hex
         login = transport.login(username=username, password=password, device_id=device_id,
                                 device_name=platform.node()[:200])
     finally:
         transport.close()
-    profile, key = profiles.create(path, server_url=server_url, username=username,
-                                   passphrase=passphrase, device_id=device_id)
-    replica = Replica.open(profile.replica_path, key)
-    with replica.transaction():
+    profile, key = create_signed_in(path, server_url=server_url, username=username,
+                                    passphrase=passphrase, device_id=device_id, login=login,
+                                    training=training)
+    return profile, key, Replica.open(profile.replica_path, key)
+
+
+def create_signed_in(path: Path, *, server_url: str, username: str, passphrase: str,
+                     device_id: str, login: LoginResponse,
+                     training: bool = False) -> tuple[Profile, bytes]:
+    """The writing half of ``set_up``: a replica holding the sign-in, then the profile."""
+
+    def fill(replica: Replica) -> None:
         replica.set_meta("user", login.user.model_dump(mode="json"))
         replica.set_meta("token", login.token)
-    return profile, key, replica
 
+    return profiles.create(path, server_url=server_url, username=username,
+                           passphrase=passphrase, device_id=device_id, fill=fill,
+                           training=training)
+
+
+def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
+    """``profile.unlock``, and ``IncompleteProfile`` if its replica never got the sign-in
+    (set-up of an earlier version interrupted between its steps)."""
+    profile, key = profiles.unlock(path, passphrase)
+    if not profile.replica_path.exists():
+        raise IncompleteProfile("the set-up of this profile was interrupted")
+    replica = Replica.open(profile.replica_path, key)
+    try:
+        signed_in = replica.user() is not None and replica.get_meta("token") is not None
+    finally:
+        replica.close()
+    if not signed_in:
+        raise IncompleteProfile("the set-up of this profile was interrupted")
+    return profile, key

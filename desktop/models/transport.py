@@ -1,13 +1,28 @@
-"""HTTP to the sync server, with the protocol's messages. No Qt; called from worker threads."""
+"""HTTP to the sync server, with the protocol's messages. No Qt; called from worker threads.
 
+A ``Connection`` carries what a roll-out configures (an extra CA certificate, a proxy). A
+transport made for a training or a production profile checks every answer's system header,
+and asks ``/v1/meta`` before every push, so a profile never sends to, nor takes from, a system
+of the other kind.
+"""
+
+import atexit
+import dataclasses
+import functools
+import os
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
+import certifi
 import pydantic_core
 import requests
 
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
+    SYSTEM_HEADER,
+    TRAINING_SYSTEM,
     WAIT_SECONDS,
     ErrorBody,
     LoginRequest,
@@ -39,14 +54,59 @@ class ServerRefused(Exception):
         self.expected_mutation_id = body.expected_mutation_id
 
 
+class WrongSystem(ServerRefused):
+    """The server is a training system and the profile a production one, or the other way."""
+
+    def __init__(self, *, training_profile: bool) -> None:
+        super().__init__(0, ErrorBody(
+            code="wrong_system",
+            message=("this training profile does not talk to a production server"
+                     if training_profile else
+                     "this profile does not talk to a training server"),
+        ))
+        self.training_profile = training_profile
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Connection:
+    """How to reach the server: ``ca_bundle`` is a PEM file of CA certificates trusted in
+    addition to the usual ones; ``proxy`` an ``http://host:port`` every call goes through."""
+
+    ca_bundle: str | None = None
+    proxy: str | None = None
+
+    @property
+    def verify(self) -> str | bool:
+        return _trust_bundle(self.ca_bundle) if self.ca_bundle else True
+
+    @property
+    def proxies(self) -> dict[str, str] | None:
+        return {"http": self.proxy, "https": self.proxy} if self.proxy else None
+
+
+@functools.cache
+def _trust_bundle(extra: str) -> str:
+    """The usual CAs (certifi's, as requests uses) plus ``extra``, in one file for this run."""
+    handle, name = tempfile.mkstemp(prefix="imi-ca-", suffix=".pem")
+    with os.fdopen(handle, "wb") as bundle:
+        bundle.write(Path(certifi.where()).read_bytes())
+        bundle.write(b"\n" + Path(extra).read_bytes())
+    atexit.register(Path(name).unlink, missing_ok=True)
+    return name
+
+
 class Transport:
     """Calls to one server. Safe to share between threads: each thread gets its own HTTP
     session (``requests`` does not promise a session is thread-safe), so the long-poll and a
     sync pass never share a connection pool."""
 
-    def __init__(self, base_url: str, *, token: str | None = None) -> None:
+    def __init__(self, base_url: str, *, token: str | None = None,
+                 connection: Connection | None = None, training: bool | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.connection = connection or Connection()
+        # The kind of system the profile belongs to; None (set-up) checks nothing.
+        self.training = training
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -73,9 +133,13 @@ class Transport:
             response = self._http.request(
                 method, self.base_url + path, json=json_body, params=params, headers=headers,
                 timeout=(CONNECT_TIMEOUT, read_timeout),
+                # Per call: requests lets REQUESTS_CA_BUNDLE and HTTP(S)_PROXY in the
+                # environment override a session's own settings, but not a call's.
+                verify=self.connection.verify, proxies=self.connection.proxies,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Offline(str(exc)) from None
+        self._check_system(response.headers.get(SYSTEM_HEADER, ""))
         if response.status_code >= 400:
             try:
                 body = ErrorBody.model_validate_json(response.content)
@@ -85,8 +149,15 @@ class Transport:
             raise ServerRefused(response.status_code, body)
         return bytes(response.content)
 
+    def _check_system(self, kind: str) -> None:
+        if self.training is not None and (kind == TRAINING_SYSTEM) != self.training:
+            raise WrongSystem(training_profile=self.training)
+
     def meta(self) -> Meta:
-        return Meta.model_validate_json(self._call("GET", "/v1/meta"))
+        meta = Meta.model_validate_json(self._call("GET", "/v1/meta"))
+        if self.training is not None and meta.training != self.training:
+            raise WrongSystem(training_profile=self.training)
+        return meta
 
     def login(self, *, username: str, password: str, device_id: str,
               device_name: str = "") -> LoginResponse:
@@ -99,6 +170,8 @@ class Transport:
         return answer
 
     def push(self, request: PushRequest) -> PushResponse:
+        if self.training is not None:
+            self.meta()  # asked first: steps never reach a system of the other kind
         body = self._call("POST", "/v1/sync/push", json_body=request.model_dump(mode="json"))
         return PushResponse.model_validate_json(body)
 

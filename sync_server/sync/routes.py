@@ -29,7 +29,7 @@ router = APIRouter(prefix="/v1")
 @router.get("/meta")
 def meta(context: ContextDep) -> Meta:
     return Meta(protocol_version=PROTOCOL_VERSION, server_time=utcnow(),
-                server_epoch=context.epoch, training=context.settings.training)
+                server_epoch=context.epoch, training=context.training)
 
 
 @router.post("/sync/push", responses=_errors)

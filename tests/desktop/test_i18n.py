@@ -20,11 +20,14 @@ from desktop import i18n
 from sync_protocol.languages import FALLBACK_LANGUAGE
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = i18n.TRANSLATIONS_DIR / "messages.pot"
+SOURCES = REPO / "resources" / "translations"
+TEMPLATE = SOURCES / "messages.pot"
 MAPPING = REPO / "babel.cfg"
 # The keywords of the documented ``pybabel extract`` command (``-k`` adds to babel's defaults).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "N_": None, "ngettext": (1, 2)}
-TRANSLATED = [lang for lang in i18n.shipped_languages() if lang != FALLBACK_LANGUAGE]
+TRANSLATED = sorted(p.parent.parent.name for p in SOURCES.glob("*/LC_MESSAGES/messages.po"))
+REBUILD = ("The compiled catalogues in desktop/locale are built from the .po files by the "
+           "package build: run `.venv/bin/pip install -e .` (./run.sh does) after changing a .po.")
 
 UPDATE_COMMANDS = (
     "From the repository root, update the template and the catalogues:\n"
@@ -87,13 +90,14 @@ def _placeholders(text: str) -> collections.Counter[str]:
 
 def test_the_three_translations_are_shipped() -> None:
     assert {"de", "hu", "fr"} <= set(TRANSLATED)
-    assert FALLBACK_LANGUAGE in i18n.shipped_languages()
+    # Every catalogue is compiled into the package, and only those.
+    assert i18n.shipped_languages() == sorted([*TRANSLATED, FALLBACK_LANGUAGE]), REBUILD
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_plural_forms_header(lang: str) -> None:
     """GNU gettext's rule for the language (babel's ``init`` proposes ``nplurals=1`` for hu)."""
-    catalog = _read(i18n.TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", lang)
+    catalog = _read(SOURCES / lang / "LC_MESSAGES" / "messages.po", lang)
     expected = PLURAL_FORMS.get(lang)
     assert expected is not None, (
         f"a catalogue for {lang} was added: record GNU gettext's Plural-Forms for it in "
@@ -103,7 +107,7 @@ def test_plural_forms_header(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_every_template_string_is_translated(lang: str) -> None:
-    catalog = _read(i18n.TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", lang)
+    catalog = _read(SOURCES / lang / "LC_MESSAGES" / "messages.po", lang)
     entries = {_key(m.id): m for m in catalog if m.id}
     problems = []
     for message_id in sorted(_template_ids(), key=str):
@@ -126,7 +130,7 @@ def test_every_template_string_is_translated(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_placeholders_match_the_english(lang: str) -> None:
-    catalog = _read(i18n.TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", lang)
+    catalog = _read(SOURCES / lang / "LC_MESSAGES" / "messages.po", lang)
     problems = []
     for entry in catalog:
         if not entry.id:
@@ -149,9 +153,9 @@ def test_placeholders_match_the_english(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_the_app_loads_every_translation(lang: str) -> None:
-    """``load_catalogue`` (compiled in memory, as the app does) serves each .po entry."""
+    """``load_catalogue`` (the compiled catalogue, as the app reads it) serves each .po entry."""
     translations = i18n.load_catalogue(lang)
-    catalog = _read(i18n.TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", lang)
+    catalog = _read(SOURCES / lang / "LC_MESSAGES" / "messages.po", lang)
     assert translations.info().get("language") == lang
     plural_index = gettext.c2py(catalog.plural_expr)
     lost = []
@@ -166,7 +170,8 @@ def test_the_app_loads_every_translation(lang: str) -> None:
                     lost.append(f"{singular!r} (n={n}): {got!r}")
         elif translations.gettext(str(entry.id)) != entry.string:
             lost.append(repr(entry.id))
-    assert not lost, f"{lang}: not served by load_catalogue:\n" + "\n".join(lost)
+    assert not lost, f"{lang}: not served by load_catalogue:\n" + "\n".join(lost) + (
+        "\n\n" + REBUILD)
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)

@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import stat
 
 import pytest
 from factories import login_body, new_id
@@ -9,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sync_protocol.errors import ProtocolError
 from sync_server.app import create_app
 from sync_server.auth.models import User
 from sync_server.catalogue.models import QuestionSetRow
@@ -23,7 +26,7 @@ from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
 @pytest.fixture(autouse=True)
 def _no_environment_overrides(monkeypatch):
     """The data directory decides; a developer's IMI_* variables must not."""
-    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY", "IMI_TRAINING"):
+    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -207,3 +210,56 @@ def test_damaged_key_file_is_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert KEY_FILE in err
     assert "Traceback" not in err
+
+
+def test_init_demo_on_an_initialised_directory_says_so_and_changes_nothing(
+        tmp_path, database_url, capsys):
+    assert _init(tmp_path, database_url, "--demo") == 0
+    users, authorities = _count(database_url, User), _count(database_url, Authority)
+    capsys.readouterr()
+
+    assert _init(tmp_path, database_url, "--demo") == 1
+
+    captured = capsys.readouterr()
+    assert captured.err.startswith("imi-server: ")
+    assert "already initialised" in captured.err and "nothing was seeded" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert (_count(database_url, User), _count(database_url, Authority)) == (users, authorities)
+
+
+def test_init_demo_seeds_all_or_nothing(tmp_path, database_url, monkeypatch, capsys):
+    """A failure while seeding the demo cases leaves no demo users behind to block a retry."""
+    import sync_server.cli
+
+    def broken(*_args, **_kwargs):
+        raise ProtocolError("broken", "the demo cases cannot be seeded")
+
+    monkeypatch.setattr(sync_server.cli, "seed_demo_cases", broken)
+    assert _init(tmp_path, database_url, "--demo") == 1
+    assert _count(database_url, User) == 0
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert _init(tmp_path, database_url, "--demo") == 0
+
+
+def test_the_server_files_are_readable_by_their_owner_only(tmp_path, database_url):
+    previous = os.umask(0o022)  # the usual umask: the code must not rely on a strict one
+    try:
+        data = tmp_path / "data"
+        assert _init(data, database_url) == 0
+        sqlite = database_url.startswith("sqlite")
+        settings = load_settings(data, database_url=None if sqlite else database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            with engine.begin() as connection:  # the WAL and its index exist from here on
+                connection.execute(select(func.count()).select_from(User))
+                files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        finally:
+            engine.dispose()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    expected = {KEY_FILE: 0o600}
+    if sqlite:
+        expected |= {"imi.db": 0o600, "imi.db-wal": 0o600, "imi.db-shm": 0o600}
+    assert files == expected

@@ -1,0 +1,182 @@
+"""Client packages (issue 11, item 1): the bundle and .deb from build/build-client.sh, installed
+into a scratch root, self-tested against a real server, removed; the MSI source built by wixl.
+
+The build takes about a minute on two cores; it runs once per session (module fixture).
+"""
+
+import configparser
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sync_server.seed import DEMO_PASSWORD
+from tests.conftest import LiveServer
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPENDS = ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0",
+           "libegl1", "libfontconfig1")
+RECOMMENDS = ("libgtk-3-0", "libwayland-cursor0", "libwayland-egl1")
+# Libraries the bundle may rely on the system for, and the Debian package of each: the X11
+# platform's (Depends) and the optional GTK theme and Wayland plugins' (Recommends).
+SYSTEM_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libgtk-3.so.0": "libgtk-3-0",
+    "libgdk-3.so.0": "libgtk-3-0",
+    "libwayland-cursor.so.0": "libwayland-cursor0",
+    "libwayland-egl.so.1": "libwayland-egl1",
+}
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("client-packages")
+    built = subprocess.run(["bash", str(ROOT / "build" / "build-client.sh"), str(out)],
+                           capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (package,) = out.glob("imi-desk_*.deb")
+    return package
+
+
+def _dpkg_deb(*args: str) -> str:
+    return subprocess.run(["dpkg-deb", *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_deb_declares_the_system_libraries_and_ships_entries_icons_and_catalogues(deb):
+    depends = [d.strip() for d in _dpkg_deb("-f", str(deb), "Depends").split(",")]
+    assert sorted(depends) == sorted(DEPENDS)
+    recommends = [d.strip() for d in _dpkg_deb("-f", str(deb), "Recommends").split(",")]
+    assert sorted(recommends) == sorted(RECOMMENDS)
+    assert _dpkg_deb("-f", str(deb), "Package").strip() == "imi-desk"
+    listing = _dpkg_deb("-c", str(deb))
+    for path in ("./usr/bin/imi-desk -> /opt/imi-desk/imi-desk",
+                 "./usr/share/applications/imi-desk.desktop",
+                 "./usr/share/applications/imi-desk-training.desktop",
+                 "./usr/share/icons/hicolor/scalable/apps/imi-desk.svg",
+                 "./usr/share/icons/hicolor/256x256/apps/imi-desk.png",
+                 "./usr/share/icons/hicolor/16x16/apps/imi-desk.png",
+                 "./etc/xdg/IMI/imi-desk.conf",
+                 "./opt/imi-desk/imi-desk",
+                 "_internal/PySide6/Qt/translations/qtbase_de.qm",
+                 "_internal/PySide6/Qt/translations/qtbase_hu.qm",
+                 *(f"_internal/desktop/locale/{lang}/LC_MESSAGES/messages.mo"
+                   for lang in ("de", "hu", "fr"))):
+        assert path in listing, path
+    assert re.search(r"_internal/sqlcipher3/_sqlite3\S*\.so", listing)
+    assert _dpkg_deb("-I", str(deb), "conffiles").split() == ["/etc/xdg/IMI/imi-desk.conf"]
+
+
+def test_every_library_the_bundle_leaves_to_the_system_is_a_declared_dependency(deb, tmp_path):
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
+    internal = tmp_path / "opt" / "imi-desk" / "_internal"
+    missing: set[str] = set()
+    for library in [*internal.rglob("*.so"), *internal.rglob("*.so.*")]:
+        linked = subprocess.run(["ldd", str(library)], capture_output=True, text=True,
+                                check=False, env={"LD_LIBRARY_PATH": str(internal)})
+        missing |= set(re.findall(r"^\s*(\S+) => not found", linked.stdout, re.MULTILINE))
+    assert missing <= set(SYSTEM_LIBRARIES), missing - set(SYSTEM_LIBRARIES)
+    assert {SYSTEM_LIBRARIES[name] for name in missing} <= {*DEPENDS, *RECOMMENDS}
+
+
+def test_desktop_entries_start_the_client_and_the_training_client(deb, tmp_path):
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
+    entries = {}
+    for name in ("imi-desk", "imi-desk-training"):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read(tmp_path / "usr/share/applications" / f"{name}.desktop", encoding="utf-8")
+        entries[name] = parser["Desktop Entry"]
+    assert entries["imi-desk"]["Exec"] == "imi-desk"
+    assert entries["imi-desk-training"]["Exec"] == "imi-desk --training"
+    assert {e["Icon"] for e in entries.values()} == {"imi-desk"}
+    assert entries["imi-desk-training"]["Name[de]"] == "IMI Schulung"
+
+
+def test_installed_deb_self_tests_against_a_real_server_then_is_removed(
+        deb, live_server: LiveServer, tmp_path):
+    root = tmp_path / "root"
+    admin = root / "var" / "lib" / "dpkg"
+    (admin / "info").mkdir(parents=True)
+    (admin / "updates").mkdir()
+    (admin / "status").touch()
+    # The scratch root has none of the X libraries: offscreen needs none of them.
+    installed = subprocess.run(["dpkg", f"--root={root}", "--force-depends", "-i", str(deb)],
+                               capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr
+    # The administrator's machine-wide settings: the installed conffile, edited.
+    conf = root / "etc" / "xdg" / "IMI" / "imi-desk.conf"
+    conf.write_text(f"[General]\nserver_url={live_server.url}\nlanguage=fr\n"
+                    "locked=server_url, language\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+           "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen",
+           "IMI_SYSTEM_CONFIG_DIR": str(conf.parent.parent)}
+
+    run = subprocess.run([str(root / "opt" / "imi-desk" / "imi-desk"), "self-test",
+                          "--username", "fr.martin", "--password-stdin"],
+                         input=DEMO_PASSWORD + "\n", capture_output=True, text=True,
+                         env=env, timeout=180, check=False)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"signed in to {live_server.url} as fr.martin" in run.stdout
+    assert "UI and Qt translations for 'fr' loaded" in run.stdout
+    assert "imi-desk self-test passed" in run.stdout
+    assert not list(home.rglob("profile.json"))  # the throw-away profile is gone
+
+    removed = subprocess.run(["dpkg", f"--root={root}", "--purge", "imi-desk"],
+                             capture_output=True, text=True, check=False)
+    assert removed.returncode == 0, removed.stderr
+    assert not (root / "opt" / "imi-desk").exists()
+    assert not conf.exists()
+    assert not list((root / "usr").rglob("imi-desk*"))
+
+
+def test_msi_source_builds_with_wixl_and_writes_the_rollout_settings(deb, tmp_path):
+    assert shutil.which("wixl") and shutil.which("msiinfo"), (
+        "wixl and msiinfo are needed: apt-get install wixl msitools (run.sh does as root)")
+    # A stand-in for the Windows bundle (only Windows makes the real one), with the icon the
+    # build rendered.
+    bundle = tmp_path / "bundle"
+    (bundle / "_internal" / "resources").mkdir(parents=True)
+    (bundle / "imi-desk.exe").write_bytes(b"MZ stand-in")
+    (bundle / "_internal" / "resources" / "README").write_text("stand-in\n")
+    icon = deb.parent / "icons" / "imi-desk.ico"
+    msi = tmp_path / "imi-desk.msi"
+
+    built = subprocess.run(["bash", str(ROOT / "build" / "windows" / "check-wxs.sh"),
+                            str(bundle), str(icon), str(msi)],
+                           capture_output=True, text=True, check=False)
+
+    assert built.returncode == 0, built.stdout + built.stderr
+    registry = _msi_table(msi, "Registry")
+    settings = {row["Name"]: row for row in registry if row["Key"] == r"Software\IMI\imi-desk"}
+    assert {name: row["Value"] for name, row in settings.items()} == {
+        "server_url": "[SERVER_URL]", "training_server_url": "[TRAINING_SERVER_URL]",
+        "language": "[LANGUAGE]", "ca_bundle": "[CA_BUNDLE]", "proxy": "[PROXY]",
+        "profiles_dir": "[PROFILES_DIR]", "locked": "[LOCKED]",
+    }
+    assert {row["Root"] for row in settings.values()} == {"2"}  # HKEY_LOCAL_MACHINE
+    components = {row["Component"]: row for row in _msi_table(msi, "Component")}
+    for row in settings.values():  # 64-bit components: the native registry view
+        assert int(components[row["Component_"]]["Attributes"]) & 256
+    shortcuts = {row["Name"]: row for row in _msi_table(msi, "Shortcut")}
+    assert shortcuts["IMI Training"]["Arguments"] == "--training"
+    assert shortcuts["IMI"]["Target"] == "[INSTALLDIR]imi-desk.exe"
+
+
+def _msi_table(msi: Path, table: str) -> list[dict[str, str]]:
+    text = subprocess.run(["msiinfo", "export", str(msi), table], capture_output=True,
+                          text=True, check=True).stdout
+    header, _types, _keys, *rows = text.splitlines()
+    names = header.split("\t")
+    return [dict(zip(names, row.split("\t"), strict=False)) for row in rows]
