@@ -47,20 +47,22 @@ def init(data_dir: Path, *, demo: bool = True, training: bool = False,
 
 def start(data_dir: Path, port: int | None = None, *,
           server: Sequence[str] = SERVER_COMMAND, tls: tuple[Path, Path, Path] | None = None,
-          source: Path | None = None, stderr: IO[bytes] | None = None,
+          source: Path | None = None, stdout: IO[bytes] | None = None,
+          stderr: IO[bytes] | None = None,
           env: Mapping[str, str] | None = None, args: Sequence[str] = ()
           ) -> tuple["subprocess.Popen[bytes]", str]:
     """Run ``imi-server run`` and return the process and its URL once ``/v1/meta`` answers.
 
     ``tls`` is (certificate, key, CA bundle to check it with): the server speaks HTTPS.
-    ``stderr``: where the server's log goes (a file, to read what it logged); the caller's
-    stderr by default. ``args``: more options for ``imi-server run``.
+    ``stdout`` (its start line) and ``stderr`` (its log) go to the caller's by default, or to
+    files, to read what it printed. ``args``: more options for ``imi-server run``.
     """
     port = port or free_port()
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     extra = ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []
     process = subprocess.Popen([*server, "run", "--data", str(data_dir), "--port", str(port),
-                                *extra, *args], stderr=stderr, **_where(source, env))
+                                *extra, *args], stdout=stdout, stderr=stderr,
+                               **_where(source, env))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

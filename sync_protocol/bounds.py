@@ -10,13 +10,15 @@ from typing import Annotated, Final
 from pydantic import AfterValidator, AwareDatetime, Field
 
 INT32_MAX: Final = 2**31 - 1
-INT64_MAX: Final = 2**63 - 1
+# The largest integer every JSON parser holds exactly (JavaScript's MAX_SAFE_INTEGER; the
+# OpenAPI document itself writes bounds as floats): well inside a 64-bit column.
+SAFE_INT_MAX: Final = 2**53 - 1
 
 Version = Annotated[int, Field(ge=1, le=INT32_MAX)]
 """A version number (of a case, of a question set): stored as a 32-bit integer."""
 
-MutationId = Annotated[int, Field(ge=1, le=INT64_MAX)]
-"""A device's mutation id: stored as a 64-bit integer."""
+MutationId = Annotated[int, Field(ge=1, le=SAFE_INT_MAX)]
+"""A device's mutation id: stored as a 64-bit integer, bounded where JSON is exact."""
 
 # Timestamps a client may send: from the first IMI release to well after any device's clock.
 EARLIEST: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
