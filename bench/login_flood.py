@@ -1,11 +1,13 @@
 """Target: a login flood leaves signed-in users' sync within 2x (ARCHITECTURE.md).
 
-    python -m bench.login_flood [--flood 120] [--samples 100] [--seconds 30] [--source DIR]
+    python -m bench.login_flood [--flood 120] [--samples 300] [--min-seconds 10] [--seconds 30]
+                                [--source DIR] [--json FILE]
 
 One real server process (``imi-server init --demo``, then ``run``) on 127.0.0.1. A signed-in
-officer pulls (``GET /v1/sync/pull``, the first page of everything she may see) ``--samples``
-times alone, then again while ``--flood`` threads send wrong passwords as fast as the server
-answers. Two floods:
+officer pulls (``GET /v1/sync/pull``, the first page of everything she may see) back to back,
+``--samples`` times and for ``--min-seconds`` at least, alone, then again while ``--flood``
+threads (in a process of their own) send wrong passwords as fast as the server answers. Two
+floods:
 
 - *one address*: every attempt from 127.0.0.1 for one user name, as one attacking machine;
 - *many addresses*: every attempt for another user name from another address (the server
@@ -56,13 +58,17 @@ def _login(url: str, username: str, password: str, device: int,
     return http.post(url + "/v1/auth/login", json=body, headers=headers, timeout=PULL_TIMEOUT_S)
 
 
-def _pulls(url: str, token: str, *, samples: int, seconds: float) -> list[float]:
-    """Pull latencies (s), sequentially, until ``samples`` or ``seconds`` run out."""
+def _pulls(url: str, token: str, *, samples: int, seconds: float,
+           min_seconds: float = 0.0) -> list[float]:
+    """Pull latencies (s), back to back: at least ``samples`` and ``min_seconds`` of them,
+    unless ``seconds`` run out first."""
     times: list[float] = []
-    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    deadline = started + seconds
     with requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {token}"
-        while len(times) < samples and time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and (
+                len(times) < samples or time.perf_counter() - started < min_seconds):
             started = time.perf_counter()
             response = http.get(url + "/v1/sync/pull", params=FIRST_PAGE, timeout=PULL_TIMEOUT_S)
             response.raise_for_status()
@@ -159,13 +165,15 @@ def _figures(times: list[float]) -> dict[str, Any]:
             "p99_ms": round(percentile(ms, 99), 1), "max_ms": round(max(ms), 1)}
 
 
-def measure(url: str, pid: int, *, flood: int, samples: int, seconds: float) -> dict[str, Any]:
+def measure(url: str, pid: int, *, flood: int, samples: int, seconds: float,
+            min_seconds: float) -> dict[str, Any]:
     with requests.Session() as http:
         answer = _login(url, OFFICER, DEMO_PASSWORD, 0xBE7C4, http)
         answer.raise_for_status()
         token = answer.json()["token"]
     _pulls(url, token, samples=5, seconds=seconds)  # warm-up
-    alone = _figures(_pulls(url, token, samples=samples, seconds=seconds))
+    alone = _figures(_pulls(url, token, samples=samples, seconds=seconds,
+                            min_seconds=min_seconds))
     progress(f"pull alone: p50 {alone['p50_ms']} ms, p99 {alone['p99_ms']} ms")
     results: dict[str, Any] = {"flood_threads": flood, "alone": alone,
                                "load_average_at_start": os.getloadavg()[0]}
@@ -173,7 +181,8 @@ def measure(url: str, pid: int, *, flood: int, samples: int, seconds: float) -> 
         memory = PeakMemory(pid)
         with memory.watching(), Flood(url, threads=flood, spread=spread).running() as attack:
             started = time.perf_counter()
-            during = _figures(_pulls(url, token, samples=samples, seconds=seconds))
+            during = _figures(_pulls(url, token, samples=samples, seconds=seconds,
+                                     min_seconds=min_seconds))
             flooded_s = time.perf_counter() - started + FLOOD_WARM_UP_S
         results[name] = {
             **during,
@@ -187,14 +196,16 @@ def measure(url: str, pid: int, *, flood: int, samples: int, seconds: float) -> 
     return results
 
 
-def run(*, flood: int, samples: int, seconds: float, source: Path | None) -> dict[str, Any]:
+def run(*, flood: int, samples: int, seconds: float, min_seconds: float,
+        source: Path | None) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="imi-bench-flood-"))
     try:
         data_dir = workdir / "server"
         local_server.init(data_dir, demo=True, source=source)
         process, url = local_server.start(data_dir, source=source)
         try:
-            return measure(url, process.pid, flood=flood, samples=samples, seconds=seconds)
+            return measure(url, process.pid, flood=flood, samples=samples, seconds=seconds,
+                           min_seconds=min_seconds)
         finally:
             local_server.stop(process)
     finally:
@@ -225,11 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=300, help="pulls per measurement")
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="at most this long per measurement")
+    parser.add_argument("--min-seconds", type=float, default=10.0,
+                        help="keep pulling at least this long per measurement")
     parser.add_argument("--source", type=Path, help="run the server from this checkout")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     options = parser.parse_args(argv)
     results = run(flood=options.flood, samples=options.samples, seconds=options.seconds,
-                  source=options.source)
+                  min_seconds=options.min_seconds, source=options.source)
     if options.json:
         options.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_results(results)

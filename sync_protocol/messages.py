@@ -151,20 +151,17 @@ class PushResponse(Message):
     results: tuple[MutationResult, ...]
 
 
-MAX_CURSOR_LENGTH = 1000
-
-
 class PullQuery(Message):
     """``GET /v1/sync/pull``'s query: an unknown parameter is refused, not ignored."""
 
-    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] = ""
+    cursor: str = ""  # opaque; anything but a cursor this server signed is ``invalid_cursor``
     limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
 
 
 class WaitQuery(Message):
     """``GET /v1/sync/wait``'s query: at most ``WAIT_SECONDS`` of waiting."""
 
-    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] = ""
+    cursor: str = ""
     timeout: float = Field(default=WAIT_SECONDS, ge=0, le=WAIT_SECONDS)
 
 
