@@ -26,7 +26,7 @@ from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
 from sync_server.cases.models import Case
 from sync_server.config import load_settings
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, case_binding
 from sync_server.db import make_engine
 from sync_server.seed import DEMO_PASSWORD
 from sync_server.sync.models import SyncRow
@@ -38,7 +38,7 @@ def seed_cases(data_dir: Path, cases: Sequence[CaseRecord]) -> float:
     """Persist and publish ``cases`` (oldest first) in one transaction; return the seconds."""
     started = time.perf_counter()
     settings = load_settings(data_dir)
-    sealer = Sealer(settings.seal_key)
+    sealer = Sealer(settings.keyring)
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session, session.begin():
@@ -61,7 +61,7 @@ def _persist(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseReco
         id=case.id, version=case.version, state=case.state.value, area=case.area,
         requester_authority_id=case.requester_authority_id,
         responder_authority_id=case.responder_authority_id,
-        sealed=sealer.seal(payload), updated_at=case.updated_at,
+        sealed=sealer.seal(payload, where=case_binding(case.id)), updated_at=case.updated_at,
     ))
     publish(session, seq, kind=EntityKind.CASE, entity_id=case.id, version=case.version,
             payload=payload, audiences=case.audiences(), sealer=sealer)

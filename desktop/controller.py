@@ -6,17 +6,18 @@ write goes to the database lane; sync runs on the network lane.
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from desktop import formatting
 from desktop.i18n import _, current_language, set_language, shipped_languages
-from desktop.labels import REFUSALS, label
-from desktop.models import cases
+from desktop.labels import REFUSALS, SIGN_IN_REASONS, label
+from desktop.models import account, cases
 from desktop.models.case_table import CaseTableModel
 from desktop.models.profile import Profile
 from desktop.models.replica import FOLDERS, Replica
 from desktop.models.sync_engine import SyncEngine
-from desktop.models.transport import Connection, Transport
+from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language
@@ -25,8 +26,10 @@ from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
+from desktop.views.sign_in_dialog import SignInDialog
 from sync_protocol.cases import Action
 from sync_protocol.errors import ProtocolError
+from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION
 
 
@@ -60,6 +63,7 @@ class AppController(QObject):
             self.window.language.setEnabled(False)
             self.window.language.setToolTip(_("Set by your administrator"))
         self._closed = False
+        self._sign_in: SignInDialog | None = None
         self._wire()
 
     def _wire(self) -> None:
@@ -71,10 +75,13 @@ class AppController(QObject):
         w.sig_closing.connect(self.shutdown)
         w.case_view.sig_step_requested.connect(self.take_step)
         w.status.sig_attention_requested.connect(self.show_attention)
+        w.status.sig_sign_in_requested.connect(
+            lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
         self.sync.sig_status_changed.connect(self.refresh_status)
         self.sync.sig_progress.connect(w.status.show_progress)
         self.sync.sig_refused.connect(self._refused)
+        self.sync.sig_sign_in_required.connect(self.ask_sign_in)
 
     def start(self) -> None:
         self.refresh()
@@ -88,8 +95,13 @@ class AppController(QObject):
         # Signals already queued must not reach a closed replica.
         for signal, slot in ((self.sync.sig_data_changed, self.refresh),
                              (self.sync.sig_status_changed, self.refresh_status),
-                             (self.sync.sig_refused, self._refused)):
+                             (self.sync.sig_refused, self._refused),
+                             (self.sync.sig_sign_in_required, self.ask_sign_in)):
             signal.disconnect(slot)
+        if self._sign_in is not None:
+            self._sign_in.reject()
+        # A repaint still queued would read the replica closed below: nothing is shown now.
+        self.window.hide()
         self.sync.stop()
         self.workers.shutdown()
         self.transport.close()
@@ -112,6 +124,7 @@ class AppController(QObject):
             online=self.sync.online, pending=self.reader.pending_count(),
             last_sync=self.sync.last_sync or _parse_time(self.reader.get_meta("last_sync")),
             attention=self.reader.attention_count(), problem=self.sync.problem,
+            signed_out=self.sync.signed_out is not None,
         )
 
     def show_case(self, case_id: str) -> None:
@@ -193,6 +206,55 @@ class AppController(QObject):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.perform([(MUTATION_FOR_ACTION[action], args)])
+
+    # -- signing in again ------------------------------------------------------------------
+
+    def ask_sign_in(self, reason: str) -> None:
+        """The server refuses our token: ask for the password (once; the status bar reopens)."""
+        self.refresh_status()
+        if self._sign_in is not None:
+            self._sign_in.raise_()
+            return
+        dialog = SignInDialog(username=self.user.username, reason=reason,
+                              pending=self.reader.pending_count(), parent=self.window)
+        dialog.sig_sign_in_requested.connect(self._sign_in_with)
+        dialog.finished.connect(self._sign_in_closed)
+        self._sign_in = dialog
+        dialog.open()
+
+    def _sign_in_closed(self, _result: int) -> None:
+        self._sign_in = None
+
+    def _sign_in_with(self, password: str) -> None:
+        def op() -> LoginResponse:
+            return account.sign_in(self.transport, username=self.user.username,
+                                   password=password, device_id=self.profile.device_id)
+
+        self.workers.run_net(op, success=self._signed_in, failure=self._sign_in_failed)
+
+    def _signed_in(self, login: LoginResponse) -> None:
+        def stored(_result: None) -> None:
+            if self._sign_in is not None:
+                self._sign_in.accept()
+            self.sync.signed_in()
+
+        self.workers.run_db(partial(account.save_sign_in, login=login), success=stored,
+                            failure=self._failed)
+
+    def _sign_in_failed(self, error: BaseException) -> None:
+        if self._sign_in is None:
+            return
+        if isinstance(error, Offline):
+            text = _("The server cannot be reached. Check the address and the connection.")
+        elif isinstance(error, ServerRefused) and error.code == "unauthorised":
+            text = _("The password is wrong.")
+        elif isinstance(error, ServerRefused) and error.code in SIGN_IN_REASONS:
+            text = label(SIGN_IN_REASONS, error.code)
+        elif isinstance(error, ServerRefused):
+            text = error.message
+        else:
+            text = _("Something went wrong: {error}").format(error=type(error).__name__)
+        self._sign_in.show_error(text)
 
     def show_attention(self) -> None:
         def dismiss(item_id: int) -> None:

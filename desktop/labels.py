@@ -52,6 +52,22 @@ REFUSALS = {
     "unknown_authority": N_("The addressed authority does not exist"),
     "not_competent": N_("The addressed authority does not handle this area"),
     "invalid_arguments": N_("The server found the input invalid"),
+    "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
+                            "recorded in the server's log"),
+}
+
+# Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in
+# was refused (403 codes).
+SIGN_IN_REASONS = {
+    "unauthorised": N_("The server no longer accepts the sign-in of this computer."),
+    "token_expired": N_("Your sign-in has expired: IMI on this computer was not synchronised "
+                        "for a long time."),
+    "token_revoked": N_("Your sign-in was ended: your password was changed or an "
+                        "administrator signed this computer out."),
+    "account_deactivated": N_("Your IMI account is deactivated. Please contact your local "
+                              "data administrator."),
+    "authority_deactivated": N_("Your authority's access to IMI is deactivated. Please "
+                                "contact your local data administrator."),
 }
 
 

@@ -4,6 +4,10 @@ One sync pass at a time on the network lane; requests that arrive meanwhile coal
 more pass. A daemon thread long-polls ``/v1/sync/wait`` so a request sent to us shows up
 within a second; when offline it backs off and a timer keeps probing, so the outbox is
 delivered as soon as the server is back.
+
+When the server no longer accepts the token (401: expired, revoked, account deactivated) the
+controller stops syncing and says so once (``sig_sign_in_required`` with the server's code);
+the outbox is untouched, and syncing resumes when ``signed_in`` is called with a new token.
 """
 
 import datetime as dt
@@ -24,6 +28,7 @@ class SyncController(QObject):
     sig_data_changed = Signal()
     sig_progress = Signal(int, bool)
     sig_refused = Signal(list)
+    sig_sign_in_required = Signal(str)
     _sig_poke = Signal()
 
     def __init__(self, workers: Workers, engine: SyncEngine) -> None:
@@ -32,6 +37,8 @@ class SyncController(QObject):
         self.online: bool | None = None
         self.last_sync: dt.datetime | None = None
         self.problem: str | None = None
+        # The server's code while it refuses our token; no sync runs until ``signed_in``.
+        self.signed_out: str | None = None
         self._running = False
         self._again = False
         self._stop = threading.Event()
@@ -54,8 +61,15 @@ class SyncController(QObject):
         if self.online is not True:
             self.request_sync()
 
+    def signed_in(self) -> None:
+        """A new token is in place: sync again, delivering what was queued meanwhile."""
+        self.signed_out = None
+        self.problem = None
+        self.sig_status_changed.emit()
+        self.request_sync()
+
     def request_sync(self) -> None:
-        if self._stop.is_set():
+        if self._stop.is_set() or self.signed_out is not None:
             return
         if self._running:
             self._again = True
@@ -81,6 +95,12 @@ class SyncController(QObject):
         elif isinstance(error, WrongSystem):
             self.online = False
             self.problem = wrong_system_message(training_profile=error.training_profile)
+        elif isinstance(error, ServerRefused) and error.status == 401:
+            self.online, self.problem = True, None
+            self._again = False
+            if self.signed_out is None:
+                self.signed_out = error.code
+                self.sig_sign_in_required.emit(error.code)
         elif isinstance(error, ServerRefused):
             self.online, self.problem = True, error.message
         else:
@@ -91,7 +111,7 @@ class SyncController(QObject):
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            if self.online is not True or self._running:
+            if self.online is not True or self._running or self.signed_out is not None:
                 self._stop.wait(0.5)
                 continue
             try:
@@ -99,6 +119,11 @@ class SyncController(QObject):
             except Offline:
                 self._stop.wait(OFFLINE_BACKOFF_S)
                 changed = True  # let a sync pass find out and say so
+            except ServerRefused as refused:
+                if refused.status != 401:
+                    self._stop.wait(OFFLINE_BACKOFF_S)
+                    continue
+                changed = True  # the token is refused: a sync pass says so, once
             except Exception:  # noqa: BLE001 - the long-poll thread outlives any one failure
                 self._stop.wait(OFFLINE_BACKOFF_S)
                 continue

@@ -5,6 +5,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SYSTEM
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.auth.admin_routes import router as admin_router
 from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
@@ -37,6 +38,7 @@ def api(*, training: bool = False) -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(sync_router)
+    app.include_router(admin_router)
     return app
 
 

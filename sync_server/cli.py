@@ -7,12 +7,21 @@
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
     imi-server list-authorities --data DIR [--member-state CC]
+    imi-server rotate-key --data DIR            a new master key for new writes
+    imi-server reseal --data DIR [--batch N]    rewrite old sealed values under the current key
+    imi-server deactivate-user|reactivate-user --data DIR --username U
+    imi-server deactivate-authority|reactivate-authority --data DIR --id ID
+    imi-server revoke-tokens --data DIR (--username U | --device DEVICE_ID)
+
+Every command takes ``--key-file PATH`` (default ``IMI_KEY_FILE``, else ``DIR/server.key``).
 """
 
 import argparse
+import datetime as dt
 import getpass
 import logging
 import logging.config
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,14 +32,17 @@ from sqlalchemy.orm import Session
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.auth import admin
 from sync_server.auth.models import User
-from sync_server.config import ConfigError, Settings, load_settings
+from sync_server.config import ConfigError, Settings, key_file_path, load_settings
 from sync_server.context import NotInitialised, ServerContext, open_database
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
 from sync_server.directory.models import Authority
-from sync_server.directory.service import add_authority, add_user, set_password
+from sync_server.directory.service import add_authority, add_user
+from sync_server.keys import KeyringError, read_key_file, write_key_file
 from sync_server.migrate import upgrade
+from sync_server.reseal import DEFAULT_BATCH, Progress, reseal
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sync.sequence import SequenceLock
 from sync_server.training import (
@@ -69,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--data", type=Path, required=True, help="server data directory")
         sub.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in --data)")
+        sub.add_argument("--key-file", type=Path,
+                         help="the master key file (default: IMI_KEY_FILE, else DIR/server.key); "
+                              "keep it out of database backups")
         sub.set_defaults(handler=handler)
         return sub
 
@@ -85,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--log-level", default="warning")
+    run.add_argument("--token-idle-days", type=float,
+                     help="a token unused this long expires (default: IMI_TOKEN_IDLE_DAYS or 30)")
+    run.add_argument("--token-max-days", type=float,
+                     help="a token this old expires (default: IMI_TOKEN_MAX_DAYS or 90)")
     run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
 
@@ -112,11 +131,34 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = command("list-authorities", _list_authorities, "list registered authorities")
     listing.add_argument("--member-state")
+
+    command("rotate-key", _rotate_key, "add a new master key; new writes use it")
+    resealing = command("reseal", _reseal, "rewrite sealed values under the current key")
+    resealing.add_argument("--batch", type=int, default=DEFAULT_BATCH,
+                           help="values per transaction")
+
+    for name, handler, help_text in (
+        ("deactivate-user", _deactivate_user, "refuse a user at sign-in and at every request"),
+        ("reactivate-user", _reactivate_user, "let a deactivated user work again"),
+    ):
+        command(name, handler, help_text).add_argument("--username", required=True)
+    for name, handler, help_text in (
+        ("deactivate-authority", _deactivate_authority, "refuse every user of an authority"),
+        ("reactivate-authority", _reactivate_authority, "let an authority's users work again"),
+    ):
+        command(name, handler, help_text).add_argument("--id", required=True)
+    revoke = command("revoke-tokens", _revoke_tokens, "sign out a user or one device")
+    target = revoke.add_mutually_exclusive_group(required=True)
+    target.add_argument("--username")
+    target.add_argument("--device", help="device id")
     return parser
 
 
 def _settings(options: argparse.Namespace, *, create: bool = False) -> Settings:
-    return load_settings(options.data, database_url=options.database_url, create=create)
+    return load_settings(options.data, database_url=options.database_url,
+                         key_file=options.key_file, create=create,
+                         token_idle_days=getattr(options, "token_idle_days", None),
+                         token_max_days=getattr(options, "token_max_days", None))
 
 
 def _initialised_engine(options: argparse.Namespace) -> Engine:
@@ -152,11 +194,11 @@ def _init(options: argparse.Namespace) -> int:
                           "seeded (the schema is up to date)", file=sys.stderr)
                     return 1
                 counts = seed_demo(session)
-                counts["cases"] = seed_demo_cases(session, Sealer(settings.seal_key))
+                counts["cases"] = seed_demo_cases(session, Sealer(settings.keyring))
             print(f"seeded {counts['authorities']} authorities, {counts['users']} users and "
                   f"{counts['cases']} cases")
         if options.training:
-            _init_training(engine, Sealer(settings.seal_key))
+            _init_training(engine, Sealer(settings.keyring))
     finally:
         engine.dispose()
     print(f"initialised {settings.data_dir}")
@@ -195,7 +237,7 @@ def _reset_training(options: argparse.Namespace) -> int:
     engine = _initialised_engine(options)
     try:
         with Session(engine) as session, session.begin():
-            made = reset_training(session, Sealer(settings.seal_key))
+            made = reset_training(session, Sealer(settings.keyring))
     finally:
         engine.dispose()
     print(f"training data reset: {made} practice cases")
@@ -266,12 +308,117 @@ def _add_user(options: argparse.Namespace) -> int:
     return 0
 
 
+def _administer(options: argparse.Namespace,
+                work: Callable[[Session, admin.Administrator, dt.datetime], str]) -> int:
+    """Run an administration action as the console's server administrator; print its outcome."""
+    engine = _initialised_engine(options)
+    try:
+        with Session(engine) as session:
+            print(work(session, admin.Administrator.console(), dt.datetime.now(dt.UTC)))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _set_password(options: argparse.Namespace) -> int:
     password = _read_password(options)
-    _write(options, lambda session: set_password(session, username=options.username,
-                                                 password=password))
-    print(f"password set for {options.username}")
+
+    def work(session: Session, console: admin.Administrator, now: dt.datetime) -> str:
+        state = admin.set_password(session, admin=console, password=password, now=now,
+                                   user_id=admin.user_id_of(session, options.username))
+        return (f"password set for {options.username}; "
+                f"{state.tokens_revoked} sign-in tokens revoked")
+
+    return _administer(options, work)
+
+
+def _user_active(options: argparse.Namespace, active: bool) -> int:
+    def work(session: Session, console: admin.Administrator, now: dt.datetime) -> str:
+        admin.set_user_active(session, admin=console, active=active, now=now,
+                              user_id=admin.user_id_of(session, options.username))
+        return f"{options.username} is {'active' if active else 'deactivated'}"
+
+    return _administer(options, work)
+
+
+def _deactivate_user(options: argparse.Namespace) -> int:
+    return _user_active(options, False)
+
+
+def _reactivate_user(options: argparse.Namespace) -> int:
+    return _user_active(options, True)
+
+
+def _authority_active(options: argparse.Namespace, active: bool) -> int:
+    def work(session: Session, console: admin.Administrator, now: dt.datetime) -> str:
+        admin.set_authority_active(session, admin=console, authority_id=options.id,
+                                   active=active, now=now)
+        return f"authority {options.id} is {'active' if active else 'deactivated'}"
+
+    return _administer(options, work)
+
+
+def _deactivate_authority(options: argparse.Namespace) -> int:
+    return _authority_active(options, False)
+
+
+def _reactivate_authority(options: argparse.Namespace) -> int:
+    return _authority_active(options, True)
+
+
+def _revoke_tokens(options: argparse.Namespace) -> int:
+    def work(session: Session, console: admin.Administrator, now: dt.datetime) -> str:
+        if options.device:
+            state = admin.revoke_device_tokens(session, admin=console, now=now,
+                                               device_id=options.device)
+        else:
+            state = admin.revoke_user_tokens(session, admin=console, now=now,
+                                             user_id=admin.user_id_of(session, options.username))
+        return f"{state.tokens_revoked} sign-in tokens revoked"
+
+    return _administer(options, work)
+
+
+def _rotate_key(options: argparse.Namespace) -> int:
+    if os.environ.get("IMI_SERVER_KEY"):
+        raise ConfigError("the keys come from IMI_SERVER_KEY, which this command cannot change: "
+                          "add an entry '<next id>:<64 new hex digits>' to it on every instance")
+    path = key_file_path(options.data, options.key_file)
+    if not path.exists():
+        raise ConfigError(f"no key file {path}: run 'imi-server init' first, or give its place "
+                          "with --key-file or IMI_KEY_FILE")
+    try:
+        keyring = read_key_file(path).rotated()
+    except KeyringError as exc:
+        raise ConfigError(str(exc)) from None
+    write_key_file(path, keyring, replace=True)
+    print(f"key {keyring.current_id} is now the current key in {path}. Give this file to every "
+          "server instance and restart them; then run 'imi-server reseal' to rewrite older "
+          "values under it.")
     return 0
+
+
+def _reseal(options: argparse.Namespace) -> int:
+    if options.batch < 1:
+        raise ConfigError("--batch must be at least 1")
+    settings = _settings(options)
+    engine = _initialised_engine(options)
+
+    def report(progress: Progress) -> None:
+        print(f"{progress.column}: {progress.resealed} of {progress.total} resealed"
+              + (f", {progress.unreadable} unreadable" if progress.unreadable else ""),
+              flush=True)
+
+    try:
+        done = reseal(engine, Sealer(settings.keyring), batch=options.batch, report=report)
+    finally:
+        engine.dispose()
+    unreadable = sum(p.unreadable for p in done)
+    print(f"resealed {sum(p.resealed for p in done)} values under key "
+          f"{settings.keyring.current_id}"
+          + (f"; {unreadable} did not open and were left as they are (see the log)"
+             if unreadable else ""))
+    return 1 if unreadable else 0
 
 
 def _list_authorities(options: argparse.Namespace) -> int:

@@ -1,42 +1,70 @@
-"""Server settings: a data directory, and optionally a database URL and key from the environment.
+"""Server settings: a data directory, and optionally a database URL, keys and token lifetimes.
 
-The data directory holds the SQLite database (the embedded default) and ``server.key``, the
-secret that signs cursors and seals personal data. In production ``IMI_DATABASE_URL`` points
-at PostgreSQL and ``IMI_SERVER_KEY`` (64 hex digits) is given to every instance alike.
+The data directory holds the SQLite database (the embedded default) and, unless placed
+elsewhere, the key file ``server.key``: the master keys from which the cursor-signing and
+data-sealing keys are derived (see ``keys``). Keep the key file out of database backups: a
+backup and its key together reveal every sealed record. In production ``IMI_DATABASE_URL``
+points at PostgreSQL, and every instance reads the same key file (``--key-file`` or
+``IMI_KEY_FILE``) or the same ``IMI_SERVER_KEY``.
+
+Tokens: a device's token is needed only to sync, never to work, so it may live long. It
+expires after ``token_idle`` without any use (sliding: each sync renews it) and in any case
+``token_max_age`` after sign-in. The defaults, 30 days idle and 90 days in all, let an officer
+work offline through a long absence and sign in once on return, while a token copied off a
+lost laptop stops working within a quarter even if the thief keeps syncing with it.
 """
 
 import dataclasses
+import datetime as dt
 import os
-import secrets
 from pathlib import Path
 
 from sync_server.auth.throttle import LoginLimits
+from sync_server.keys import Keyring, KeyringError, read_key_file, write_key_file
 
 KEY_FILE = "server.key"
+DEFAULT_TOKEN_IDLE_DAYS = 30.0
+DEFAULT_TOKEN_MAX_DAYS = 90.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
     data_dir: Path
     database_url: str
-    key: bytes
+    keyring: Keyring
+    token_idle: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_IDLE_DAYS)
+    token_max_age: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_MAX_DAYS)
     login_limits: LoginLimits = dataclasses.field(default_factory=LoginLimits)
 
     @property
     def cursor_key(self) -> bytes:
-        return self.key
+        return self.keyring.cursor_key
 
     @property
-    def seal_key(self) -> bytes:
-        return self.key
+    def cursor_keys(self) -> tuple[bytes, ...]:
+        return self.keyring.cursor_keys
 
 
 class ConfigError(Exception):
     """The server cannot start with this configuration; the message says how to fix it."""
 
 
+def key_file_path(data_dir: Path, key_file: Path | None = None) -> Path:
+    """Where the key file is: ``--key-file``, else ``IMI_KEY_FILE``, else in the data dir."""
+    if key_file is not None:
+        return key_file.resolve()
+    from_env = os.environ.get("IMI_KEY_FILE")
+    return Path(from_env).resolve() if from_env else data_dir.resolve() / KEY_FILE
+
+
 def load_settings(
-    data_dir: Path, *, database_url: str | None = None, create: bool = False
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    key_file: Path | None = None,
+    create: bool = False,
+    token_idle_days: float | None = None,
+    token_max_days: float | None = None,
 ) -> Settings:
     data_dir = data_dir.resolve()
     if create and not data_dir.exists():
@@ -52,58 +80,44 @@ def load_settings(
     if not data_dir.is_dir():
         raise ConfigError(f"no data directory {data_dir}: run 'imi-server init --data {data_dir}'")
     url = database_url or os.environ.get("IMI_DATABASE_URL") or f"sqlite:///{data_dir / 'imi.db'}"
+    path = key_file_path(data_dir, key_file)
+    idle = _days("IMI_TOKEN_IDLE_DAYS", token_idle_days, DEFAULT_TOKEN_IDLE_DAYS)
+    max_age = _days("IMI_TOKEN_MAX_DAYS", token_max_days, DEFAULT_TOKEN_MAX_DAYS)
     return Settings(
         data_dir=data_dir,
         database_url=url,
-        key=_load_key(data_dir, create=create),
+        keyring=load_keyring(path, create=create),
+        token_idle=dt.timedelta(days=idle),
+        token_max_age=dt.timedelta(days=max(idle, max_age)),
         login_limits=LoginLimits.from_environment(),
     )
 
 
-def _load_key(data_dir: Path, *, create: bool) -> bytes:
-    from_env = os.environ.get("IMI_SERVER_KEY")
-    if from_env:
+def _days(variable: str, given: float | None, default: float) -> float:
+    if given is None:
+        text = os.environ.get(variable)
         try:
-            key = bytes.fromhex(from_env)
+            given = float(text) if text else default
         except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise ConfigError("IMI_SERVER_KEY must be 64 hexadecimal digits")
-        return key
-    path = data_dir / KEY_FILE
-    if not path.exists():
-        if not create:
-            raise ConfigError(f"no {KEY_FILE} in {data_dir}: run 'imi-server init' first")
-        _write_private(path, secrets.token_hex(32))
-    try:
-        key = bytes.fromhex(path.read_text().strip())
-    except (ValueError, UnicodeDecodeError):
-        key = b""
-    if len(key) != 32:
-        raise ConfigError(f"{path} is damaged: it must hold 64 hexadecimal digits")
-    return key
+            raise ConfigError(f"{variable} must be a number of days") from None
+    if not 0 < given <= 3650:
+        raise ConfigError(f"{variable} must be between 0 and 3650 days")
+    return given
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Create ``path`` with mode 0600 whatever the umask, complete or not at all (temporary
-    file, fsync, link, fsync of the folder). If another process created it meanwhile, its
-    file stays: two ``init`` runs at once still end with one key."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def load_keyring(path: Path, *, create: bool) -> Keyring:
+    """The keys from ``IMI_SERVER_KEY``, else from the key file (made on ``create``)."""
+    from_env = os.environ.get("IMI_SERVER_KEY")
     try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+        if from_env:
+            return Keyring.from_text(from_env, source="IMI_SERVER_KEY")
+        if not path.exists():
+            if not create:
+                raise ConfigError(f"no key file {path}: run 'imi-server init' first, or give "
+                                  "its place with --key-file or IMI_KEY_FILE")
+            write_key_file(path, Keyring.generate(), replace=False)
+        return read_key_file(path)
+    except KeyringError as exc:
+        raise ConfigError(str(exc)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the key file {path}: {exc.strerror}") from None

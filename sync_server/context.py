@@ -67,7 +67,7 @@ def build_context(settings: Settings) -> ServerContext:
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        sealer=Sealer(settings.seal_key),
+        sealer=Sealer(settings.keyring),
         notifier=ChangeNotifier(),
         epoch=identity.epoch,
         training=identity.training,

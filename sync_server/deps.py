@@ -42,7 +42,9 @@ def get_principal(
         raise LocalProtocolError("unauthorised", "sign in first", status_hint=401)
     # A session of its own, closed at once: a long-poll must not hold a connection.
     with context.sessions() as session:
-        return authenticate(session=session, token=credentials.credentials)
+        return authenticate(session=session, token=credentials.credentials, now=utcnow(),
+                            idle=context.settings.token_idle,
+                            max_age=context.settings.token_max_age)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -3,6 +3,7 @@
 Alembic's environment and anything that creates or inspects the whole schema import this.
 """
 
+from sync_server.auth import audit as admin_audit
 from sync_server.auth import models as auth_models
 from sync_server.cases import models as case_models
 from sync_server.catalogue import models as catalogue_models
@@ -12,5 +13,5 @@ from sync_server.sync import models as sync_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "case_models", "catalogue_models", "directory_models", "metadata",
-           "sync_models"]
+__all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
+           "metadata", "sync_models"]

@@ -1,5 +1,12 @@
-"""Setting up a profile: the one step that needs the server (opening it never does)."""
+"""Setting up a profile, and signing in again: the only steps that need the password.
 
+Opening a profile never needs the server. The token a sign-in returns is kept in the
+replica; when the server stops accepting it (expired, revoked), ``sign_in`` on the same
+device gets a new one and ``save_sign_in`` stores it, touching nothing else (the outbox, the
+cursor and the mutation ids stay as they are).
+"""
+
+import functools
 import platform
 import uuid
 from pathlib import Path
@@ -28,8 +35,7 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
     try:
         transport.meta()  # fails fast and clearly on a wrong address or the wrong system
         device_id = uuid.uuid4().hex
-        login = transport.login(username=username, password=password, device_id=device_id,
-                                device_name=platform.node()[:200])
+        login = sign_in(transport, username=username, password=password, device_id=device_id)
     finally:
         transport.close()
     profile, key = create_signed_in(path, server_url=server_url, username=username,
@@ -38,18 +44,32 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
     return profile, key, Replica.open(profile.replica_path, key)
 
 
+def sign_in(transport: Transport, *, username: str, password: str,
+            device_id: str) -> LoginResponse:
+    """Sign this device in; ``transport`` uses the new token from now on."""
+    return transport.login(username=username, password=password, device_id=device_id,
+                           device_name=platform.node()[:200])
+
+
+def save_sign_in(replica: Replica, login: LoginResponse) -> None:
+    """Keep a new sign-in (after the server refused the old token): nothing else changes."""
+    with replica.transaction():
+        _fill(replica, login)
+
+
 def create_signed_in(path: Path, *, server_url: str, username: str, passphrase: str,
                      device_id: str, login: LoginResponse,
                      training: bool = False) -> tuple[Profile, bytes]:
     """The writing half of ``set_up``: a replica holding the sign-in, then the profile."""
-
-    def fill(replica: Replica) -> None:
-        replica.set_meta("user", login.user.model_dump(mode="json"))
-        replica.set_meta("token", login.token)
-
     return profiles.create(path, server_url=server_url, username=username,
-                           passphrase=passphrase, device_id=device_id, fill=fill,
+                           passphrase=passphrase, device_id=device_id,
+                           fill=functools.partial(_fill, login=login),
                            training=training)
+
+
+def _fill(replica: Replica, login: LoginResponse) -> None:
+    replica.set_meta("user", login.user.model_dump(mode="json"))
+    replica.set_meta("token", login.token)
 
 
 def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:

@@ -1,5 +1,5 @@
-"""The status bar, always: online or offline, pending changes, last sync, progress, and the
-*Needs attention* button."""
+"""The status bar, always: online or offline, pending changes, last sync, progress, the
+*Needs attention* button, and *Sign in…* while the server refuses this computer's sign-in."""
 
 import datetime as dt
 
@@ -11,6 +11,7 @@ from desktop.views.widgets import ERROR_COLOR
 
 class SyncStatusBar(QStatusBar):
     sig_attention_requested = Signal()
+    sig_sign_in_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,22 +24,29 @@ class SyncStatusBar(QStatusBar):
         self.attention = QPushButton(objectName="attention")
         self.attention.setFlat(True)
         self.attention.clicked.connect(self.sig_attention_requested)
+        self.sign_in = QPushButton(objectName="signIn")
+        self.sign_in.clicked.connect(self.sig_sign_in_requested)
         for widget in (self.connection, self.pending, self.last_sync):
             self.addWidget(widget)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.attention)
-        self._state: tuple[bool | None, int, dt.datetime | None, int, str | None] = (
-            None, 0, None, 0, None)
+        self.addPermanentWidget(self.sign_in)
+        self._state: tuple[bool | None, int, dt.datetime | None, int, str | None, bool] = (
+            None, 0, None, 0, None, False)
         self.render()
 
     def update_state(self, *, online: bool | None, pending: int, last_sync: dt.datetime | None,
-                     attention: int, problem: str | None) -> None:
-        self._state = (online, pending, last_sync, attention, problem)
+                     attention: int, problem: str | None, signed_out: bool = False) -> None:
+        self._state = (online, pending, last_sync, attention, problem, signed_out)
         self.render()
 
     def render(self) -> None:
-        online, pending, last_sync, attention, problem = self._state
-        if online is None:
+        online, pending, last_sync, attention, problem, signed_out = self._state
+        self.sign_in.setText(_("Sign in…"))
+        self.sign_in.setVisible(signed_out)
+        if signed_out:
+            text, color = _("Signed out — sign in to synchronise"), "#b35900"
+        elif online is None:
             text, color = _("Connecting…"), "#666"
         elif online:
             text, color = _("Online"), "#1b7f3b"

@@ -36,6 +36,8 @@ class Token(Base):
     __tablename__ = "tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
     created_at: Mapped[dt.datetime]
+    # Renewed by use, at most once an hour (see ``service.authenticate``): the idle expiry.
+    last_used_at: Mapped[dt.datetime]
     revoked: Mapped[bool] = mapped_column(default=False)

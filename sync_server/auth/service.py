@@ -1,4 +1,10 @@
-"""Login and token checks. A token is bound to one user and one device."""
+"""Login and token checks. A token is bound to one user and one device.
+
+A token stops working when it is revoked, when it has not been used for the idle period or is
+older than the maximum age (``config.Settings``), and whenever its user or the user's
+authority is deactivated. Each refusal is a 401 with its own code, so the client can say why
+it asks its user to sign in again.
+"""
 
 import dataclasses
 import datetime as dt
@@ -6,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -47,8 +53,28 @@ class Principal:
         )
 
 
-def _unauthorised(message: str) -> LocalProtocolError:
-    return LocalProtocolError("unauthorised", message, status_hint=401)
+# A token's last use is written at most this often: a sync check is not a database write.
+RENEW_EVERY = dt.timedelta(hours=1)
+
+
+def _unauthorised(message: str, code: str = "unauthorised") -> LocalProtocolError:
+    return LocalProtocolError(code, message, status_hint=401)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time the server stores is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _deactivated(user: User, authority: Authority, status: int) -> LocalProtocolError | None:
+    if not authority.active:
+        return LocalProtocolError("authority_deactivated",
+                                  "your authority's access to IMI is deactivated",
+                                  status_hint=status)
+    if not user.active:
+        return LocalProtocolError("account_deactivated", "your IMI account is deactivated",
+                                  status_hint=status)
+    return None
 
 
 T = TypeVar("T")
@@ -58,13 +84,12 @@ T = TypeVar("T")
 class _Account:
     user_id: str
     password_hash: str
-    active: bool
 
 
 def _account(sessions: sessionmaker[Session], username: str) -> _Account | None:
     with sessions() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
-        return _Account(user.id, user.password_hash, user.active) if user else None
+        return _Account(user.id, user.password_hash) if user else None
 
 
 async def login(*, sessions: sessionmaker[Session], throttle: LoginThrottle, hashes: HashPool,
@@ -75,7 +100,9 @@ async def login(*, sessions: sessionmaker[Session], throttle: LoginThrottle, has
     in a shared storage); the hash runs on ``hashes`` and holds neither a request thread nor
     a database connection.
     Refusals: ``too_many_attempts`` (429) before hashing when this user name or address failed
-    too often, ``server_busy`` (503) when the hash pool is full, ``unauthorised`` (401).
+    too often, ``server_busy`` (503) when the hash pool is full, ``unauthorised`` (401, counted
+    as a failure), ``account_deactivated``/``authority_deactivated`` (403, the password was
+    right: not counted).
     """
     username = request.username
 
@@ -91,7 +118,7 @@ async def login(*, sessions: sessionmaker[Session], throttle: LoginThrottle, has
     password_ok = await hashes.run(verify_password,
                                    account.password_hash if account else DUMMY_HASH,
                                    request.password)
-    if account is None or not password_ok or not account.active:
+    if account is None or not password_ok:
         await blocking(partial(throttle.failed, username=username, address=address))
         raise _unauthorised("unknown user name or wrong password")
     response = await run_in_threadpool(_issue_token, sessions, account.user_id, request, now)
@@ -103,6 +130,10 @@ def _issue_token(sessions: sessionmaker[Session], user_id: str, request: LoginRe
                  now: dt.datetime) -> LoginResponse:
     with sessions.begin() as session:
         user = session.get_one(User, user_id)
+        authority = session.get_one(Authority, user.authority_id)
+        refused = _deactivated(user, authority, 403)
+        if refused is not None:
+            raise refused
         device = session.get(Device, request.device_id)
         if device is None:
             device = Device(id=request.device_id, user_id=user.id, name=request.device_name,
@@ -115,9 +146,8 @@ def _issue_token(sessions: sessionmaker[Session], user_id: str, request: LoginRe
         token = new_token()
         session.add(
             Token(token_hash=token_digest(token), user_id=user.id, device_id=device.id,
-                  created_at=now)
+                  created_at=now, last_used_at=now)
         )
-        authority = session.get_one(Authority, user.authority_id)
         info = UserInfo(
             user_id=user.id,
             username=user.username,
@@ -131,17 +161,30 @@ def _issue_token(sessions: sessionmaker[Session], user_id: str, request: LoginRe
     return LoginResponse(token=token, user=info)
 
 
-def authenticate(*, session: Session, token: str) -> Principal:
+def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.timedelta,
+                 max_age: dt.timedelta) -> Principal:
+    digest = token_digest(token)
     row = session.execute(
-        select(Token, User)
+        select(Token, User, Authority)
         .join(User, User.id == Token.user_id)
-        .where(Token.token_hash == token_digest(token))
+        .join(Authority, Authority.id == User.authority_id)
+        .where(Token.token_hash == digest)
     ).first()
     if row is None:
-        raise _unauthorised("the session token is not valid: log in again")
-    tok, user = row
-    if tok.revoked or not user.active:
-        raise _unauthorised("the session token was revoked: log in again")
+        raise _unauthorised("the session token is not valid: sign in again")
+    tok, user, authority = row
+    if tok.revoked:
+        raise _unauthorised("the session token was revoked: sign in again", "token_revoked")
+    refused = _deactivated(user, authority, 401)
+    if refused is not None:
+        raise refused
+    last_used = _utc(tok.last_used_at)
+    if now - last_used > idle or now - _utc(tok.created_at) > max_age:
+        raise _unauthorised("the session token has expired: sign in again", "token_expired")
+    if now - last_used > RENEW_EVERY:
+        session.execute(update(Token).where(Token.token_hash == digest)
+                        .values(last_used_at=now))
+        session.commit()
     return Principal(
         user_id=user.id,
         username=user.username,

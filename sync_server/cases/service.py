@@ -6,6 +6,7 @@ result: the sealed case row, its publication to the authorities involved, the au
 """
 
 import datetime as dt
+import logging
 
 from sqlalchemy.orm import Session
 
@@ -17,17 +18,26 @@ from sync_protocol.mutations import CreateCase, _Args
 from sync_protocol.workflow import Actor, apply_step
 from sync_server.cases.models import Case
 from sync_server.catalogue.service import question_set
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, Unreadable, case_binding
 from sync_server.directory.models import Authority
 from sync_server.sync.publish import publish
 from sync_server.sync.sequence import SequenceLock
+
+log = logging.getLogger("imi.server")
 
 
 def load_case(session: Session, sealer: Sealer, case_id: str, *, lock: bool) -> CaseRecord | None:
     row = session.get(Case, case_id, with_for_update=lock)
     if row is None:
         return None
-    return CaseRecord.model_validate_json(sealer.open(row.sealed))
+    try:
+        return CaseRecord.model_validate_json(sealer.open(row.sealed, where=case_binding(case_id)))
+    except Unreadable as exc:
+        # The case id and the reason only: the record is personal data.
+        log.error("case %s does not open: %s", case_id, exc)
+        raise WorkflowRefused(
+            "record_unreadable",
+            "the server cannot read its copy of this case; the problem is in its log") from None
 
 
 def case_change(case: CaseRecord) -> Change:
@@ -62,7 +72,7 @@ def apply_case_mutation(
         qs = question_set(session, case.question_set, case.question_set_version) if case else None
     new = apply_step(case, action, args, actor=actor, now=now, question_set=qs,
                      base_version=base_version)
-    sealed = sealer.seal(new.model_dump_json().encode())
+    sealed = sealer.seal(new.model_dump_json().encode(), where=case_binding(new.id))
     row = session.get(Case, new.id)
     if row is None:
         row = Case(id=new.id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import LocalProtocolError
 from sync_protocol.messages import EntityKind
-from sync_server.auth.models import User
+from sync_server.auth.models import Token, User
 from sync_server.auth.passwords import hash_password
 from sync_server.directory.models import Authority, MemberState
 from sync_server.sync.publish import PUBLIC, json_payload, publish
@@ -27,7 +27,10 @@ EEA_STATES = (
     "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
 )
 
-ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator"})
+# ``server_administrator``: administers every authority and user (``auth.admin``); granted
+# only from the server's console.
+ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator",
+                   "server_administrator"})
 
 
 
@@ -113,12 +116,18 @@ def add_user(
     return user
 
 
-def set_password(session: Session, *, username: str, password: str) -> None:
-    result = session.execute(
-        update(User).where(User.username == username).values(password_hash=hash_password(password))
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise LocalProtocolError("unknown_user", f"no user {username}")
+def set_password(session: Session, *, user: User, password: str,
+                 keep_token: str | None = None) -> int:
+    """Set ``user``'s password and revoke their other tokens; return how many were revoked.
+
+    ``keep_token``: the digest of the token to keep (the caller's own, when users change their
+    own password); every other session of the user must sign in with the new password.
+    """
+    user.password_hash = hash_password(password)
+    revoke = update(Token).where(Token.user_id == user.id, Token.revoked.is_(False))
+    if keep_token is not None:
+        revoke = revoke.where(Token.token_hash != keep_token)
+    return int(session.execute(revoke.values(revoked=True)).rowcount)  # type: ignore[attr-defined]
 
 
 def utcnow() -> dt.datetime:

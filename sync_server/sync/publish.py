@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sync_protocol import audiences
 from sync_protocol.messages import EntityKind
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, sync_row_binding
 from sync_server.sync.models import SyncRow
 from sync_server.sync.sequence import SequenceLock
 
@@ -43,7 +43,6 @@ def publish(
     Returns every audience whose view changed, for waking long-polls.
     """
     wanted = set(audiences)
-    stored = payload if sealer is None else sealer.seal(payload)
     existing = {
         row.audience: row
         for row in session.scalars(
@@ -55,7 +54,11 @@ def publish(
         if row is None:
             row = SyncRow(kind=kind.value, entity_id=entity_id, audience=audience)
             session.add(row)
-        row.seq, row.version, row.payload = seq.next(), version, stored
+        # Sealed once per audience: each row's associated data names its audience, so a row
+        # copied to another audience in the database does not open there.
+        row.seq, row.version = seq.next(), version
+        row.payload = payload if sealer is None else sealer.seal(
+            payload, where=sync_row_binding(kind.value, entity_id, audience))
         row.sealed, row.reason = sealer is not None, None
     revoked = {a for a, row in existing.items() if a not in wanted and row.payload is not None}
     for audience in sorted(revoked):

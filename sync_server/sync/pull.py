@@ -7,6 +7,7 @@ bytes costs (ARCHITECTURE.md sets the target at 3x a raw local insert).
 
 import heapq
 import itertools
+import logging
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
 
@@ -14,13 +15,15 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
-from sync_protocol.errors import ProtocolError
+from sync_protocol.errors import ProtocolError, RemoteProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from sync_server.auth.service import Principal
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, Unreadable, sync_row_binding
 from sync_server.sync.models import SyncRow
 
 # ``reason`` as JSON, for each value the column holds.
+log = logging.getLogger("imi.server")
+
 _REASONS: dict[str | None, bytes] = {None: b"null", "deleted": b'"deleted"',
                                      "revoked": b'"revoked"'}
 
@@ -30,16 +33,30 @@ class ResetRequired(ProtocolError):
         super().__init__("reset_required", why, status_hint=409)
 
 
-def start_cursor(*, token: str | None, principal: Principal, epoch: str, key: bytes) -> Cursor:
-    """Decode the caller's cursor, or the start; refuse one from another epoch or scope."""
+def start_cursor(*, token: str | None, principal: Principal, epoch: str,
+                 keys: Sequence[bytes]) -> Cursor:
+    """Decode the caller's cursor, or the start; refuse one from another epoch or scope.
+
+    ``keys``: every cursor key of the keyring, the current one first, so cursors signed
+    before a key rotation stay valid.
+    """
     if not token:
         return Cursor(epoch=epoch, scope=principal.scope_version, seq=0)
-    cursor = decode_cursor(token, key=key)
+    cursor = _decode_with_any(token, keys)
     if cursor.epoch != epoch:
         raise ResetRequired("the server was restored from a backup: download everything again")
     if cursor.scope != principal.scope_version:
         raise ResetRequired("what you may see has changed: download everything again")
     return cursor
+
+
+def _decode_with_any(token: str, keys: Sequence[bytes]) -> Cursor:
+    for key in keys[:-1]:
+        try:
+            return decode_cursor(token, key=key)
+        except RemoteProtocolError:
+            continue
+    return decode_cursor(token, key=keys[-1])
 
 
 def pull(
@@ -57,11 +74,20 @@ def pull(
     has_more = len(rows) > limit
     rows = rows[:limit]
     parts = []
-    for kind, entity_id, version, payload, sealed, reason, _seq in rows:
+    for kind, entity_id, version, payload, sealed, reason, _seq, audience in rows:
         if payload is None:
             data = b"null"
+        elif not sealed:
+            data = payload
         else:
-            data = sealer.open(payload) if sealed else payload
+            try:
+                data = sealer.open(payload, where=sync_row_binding(kind, entity_id, audience))
+            except Unreadable as exc:
+                # Damaged, or copied here from another row or audience: the caller does not
+                # get it, and the cursor moves past it so the replica's sync is not stuck.
+                log.error("sync row %s %s for %s does not open, not served: %s",
+                          kind, entity_id, audience, exc)
+                continue
         # encode_basestring_ascii is json.dumps for one string minus its per-call overhead,
         # which shows at 2,000 rows a page.
         parts.append(
@@ -76,8 +102,8 @@ def pull(
     )
 
 
-# kind, entity_id, version, payload, sealed, reason, seq
-_PullRow = Row[str, str, int, bytes | None, bool, str | None, int]
+# kind, entity_id, version, payload, sealed, reason, seq, audience
+_PullRow = Row[str, str, int, bytes | None, bool, str | None, int, str]
 
 
 def _rows_after(session: Session, audiences: Sequence[str], after: int,
@@ -96,7 +122,7 @@ def _rows_after(session: Session, audiences: Sequence[str], after: int,
     for audience in audiences:
         stmt = (
             select(SyncRow.kind, SyncRow.entity_id, SyncRow.version, SyncRow.payload,
-                   SyncRow.sealed, SyncRow.reason, SyncRow.seq)
+                   SyncRow.sealed, SyncRow.reason, SyncRow.seq, SyncRow.audience)
             .where(SyncRow.audience == audience, SyncRow.seq > after)
             .order_by(SyncRow.seq)
             .limit(count)

@@ -7,6 +7,7 @@ stored as *rejected* and still advances the id, so one bad step never blocks a q
 """
 
 import datetime as dt
+import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,10 +23,12 @@ from sync_server.auth.models import Device
 from sync_server.auth.service import Principal
 from sync_server.cases.models import CaseEvent
 from sync_server.cases.service import apply_case_mutation, case_change, load_case, visible_to
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, Unreadable, result_binding
 from sync_server.sync.models import AppliedMutation
 from sync_server.sync.notifier import ChangeNotifier
 from sync_server.sync.sequence import SequenceLock
+
+log = logging.getLogger("imi.server")
 
 
 class MutationGap(ProtocolError):
@@ -74,7 +77,16 @@ def _push_one(
         stored = session.get(AppliedMutation, (device.id, mutation.mutation_id))
         if stored is None:  # pragma: no cover - results are kept for every id
             raise MutationGap(device.last_mutation_id + 1)
-        replay = MutationResult.model_validate_json(sealer.open(stored.sealed_result))
+        try:
+            opened = sealer.open(stored.sealed_result,
+                                 where=result_binding(device.id, mutation.mutation_id))
+        except Unreadable as exc:
+            log.error("stored result of mutation %s of device %s does not open: %s",
+                      mutation.mutation_id, device.id, exc)
+            raise LocalProtocolError(
+                "record_unreadable", "the server cannot read the stored result of this step; "
+                "the problem is in its log", status_hint=409) from None
+        replay = MutationResult.model_validate_json(opened)
         return replay.model_copy(update={"replayed": True}), set(), device.last_mutation_id
     if mutation.mutation_id != device.last_mutation_id + 1:
         raise MutationGap(device.last_mutation_id + 1)
@@ -93,7 +105,10 @@ def _push_one(
         result = MutationResult(mutation_id=mutation.mutation_id, status="applied",
                                 change=case_change(case))
     except (WorkflowRefused, RemoteProtocolError) as refused:
-        current = load_case(session, sealer, case_id, lock=False) if case_id else None
+        try:
+            current = load_case(session, sealer, case_id, lock=False) if case_id else None
+        except WorkflowRefused:  # unreadable: refuse the step without showing the case
+            current = None
         shown = current if current and visible_to(current, principal.authority_id) else None
         result = MutationResult(
             mutation_id=mutation.mutation_id, status="rejected", code=refused.code,
@@ -101,7 +116,9 @@ def _push_one(
         )
     session.add(AppliedMutation(
         device_id=device.id, mutation_id=mutation.mutation_id, status=result.status,
-        sealed_result=sealer.seal(result.model_dump_json().encode()), applied_at=now,
+        sealed_result=sealer.seal(result.model_dump_json().encode(),
+                                  where=result_binding(device.id, mutation.mutation_id)),
+        applied_at=now,
     ))
     session.add(CaseEvent(
         case_id=case_id, at=now, user_id=principal.user_id, authority_id=principal.authority_id,

@@ -47,7 +47,8 @@ def pull(
     query: Annotated[PullQuery, Query()],
 ) -> Response:
     start = pull_service.start_cursor(token=query.cursor, principal=principal,
-                                      epoch=context.epoch, key=context.settings.cursor_key)
+                                      epoch=context.epoch,
+                                      keys=context.settings.cursor_keys)
     body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
                              cursor=start, limit=query.limit, key=context.settings.cursor_key)
     return Response(body, media_type="application/json")
@@ -60,7 +61,8 @@ async def wait(
     query: Annotated[WaitQuery, Query()],
 ) -> WaitResponse:
     start = pull_service.start_cursor(token=query.cursor, principal=principal,
-                                      epoch=context.epoch, key=context.settings.cursor_key)
+                                      epoch=context.epoch,
+                                      keys=context.settings.cursor_keys)
 
     def check() -> bool:
         with context.sessions() as session:

@@ -27,6 +27,7 @@ from sync_server.auth import passwords as security
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.db import make_engine
+from sync_server.keys import Keyring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -143,9 +144,11 @@ class Server:
         with Session(self.engine) as session:
             return list(session.execute(stmt).all())
 
-    def new_app_client(self) -> tuple[ServerContext, TestClient]:
-        """A second server instance on the same database (as after a restart)."""
-        context = build_context(self.settings)
+    def new_app_client(self, settings: Settings | None = None
+                       ) -> tuple[ServerContext, TestClient]:
+        """A second server instance on the same database (as after a restart), optionally
+        with other settings (a rotated keyring, other token lifetimes)."""
+        context = build_context(settings or self.settings)
         self._extra.append(context)
         return context, TestClient(create_app(context=context))
 
@@ -157,7 +160,7 @@ def server(backend: str, database_url: str, db_engine: Engine, tmp_path: Path
            ) -> Iterator[Server]:
     directory = build_directory(db_engine, password=PASSWORD)
     settings = Settings(data_dir=tmp_path, database_url=database_url,
-                        key=secrets.token_bytes(32))
+                        keyring=Keyring.generate())
     context = build_context(settings)
     client = TestClient(create_app(context=context))
     handle = Server(backend=backend, url=database_url, engine=db_engine, settings=settings,

@@ -128,7 +128,8 @@ def test_a_revoked_token_is_refused(server):
     response = peer.pull_raw()
 
     assert response.status_code == 401
-    assert response.json()["code"] == "unauthorised"
+    # Its own code, so that the client can say why it asks for the password again.
+    assert response.json()["code"] == "token_revoked"
 
 
 def test_a_token_pushes_only_for_its_own_device(server):

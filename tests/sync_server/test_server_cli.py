@@ -26,7 +26,8 @@ from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
 @pytest.fixture(autouse=True)
 def _no_environment_overrides(monkeypatch):
     """The data directory decides; a developer's IMI_* variables must not."""
-    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY"):
+    for name in ("IMI_DATABASE_URL", "IMI_SERVER_KEY", "IMI_KEY_FILE", "IMI_TOKEN_IDLE_DAYS",
+                 "IMI_TOKEN_MAX_DAYS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -56,7 +57,8 @@ def test_init_creates_the_key_and_a_seeded_database_and_is_idempotent(
 
     assert _init(data, database_url) == 0
     key = (data / KEY_FILE).read_text()
-    assert len(bytes.fromhex(key)) == 32
+    key_id, master = key.strip().split(":")
+    assert key_id == "1" and len(bytes.fromhex(master)) == 32
     assert (data / KEY_FILE).stat().st_mode & 0o077 == 0
     assert f"initialised {data}" in capsys.readouterr().out
     assert _count(database_url, MemberState) == 30

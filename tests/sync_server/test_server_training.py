@@ -15,7 +15,7 @@ from sync_server.app import create_app
 from sync_server.cases.models import Case
 from sync_server.cli import main
 from sync_server.config import load_settings
-from sync_server.crypto import Sealer
+from sync_server.crypto import Sealer, case_binding
 from sync_server.db import make_engine
 from sync_server.seed import DIRECTORY_FILE
 from sync_server.training import (
@@ -69,8 +69,8 @@ def _subjects(tmp_path, database_url):
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            sealer = Sealer(settings.seal_key)
-            return [json.loads(sealer.open(c.sealed))["subject"]
+            sealer = Sealer(settings.keyring)
+            return [json.loads(sealer.open(c.sealed, where=case_binding(c.id)))["subject"]
                     for c in session.scalars(select(Case))]
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from sync_server.auth.models import Device
 from sync_server.cases.models import Case, CaseEvent
+from sync_server.crypto import case_binding
 from sync_server.sync.models import AppliedMutation, SyncRow
 
 
@@ -55,7 +56,7 @@ def test_full_exchange_ends_closed_with_five_events_and_answers_as_codes(server)
     # What is stored: the state column, and the sealed record with codes, not texts.
     row = server.scalar(select(Case).where(Case.id == case_id))
     assert (row.state, row.version) == ("closed", 5)
-    record = json.loads(server.context.sealer.open(row.sealed))
+    record = json.loads(server.context.sealer.open(row.sealed, where=case_binding(case_id)))
     assert record["answers"] == expected_answers
     assert record["questions"] == list(QUESTIONS)
 
@@ -203,7 +204,8 @@ def test_personal_data_is_sealed_at_rest(server):
     for value in sealed_columns:
         assert needle not in bytes(value)
     # The sealed values do hold the name: the check above looks at the right bytes.
-    opened = server.context.sealer.open(server.scalar(select(Case.sealed)))
+    case_row = server.scalar(select(Case))
+    opened = server.context.sealer.open(case_row.sealed, where=case_binding(case_row.id))
     assert needle in opened
     assert server.rows(select(SyncRow.sealed).where(SyncRow.kind == "case")) == [(True,), (True,)]
     # Yet the peers read it in clear.
