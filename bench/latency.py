@@ -1,14 +1,16 @@
-"""Target 2: a sent request visible to an online peer.
+"""Target 2: a sent request visible to an online peer, through the app's real sync controller.
 
-The peer runs the real client's loop on a thread: ``engine.wait(timeout=25)`` (the server's
-long-poll) and, when it says something changed, ``engine.sync()``. The time a case arrived is
-taken on that thread, right after the ``sync()`` that stored it returned: the moment the
-peer's replica holds it. The sender creates and sends a case (two local steps) and the clock
-starts just before its ``engine.sync()`` pushes them.
+The peer is the desktop client's own machinery: ``SyncController`` on the operations helper
+(``desktop.operations.Workers``: database lane, network lane, long-poll lane), in a Qt event
+loop on this thread, as in the application. A case counts as arrived when the controller tells
+the window that data changed (``sig_data_changed``, delivered on the GUI thread) and the
+replica holds it: the moment the window would show it. The sender runs on a thread of its own:
+it creates and sends a case (two local steps) and the clock starts just before its
+``engine.sync()`` pushes them.
 """
 
-import contextlib
 import datetime as dt
+import os
 import random
 import threading
 import time
@@ -16,56 +18,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.clients import Client, Server, make_client
+from bench.clients import PASSPHRASE, Client, Server, make_client
 from bench.stats import percentile
-from desktop.models import cases
+from desktop.models import account, cases, identity
+from desktop.models.replica import Replica
+from desktop.models.sync_engine import SyncEngine
+from desktop.models.transport import Transport
 
 SENDER, PEER, PEER_AUTHORITY = "de.weber", "hu.kovacs", "HU-ENKK"
-WAIT_SECONDS = 25.0
 ARRIVAL_TIMEOUT = 10.0
-
-
-class Peer(threading.Thread):
-    """An online client: long-poll, sync, record when awaited cases became present."""
-
-    def __init__(self, client: Client) -> None:
-        super().__init__(name="bench-peer", daemon=True)
-        self.client = client
-        self.stopping = threading.Event()
-        self.error: BaseException | None = None
-        self._lock = threading.Lock()
-        self._awaited: dict[str, threading.Event] = {}
-        self.arrived_at: dict[str, float] = {}
-        self.syncs = 0
-
-    def expect(self, case_id: str) -> threading.Event:
-        event = threading.Event()
-        with self._lock:
-            self._awaited[case_id] = event
-        return event
-
-    def run(self) -> None:
-        engine = self.client.engine
-        try:
-            while not self.stopping.is_set():
-                if not engine.wait(timeout=WAIT_SECONDS):
-                    continue
-                engine.sync()
-                now = time.perf_counter()
-                self.syncs += 1
-                self._record(now)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-            self.error = exc
-
-    def _record(self, now: float) -> None:
-        with self._lock:
-            awaited = list(self._awaited.items())
-        for case_id, event in awaited:
-            if self.client.replica.case_row(case_id) is not None:
-                with self._lock:
-                    del self._awaited[case_id]
-                self.arrived_at[case_id] = now
-                event.set()
+START_TIMEOUT = 60.0
 
 
 def _create_args(rng: random.Random, case_id: str) -> dict[str, Any]:
@@ -87,44 +49,116 @@ def _send(sender: Client, rng: random.Random, case_id: str) -> None:
     cases.perform(sender.replica, name="case.send", args={"case_id": case_id})
 
 
+class _Arrivals:
+    """Which awaited cases the peer's window could show, and when (GUI thread)."""
+
+    def __init__(self, reader: Replica) -> None:
+        self._reader = reader
+        self._lock = threading.Lock()
+        self._awaited: dict[str, threading.Event] = {}
+        self.at: dict[str, float] = {}
+        self.passes = 0
+
+    def expect(self, case_id: str) -> threading.Event:
+        event = threading.Event()
+        with self._lock:
+            self._awaited[case_id] = event
+        return event
+
+    def data_changed(self) -> None:
+        now = time.perf_counter()
+        self.passes += 1
+        with self._lock:
+            awaited = list(self._awaited.items())
+        for case_id, event in awaited:
+            if self._reader.case_row(case_id) is not None:
+                with self._lock:
+                    del self._awaited[case_id]
+                self.at[case_id] = now
+                event.set()
+
+
 def measure(server: Server, workdir: Path, *, samples: int = 100) -> dict[str, Any]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.operations import Workers
+    from desktop.qt import QApplication, QObject, QTimer, Signal
+    from desktop.sync_controller import SyncController
+
+    class Finished(QObject):
+        sig_done = Signal()
+
+    app = QApplication.instance() or QApplication([])
     rng = random.Random(7)
     sender = make_client(server, SENDER, workdir / "sender")
-    peer_client = make_client(server, PEER, workdir / "peer")
     sender.engine.sync()  # the initial syncs are not measured
-    peer_client.engine.sync()
-    peer = Peer(peer_client)
-    peer.start()
+    profile, key, reader = account.set_up(workdir / "peer", server_url=server.url,
+                                          username=PEER, password=server.password,
+                                          passphrase=PASSPHRASE)
+    workers = Workers(profile.replica_path, key)
+    transport = Transport(server.url, token=reader.get_meta("token"))
+    engine = SyncEngine(transport=transport,
+                        device_id=identity.device_id(reader, profile.device_id), db=workers.db)
+    controller = SyncController(workers, engine)
+    arrivals = _Arrivals(reader)
+    controller.sig_data_changed.connect(arrivals.data_changed)
+    finished = Finished()
+    finished.sig_done.connect(app.quit)
     latencies: list[float] = []
     sender_syncs: list[float] = []
     missed = 0
+    errors: list[BaseException] = []
+
+    def run_sender() -> None:
+        nonlocal missed
+        try:
+            time.sleep(0.2)  # the peer's long-poll has started after its first pass
+            for _ in range(samples):
+                case_id = uuid.uuid4().hex
+                arrived = arrivals.expect(case_id)
+                _send(sender, rng, case_id)
+                started = time.perf_counter()
+                sender.engine.sync()
+                sender_syncs.append(time.perf_counter() - started)
+                if not arrived.wait(ARRIVAL_TIMEOUT):
+                    missed += 1
+                    continue
+                latencies.append(arrivals.at[case_id] - started)
+                time.sleep(rng.uniform(0.05, 0.15))  # the peer is back in its long-poll
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            finished.sig_done.emit()
+
+    thread = threading.Thread(target=run_sender, name="bench-sender", daemon=True)
+
+    def start_sender() -> None:
+        # After the peer's first pass (its bootstrap, not measured).
+        if controller.last_sync is not None and thread.ident is None:
+            thread.start()
+
+    def give_up() -> None:
+        if thread.ident is None:
+            errors.append(RuntimeError(f"the peer did not sync within {START_TIMEOUT} s: "
+                                       f"{controller.problem or 'offline'}"))
+            app.quit()
+
+    controller.sig_status_changed.connect(start_sender)
+    QTimer.singleShot(int(START_TIMEOUT * 1000), give_up)
+    controller.start()
     try:
-        time.sleep(0.2)  # let the peer enter its first long-poll
-        for _ in range(samples):
-            case_id = uuid.uuid4().hex
-            arrived = peer.expect(case_id)
-            _send(sender, rng, case_id)
-            started = time.perf_counter()
-            sender.engine.sync()
-            sender_syncs.append(time.perf_counter() - started)
-            if not arrived.wait(ARRIVAL_TIMEOUT):
-                if peer.error is not None:
-                    raise RuntimeError("the peer's sync loop failed") from peer.error
-                missed += 1
-                continue
-            latencies.append(peer.arrived_at[case_id] - started)
-            time.sleep(rng.uniform(0.05, 0.15))  # the peer is back in its long-poll
+        app.exec()
     finally:
-        peer.stopping.set()
-        # A case for the peer wakes its long-poll, so it sees the flag and stops. If this
-        # fails too, the run is failing already; the peer is a daemon thread.
-        with contextlib.suppress(Exception):
-            _send(sender, rng, uuid.uuid4().hex)
-            sender.engine.sync()
-        peer.join(timeout=WAIT_SECONDS + 5)
+        if thread.ident is not None:
+            thread.join()
+        # The application's own shutdown order (AppController.shutdown).
+        controller.stop()
+        transport.abort()
+        workers.shutdown()
+        transport.close()
+        reader.close()
         sender.close()
-        if not peer.is_alive():
-            peer_client.close()
+    if errors:
+        raise RuntimeError("the sender failed") from errors[0]
     if not latencies:
         raise RuntimeError(f"no sent case reached the peer within {ARRIVAL_TIMEOUT} s")
     ms = [v * 1000 for v in latencies]
@@ -136,6 +170,7 @@ def measure(server: Server, workdir: Path, *, samples: int = 100) -> dict[str, A
         "p99_ms": round(percentile(ms, 99), 1),
         "max_ms": round(max(ms), 1),
         "sender_sync_p50_ms": round(percentile([s * 1000 for s in sender_syncs], 50), 1),
-        "peer_syncs": peer.syncs,
+        "peer_passes": arrivals.passes,
+        "through": "desktop.sync_controller.SyncController on desktop.operations.Workers",
         "targets": {"p50_ms": 300, "p99_ms": 1000},
     }

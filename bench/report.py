@@ -59,7 +59,7 @@ def print_results(results: dict[str, Any]) -> None:
           f"max {lat['max_ms']} ms   targets p50 < {lat['targets']['p50_ms']}, "
           f"p99 < {lat['targets']['p99_ms']}   {_mark(latency_target_met(results))}")
     print(f"  (sender's push+pull sync p50 {lat['sender_sync_p50_ms']} ms; "
-          f"peer syncs {lat['peer_syncs']})")
+          f"peer sync passes {lat['peer_passes']})")
     machine = results["machine"]
     print(f"\nSeeding {results['seed']['seconds']} s; whole run {results['wall_seconds']} s; "
           f"load average at start {machine['load_average_at_start']:.2f} on "

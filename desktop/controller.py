@@ -10,13 +10,13 @@ from functools import partial
 from typing import Any
 
 from desktop import formatting
-from desktop.i18n import _, current_language, set_language, shipped_languages
+from desktop.i18n import _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import REFUSALS, SIGN_IN_REASONS, label
-from desktop.models import account, cases
+from desktop.models import account, cases, identity
 from desktop.models.case_table import CaseTableModel
 from desktop.models.profile import Profile
 from desktop.models.replica import FOLDERS, Replica
-from desktop.models.sync_engine import SyncEngine
+from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
@@ -47,7 +47,8 @@ class AppController(QObject):
         self.workers = Workers(profile.replica_path, key)
         self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"),
                                    connection=connection, training=profile.training)
-        self.engine = SyncEngine(transport=self.transport, device_id=profile.device_id,
+        self.engine = SyncEngine(transport=self.transport,
+                                 device_id=identity.device_id(self.reader, profile.device_id),
                                  db=self.workers.db)
         self.sync = SyncController(self.workers, self.engine)
         # The command line or a locked machine setting, else the user's own choice, else the
@@ -59,6 +60,7 @@ class AppController(QObject):
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
+        self.notice_box: QMessageBox | None = None
         if language_locked:
             self.window.language.setEnabled(False)
             self.window.language.setToolTip(_("Set by your administrator"))
@@ -81,6 +83,7 @@ class AppController(QObject):
         self.sync.sig_status_changed.connect(self.refresh_status)
         self.sync.sig_progress.connect(w.status.show_progress)
         self.sync.sig_refused.connect(self._refused)
+        self.sync.sig_notice.connect(self._notice)
         self.sync.sig_sign_in_required.connect(self.ask_sign_in)
 
     def start(self) -> None:
@@ -96,6 +99,7 @@ class AppController(QObject):
         for signal, slot in ((self.sync.sig_data_changed, self.refresh),
                              (self.sync.sig_status_changed, self.refresh_status),
                              (self.sync.sig_refused, self._refused),
+                             (self.sync.sig_notice, self._notice),
                              (self.sync.sig_sign_in_required, self.ask_sign_in)):
             signal.disconnect(slot)
         if self._sign_in is not None:
@@ -103,6 +107,7 @@ class AppController(QObject):
         # A repaint still queued would read the replica closed below: nothing is shown now.
         self.window.hide()
         self.sync.stop()
+        self.transport.abort()  # a long-poll in flight ends now, so the lanes can be joined
         self.workers.shutdown()
         self.transport.close()
         self.reader.close()
@@ -228,7 +233,7 @@ class AppController(QObject):
     def _sign_in_with(self, password: str) -> None:
         def op() -> LoginResponse:
             return account.sign_in(self.transport, username=self.user.username,
-                                   password=password, device_id=self.profile.device_id)
+                                   password=password, device_id=self.engine.device_id)
 
         self.workers.run_net(op, success=self._signed_in, failure=self._sign_in_failed)
 
@@ -268,6 +273,28 @@ class AppController(QObject):
         self.window.status.showMessage(
             _("The server refused {n} of your steps: see Needs attention.").format(
                 n=len(results)), 15000)
+
+    def _notice(self, kind: str, waiting: int) -> None:
+        """Tell the user why the sync did something unusual, and that nothing was lost."""
+        if kind == NEW_DEVICE:
+            text = ngettext(
+                "This profile was restored from a backup or copied from another computer. "
+                "It now works as a device of its own, and its {n} waiting change is sent "
+                "again. Nothing was lost.",
+                "This profile was restored from a backup or copied from another computer. "
+                "It now works as a device of its own, and its {n} waiting changes are sent "
+                "again. Nothing was lost.", waiting)
+        else:
+            text = ngettext(
+                "The server was restored from a backup. Everything is downloaded again; "
+                "your {n} waiting change is kept and sent again.",
+                "The server was restored from a backup. Everything is downloaded again; "
+                "your {n} waiting changes are kept and sent again.", waiting)
+        box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
+                          text.format(n=waiting), parent=self.window)
+        box.setObjectName("syncNotice")
+        box.open()  # not modal for the application: sync and work go on
+        self.notice_box = box
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, ProtocolError):

@@ -1,10 +1,12 @@
-"""Background work, the one way: a database lane and a network lane, results by signal.
+"""Background work, the one way: a database lane and network lanes, results by signal.
 
 Like Anki's ``QueryOp``: ``workers.run_db(work, success=..., failure=...)`` runs
 ``work(replica)`` on the database lane, ``run_net(op, ...)`` runs ``op()`` on the network lane,
 and ``success(result)`` or ``failure(exception)`` is called back on the GUI thread. Every
-replica write happens on the database lane; the network lane reaches the database only by
-submitting work to it.
+replica write happens on the database lane; the network lanes reach the database only by
+submitting work to it. ``run_wait`` is the network lane for the long-poll: a wait that lasts
+25 s must not hold up a sync pass. ``shutdown`` joins every lane; the caller first cuts the
+connections in flight (``Transport.abort``) so no lane waits for a long-poll to end.
 """
 
 from collections.abc import Callable
@@ -28,6 +30,7 @@ class Workers(QObject):
         super().__init__()
         self.db = DatabaseLane(replica_path, key)
         self._net = ThreadPoolExecutor(1, thread_name_prefix="imi-net")
+        self._wait = ThreadPoolExecutor(1, thread_name_prefix="imi-wait")
         self._closed = False
         # Emitted from a worker thread, delivered on the GUI thread (queued connection).
         self._finished.connect(self._deliver)
@@ -38,6 +41,9 @@ class Workers(QObject):
 
     def run_net(self, op: Callable[[], T], *, success: Success[T], failure: Failure) -> None:
         self._watch(self._net.submit(op), success, failure)
+
+    def run_wait(self, op: Callable[[], T], *, success: Success[T], failure: Failure) -> None:
+        self._watch(self._wait.submit(op), success, failure)
 
     def _watch(self, future: "Future[T]", success: Success[T], failure: Failure) -> None:
         future.add_done_callback(lambda f: self._finished.emit((f, success, failure)))
@@ -55,4 +61,5 @@ class Workers(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._net.shutdown(wait=True, cancel_futures=True)
+        self._wait.shutdown(wait=True, cancel_futures=True)
         self.db.close()

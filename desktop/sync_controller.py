@@ -1,9 +1,15 @@
 """Keeps the replica in sync in the background and tells the window how things stand.
 
 One sync pass at a time on the network lane; requests that arrive meanwhile coalesce into one
-more pass. A daemon thread long-polls ``/v1/sync/wait`` so a request sent to us shows up
-within a second; when offline it backs off and a timer keeps probing, so the outbox is
-delivered as soon as the server is back.
+more pass. After a successful pass a long-poll (``/v1/sync/wait``, one operation at a time on
+the wait lane of ``desktop.operations``) asks the server to answer as soon as something new is
+visible, so a request sent to us shows up within a second.
+
+Nothing stalls: a pass that fails for any reason (offline, a reset, a timeout, a 5xx, an answer
+that does not parse, a refusal) is retried after a capped exponential backoff with jitter,
+online or offline, and a pass requested meanwhile runs then, not never. A failed long-poll is
+reported like a failed pass (status bar and log) and retried the same way. ``stop`` ends both
+loops; the owner then cuts the connections and joins the lanes (``AppController.shutdown``).
 
 When the server no longer accepts the token (401: expired, revoked, account deactivated) the
 controller stops syncing and says so once (``sig_sign_in_required`` with the server's code);
@@ -11,16 +17,42 @@ the outbox is untouched, and syncing resumes when ``signed_in`` is called with a
 """
 
 import datetime as dt
-import threading
+import logging
+import random
+from collections.abc import Callable
+from typing import TypeGuard
 
-from desktop.labels import wrong_system_message
+from desktop.i18n import _
+from desktop.labels import REFUSALS, wrong_system_message
 from desktop.models.sync_engine import SyncEngine, SyncReport
-from desktop.models.transport import Offline, ServerRefused, WrongSystem
+from desktop.models.transport import Offline, ServerRefused, ServerTrouble, WrongSystem
 from desktop.operations import Workers
 from desktop.qt import QObject, QTimer, Signal
+from sync_protocol.messages import WAIT_SECONDS
 
-RETRY_MS = 5000
-OFFLINE_BACKOFF_S = 3.0
+log = logging.getLogger("imi.sync")
+
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 30.0
+
+
+class Backoff:
+    """Capped exponential backoff with jitter: the n-th delay in a row is drawn from
+    ``[c/2, c]`` with ``c = min(cap, base * 2**(n-1))``, so clients that lost the same server
+    do not come back in step."""
+
+    def __init__(self, *, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S,
+                 rng: Callable[[], float] = random.random) -> None:
+        self.base, self.cap, self._rng = base, cap, rng
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        ceiling: float = min(self.cap, self.base * 2.0 ** min(self.failures - 1, 32))
+        return ceiling / 2 + self._rng() * ceiling / 2
+
+    def reset(self) -> None:
+        self.failures = 0
 
 
 class SyncController(QObject):
@@ -28,10 +60,12 @@ class SyncController(QObject):
     sig_data_changed = Signal()
     sig_progress = Signal(int, bool)
     sig_refused = Signal(list)
+    # (what happened, how many steps are sent again): see ``sync_engine.SyncReport.notices``
+    sig_notice = Signal(str, int)
     sig_sign_in_required = Signal(str)
-    _sig_poke = Signal()
 
-    def __init__(self, workers: Workers, engine: SyncEngine) -> None:
+    def __init__(self, workers: Workers, engine: SyncEngine, *,
+                 backoff: Callable[[], Backoff] = Backoff) -> None:
         super().__init__()
         self._workers, self._engine = workers, engine
         self.online: bool | None = None
@@ -39,27 +73,29 @@ class SyncController(QObject):
         self.problem: str | None = None
         # The server's code while it refuses our token; no sync runs until ``signed_in``.
         self.signed_out: str | None = None
+        self._stopped = False
         self._running = False
         self._again = False
-        self._stop = threading.Event()
-        self._sig_poke.connect(self.request_sync)
-        self._timer = QTimer(self)
-        self._timer.setInterval(RETRY_MS)
-        self._timer.timeout.connect(self._on_timer)
-        self._poller = threading.Thread(target=self._poll, name="imi-longpoll", daemon=True)
+        self._waiting = False
+        self._sync_backoff, self._wait_backoff = backoff(), backoff()
+        self._retry = self._single_shot(self.request_sync)
+
+    def _single_shot(self, slot: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(slot)
+        return timer
+
+    @property
+    def retry_scheduled(self) -> bool:
+        return self._retry.isActive()
 
     def start(self) -> None:
-        self._timer.start()
-        self._poller.start()
         self.request_sync()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._timer.stop()
-
-    def _on_timer(self) -> None:
-        if self.online is not True:
-            self.request_sync()
+        self._stopped = True
+        self._retry.stop()
 
     def signed_in(self) -> None:
         """A new token is in place: sync again, delivering what was queued meanwhile."""
@@ -68,64 +104,107 @@ class SyncController(QObject):
         self.sig_status_changed.emit()
         self.request_sync()
 
+    # -- sync passes -----------------------------------------------------------------------
+
     def request_sync(self) -> None:
-        if self._stop.is_set() or self.signed_out is not None:
+        if self._stopped or self.signed_out is not None:
             return
         if self._running:
             self._again = True
             return
+        self._retry.stop()
         self._running, self._again = True, False
         self._workers.run_net(lambda: self._engine.sync(progress=self.sig_progress.emit),
                               success=self._synced, failure=self._failed)
 
     def _synced(self, report: SyncReport) -> None:
         self._running = False
+        self._sync_backoff.reset()
         self.online, self.problem, self.last_sync = True, None, report.finished_at
         self.sig_data_changed.emit()
         if report.refused:
             self.sig_refused.emit(report.refused)
+        for kind, waiting in report.notices:
+            self.sig_notice.emit(kind, waiting)
         self.sig_status_changed.emit()
         if self._again:
             self.request_sync()
+        else:
+            self._wait_for_news()
 
     def _failed(self, error: BaseException) -> None:
         self._running = False
+        if _token_refused(error):
+            self._signed_out(error)
+            return
+        self._report(error, during="sync pass")
+        # Pushed steps may have been settled before the failure: show what is there.
+        self.sig_data_changed.emit()
+        self.sig_status_changed.emit()
+        # Also a pass requested meanwhile (``_again``) runs then: the retry is that pass.
+        self._again = False
+        if not self._stopped:
+            self._retry.start(int(self._sync_backoff.next_delay() * 1000))
+
+    # -- the long-poll ---------------------------------------------------------------------
+
+    def _wait_for_news(self) -> None:
+        if self._stopped or self._waiting or self._running or self.signed_out is not None:
+            return
+        self._waiting = True
+        self._workers.run_wait(lambda: self._engine.wait(timeout=WAIT_SECONDS),
+                               success=self._waited, failure=self._wait_failed)
+
+    def _waited(self, changed: bool) -> None:
+        self._waiting = False
+        self._wait_backoff.reset()
+        if changed:
+            self.request_sync()  # the pass that follows waits again
+        else:
+            self._wait_for_news()
+
+    def _wait_failed(self, error: BaseException) -> None:
+        self._waiting = False
+        if _token_refused(error):
+            self.request_sync()  # the token is refused: a sync pass says so, once
+            return
+        self._report(error, during="long-poll")
+        self.sig_status_changed.emit()
+        if not self._stopped and not self._running and not self._retry.isActive():
+            # A full pass after the pause: it finds out more, catches up, and waits again.
+            self._retry.start(int(self._wait_backoff.next_delay() * 1000))
+
+    def _signed_out(self, error: ServerRefused) -> None:
+        """Stop syncing until ``signed_in``; ask once. The outbox stays as it is."""
+        self.online, self.problem = True, None
+        self._again = False
+        self._retry.stop()
+        if self.signed_out is None:
+            self.signed_out = error.code
+            self.sig_sign_in_required.emit(error.code)
+        self.sig_data_changed.emit()
+        self.sig_status_changed.emit()
+
+    def _report(self, error: BaseException, *, during: str) -> None:
         if isinstance(error, Offline):
             self.online, self.problem = False, None
         elif isinstance(error, WrongSystem):
             self.online = False
             self.problem = wrong_system_message(training_profile=error.training_profile)
-        elif isinstance(error, ServerRefused) and error.status == 401:
-            self.online, self.problem = True, None
-            self._again = False
-            if self.signed_out is None:
-                self.signed_out = error.code
-                self.sig_sign_in_required.emit(error.code)
         elif isinstance(error, ServerRefused):
-            self.online, self.problem = True, error.message
+            self.online = True
+            self.problem = _(REFUSALS[error.code]) if error.code in REFUSALS else _(
+                "The server refused to synchronise ({code}); trying again").format(
+                    code=error.code)
+        elif isinstance(error, ServerTrouble):
+            self.online = True
+            self.problem = _("The server has a problem; trying again")
         else:
-            self.problem = str(error) or type(error).__name__
-        # Pushed steps may have been settled before the failure: show what is there.
-        self.sig_data_changed.emit()
-        self.sig_status_changed.emit()
+            self.problem = _("Synchronisation failed ({error}); trying again").format(
+                error=type(error).__name__)
+        # The kind of failure only: a message could quote personal data.
+        log.warning("%s failed: %s", during, type(error).__name__)
 
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            if self.online is not True or self._running or self.signed_out is not None:
-                self._stop.wait(0.5)
-                continue
-            try:
-                changed = self._engine.wait(timeout=25.0)
-            except Offline:
-                self._stop.wait(OFFLINE_BACKOFF_S)
-                changed = True  # let a sync pass find out and say so
-            except ServerRefused as refused:
-                if refused.status != 401:
-                    self._stop.wait(OFFLINE_BACKOFF_S)
-                    continue
-                changed = True  # the token is refused: a sync pass says so, once
-            except Exception:  # noqa: BLE001 - the long-poll thread outlives any one failure
-                self._stop.wait(OFFLINE_BACKOFF_S)
-                continue
-            if changed and not self._stop.is_set():
-                self._sig_poke.emit()
+
+def _token_refused(error: BaseException) -> TypeGuard[ServerRefused]:
+    return isinstance(error, ServerRefused) and error.status == 401

@@ -6,6 +6,8 @@ carries ``protocol_version``; a peer on another version is refused with
 """
 
 import datetime as dt
+import hashlib
+import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -51,6 +53,9 @@ class ErrorBody(Message):
     code: str
     message: str
     expected_mutation_id: int | None = None
+    # The mutation the error is about (``mutation_id_reused``): the ones before it were
+    # applied or replayed in the same push.
+    mutation_id: int | None = None
 
 
 # Every answer of a server names the kind of system it is, so a client can check each one:
@@ -91,6 +96,19 @@ class LoginResponse(Message):
     user: UserInfo
 
 
+class NewDeviceRequest(Versioned):
+    """Register another device for the signed-in user (a copied or restored profile)."""
+
+    device_name: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class NewDeviceResponse(Message):
+    """The new device's id and a token bound to it; the old token stays with the old device."""
+
+    device_id: DeviceIdStr
+    token: str
+
+
 class MutationIn(Message):
     mutation_id: MutationId
     # The schema lists the names this revision knows; another name is refused as a whole
@@ -100,6 +118,17 @@ class MutationIn(Message):
     args: dict[str, Any]
     base_version: Version | None = None
     created_at: Timestamp
+
+
+def mutation_digest(mutation: MutationIn) -> str:
+    """SHA-256 of a mutation's content (name, arguments, base version, time), hex.
+
+    A retry of the same step has the same digest; another step sent under the same id (a
+    restored or copied profile) has another one.
+    """
+    content = json.dumps(mutation.model_dump(mode="json", exclude={"mutation_id"}),
+                         sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 class PushRequest(Versioned):

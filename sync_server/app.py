@@ -1,6 +1,10 @@
 """The ASGI application."""
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SYSTEM
@@ -10,6 +14,7 @@ from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
+from sync_server.sync import epoch
 from sync_server.sync.routes import router as sync_router
 
 
@@ -19,15 +24,32 @@ def create_app(
     if context is None:
         assert settings is not None, "give settings or a context"
         context = build_context(settings)
-    app = api(training=context.training)
+    server = context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        data_dir, sessions = server.settings.data_dir, server.sessions
+        await run_in_threadpool(epoch.check_restored, data_dir, sessions)
+        await run_in_threadpool(epoch.remember, data_dir, sessions)
+        yield
+        server.notifier.close()
+        await run_in_threadpool(epoch.remember, data_dir, sessions)
+        # Close the pooled connections now: uvicorn ends the process by re-raising the stop
+        # signal, and SQLite folds its write-ahead log into the database file on last close.
+        server.engine.dispose()
+
+    app = api(training=context.training, lifespan=lifespan)
     app.state.context = context
     return app
 
 
-def api(*, training: bool = False) -> FastAPI:
+def api(*, training: bool = False,
+        lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None
+        ) -> FastAPI:
     """The routes, middleware and error handlers, without a database: what ``/openapi.json``
-    describes (``create_app`` adds the context every request needs)."""
+    describes (``create_app`` adds the context every request needs and its lifespan)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="IMI sync server",
         version=f"protocol {PROTOCOL_VERSION}",
         description="Routes requests between competent authorities and syncs their replicas.",

@@ -12,16 +12,21 @@
     imi-server deactivate-user|reactivate-user --data DIR --username U
     imi-server deactivate-authority|reactivate-authority --data DIR --id ID
     imi-server revoke-tokens --data DIR (--username U | --device DEVICE_ID)
+    imi-server restore --data DIR --from BACKUP.db    put a SQLite backup in place, new epoch
+    imi-server new-epoch --data DIR                   after restoring PostgreSQL by other means
 
 Every command takes ``--key-file PATH`` (default ``IMI_KEY_FILE``, else ``DIR/server.key``).
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import logging
 import logging.config
 import os
+import socket
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,13 +40,13 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth import admin
 from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, key_file_path, load_settings
-from sync_server.context import NotInitialised, ServerContext, open_database
+from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
 from sync_server.directory.models import Authority
 from sync_server.directory.service import add_authority, add_user
 from sync_server.keys import KeyringError, read_key_file, write_key_file
-from sync_server.migrate import upgrade
+from sync_server.migrate import new_epoch, upgrade
 from sync_server.reseal import DEFAULT_BATCH, Progress, reseal
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
 from sync_server.sync.sequence import SequenceLock
@@ -56,6 +61,8 @@ from sync_server.training import (
 )
 
 DEFAULT_PORT = 8470
+# Long-polls are released at once when stopping; this bounds any other request.
+GRACEFUL_SHUTDOWN_S = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +158,14 @@ def _parser() -> argparse.ArgumentParser:
     target = revoke.add_mutually_exclusive_group(required=True)
     target.add_argument("--username")
     target.add_argument("--device", help="device id")
+
+    restore = command("restore", _restore,
+                      "replace the SQLite database with a backup; replicas download again")
+    restore.add_argument("--from", dest="backup", type=Path, required=True,
+                         help="a copy of imi.db (taken with the server stopped, or by "
+                              "sqlite3 .backup)")
+    command("new-epoch", _new_epoch,
+            "after a database was restored by other means: replicas download again")
     return parser
 
 
@@ -248,20 +263,63 @@ def _run(options: argparse.Namespace) -> int:
     import uvicorn
 
     from sync_server.app import create_app
+    from sync_server.context import build_context
     from sync_server.logs import log_config
 
+    class Server(uvicorn.Server):
+        """Releases the long-polls first when stopping: uvicorn waits for open requests."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            context.notifier.close()
+            await super().shutdown(sockets)
+
     logging.config.dictConfig(log_config(options.log_level))
-    app = create_app(_settings(options))
-    context: ServerContext = app.state.context
+    context = build_context(_settings(options))
     scheme = "https" if options.ssl_certfile else "http"
     print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "
           f"{context.engine.dialect.name}, protocol {PROTOCOL_VERSION}"
           f"{', training system' if context.training else ''}", flush=True)
     # Uvicorn's access log would print each path with its query string: ``imi.access`` in
     # the app logs the route template instead (at INFO).
-    uvicorn.run(app, host=options.host, port=options.port,
-                log_config=log_config(options.log_level), access_log=False,
-                ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile)
+    config = uvicorn.Config(create_app(context=context), host=options.host, port=options.port,
+                            log_config=log_config(options.log_level), access_log=False,
+                            ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    Server(config).run()
+    return 0
+
+
+def _restore(options: argparse.Namespace) -> int:
+    settings = _settings(options)
+    if not settings.database_url.startswith("sqlite:///"):
+        raise ConfigError("restore copies a SQLite backup; for PostgreSQL restore with "
+                          "pg_restore, then run 'imi-server new-epoch'")
+    if not options.backup.is_file():
+        raise ConfigError(f"no backup file {options.backup}")
+    target = settings.database_url.removeprefix("sqlite:///")
+    # SQLite's backup API copies page by page under the database's locks: safe even while a
+    # server has the file open (it then serves the restored data, under the new epoch).
+    with contextlib.closing(sqlite3.connect(options.backup)) as source, \
+            contextlib.closing(sqlite3.connect(target)) as destination:
+        source.backup(destination)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)  # a backup from an older release gets the newer schema
+        epoch = new_epoch(engine)
+    finally:
+        engine.dispose()
+    print(f"restored {options.backup} into {target}; new epoch {epoch}: every replica "
+          "downloads everything again and sends its waiting changes")
+    return 0
+
+
+def _new_epoch(options: argparse.Namespace) -> int:
+    engine = _initialised_engine(options)
+    try:
+        epoch = new_epoch(engine)
+    finally:
+        engine.dispose()
+    print(f"new epoch {epoch}: every replica downloads everything again")
     return 0
 
 

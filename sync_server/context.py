@@ -21,7 +21,8 @@ class ServerContext:
     sessions: sessionmaker[Session]
     sealer: Sealer
     notifier: ChangeNotifier
-    epoch: str
+    # Training or production never changes for a database. The epoch can (a restore): it is
+    # read per request (``sync.epoch.committed``), never kept here.
     throttle: LoginThrottle
     hashes: HashPool
     training: bool = False
@@ -29,8 +30,8 @@ class ServerContext:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Identity:
-    """What the server state row says about this system: its epoch, and if it is a training
-    (practice) system."""
+    """What the server state row says about this system when it is opened: its epoch, and if
+    it is a training (practice) system."""
 
     epoch: str
     training: bool
@@ -69,7 +70,6 @@ def build_context(settings: Settings) -> ServerContext:
         sessions=make_session_factory(engine),
         sealer=Sealer(settings.keyring),
         notifier=ChangeNotifier(),
-        epoch=identity.epoch,
         training=identity.training,
         throttle=LoginThrottle(settings.login_limits),
         hashes=HashPool.from_environment(),

@@ -1,23 +1,30 @@
 """Shared fixtures: a real sync server process on 127.0.0.1, and headless clients for it."""
 
+import contextlib
 import dataclasses
 import os
+import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from desktop import local_server
 from desktop.local_server import free_port
-from desktop.models import account
+from desktop.models import account, identity
 from desktop.models import profile as profiles
 from desktop.models.db_lane import InlineLane
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
-from desktop.models.sync_engine import SyncEngine
+from desktop.models.sync_engine import SyncEngine, SyncReport
 from desktop.models.transport import Transport
 from sync_server.seed import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from tests.misbehaving_proxy import MisbehavingProxy
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -72,6 +79,37 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.stop()
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, even while a server writes to it."""
+    with contextlib.closing(sqlite3.connect(source)) as src, \
+            contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+@pytest.fixture
+def own_server(live_server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server process of the test's own, to stop, restore and start again: a copy of the
+    live server's data (far cheaper than seeding anew)."""
+    data_dir = tmp_path / "own-server"
+    data_dir.mkdir()
+    shutil.copy(live_server.data_dir / "server.key", data_dir)
+    copy_database(live_server.data_dir / "imi.db", data_dir / "imi.db")
+    server = LiveServer(data_dir=data_dir, port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def proxy(live_server: LiveServer) -> Iterator["MisbehavingProxy"]:
+    """A real HTTP server before the live server that misbehaves on demand."""
+    from tests.misbehaving_proxy import MisbehavingProxy
+
+    made = MisbehavingProxy(live_server.url)
+    yield made
+    made.close()
+
+
 @dataclasses.dataclass
 class Client:
     """A headless client: a profile, its encrypted replica and a sync engine."""
@@ -80,8 +118,8 @@ class Client:
     replica: Replica
     engine: SyncEngine
 
-    def sync(self) -> None:
-        self.engine.sync()
+    def sync(self) -> SyncReport:
+        return self.engine.sync()
 
     def go_offline(self) -> None:
         # A port nobody listens on: real connection refusals, as when the line drops.
@@ -90,14 +128,29 @@ class Client:
     def go_online(self) -> None:
         self.engine.transport.base_url = self.profile.server_url
 
+    def close(self) -> None:
+        self.engine.transport.close()
+        self.replica.close()
+
+
+def _client(profile: Profile, replica: Replica) -> Client:
+    transport = Transport(profile.server_url, token=replica.get_meta("token"))
+    engine = SyncEngine(transport=transport, device_id=identity.device_id(replica,
+                                                                          profile.device_id),
+                        db=InlineLane(replica))
+    return Client(profile=profile, replica=replica, engine=engine)
+
 
 def make_client(server_url: str, username: str, path: Path) -> Client:
     profile, _key, replica = account.set_up(path, server_url=server_url, username=username,
                                             password=DEMO_PASSWORD, passphrase=PASSPHRASE)
-    transport = Transport(server_url, token=replica.get_meta("token"))
-    engine = SyncEngine(transport=transport, device_id=profile.device_id,
-                        db=InlineLane(replica))
-    return Client(profile=profile, replica=replica, engine=engine)
+    return _client(profile, replica)
+
+
+def open_client(path: Path) -> Client:
+    """A client on an existing profile, opened as the app opens it (no server needed)."""
+    profile, key = profiles.unlock(path, PASSPHRASE)
+    return _client(profile, Replica.open(profile.replica_path, key))
 
 
 @pytest.fixture
@@ -108,5 +161,4 @@ def clients(live_server: LiveServer, tmp_path: Path) -> Iterator[dict[str, Clien
     }
     yield made
     for client in made.values():
-        client.engine.transport.close()
-        client.replica.close()
+        client.close()

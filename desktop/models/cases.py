@@ -159,6 +159,16 @@ def _newest_per_case(changes: Iterable[Change]) -> tuple[list[Change], dict[str,
     return directory, latest
 
 
+def forget_pulled(replica: Replica) -> None:
+    """Forget everything pulled (a re-bootstrap follows); keep the outbox and keep showing the
+    cases this device created and has not delivered yet."""
+    actor = actor_of(replica)
+    with replica.transaction():
+        replica.reset_synced_data()
+        for case_id in replica.pending_case_ids():
+            _rebase(replica, case_id, None, actor)
+
+
 def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) -> int:
     """Apply one page of pulled changes and its cursor in one transaction; return the count."""
     actor = actor_of(replica)

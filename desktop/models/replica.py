@@ -227,6 +227,21 @@ class Replica:
     def remove_outbox(self, mutation_id: int) -> None:
         self._db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation_id,))
 
+    def renumber_outbox(self, *, first: int) -> int:
+        """Give the outbox ids ``first, first + 1, ...`` in their order; the next id follows.
+
+        Returns how many steps the outbox holds.
+        """
+        with self.transaction():
+            ids = [r[0] for r in self._db.execute(
+                "SELECT mutation_id FROM outbox ORDER BY mutation_id")]
+            # Via negative ids: the new range may overlap the old one.
+            self._db.execute("UPDATE outbox SET mutation_id = -mutation_id")
+            self._db.executemany("UPDATE outbox SET mutation_id = ? WHERE mutation_id = ?",
+                                 [(first + n, -old) for n, old in enumerate(ids)])
+            self.set_meta("last_mutation_id", first + len(ids) - 1)
+        return len(ids)
+
     def pending_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 

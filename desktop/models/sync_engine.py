@@ -1,5 +1,11 @@
 """One sync pass: push the outbox, then pull until up to date. No Qt, no threads of its own.
 
+The pass repairs what the server's 409 codes (``sync_protocol.codes``) report, and says so in
+its report's ``notices``: a copied or restored profile takes a new device identity and pushes
+its outbox again (``NEW_DEVICE``); a server restored from a backup gets the outbox again from
+the id it expects, and everything is downloaded again (``SERVER_RESTORED``). The outbox is
+kept in every case. Any other failure is raised for the caller to retry later.
+
 The engine does the network work on the thread that calls it and hands database work to a
 ``Lane`` (``desktop.models.db_lane``): in the client, the one database thread where all writes
 are serialised. While the lane applies one pulled page (and its cursor, in one transaction),
@@ -9,20 +15,28 @@ the engine already fetches the next, so a bootstrap costs about the larger of th
 import dataclasses
 import datetime as dt
 import functools
+import platform
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from desktop.models import cases
+from desktop.models import cases, identity
 from desktop.models.db_lane import Lane
 from desktop.models.replica import Replica
 from desktop.models.transport import ServerRefused, Transport
+from sync_protocol.codes import MUTATION_GAP, MUTATION_ID_REUSED, RESET_REQUIRED
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
 from sync_protocol.version import PROTOCOL_VERSION
 
 T = TypeVar("T")
 
 PULL_PAGE = 2000
+# Repairs per pass: each one makes the next push fit, so a second of the same kind in one
+# pass means the server keeps disagreeing; the pass then fails and is retried later.
+MAX_REPAIRS = 3
+
+NEW_DEVICE = "new_device"
+SERVER_RESTORED = "server_restored"
 
 # progress(changes applied so far, whether more pages follow)
 Progress = Callable[[int, bool], None]
@@ -33,6 +47,8 @@ class SyncReport:
     pushed: int = 0
     refused: list[MutationResult] = dataclasses.field(default_factory=list)
     pulled: int = 0
+    # (what happened, how many steps are sent again): NEW_DEVICE or SERVER_RESTORED
+    notices: list[tuple[str, int]] = dataclasses.field(default_factory=list)
     finished_at: dt.datetime = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -56,25 +72,58 @@ class SyncEngine:
         return report
 
     def push(self, report: SyncReport) -> None:
+        repairs = 0
         while True:
             rows = self._db(lambda r: r.outbox(limit=MAX_MUTATIONS_PER_PUSH))
             if not rows:
                 return
-            request = PushRequest(
-                protocol_version=PROTOCOL_VERSION,
-                device_id=self.device_id,
-                mutations=tuple(
-                    MutationIn(mutation_id=row["mutation_id"], name=row["name"], args=row["args"],
-                               base_version=row["base_version"],
-                               created_at=dt.datetime.fromisoformat(row["created_at"]))
-                    for row in rows
-                ),
-            )
-            response = self.transport.push(request)
-            refused_now = self._db(
-                functools.partial(cases.apply_push_results, results=response.results))
-            report.pushed += len(response.results)
-            report.refused.extend(refused_now)
+            try:
+                self._push_rows(rows, report)
+            except ServerRefused as refused:
+                repairs += 1
+                if repairs > MAX_REPAIRS or not self._repair(refused, rows, report):
+                    raise
+
+    def _push_rows(self, rows: list[dict[str, Any]], report: SyncReport) -> None:
+        request = PushRequest(
+            protocol_version=PROTOCOL_VERSION,
+            device_id=self.device_id,
+            mutations=tuple(
+                MutationIn(mutation_id=row["mutation_id"], name=row["name"], args=row["args"],
+                           base_version=row["base_version"],
+                           created_at=dt.datetime.fromisoformat(row["created_at"]))
+                for row in rows
+            ),
+        )
+        response = self.transport.push(request)
+        refused_now = self._db(
+            functools.partial(cases.apply_push_results, results=response.results))
+        report.pushed += len(response.results)
+        report.refused.extend(refused_now)
+
+    def _repair(self, refused: ServerRefused, rows: list[dict[str, Any]],
+                report: SyncReport) -> bool:
+        """Make the outbox fit the server again after a 409; False if ``refused`` is not one
+        of those."""
+        first = rows[0]["mutation_id"]
+        if refused.code == MUTATION_ID_REUSED:
+            reused = refused.mutation_id or first
+            if reused > first:
+                # The steps before it were applied or replayed by that push: settle them.
+                self._push_rows([r for r in rows if r["mutation_id"] < reused], report)
+            answer = self.transport.new_device(device_name=platform.node()[:200])
+            waiting = self._db(functools.partial(
+                identity.adopt_device, device_id=answer.device_id, token=answer.token))
+            self.device_id = answer.device_id
+            report.notices.append((NEW_DEVICE, waiting))
+            return True
+        expected = refused.expected_mutation_id
+        if refused.code == MUTATION_GAP and expected is not None and 0 < expected < first:
+            waiting = self._db(functools.partial(identity.resume_after_server_restore,
+                                                 expected=expected))
+            report.notices.append((SERVER_RESTORED, waiting))
+            return True
+        return False
 
     def pull(self, report: SyncReport, *, progress: Progress | None = None) -> None:
         cursor: str = self._db(lambda r: r.get_meta("cursor", ""))
@@ -84,13 +133,13 @@ class SyncEngine:
                 try:
                     page = self.transport.pull(cursor, limit=PULL_PAGE)
                 except ServerRefused as refused:
-                    if refused.code != "reset_required":
+                    if refused.code != RESET_REQUIRED or not cursor:
                         raise
                     # Re-bootstrap: forget what was pulled, keep the outbox and its ids.
                     if applying is not None:
                         applying.result()
                         applying = None
-                    self._db(Replica.reset_synced_data)
+                    self._db(cases.forget_pulled)
                     cursor = ""
                     continue
                 if applying is not None:

@@ -1,23 +1,34 @@
 """HTTP to the sync server, with the protocol's messages. No Qt; called from worker threads.
 
+Every failure is one of three exceptions, each worth a retry: ``Offline`` (no connection, a
+reset, a timeout), ``ServerTrouble`` (a 5xx, or an answer that is not the message expected)
+and ``ServerRefused`` (a 4xx with the server's code). ``abort`` cuts the connections in flight,
+so a long-poll never holds up shutdown.
+
 A ``Connection`` carries what a roll-out configures (an extra CA certificate, a proxy). A
 transport made for a training or a production profile checks every answer's system header,
 and asks ``/v1/meta`` before every push, so a profile never sends to, nor takes from, a system
-of the other kind.
+of the other kind (``WrongSystem``).
 """
 
 import atexit
+import contextlib
 import dataclasses
 import functools
 import os
+import socket
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import certifi
+import pydantic
 import pydantic_core
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
@@ -28,12 +39,16 @@ from sync_protocol.messages import (
     LoginRequest,
     LoginResponse,
     Meta,
+    NewDeviceRequest,
+    NewDeviceResponse,
     PullResponse,
     PushRequest,
     PushResponse,
     WaitResponse,
 )
 from sync_protocol.version import PROTOCOL_VERSION
+
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -43,8 +58,16 @@ class Offline(Exception):
     """The server cannot be reached; work goes on locally and is delivered later."""
 
 
+class ServerTrouble(Exception):
+    """The server failed (5xx) or answered something that is not the expected message."""
+
+    def __init__(self, status: int, what: str) -> None:
+        super().__init__(f"{what} (HTTP {status})")
+        self.status = status
+
+
 class ServerRefused(Exception):
-    """The server answered with an error body."""
+    """The server answered with an error body (4xx)."""
 
     def __init__(self, status: int, body: ErrorBody) -> None:
         super().__init__(body.message)
@@ -52,6 +75,72 @@ class ServerRefused(Exception):
         self.code = body.code
         self.message = body.message
         self.expected_mutation_id = body.expected_mutation_id
+        self.mutation_id = body.mutation_id
+
+
+class _Connections:
+    """The open connections of one transport, so that ``abort`` can cut them from any thread.
+
+    urllib3 lets a pool name its connection class (``ConnectionCls``); ours add themselves here
+    when they connect and leave when they close.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[HTTPConnection] = set()
+        self._cut = False
+
+    def adapter(self) -> HTTPAdapter:
+        registry = self
+
+        class Tracked(HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                registry._add(self)
+
+            def close(self) -> None:
+                registry._discard(self)
+                super().close()
+
+        class TrackedTLS(HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                registry._add(self)
+
+            def close(self) -> None:
+                registry._discard(self)
+                super().close()
+
+        class Pool(HTTPConnectionPool):
+            ConnectionCls = Tracked
+
+        class TLSPool(HTTPSConnectionPool):
+            ConnectionCls = TrackedTLS
+
+        adapter = HTTPAdapter()
+        adapter.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TLSPool}
+        return adapter
+
+    def _add(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self._open.add(connection)
+            cut = self._cut
+        if cut and connection.sock is not None:
+            # Connected just after ``cut``: a request already on its way must not wait either.
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    def _discard(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self._open.discard(connection)
+
+    def cut(self) -> None:
+        with self._lock:
+            self._cut = True
+            sockets = [c.sock for c in self._open if c.sock is not None]
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed by its own thread
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class WrongSystem(ServerRefused):
@@ -104,21 +193,32 @@ class Transport:
                  connection: Connection | None = None, training: bool | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.read_timeout = READ_TIMEOUT  # beyond a long-poll's own time
         self.connection = connection or Connection()
         # The kind of system the profile belongs to; None (set-up) checks nothing.
         self.training = training
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self._connections = _Connections()
+        self._aborted = threading.Event()
 
     @property
     def _http(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            adapter = self._connections.adapter()
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             with self._lock:
                 self._sessions.append(session)
         return session
+
+    def abort(self) -> None:
+        """Cut every connection in flight (shutdown); later calls fail as ``Offline``."""
+        self._aborted.set()
+        self._connections.cut()
 
     def close(self) -> None:
         with self._lock:
@@ -127,19 +227,25 @@ class Transport:
             session.close()
 
     def _call(self, method: str, path: str, *, json_body: Any = None,
-              params: dict[str, Any] | None = None, read_timeout: float = READ_TIMEOUT) -> bytes:
+              params: dict[str, Any] | None = None, read_timeout: float | None = None) -> bytes:
+        if self._aborted.is_set():
+            raise Offline("the connection was closed")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = self._http.request(
                 method, self.base_url + path, json=json_body, params=params, headers=headers,
-                timeout=(CONNECT_TIMEOUT, read_timeout),
+                timeout=(CONNECT_TIMEOUT, read_timeout or self.read_timeout),
                 # Per call: requests lets REQUESTS_CA_BUNDLE and HTTP(S)_PROXY in the
                 # environment override a session's own settings, but not a call's.
                 verify=self.connection.verify, proxies=self.connection.proxies,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Offline(str(exc)) from None
+        except requests.RequestException as exc:  # a broken chunk, a bad header
+            raise ServerTrouble(0, type(exc).__name__) from None
         self._check_system(response.headers.get(SYSTEM_HEADER, ""))
+        if response.status_code >= 500:
+            raise ServerTrouble(response.status_code, "the server failed")
         if response.status_code >= 400:
             try:
                 body = ErrorBody.model_validate_json(response.content)
@@ -149,12 +255,20 @@ class Transport:
             raise ServerRefused(response.status_code, body)
         return bytes(response.content)
 
+    @staticmethod
+    def _parse(model: type[M], body: bytes) -> M:
+        try:
+            return model.model_validate_json(body)
+        except ValueError:
+            raise ServerTrouble(200, f"the server's answer is not a valid {model.__name__}"
+                                ) from None
+
     def _check_system(self, kind: str) -> None:
         if self.training is not None and (kind == TRAINING_SYSTEM) != self.training:
             raise WrongSystem(training_profile=self.training)
 
     def meta(self) -> Meta:
-        meta = Meta.model_validate_json(self._call("GET", "/v1/meta"))
+        meta = self._parse(Meta, self._call("GET", "/v1/meta"))
         if self.training is not None and meta.training != self.training:
             raise WrongSystem(training_profile=self.training)
         return meta
@@ -163,9 +277,16 @@ class Transport:
               device_name: str = "") -> LoginResponse:
         request = LoginRequest(protocol_version=PROTOCOL_VERSION, username=username,
                                password=password, device_id=device_id, device_name=device_name)
-        answer = LoginResponse.model_validate_json(
-            self._call("POST", "/v1/auth/login", json_body=request.model_dump(mode="json"))
-        )
+        answer = self._parse(LoginResponse, self._call(
+            "POST", "/v1/auth/login", json_body=request.model_dump(mode="json")))
+        self.token = answer.token
+        return answer
+
+    def new_device(self, *, device_name: str = "") -> NewDeviceResponse:
+        """Register another device for the signed-in user; the new token is used from now on."""
+        request = NewDeviceRequest(protocol_version=PROTOCOL_VERSION, device_name=device_name)
+        answer = self._parse(NewDeviceResponse, self._call(
+            "POST", "/v1/auth/device", json_body=request.model_dump(mode="json")))
         self.token = answer.token
         return answer
 
@@ -173,16 +294,19 @@ class Transport:
         if self.training is not None:
             self.meta()  # asked first: steps never reach a system of the other kind
         body = self._call("POST", "/v1/sync/push", json_body=request.model_dump(mode="json"))
-        return PushResponse.model_validate_json(body)
+        return self._parse(PushResponse, body)
 
     def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
         body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
         # Parse, then validate: from_json caches the strings a page repeats (keys, states,
         # authority ids), so this is ~30% faster on a 2,000-case page than
         # model_validate_json, with the same checks and the same ValueError on bad input.
-        return PullResponse.model_validate(pydantic_core.from_json(body))
+        try:
+            return PullResponse.model_validate(pydantic_core.from_json(body))
+        except ValueError:
+            raise ServerTrouble(200, "the server's answer is not a valid PullResponse") from None
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
         body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout},
-                          read_timeout=timeout + READ_TIMEOUT)
-        return WaitResponse.model_validate_json(body).changed
+                          read_timeout=timeout + self.read_timeout)
+        return self._parse(WaitResponse, body).changed

@@ -1,14 +1,20 @@
-"""Account routes: sign-in. Thin: parse, call the service, answer."""
+"""Account routes: sign-in, and a new device for a copied profile. Thin."""
 
 import asyncio
 
 from fastapi import APIRouter, Request
 
-from sync_protocol.messages import ErrorBody, LoginRequest, LoginResponse
+from sync_protocol.messages import (
+    ErrorBody,
+    LoginRequest,
+    LoginResponse,
+    NewDeviceRequest,
+    NewDeviceResponse,
+)
 from sync_server.auth import service
 from sync_server.auth.hash_pool import ServerBusy
 from sync_server.auth.throttle import TooManyAttempts
-from sync_server.deps import ERROR_RESPONSES, ContextDep, utcnow
+from sync_server.deps import ERROR_RESPONSES, ContextDep, CurrentPrincipal, SessionDep, utcnow
 
 router = APIRouter(prefix="/v1")
 
@@ -36,3 +42,10 @@ async def login(body: LoginRequest, request: Request, context: ContextDep) -> Lo
         # Refused without hashing, at almost no cost; answered after a pause (LoginLimits).
         await asyncio.sleep(context.throttle.refusal_pause_s)
         raise
+
+
+@router.post("/auth/device", responses=ERROR_RESPONSES)
+def new_device(body: NewDeviceRequest, principal: CurrentPrincipal,
+               session: SessionDep) -> NewDeviceResponse:
+    return service.register_device(session=session, principal=principal, request=body,
+                                   now=utcnow())

@@ -8,6 +8,7 @@ it asks its user to sign in again.
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
@@ -18,7 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.audiences import PUBLIC, authority_audience
 from sync_protocol.errors import LocalProtocolError
-from sync_protocol.messages import LoginRequest, LoginResponse, UserInfo
+from sync_protocol.messages import (
+    LoginRequest,
+    LoginResponse,
+    NewDeviceRequest,
+    NewDeviceResponse,
+    UserInfo,
+)
 from sync_protocol.workflow import Actor
 from sync_server.auth.hash_pool import HashPool
 from sync_server.auth.models import Device, Token, User
@@ -159,6 +166,26 @@ def _issue_token(sessions: sessionmaker[Session], user_id: str, request: LoginRe
             language=user.language,
         )
     return LoginResponse(token=token, user=info)
+
+
+def register_device(*, session: Session, principal: Principal, request: NewDeviceRequest,
+                    now: dt.datetime) -> NewDeviceResponse:
+    """A new device for the caller's user, with a token bound to it.
+
+    For a profile that finds its device id used by another copy of itself
+    (``mutation_id_reused``): the caller proves who it is with its current token (checked like
+    any other call: active, not expired, not revoked), as a sign-in does with the password. The
+    old token keeps working for the old device, which the other copy still uses.
+    """
+    with session.begin():
+        device = Device(id=uuid.uuid4().hex, user_id=principal.user_id,
+                        name=request.device_name, last_mutation_id=0, created_at=now)
+        session.add(device)
+        session.flush()
+        token = new_token()
+        session.add(Token(token_hash=token_digest(token), user_id=principal.user_id,
+                          device_id=device.id, created_at=now, last_used_at=now))
+    return NewDeviceResponse(device_id=device.id, token=token)
 
 
 def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.timedelta,

@@ -10,13 +10,18 @@ from sync_server.orm import AutoId, Base
 
 
 class AppliedMutation(Base):
-    """The stored result of every mutation, so a retried push replays it instead of re-applying."""
+    """The stored result of every mutation, so a retried push replays it instead of re-applying.
+
+    ``digest`` (``sync_protocol.messages.mutation_digest``) tells a retry from another step
+    sent under the same id; rows applied before it was kept have none.
+    """
 
     __tablename__ = "applied_mutations"
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[str] = mapped_column(String(10))
     sealed_result: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str | None] = mapped_column(String(64))
     applied_at: Mapped[dt.datetime]
 
 

@@ -2,8 +2,10 @@
 
 Services run in worker threads; waiters are coroutines on the server's event loop. A waiter
 registers *before* it checks for changes, so a change committed between the check and the
-sleep still wakes it. Several server instances behind a load balancer need a cross-process
-wake-up (PostgreSQL LISTEN/NOTIFY); within one process this is it.
+sleep still wakes it. ``close`` releases every waiter when the server stops: uvicorn waits for
+open requests before it stops, and a long-poll would hold it up to 25 s. Several server
+instances behind a load balancer need a cross-process wake-up (PostgreSQL LISTEN/NOTIFY);
+within one process this is it.
 """
 
 import asyncio
@@ -23,6 +25,19 @@ class ChangeNotifier:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiters: set[_Waiter] = set()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Wake every waiter, now and later: the server is stopping."""
+        with self._lock:
+            self._closed = True
+            woken = list(self._waiters)
+        for waiter in woken:
+            waiter.loop.call_soon_threadsafe(waiter.event.set)
 
     def notify(self, audiences: Iterable[str]) -> None:
         changed = set(audiences)
@@ -36,6 +51,8 @@ class ChangeNotifier:
         waiter = _Waiter(frozenset(audiences))
         with self._lock:
             self._waiters.add(waiter)
+            if self._closed:
+                waiter.event.set()
         try:
             yield waiter.event
         finally:

@@ -1,5 +1,18 @@
 """Pull and wait: the changes a caller may see since its cursor.
 
+A page is a consistent snapshot. It first reads the sequence number committed so far
+(``server_state.last_seq``; ``SequenceLock`` hands numbers out in commit order, so every row
+at or below it is committed and visible) and bounds every query of the page by it. A row
+committed while the page's per-audience queries run has a higher number: the page leaves it,
+and its cursor stays below it, for the next page. Without the bound, a writer committing one
+row to an audience already read and one to an audience not yet read would move the cursor past
+the first row for ever.
+
+The same read catches a restored database: a cursor is signed by this server and names a
+committed number, so a cursor above ``last_seq`` in the current epoch proves the database went
+back in time (a backup copied into place behind a running server). The server then starts a
+new epoch and every replica re-bootstraps (``check_history``; ``sync.epoch`` has the rest).
+
 The pull answer is assembled from the stored JSON without parsing it again: the sync rows
 already hold each entity's wire form, and a 10,000-case bootstrap should cost what copying
 bytes costs (ARCHITECTURE.md sets the target at 3x a raw local insert).
@@ -12,13 +25,14 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
 
 from sqlalchemy import Row, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_protocol.errors import ProtocolError, RemoteProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from sync_server.auth.service import Principal
 from sync_server.crypto import Sealer, Unreadable, sync_row_binding
+from sync_server.sync.epoch import Committed, committed, new_epoch
 from sync_server.sync.models import SyncRow
 
 # ``reason`` as JSON, for each value the column holds.
@@ -33,18 +47,32 @@ class ResetRequired(ProtocolError):
         super().__init__("reset_required", why, status_hint=409)
 
 
-def start_cursor(*, token: str | None, principal: Principal, epoch: str,
+class HistoryLost(ResetRequired):
+    """A signed cursor names a sequence number this database never committed: it was restored.
+
+    ``check_history`` turns this into a new epoch before answering ``reset_required``.
+    """
+
+    def __init__(self, epoch: str) -> None:
+        super().__init__("the server was restored from a backup: download everything again")
+        self.epoch = epoch
+
+
+def start_cursor(*, token: str | None, principal: Principal, state: Committed,
                  keys: Sequence[bytes]) -> Cursor:
     """Decode the caller's cursor, or the start; refuse one from another epoch or scope.
 
     ``keys``: every cursor key of the keyring, the current one first, so cursors signed
-    before a key rotation stay valid.
+    before a key rotation stay valid. Raises ``HistoryLost`` for a cursor beyond what this
+    database ever committed.
     """
     if not token:
-        return Cursor(epoch=epoch, scope=principal.scope_version, seq=0)
+        return Cursor(epoch=state.epoch, scope=principal.scope_version, seq=0)
     cursor = _decode_with_any(token, keys)
-    if cursor.epoch != epoch:
+    if cursor.epoch != state.epoch:
         raise ResetRequired("the server was restored from a backup: download everything again")
+    if cursor.seq > state.seq:
+        raise HistoryLost(state.epoch)
     if cursor.scope != principal.scope_version:
         raise ResetRequired("what you may see has changed: download everything again")
     return cursor
@@ -59,18 +87,34 @@ def _decode_with_any(token: str, keys: Sequence[bytes]) -> Cursor:
     return decode_cursor(token, key=keys[-1])
 
 
+def check_history(*, sessions: sessionmaker[Session], token: str | None,
+                  principal: Principal, keys: Sequence[bytes]) -> tuple[Cursor, Committed]:
+    """``start_cursor`` on a fresh read of the committed state, rotating the epoch if needed."""
+    with sessions() as session:
+        state = committed(session)
+    try:
+        return start_cursor(token=token, principal=principal, state=state, keys=keys), state
+    except HistoryLost as lost:
+        new_epoch(sessions, seen=lost.epoch)
+        raise
+
+
 def pull(
     *,
     session: Session,
     sealer: Sealer,
     principal: Principal,
     cursor: Cursor,
+    upto: int,
     limit: int,
     key: bytes,
 ) -> bytes:
-    """The JSON of a ``PullResponse``, built directly from the stored entity JSON."""
+    """The JSON of a ``PullResponse``, built directly from the stored entity JSON.
+
+    ``upto`` is the sequence number committed when the page started (``committed``).
+    """
     limit = max(1, min(limit or DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT))
-    rows = _rows_after(session, principal.audiences, cursor.seq, limit + 1)
+    rows = _rows_after(session, principal.audiences, cursor.seq, upto, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     parts = []
@@ -95,7 +139,8 @@ def pull(
             % (kind.encode(), encode_basestring_ascii(entity_id).encode(), version, data,
                _REASONS[reason])
         )
-    last = rows[-1].seq if rows else cursor.seq
+    # A complete page holds everything visible up to ``upto``: the cursor may move there.
+    last = rows[-1].seq if has_more else max(upto, cursor.seq)
     token = encode_cursor(Cursor(epoch=cursor.epoch, scope=cursor.scope, seq=last), key=key)
     return b'{"changes":[%s],"cursor":"%s","has_more":%s}' % (
         b",".join(parts), token.encode(), b"true" if has_more else b"false"
@@ -106,9 +151,9 @@ def pull(
 _PullRow = Row[str, str, int, bytes | None, bool, str | None, int, str]
 
 
-def _rows_after(session: Session, audiences: Sequence[str], after: int,
+def _rows_after(session: Session, audiences: Sequence[str], after: int, upto: int,
                 count: int) -> list[_PullRow]:
-    """The first ``count`` rows above ``after`` visible to any of ``audiences``, by ``seq``.
+    """The first ``count`` rows in ``(after, upto]`` visible to any of ``audiences``, by ``seq``.
 
     One query per audience, merged here: ``audience = ? AND seq > ? ORDER BY seq LIMIT n``
     walks the (audience, seq) index in order and stops after n rows, whereas one query with
@@ -123,7 +168,7 @@ def _rows_after(session: Session, audiences: Sequence[str], after: int,
         stmt = (
             select(SyncRow.kind, SyncRow.entity_id, SyncRow.version, SyncRow.payload,
                    SyncRow.sealed, SyncRow.reason, SyncRow.seq, SyncRow.audience)
-            .where(SyncRow.audience == audience, SyncRow.seq > after)
+            .where(SyncRow.audience == audience, SyncRow.seq > after, SyncRow.seq <= upto)
             .order_by(SyncRow.seq)
             .limit(count)
         )
@@ -135,9 +180,7 @@ def _rows_after(session: Session, audiences: Sequence[str], after: int,
 
 
 def has_changes(*, session: Session, principal: Principal, cursor: Cursor) -> bool:
-    stmt = (
-        select(SyncRow.id)
-        .where(SyncRow.audience.in_(principal.audiences), SyncRow.seq > cursor.seq)
-        .limit(1)
-    )
-    return session.execute(stmt).first() is not None
+    """Whether a pull from ``cursor`` started now would return something: the same rows, read
+    the same way (bounded by what is committed, tombstones left out of a first pull)."""
+    upto = committed(session).seq
+    return bool(_rows_after(session, principal.audiences, cursor.seq, upto, 1))

@@ -1,9 +1,11 @@
 """Push: apply a device's mutations exactly once, in order.
 
-Each mutation runs in its own transaction together with the device's ``last_mutation_id`` and
-its stored result. A retry of an id already seen replays the stored result; an id beyond the
-next one answers ``409 mutation_gap`` with the id expected. A mutation the rules refuse is
-stored as *rejected* and still advances the id, so one bad step never blocks a queue.
+Each mutation runs in its own transaction together with the device's ``last_mutation_id``, its
+stored result and its digest. A retry of an id already seen replays the stored result; the same
+id with other content (a restored or copied profile) answers ``409 mutation_id_reused`` and
+applies nothing; an id beyond the next one answers ``409 mutation_gap`` with the id expected.
+A mutation the rules refuse is stored as *rejected* and still advances the id, so one bad step
+never blocks a queue.
 """
 
 import datetime as dt
@@ -11,13 +13,20 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_protocol.codes import MUTATION_GAP, MUTATION_ID_REUSED
 from sync_protocol.errors import (
     LocalProtocolError,
     ProtocolError,
     RemoteProtocolError,
     WorkflowRefused,
 )
-from sync_protocol.messages import MutationIn, MutationResult, PushRequest, PushResponse
+from sync_protocol.messages import (
+    MutationIn,
+    MutationResult,
+    PushRequest,
+    PushResponse,
+    mutation_digest,
+)
 from sync_protocol.mutations import MUTATIONS, parse_args
 from sync_server.auth.models import Device
 from sync_server.auth.service import Principal
@@ -33,8 +42,18 @@ log = logging.getLogger("imi.server")
 
 class MutationGap(ProtocolError):
     def __init__(self, expected: int) -> None:
-        super().__init__("mutation_gap", f"expected mutation id {expected}", status_hint=409)
+        super().__init__(MUTATION_GAP, f"expected mutation id {expected}", status_hint=409)
         self.expected = expected
+
+
+class MutationIdReused(ProtocolError):
+    def __init__(self, mutation_id: int) -> None:
+        super().__init__(
+            MUTATION_ID_REUSED,
+            f"mutation id {mutation_id} of this device was already used for another step: "
+            "this copy of the profile needs a device identity of its own",
+            status_hint=409)
+        self.mutation_id = mutation_id
 
 
 def push(
@@ -73,10 +92,13 @@ def _push_one(
 ) -> tuple[MutationResult, set[str], int]:
     seq = SequenceLock(session).acquire()
     device = session.get_one(Device, principal.device_id, with_for_update=True)
+    digest = mutation_digest(mutation)
     if mutation.mutation_id <= device.last_mutation_id:
         stored = session.get(AppliedMutation, (device.id, mutation.mutation_id))
         if stored is None:  # pragma: no cover - results are kept for every id
             raise MutationGap(device.last_mutation_id + 1)
+        if stored.digest is not None and stored.digest != digest:
+            raise MutationIdReused(mutation.mutation_id)
         try:
             opened = sealer.open(stored.sealed_result,
                                  where=result_binding(device.id, mutation.mutation_id))
@@ -118,6 +140,7 @@ def _push_one(
         device_id=device.id, mutation_id=mutation.mutation_id, status=result.status,
         sealed_result=sealer.seal(result.model_dump_json().encode(),
                                   where=result_binding(device.id, mutation.mutation_id)),
+        digest=digest,
         applied_at=now,
     ))
     session.add(CaseEvent(

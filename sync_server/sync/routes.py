@@ -20,16 +20,15 @@ from sync_server.deps import ERROR_RESPONSES as _errors
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
 from sync_server.sync import pull as pull_service
 from sync_server.sync import push as push_service
+from sync_server.sync.epoch import committed
 
 router = APIRouter(prefix="/v1")
 
 
-
-
 @router.get("/meta")
-def meta(context: ContextDep) -> Meta:
+def meta(context: ContextDep, session: SessionDep) -> Meta:
     return Meta(protocol_version=PROTOCOL_VERSION, server_time=utcnow(),
-                server_epoch=context.epoch, training=context.training)
+                server_epoch=committed(session).epoch, training=context.training)
 
 
 @router.post("/sync/push", responses=_errors)
@@ -43,14 +42,15 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
 def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
-    session: SessionDep,
     query: Annotated[PullQuery, Query()],
 ) -> Response:
-    start = pull_service.start_cursor(token=query.cursor, principal=principal,
-                                      epoch=context.epoch,
-                                      keys=context.settings.cursor_keys)
-    body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
-                             cursor=start, limit=query.limit, key=context.settings.cursor_key)
+    start, state = pull_service.check_history(sessions=context.sessions, token=query.cursor,
+                                              principal=principal,
+                                              keys=context.settings.cursor_keys)
+    with context.sessions() as session:
+        body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
+                                 cursor=start, upto=state.seq, limit=query.limit,
+                                 key=context.settings.cursor_key)
     return Response(body, media_type="application/json")
 
 
@@ -60,9 +60,9 @@ async def wait(
     principal: CurrentPrincipal,
     query: Annotated[WaitQuery, Query()],
 ) -> WaitResponse:
-    start = pull_service.start_cursor(token=query.cursor, principal=principal,
-                                      epoch=context.epoch,
-                                      keys=context.settings.cursor_keys)
+    start, _state = await run_in_threadpool(
+        pull_service.check_history, sessions=context.sessions, token=query.cursor,
+        principal=principal, keys=context.settings.cursor_keys)
 
     def check() -> bool:
         with context.sessions() as session:
@@ -75,4 +75,5 @@ async def wait(
             await asyncio.wait_for(event.wait(), timeout=query.timeout)
         except TimeoutError:
             return WaitResponse(changed=False)
+    # Woken by a change, or released because the server stops: either way, go and look.
     return WaitResponse(changed=True)

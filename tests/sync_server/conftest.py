@@ -28,6 +28,7 @@ from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.db import make_engine
 from sync_server.keys import Keyring
+from sync_server.orm import ServerState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -143,6 +144,10 @@ class Server:
     def rows(self, stmt: Any) -> list[Any]:
         with Session(self.engine) as session:
             return list(session.execute(stmt).all())
+
+    @property
+    def epoch(self) -> str:
+        return str(self.scalar(select(ServerState.epoch)))
 
     def new_app_client(self, settings: Settings | None = None
                        ) -> tuple[ServerContext, TestClient]:

@@ -13,7 +13,7 @@ def test_meta_names_protocol_and_epoch(server):
     assert response.status_code == 200
     body = response.json()
     assert body["protocol_version"] == PROTOCOL_VERSION
-    assert body["server_epoch"] == server.context.epoch
+    assert body["server_epoch"] == server.epoch
     assert body["training"] is False
 
 

@@ -189,7 +189,7 @@ def test_item1_after_rotation_new_writes_use_the_new_key_and_old_values_and_curs
     assert everything[old_case]["data"]["subject"]["family_name"] == "Régi"
     assert everything[new_case]["data"]["subject"]["family_name"] == "Új"
     # A forged cursor signed with neither key is still refused.
-    forged = encode_cursor(Cursor(epoch=context.epoch, scope=1, seq=0), key=os.urandom(32))
+    forged = encode_cursor(Cursor(epoch=server.epoch, scope=1, seq=0), key=os.urandom(32))
     assert hu.pull_raw(cursor=forged).status_code == 400
 
     # reseal: every value under key 2, still readable, bound to its row.
@@ -284,9 +284,12 @@ def test_item1_values_sealed_before_key_ids_are_migrated_and_stay_readable(
             session.add(SyncRow(kind="member_state", entity_id="HU", audience="public", seq=2,
                                 version=1, payload=b'{"code":"HU"}', sealed=False))
             session.flush()
-            session.add(AppliedMutation(device_id=device_id, mutation_id=1, status="applied",
-                                        sealed_result=_legacy_seal(master, result),
-                                        applied_at=func.now()))
+            # applied_mutations as revision 0001 has it (0005 adds ``digest``)
+            session.execute(insert(table(
+                "applied_mutations", column("device_id"), column("mutation_id"),
+                column("status"), column("sealed_result"), column("applied_at"),
+            )).values(device_id=device_id, mutation_id=1, status="applied",
+                      sealed_result=_legacy_seal(master, result), applied_at=func.now()))
 
         upgrade(engine)  # 0001 -> head, as 'imi-server init' does on an old database
 

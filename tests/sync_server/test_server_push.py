@@ -1,9 +1,10 @@
 """Push: exactly once, in order, and every malformed message answered with a 4xx code."""
 
-from factories import create_args, new_id
+from factories import Peer, create_args, new_id
 from sqlalchemy import func, select
 
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH
+from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.models import Device
 from sync_server.cases.models import Case, CaseEvent
 from sync_server.errors import MAX_BODY_BYTES
@@ -209,3 +210,69 @@ def test_mutation_ids_are_per_device(server):
     assert (b["mutation_id"], b["status"]) == (1, "applied")
     assert server.count(Case) == 2
     assert server.scalar(select(func.max(Device.last_mutation_id))) == 1
+
+
+def test_the_same_id_with_other_content_is_refused_and_applies_nothing(server):
+    """A restored or copied profile reuses an id: its step must not vanish into a replay."""
+    de = server.peer("DE")
+    hu_id = server.directory.authorities["HU"]
+    original = de.mutation("case.create", create_args(responder=hu_id))
+    de.push(original)
+    copy_step = de.mutation("case.create", create_args(responder=hu_id), mutation_id=1)
+    before = _state(server, de.device_id)
+
+    response = de.push_raw(copy_step)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "mutation_id_reused"
+    assert response.json()["mutation_id"] == 1
+    assert _state(server, de.device_id) == before
+    # The very same step again is still a harmless replay.
+    (replay,) = de.push(original)
+    assert replay["replayed"] is True
+
+
+def test_a_reused_id_inside_a_batch_names_itself_after_the_replayed_ones(server):
+    de = server.peer("DE")
+    hu_id = server.directory.authorities["HU"]
+    first = de.mutation("case.create", create_args(responder=hu_id))
+    second = de.mutation("case.create", create_args(responder=hu_id))
+    de.push(first, second)
+    other_second = de.mutation("case.create", create_args(responder=hu_id), mutation_id=2)
+
+    response = de.push_raw(first, other_second)
+
+    assert response.status_code == 409
+    assert (response.json()["code"], response.json()["mutation_id"]) == ("mutation_id_reused", 2)
+
+
+def test_a_signed_in_user_registers_a_new_device_with_a_token_bound_to_it(server):
+    de = server.peer("DE")
+    hu_id = server.directory.authorities["HU"]
+    de.step("case.create", create_args(responder=hu_id))
+
+    response = server.client.post("/v1/auth/device", headers=de.headers,
+                                  json={"protocol_version": PROTOCOL_VERSION,
+                                        "device_name": "copy"})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["device_id"] != de.device_id
+    assert server.scalar(select(Device.user_id).where(Device.id == body["device_id"])) \
+        == server.directory.de.user_id
+    copy = Peer(server.client, token=body["token"], user=de.user, device_id=body["device_id"])
+    (result,) = copy.push(copy.mutation("case.create", create_args(responder=hu_id)))
+    assert (result["mutation_id"], result["status"]) == (1, "applied")
+    # The new token is bound to the new device, the old one to the old device.
+    wrong = copy.client.post("/v1/sync/push", headers=de.headers, json={
+        "protocol_version": PROTOCOL_VERSION, "device_id": copy.device_id,
+        "mutations": [copy.mutation("case.create", create_args(responder=hu_id))]})
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "device_mismatch")
+    assert de.step("case.create", create_args(responder=hu_id))["status"] == "applied"
+
+
+def test_registering_a_device_needs_a_valid_token(server):
+    response = server.client.post("/v1/auth/device", json={
+        "protocol_version": PROTOCOL_VERSION, "device_name": "x"},
+        headers={"Authorization": "Bearer nonsense"})
+    assert (response.status_code, response.json()["code"]) == (401, "unauthorised")
