@@ -45,6 +45,10 @@ PROTOCOL: dict[str, str] = {
     "wrong_credentials": N_("Unknown user name or wrong password."),
     "device_in_use": N_("This computer is registered to another user."),
     "device_mismatch": N_("The session belongs to another computer. Please sign in again."),
+    "too_many_attempts": N_("Too many failed sign-ins with this user name or from this "
+                            "computer. Please wait {retry_after} seconds and try again."),
+    "server_busy": N_("The server is busy with other sign-ins. Please try again in "
+                      "{retry_after} seconds."),
     "mutation_gap": N_("Your changes reached the server out of order. IMI sends them again, "
                        "starting with change number {expected}."),
     "mutation_id_reused": N_("This copy of the profile was restored or copied from another "

@@ -45,6 +45,8 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "authority_deactivated": (),
     "device_in_use": (),
     "device_mismatch": (),
+    "too_many_attempts": ("retry_after",),
+    "server_busy": ("retry_after",),
     # Sync and messages.
     "mutation_gap": ("expected",),
     "mutation_id_reused": (),
