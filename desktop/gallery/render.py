@@ -80,6 +80,8 @@ class Shooter:
 
         QTimer.singleShot(0, capture)
         trigger()
+        # Some dialogs open only after their data is read on the database lane.
+        _wait_until(lambda: shot["done"] or tries[0] >= 200)
         if not shot["done"]:
             self.problems.append(f"{screen}-{language}-{self.size}: no dialog opened")
 
