@@ -20,7 +20,7 @@ from desktop import machine_config
 from desktop.i18n import _, set_language, shipped_languages
 from desktop.labels import wrong_system_message
 from desktop.machine_config import MachineConfig
-from desktop.models import account
+from desktop.models import account, server_address
 from desktop.models import profile as profiles
 from desktop.models.profile import ProfileError
 from desktop.models.replica import ReplicaError
@@ -100,8 +100,14 @@ class ProfileOpener:
         return None
 
     def set_up(self, form: SetupForm) -> str | None:
-        if not form.server_url.startswith(("http://", "https://")):
+        try:
+            server_address.check(form.server_url)
+        except server_address.NotAServerAddress:
             return _("Enter the server address, starting with https://")
+        except server_address.InsecureServerAddress:
+            return _("This address starts with http://, so the connection would not be "
+                     "encrypted. Enter the address starting with https://, or ask your IT "
+                     "department.")
         if form.proxy and not form.proxy.startswith(("http://", "https://")):
             return _("Enter the proxy as http://host:port, or leave it empty.")
         if form.ca_bundle and machine_config.check("ca_bundle", form.ca_bundle):

@@ -4,17 +4,17 @@ The server stores it, pulls carry it, the client's replica keeps it. Questions a
 codes into the catalogue; free text keeps the language it was written in.
 """
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 
+from sync_protocol import text
 from sync_protocol.audiences import authority_audience
+from sync_protocol.bounds import BirthDate, Date, Timestamp, Version
 from sync_protocol.catalogue import Code
 from sync_protocol.frozen import Frozen
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
@@ -48,18 +48,18 @@ class Party(StrEnum):
 class FreeText(Frozen):
     """Text as its author wrote it, in the language they wrote it in."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
+    text: text.FreeText
     lang: LanguageCode
 
 
 class Subject(Frozen):
     """The professional the request is about. Personal data: need-to-know only."""
 
-    family_name: Name
-    given_names: Name
-    date_of_birth: dt.date | None = None
+    family_name: text.Name
+    given_names: text.Name
+    date_of_birth: BirthDate | None = None
     profession: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
-    qualification: Annotated[str, StringConstraints(max_length=400)] = ""
+    qualification: text.Line = ""
 
 
 class Answer(Frozen):
@@ -68,31 +68,31 @@ class Answer(Frozen):
 
 
 class TimelineEvent(Frozen):
-    at: dt.datetime
+    at: Timestamp
     action: Action
     state: CaseStatus
     authority_id: str
-    user_name: str
+    user_name: text.Name
     note: FreeText | None = None
 
 
 class CaseRecord(Frozen):
     id: str
-    version: int = Field(ge=1)
+    version: Version
     state: CaseStatus
     area: Code
     question_set: Code
-    question_set_version: int
+    question_set_version: Version
     requester_authority_id: str
     responder_authority_id: str
     subject: Subject
     questions: tuple[Code, ...]
-    answer_by: dt.date
+    answer_by: Date
     request_text: FreeText | None = None
     answers: tuple[Answer, ...] = ()
     reply_text: FreeText | None = None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     timeline: tuple[TimelineEvent, ...] = ()
 
     def party_of(self, authority_id: str) -> Party | None:

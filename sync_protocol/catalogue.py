@@ -8,10 +8,12 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from sync_protocol.bounds import Version
 from sync_protocol.frozen import Frozen
+from sync_protocol.text import CatalogueText
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,63}$")]
-TextMap = dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], str]
+TextMap = dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], CatalogueText]
 
 
 
@@ -37,7 +39,7 @@ class Question(Frozen):
 class QuestionSet(Frozen):
     code: Code
     area: Code
-    version: int = Field(ge=1)
+    version: Version
     names: TextMap
     questions: tuple[Question, ...] = Field(min_length=1)
 

@@ -13,7 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from sync_protocol.bounds import MutationId, Timestamp, Version
 from sync_protocol.frozen import Frozen
+from sync_protocol.mutations import MUTATIONS
+from sync_protocol.text import Label, UserName
 from sync_protocol.version import PROTOCOL_VERSION
 
 MAX_MUTATIONS_PER_PUSH = 100
@@ -29,7 +32,9 @@ class Message(Frozen):
 
 
 class Versioned(Message):
-    protocol_version: int
+    # The schema names the one accepted version; the validator answers any other with the
+    # ``unsupported_protocol_version`` code rather than a generic "invalid" one.
+    protocol_version: int = Field(json_schema_extra={"enum": [PROTOCOL_VERSION]})
 
     @field_validator("protocol_version")
     @classmethod
@@ -69,10 +74,10 @@ class Meta(Message):
 
 
 class LoginRequest(Versioned):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    username: UserName
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     device_id: DeviceIdStr
-    device_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    device_name: Label = ""
 
 
 class UserInfo(Message):
@@ -105,11 +110,14 @@ class NewDeviceResponse(Message):
 
 
 class MutationIn(Message):
-    mutation_id: int = Field(ge=1)
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    mutation_id: MutationId
+    # The schema lists the names this revision knows; another name is refused as a whole
+    # push with ``unknown_mutation`` (a client of a newer revision), never half-applied.
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_.]{0,63}$"),
+                    Field(json_schema_extra={"enum": sorted(MUTATIONS)})]
     args: dict[str, Any]
-    base_version: int | None = None
-    created_at: dt.datetime
+    base_version: Version | None = None
+    created_at: Timestamp
 
 
 def mutation_digest(mutation: MutationIn) -> str:
@@ -170,6 +178,20 @@ class MutationResult(Message):
 class PushResponse(Message):
     last_mutation_id: int
     results: tuple[MutationResult, ...]
+
+
+class PullQuery(Message):
+    """``GET /v1/sync/pull``'s query: an unknown parameter is refused, not ignored."""
+
+    cursor: str = ""  # opaque; anything but a cursor this server signed is ``invalid_cursor``
+    limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+
+
+class WaitQuery(Message):
+    """``GET /v1/sync/wait``'s query: at most ``WAIT_SECONDS`` of waiting."""
+
+    cursor: str = ""
+    timeout: float = Field(default=WAIT_SECONDS, ge=0, le=WAIT_SECONDS)
 
 
 class PullResponse(Message):

@@ -5,11 +5,11 @@ unknown name or arguments that do not fit are the sender's fault (``RemoteProtoc
 the receiving side).
 """
 
-import datetime as dt
 from typing import Annotated, Final
 
 from pydantic import Field, StringConstraints, ValidationError
 
+from sync_protocol.bounds import Date, Version
 from sync_protocol.cases import Action, Answer, FreeText, Subject
 from sync_protocol.catalogue import Code
 from sync_protocol.errors import RemoteProtocolError
@@ -27,11 +27,11 @@ class _Args(Frozen):
 class CreateCase(_Args):
     area: Code
     question_set: Code
-    question_set_version: int = Field(ge=1)
+    question_set_version: Version
     responder_authority_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     subject: Subject
     questions: tuple[Code, ...] = Field(min_length=1, max_length=100)
-    answer_by: dt.date
+    answer_by: Date
     request_text: FreeText | None = None
 
 

@@ -1,7 +1,7 @@
 """The ASGI application."""
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +13,7 @@ from sync_server.auth.admin_routes import router as admin_router
 from sync_server.auth.routes import router as auth_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
-from sync_server.errors import BodyLimit, install_error_handlers
+from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.sync import epoch
 from sync_server.sync.routes import router as sync_router
 
@@ -38,15 +38,25 @@ def create_app(
         # signal, and SQLite folds its write-ahead log into the database file on last close.
         server.engine.dispose()
 
+    app = api(training=context.training, lifespan=lifespan)
+    app.state.context = context
+    return app
+
+
+def api(*, training: bool = False,
+        lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None
+        ) -> FastAPI:
+    """The routes, middleware and error handlers, without a database: what ``/openapi.json``
+    describes (``create_app`` adds the context every request needs)."""
     app = FastAPI(
         lifespan=lifespan,
         title="IMI sync server",
         version=f"protocol {PROTOCOL_VERSION}",
         description="Routes requests between competent authorities and syncs their replicas.",
     )
-    app.state.context = context
     app.add_middleware(BodyLimit)
-    app.add_middleware(SystemHeader, training=context.training)
+    app.add_middleware(SystemHeader, training=training)
+    app.add_middleware(RequestScope)  # added last: the outermost, so it sees every error
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(sync_router)

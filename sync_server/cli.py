@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import getpass
 import logging
+import logging.config
 import os
 import socket
 import sqlite3
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
+from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth import admin
 from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, key_file_path, load_settings
@@ -262,6 +264,7 @@ def _run(options: argparse.Namespace) -> int:
 
     from sync_server.app import create_app
     from sync_server.context import build_context
+    from sync_server.logs import log_config
 
     class Server(uvicorn.Server):
         """Releases the long-polls first when stopping: uvicorn waits for open requests."""
@@ -270,10 +273,16 @@ def _run(options: argparse.Namespace) -> int:
             context.notifier.close()
             await super().shutdown(sockets)
 
-    logging.basicConfig(level=options.log_level.upper())
+    logging.config.dictConfig(log_config(options.log_level))
     context = build_context(_settings(options))
+    scheme = "https" if options.ssl_certfile else "http"
+    print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "
+          f"{context.engine.dialect.name}, protocol {PROTOCOL_VERSION}"
+          f"{', training system' if context.training else ''}", flush=True)
+    # Uvicorn's access log would print each path with its query string: ``imi.access`` in
+    # the app logs the route template instead (at INFO).
     config = uvicorn.Config(create_app(context=context), host=options.host, port=options.port,
-                            log_level=options.log_level,
+                            log_config=log_config(options.log_level), access_log=False,
                             ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
     Server(config).run()

@@ -19,6 +19,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from sync_server.auth.throttle import LoginLimits
 from sync_server.keys import Keyring, KeyringError, read_key_file, write_key_file
 
 KEY_FILE = "server.key"
@@ -33,6 +34,7 @@ class Settings:
     keyring: Keyring
     token_idle: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_IDLE_DAYS)
     token_max_age: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_MAX_DAYS)
+    login_limits: LoginLimits = dataclasses.field(default_factory=LoginLimits)
 
     @property
     def cursor_key(self) -> bytes:
@@ -87,6 +89,7 @@ def load_settings(
         keyring=load_keyring(path, create=create),
         token_idle=dt.timedelta(days=idle),
         token_max_age=dt.timedelta(days=max(idle, max_age)),
+        login_limits=LoginLimits.from_environment(),
     )
 
 

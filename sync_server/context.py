@@ -5,6 +5,8 @@ import dataclasses
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_server.auth.hash_pool import HashPool
+from sync_server.auth.throttle import LoginThrottle
 from sync_server.config import Settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
@@ -19,6 +21,8 @@ class ServerContext:
     sessions: sessionmaker[Session]
     sealer: Sealer
     notifier: ChangeNotifier
+    throttle: LoginThrottle
+    hashes: HashPool
     # Training or production never changes for a database. The epoch can (a restore): it is
     # read per request (``sync.epoch.committed``), never kept here.
     training: bool = False
@@ -67,4 +71,6 @@ def build_context(settings: Settings) -> ServerContext:
         sealer=Sealer(settings.keyring),
         notifier=ChangeNotifier(),
         training=identity.training,
+        throttle=LoginThrottle(settings.login_limits),
+        hashes=HashPool.from_environment(),
     )

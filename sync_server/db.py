@@ -9,15 +9,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
+    """An engine whose errors and logs never show the values bound to a statement.
+
+    ``hide_parameters``: a failed INSERT of a case would otherwise quote its personal data
+    in the exception message, and from there in a log.
+    """
     if url.startswith("postgresql://"):
         # psycopg 3 is the maintained driver; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         _private_sqlite_file(make_url(url).database)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 def _private_sqlite_file(database: str | None) -> None:

@@ -5,10 +5,12 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from sync_protocol.errors import LocalProtocolError
+from sync_protocol.errors import LocalProtocolError, ProtocolError
 from sync_protocol.messages import ErrorBody
 from sync_server.auth.service import Principal, authenticate
 from sync_server.context import ServerContext
@@ -48,8 +50,33 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+def _needs_principal(dependant: Dependant) -> bool:
+    return any(dep.call is get_principal or _needs_principal(dep)
+               for dep in dependant.dependencies)
+
+
+def token_problem(request: Request) -> ProtocolError | None:
+    """The refusal a request's token earns on a route that needs one; None if it may pass.
+
+    For the one case FastAPI checks before the dependencies (a body that is not JSON), so
+    that authentication still comes before validation.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not _needs_principal(route.dependant):
+        return None
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=token)
+                   if scheme.lower() == "bearer" and token else None)
+    try:
+        get_principal(get_context(request), credentials)
+    except ProtocolError as refused:
+        return refused
+    return None
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 413, 422)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 413, 422, 500)
 }
 """The error answers every route may give, for the OpenAPI description."""
 

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from desktop.models import profile as profiles
+from desktop.models import server_address
 from desktop.models.profile import IncompleteProfile, Profile
 from desktop.models.replica import Replica
 from desktop.models.transport import Connection, Transport
@@ -22,11 +23,13 @@ def set_up(path: Path, *, server_url: str, username: str, password: str,
            passphrase: str, training: bool = False,
            connection: Connection | None = None) -> tuple[Profile, bytes, Replica]:
     """Sign in once and create the encrypted replica. Raises ``Offline``/``ServerRefused``
-    before anything is written, ``ProfileError`` for a bad passphrase or an existing profile.
+    before anything is written, ``ProfileError`` for a bad passphrase or an existing profile,
+    ``NotAServerAddress``/``InsecureServerAddress`` for an address it may not use.
 
     ``training`` is the kind of profile wanted: a server of the other kind is refused
     (``WrongSystem``) before signing in, so training and production never mix.
     """
+    server_address.check(server_url)
     profiles.check_new(path, passphrase)
     transport = Transport(server_url, connection=connection, training=training)
     try:

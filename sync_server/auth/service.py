@@ -9,9 +9,13 @@ it asks its user to sign in again.
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.audiences import PUBLIC, authority_audience
 from sync_protocol.errors import LocalProtocolError
@@ -23,8 +27,10 @@ from sync_protocol.messages import (
     UserInfo,
 )
 from sync_protocol.workflow import Actor
+from sync_server.auth.hash_pool import HashPool
 from sync_server.auth.models import Device, Token, User
 from sync_server.auth.passwords import DUMMY_HASH, new_token, token_digest, verify_password
+from sync_server.auth.throttle import LoginThrottle
 from sync_server.directory.models import Authority
 
 
@@ -78,12 +84,59 @@ def _deactivated(user: User, authority: Authority, status: int) -> LocalProtocol
     return None
 
 
-def login(*, session: Session, request: LoginRequest, now: dt.datetime) -> LoginResponse:
-    with session.begin():
-        user = session.scalars(select(User).where(User.username == request.username)).first()
-        password_ok = verify_password(user.password_hash if user else DUMMY_HASH, request.password)
-        if user is None or not password_ok:
-            raise _unauthorised("unknown user name or wrong password")
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Account:
+    user_id: str
+    password_hash: str
+
+
+def _account(sessions: sessionmaker[Session], username: str) -> _Account | None:
+    with sessions() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        return _Account(user.id, user.password_hash) if user else None
+
+
+async def login(*, sessions: sessionmaker[Session], throttle: LoginThrottle, hashes: HashPool,
+                request: LoginRequest, address: str, now: dt.datetime) -> LoginResponse:
+    """Check the password and issue a token for this device.
+
+    The database runs on the request thread pool (and the failure counts too, when they live
+    in a shared storage); the hash runs on ``hashes`` and holds neither a request thread nor
+    a database connection.
+    Refusals: ``too_many_attempts`` (429) before hashing when this user name or address failed
+    too often, ``server_busy`` (503) when the hash pool is full, ``unauthorised`` (401, counted
+    as a failure), ``account_deactivated``/``authority_deactivated`` (403, the password was
+    right: not counted).
+    """
+    username = request.username
+
+    async def blocking(work: Callable[[], T]) -> T:
+        return await run_in_threadpool(work) if throttle.blocking else work()
+
+    # The cheap refusals first: a flood is answered without a thread hop or a query.
+    await blocking(partial(throttle.check, username=username, address=address))
+    hashes.check_room()
+    account = await run_in_threadpool(_account, sessions, username)
+    # A user name nobody has is checked against a dummy hash: the answer takes as long, so a
+    # caller cannot learn which user names exist.
+    password_ok = await hashes.run(verify_password,
+                                   account.password_hash if account else DUMMY_HASH,
+                                   request.password)
+    if account is None or not password_ok:
+        await blocking(partial(throttle.failed, username=username, address=address))
+        raise _unauthorised("unknown user name or wrong password")
+    response = await run_in_threadpool(_issue_token, sessions, account.user_id, request, now)
+    await blocking(partial(throttle.succeeded, username=username))
+    return response
+
+
+def _issue_token(sessions: sessionmaker[Session], user_id: str, request: LoginRequest,
+                 now: dt.datetime) -> LoginResponse:
+    with sessions.begin() as session:
+        user = session.get_one(User, user_id)
         authority = session.get_one(Authority, user.authority_id)
         refused = _deactivated(user, authority, 403)
         if refused is not None:

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.messages import (
-    MAX_PULL_LIMIT,
-    WAIT_SECONDS,
     Meta,
+    PullQuery,
     PullResponse,
     PushRequest,
     PushResponse,
+    WaitQuery,
     WaitResponse,
 )
 from sync_protocol.version import PROTOCOL_VERSION
@@ -42,15 +42,14 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
 def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
-    cursor: str = "",
-    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+    query: Annotated[PullQuery, Query()],
 ) -> Response:
-    start, state = pull_service.check_history(sessions=context.sessions, token=cursor,
+    start, state = pull_service.check_history(sessions=context.sessions, token=query.cursor,
                                               principal=principal,
                                               keys=context.settings.cursor_keys)
     with context.sessions() as session:
         body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
-                                 cursor=start, upto=state.seq, limit=limit,
+                                 cursor=start, upto=state.seq, limit=query.limit,
                                  key=context.settings.cursor_key)
     return Response(body, media_type="application/json")
 
@@ -59,11 +58,10 @@ def pull(
 async def wait(
     context: ContextDep,
     principal: CurrentPrincipal,
-    cursor: str = "",
-    timeout: Annotated[float, Query(ge=0, le=WAIT_SECONDS)] = WAIT_SECONDS,
+    query: Annotated[WaitQuery, Query()],
 ) -> WaitResponse:
     start, _state = await run_in_threadpool(
-        pull_service.check_history, sessions=context.sessions, token=cursor,
+        pull_service.check_history, sessions=context.sessions, token=query.cursor,
         principal=principal, keys=context.settings.cursor_keys)
 
     def check() -> bool:
@@ -74,7 +72,7 @@ async def wait(
         if await run_in_threadpool(check):
             return WaitResponse(changed=True)
         try:
-            await asyncio.wait_for(event.wait(), timeout=timeout)
+            await asyncio.wait_for(event.wait(), timeout=query.timeout)
         except TimeoutError:
             return WaitResponse(changed=False)
     # Woken by a change, or released because the server stops: either way, go and look.

@@ -1,6 +1,10 @@
 """First start on a new computer: the set-up dialog signs in once and creates the profile."""
 
+import pytest
+
 from desktop.app import ProfileOpener
+from desktop.i18n import set_language
+from desktop.models import account, server_address
 from desktop.models import profile as profiles
 from desktop.qt import QLineEdit
 from desktop.views.unlock_dialog import SetupDialog
@@ -49,3 +53,45 @@ def test_set_up_signs_in_once_and_creates_an_encrypted_profile(qtbot, live_serve
     assert again.unlock("not the phrase") is not None
     assert again.unlock("long enough phrase") is None
     assert again.key == opener.key
+
+
+def test_plain_http_to_another_computer_is_refused_in_the_users_language(
+        qtbot, tmp_path, monkeypatch):
+    monkeypatch.delenv("IMI_ALLOW_INSECURE_HTTP", raising=False)
+    opener = ProfileOpener(tmp_path / "profile")
+    set_language("de")
+    try:
+        dialog = SetupDialog(opener.set_up)
+        qtbot.addWidget(dialog)
+        fill(qtbot, dialog, serverUrl="http://imi.example.org", username="fr.martin",
+             password="secret", passphrase="long enough phrase", repeat="long enough phrase")
+        dialog._try()
+        assert dialog.error.text().startswith("Diese Adresse beginnt mit http://")
+        assert dialog.result() == 0
+        assert not (tmp_path / "profile").exists()
+    finally:
+        set_language("en")
+
+
+def test_server_addresses_https_loopback_http_and_the_administrators_switch(monkeypatch):
+    monkeypatch.delenv("IMI_ALLOW_INSECURE_HTTP", raising=False)
+    for allowed in ("https://imi.example.org", "https://10.1.2.3:8443/imi", "http://127.0.0.1:8470",
+                    "http://localhost:8470", "http://[::1]:8470", "http://127.8.0.1"):
+        server_address.check(allowed)
+    for insecure in ("http://imi.example.org", "http://10.1.2.3:8470", "http://[2001:db8::1]"):
+        with pytest.raises(server_address.InsecureServerAddress):
+            server_address.check(insecure)
+    for nonsense in ("imi.example.org", "ftp://imi.example.org", "http://", "http://[::1"):
+        with pytest.raises(server_address.NotAServerAddress):
+            server_address.check(nonsense)
+    # Explicitly allowed by the administrator (a TLS tunnel ends on a trusted network).
+    monkeypatch.setenv("IMI_ALLOW_INSECURE_HTTP", "1")
+    server_address.check("http://imi.example.org")
+
+
+def test_account_set_up_itself_refuses_plain_http_before_contacting_anyone(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMI_ALLOW_INSECURE_HTTP", raising=False)
+    with pytest.raises(server_address.InsecureServerAddress):
+        account.set_up(tmp_path / "p", server_url=f"http://192.0.2.1:{free_port()}",
+                       username="x", password="y", passphrase="long enough phrase")
+    assert not (tmp_path / "p").exists()
