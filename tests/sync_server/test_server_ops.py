@@ -5,8 +5,10 @@ tests compare a counter before and after what they do.
 """
 
 import dataclasses
+import shlex
 import threading
 import time
+from pathlib import Path
 
 from factories import create_args, new_id
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from sync_server.app import create_app
+from sync_server.cli import _parser, _run
 from sync_server.db import make_engine
 from sync_server.health import _head_revisions
 from sync_server.keys import Keyring
@@ -143,3 +146,13 @@ def test_the_long_poll_gauge_counts_open_waits(server):
     assert seen == 1
     assert answered == [200]
     assert _sample("imi_long_polls_open") == 0
+
+
+def test_the_systemd_units_run_the_server_with_json_logs():
+    root = Path(__file__).resolve().parents[2] / "build"
+    for unit in ("imi-server.service", "imi-training.service"):
+        (exec_start,) = [line.removeprefix("ExecStart=") for line in
+                         (root / unit).read_text().splitlines() if line.startswith("ExecStart=")]
+        options = _parser().parse_args(shlex.split(exec_start)[1:])
+        assert options.handler is _run and options.log_format == "json", unit
+        assert options.metrics == "loopback", unit
