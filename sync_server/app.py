@@ -48,7 +48,7 @@ def api(*, training: bool = False,
         lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None
         ) -> FastAPI:
     """The routes, middleware and error handlers, without a database: what ``/openapi.json``
-    describes (``create_app`` adds the context every request needs)."""
+    describes (``create_app`` adds the context every request needs and its lifespan)."""
     app = FastAPI(
         lifespan=lifespan,
         title="IMI sync server",

@@ -21,10 +21,10 @@ class ServerContext:
     sessions: sessionmaker[Session]
     sealer: Sealer
     notifier: ChangeNotifier
-    throttle: LoginThrottle
-    hashes: HashPool
     # Training or production never changes for a database. The epoch can (a restore): it is
     # read per request (``sync.epoch.committed``), never kept here.
+    throttle: LoginThrottle
+    hashes: HashPool
     training: bool = False
 
 

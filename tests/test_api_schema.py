@@ -25,7 +25,7 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.app import api
 from sync_server.seed import DEMO_PASSWORD
 
-EXAMPLES_PER_ROUTE = int(os.environ.get("IMI_SCHEMATHESIS_EXAMPLES", "200"))
+EXAMPLES_PER_ROUTE = int(os.environ.get("IMI_SCHEMATHESIS_EXAMPLES", "150"))
 DEVICE_ID = "5c4e3a" + "0" * 26
 
 
