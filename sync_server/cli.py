@@ -3,6 +3,7 @@
     imi-server init --data DIR [--demo | --training] [--database-url URL]
     imi-server reset-training --data DIR
     imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
+                   [--log-format text|json] [--metrics loopback|open|off]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
