@@ -13,18 +13,21 @@ profile, kept in its own folder, which only ever talks to a training server.
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop import machine_config
-from desktop.i18n import _, set_language, shipped_languages
-from desktop.labels import wrong_system_message
+from desktop.i18n import N_, _, set_language, shipped_languages
+from desktop.labels import label, wrong_system_message
 from desktop.machine_config import MachineConfig
 from desktop.models import account, server_address
 from desktop.models import profile as profiles
 from desktop.models.profile import ProfileError
 from desktop.models.replica import ReplicaError
 from desktop.models.transport import Connection, Offline, ServerRefused, WrongSystem
+from desktop.operations import Background
+from desktop.refusals import explain_error
 from desktop.views.unlock_dialog import SetupForm
 from sync_protocol.languages import LANGUAGES
 
@@ -68,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class ProfileOpener:
-    """What the unlock and set-up dialogs try; each attempt returns an error message or None.
+    """What the unlock and set-up dialogs try: unlocking returns an error message or None;
+    setting up runs in the background (``start_set_up``).
 
     On success ``profile`` and ``key`` hold the opened profile and its data key. Without an
     explicit folder, the profile goes to the folder for profiles chosen in the set-up dialog
@@ -86,20 +90,89 @@ class ProfileOpener:
         self.profile: profiles.Profile | None = None
         self.key: bytes | None = None
         self.needs_set_up = False
+        self.background = Background("imi-setup")
 
     def unlock(self, passphrase: str) -> str | None:
         try:
             self.profile, self.key = account.unlock(self.profile_dir, passphrase)
-        except profiles.WrongPassphrase:
-            return _("The passphrase is wrong. Nothing was changed; try again.")
         except profiles.IncompleteProfile:
             profiles.discard(self.profile_dir)
             self.needs_set_up = True
         except ProfileError as exc:
-            return str(exc)
+            return explain_error(exc)
         return None
 
+    def start_set_up(self, form: SetupForm, *, progress: Callable[[str], None],
+                     done: Callable[[str | None], None]) -> Callable[[], None]:
+        """Sign in and create the profile in the background; return a function that cancels.
+
+        ``progress`` hears what is happening (translated), ``done`` gets an error message or
+        None when the profile is ready. After a cancel, neither is called and nothing is
+        written, unless the profile was already complete (then it simply opens next time).
+        """
+        problem = self._check(form)
+        if problem:
+            done(problem)
+            return lambda: None
+        self._choose_folder(form)
+        connection = self._connection(form)
+        cancelled = threading.Event()
+        path, training = self.profile_dir, self.training
+
+        def work(report: Callable[[str], None]) -> tuple[profiles.Profile, bytes]:
+            profile, key, replica = account.set_up(
+                path, server_url=form.server_url, username=form.username,
+                password=form.password, passphrase=form.passphrase, training=training,
+                connection=connection, progress=report, proceed=lambda: not cancelled.is_set())
+            replica.close()
+            return profile, key
+
+        def succeeded(result: tuple[profiles.Profile, bytes]) -> None:
+            if not cancelled.is_set():
+                self.profile, self.key = result
+                self._remember(form)
+                done(None)
+
+        def failed(error: BaseException) -> None:
+            if not cancelled.is_set():
+                done(self._problem(error))
+
+        def stage(code: str) -> None:
+            if not cancelled.is_set():
+                progress(label(SET_UP_STAGES, code))
+
+        self.background.run_reporting(work, progress=stage, success=succeeded, failure=failed)
+        return cancelled.set
+
     def set_up(self, form: SetupForm) -> str | None:
+        """``start_set_up`` on this thread, for scripts: an error message or None."""
+        problem = self._check(form)
+        if problem:
+            return problem
+        self._choose_folder(form)
+        try:
+            profile, key, replica = account.set_up(
+                self.profile_dir, server_url=form.server_url, username=form.username,
+                password=form.password, passphrase=form.passphrase, training=self.training,
+                connection=self._connection(form))
+        except (Offline, ServerRefused, ProfileError) as error:
+            return self._problem(error)
+        replica.close()
+        self.profile, self.key = profile, key
+        self._remember(form)
+        return None
+
+    def _choose_folder(self, form: SetupForm) -> None:
+        if not self.explicit and form.profiles_dir:
+            folder = Path(machine_config.expand(form.profiles_dir))
+            self.profile_dir = folder / ("training" if self.training else "profile")
+
+    @staticmethod
+    def _connection(form: SetupForm) -> Connection:
+        return Connection(ca_bundle=machine_config.expand(form.ca_bundle) or None,
+                          proxy=form.proxy or None)
+
+    def _check(self, form: SetupForm) -> str | None:
         try:
             server_address.check(form.server_url)
         except server_address.NotAServerAddress:
@@ -112,33 +185,27 @@ class ProfileOpener:
             return _("Enter the proxy as http://host:port, or leave it empty.")
         if form.ca_bundle and machine_config.check("ca_bundle", form.ca_bundle):
             return _("The CA certificate file cannot be read or holds no PEM certificate.")
-        if not self.explicit and form.profiles_dir:
-            folder = Path(machine_config.expand(form.profiles_dir))
-            self.profile_dir = folder / ("training" if self.training else "profile")
-        connection = Connection(ca_bundle=machine_config.expand(form.ca_bundle) or None,
-                                proxy=form.proxy or None)
-        try:
-            profile, key, replica = account.set_up(
-                self.profile_dir, server_url=form.server_url, username=form.username,
-                password=form.password, passphrase=form.passphrase, training=self.training,
-                connection=connection)
-        except WrongSystem:
+        return None
+
+    def _problem(self, error: BaseException) -> str:
+        if isinstance(error, WrongSystem):
             return wrong_system_message(training_profile=self.training)
-        except Offline:
-            return _("The server cannot be reached. Check the address and the connection.")
-        except ServerRefused as exc:
-            return exc.message
-        except ProfileError as exc:
-            return str(exc)
-        replica.close()
-        self.profile, self.key = profile, key
+        return explain_error(error)
+
+    def _remember(self, form: SetupForm) -> None:
         server_key = "training_server_url" if self.training else "server_url"
         choices = {server_key: form.server_url, "language": form.language, "proxy": form.proxy,
                    "ca_bundle": form.ca_bundle}
         if not self.explicit:
             choices["profiles_dir"] = form.profiles_dir
         machine_config.save_user_choices(self.config, **choices)
-        return None
+
+
+SET_UP_STAGES = {
+    "connecting": N_("Connecting to the server…"),
+    "signing_in": N_("Signing in…"),
+    "creating": N_("Creating the encrypted replica on this computer…"),
+}
 
 
 def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
@@ -147,11 +214,14 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     from desktop.controller import AppController
     from desktop.qt import QApplication
     from desktop.qt_locale import apply_language
+    from desktop.views import style
     from desktop.views.training_banner import TrainingMarker
     from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv)
     app.setApplicationName("IMI")
+    style.apply(app)
     opener = ProfileOpener(profile_dir, config=config, training=training)
     config = opener.config
     forced = language or (config.language if config.is_locked("language") else None)
@@ -167,12 +237,14 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     ) and not UnlockDialog(opener.profile_dir.name, opener.unlock).exec():
         return 1
     if opener.profile is None:
-        setup = SetupDialog(opener.set_up, config=config, training=training,
+        setup = SetupDialog(opener.start_set_up, config=config, training=training,
                             languages=shipped_languages())
         if opener.needs_set_up:
             setup.error.setText(_("The set-up of this profile was interrupted before it "
                                   "finished. Sign in again to complete it."))
-        if not setup.exec():
+        accepted = setup.exec()
+        opener.background.shutdown()  # waits for a cancelled sign-in to end, writing nothing
+        if not accepted:
             return 1
     assert opener.profile is not None and opener.key is not None
     config = machine_config.load()  # with what the set-up dialog saved
@@ -181,7 +253,7 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
             opener.profile, opener.key, language=forced, default_language=config.language,
             connection=config.connection, language_locked=config.is_locked("language"))
     except ReplicaError as exc:
-        print(f"imi-desk: {exc}", file=sys.stderr)
+        print(f"imi-desk: {explain_error(exc)}", file=sys.stderr)
         return 2
     if geometry:
         x, y, w, h = (int(v) for v in geometry.split(","))

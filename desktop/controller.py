@@ -5,32 +5,73 @@ write goes to the database lane; sync runs on the network lane.
 """
 
 import datetime as dt
+import importlib.metadata
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from desktop import formatting
-from desktop.i18n import _, current_language, ngettext, set_language, shipped_languages
-from desktop.labels import REFUSALS, SIGN_IN_REASONS, label
-from desktop.models import account, cases, identity
-from desktop.models.case_table import CaseTableModel
+from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
+from desktop.labels import SIGN_IN_REASONS, label
+from desktop.models import account, case_list, cases, identity, request_form
+from desktop.models.attention import Refusal
+from desktop.models.attention import describe as describe_refusal
+from desktop.models.case_list import Key, ListQuery, Row
+from desktop.models.case_table import PAGE, CaseTableModel, Deliver, Loader
 from desktop.models.profile import Profile
-from desktop.models.replica import FOLDERS, Replica
+from desktop.models.replica import Replica
+from desktop.models.request_form import RequestForm
 from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language
+from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
+from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.sign_in_dialog import SignInDialog
+from desktop.views.widgets import confirm
 from sync_protocol.cases import Action
 from sync_protocol.errors import ProtocolError
 from sync_protocol.messages import LoginResponse
-from sync_protocol.mutations import MUTATION_FOR_ACTION
+from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
+from sync_protocol.version import PROTOCOL_VERSION
+from sync_protocol.workflow import allowed_actions
+
+# The fields of a draft its edit takes again.
+EDITABLE = ("area", "question_set", "question_set_version", "responder_authority_id",
+            "subject", "questions", "answer_by", "request_text")
+
+# Irreversible steps ask first: title, question, and the button that takes the step.
+CONFIRM = {
+    Action.ACCEPT_REPLY: (
+        N_("Accept the reply and close the case"),
+        N_("Accept the reply to request {reference} about {person} and close the case? A "
+           "closed case cannot be reopened."),
+        N_("Accept and close")),
+    Action.WITHDRAW: (
+        N_("Withdraw the request"),
+        N_("Withdraw request {reference} about {person}? The other authority is told, and "
+           "the request cannot be sent again."),
+        N_("Withdraw")),
+}
+
+
+def offline_note() -> str:
+    return _("Offline: the server cannot be reached. Your changes stay queued and are sent "
+             "as soon as the connection returns.")
+
+
+def app_version() -> str:
+    try:
+        return importlib.metadata.version("imi")
+    except importlib.metadata.PackageNotFoundError:
+        return _("unknown")
 
 
 class AppController(QObject):
@@ -56,7 +97,8 @@ class AppController(QObject):
         set_language(language or self.reader.get_meta("ui_language") or default_language
                      or user.language)
         apply_language(current_language())
-        self.model = CaseTableModel(self.reader)
+        self.model = CaseTableModel(self.reader,
+                                    loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
@@ -65,22 +107,28 @@ class AppController(QObject):
             self.window.language.setEnabled(False)
             self.window.language.setToolTip(_("Set by your administrator"))
         self._closed = False
+        self._sync_asked = False
         self._sign_in: SignInDialog | None = None
         self._wire()
 
     def _wire(self) -> None:
         w = self.window
         w.sig_new_request_requested.connect(self.new_request)
-        w.sig_sync_requested.connect(self.sync.request_sync)
+        w.sig_sync_requested.connect(self.sync_now)
         w.sig_case_selected.connect(self.show_case)
         w.sig_language_requested.connect(self.change_language)
+        w.sig_attention_requested.connect(self.show_attention)
+        w.sig_help_requested.connect(self.show_help)
+        w.sig_about_requested.connect(self.show_about)
+        w.sig_filter_changed.connect(self.model.set_filter)
         w.sig_closing.connect(self.shutdown)
+        w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
-        w.status.sig_attention_requested.connect(self.show_attention)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
         self.sync.sig_status_changed.connect(self.refresh_status)
+        self.sync.sig_status_changed.connect(self._pass_finished)
         self.sync.sig_progress.connect(w.status.show_progress)
         self.sync.sig_refused.connect(self._refused)
         self.sync.sig_notice.connect(self._notice)
@@ -98,6 +146,7 @@ class AppController(QObject):
         # Signals already queued must not reach a closed replica.
         for signal, slot in ((self.sync.sig_data_changed, self.refresh),
                              (self.sync.sig_status_changed, self.refresh_status),
+                             (self.sync.sig_status_changed, self._pass_finished),
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
                              (self.sync.sig_sign_in_required, self.ask_sign_in)):
@@ -115,12 +164,12 @@ class AppController(QObject):
     # -- showing -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Show what changed in the replica: only the changed list rows are re-read, so the
+        selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
-        self.model.reload()
-        self.window.set_folder_counts({f: self.reader.count_cases(f) for f in FOLDERS
-                                       if f in ("inbox", "drafts")})
-        if current is not None:
-            self.window.select_case(current.id)
+        changed = self.window.refresh_list(self.model.refresh_changed)
+        self.window.set_folder_counts(case_list.folder_counts(self.reader))
+        if current is not None and current.id in changed:
             self.show_case(current.id)
         self.refresh_status()
 
@@ -128,8 +177,8 @@ class AppController(QObject):
         self.window.status.update_state(
             online=self.sync.online, pending=self.reader.pending_count(),
             last_sync=self.sync.last_sync or _parse_time(self.reader.get_meta("last_sync")),
-            attention=self.reader.attention_count(), problem=self.sync.problem,
-            signed_out=self.sync.signed_out is not None,
+            attention=self.reader.attention_count(),
+            problem=self._problem_text(), signed_out=self.sync.signed_out is not None,
         )
 
     def show_case(self, case_id: str) -> None:
@@ -137,12 +186,27 @@ class AppController(QObject):
         if case is None:
             self.window.case_view.show_case(None)
             return
+        row = self.model.row_of(case_id)
+        if row is not None and self.model.is_unread(row):  # opened: read from now on
+            self.workers.run_db(lambda replica: replica.mark_read(case_id),
+                                success=lambda _r: self.refresh(), failure=self._failed)
         self.window.case_view.show_case(
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
-            authority=self.reader.authority, my_authority=self.user.authority_id,
+            authority=self.reader.authority,
+            allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
         )
+
+    def _problem_text(self) -> str | None:
+        problem = self.sync.problem
+        if problem is None or isinstance(problem, str):
+            return problem
+        return explain_error(problem, authority_name=self._authority_name)
+
+    def _authority_name(self, authority_id: str) -> str | None:
+        found = self.reader.authority_name(authority_id)
+        return found[0] if found else None
 
     def change_language(self, language: str) -> None:
         if language == current_language():
@@ -153,6 +217,8 @@ class AppController(QObject):
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
         self.refresh()
+        if self.window.case_view.case is not None:
+            self.show_case(self.window.case_view.case.id)
 
     # -- doing ---------------------------------------------------------------------------
 
@@ -170,47 +236,146 @@ class AppController(QObject):
 
         self.workers.run_db(work, success=done, failure=self._failed)
 
-    def new_request(self) -> None:
-        areas = self.reader.areas()
+    def new_request(self, initial: RequestForm | None = None, *,
+                    editing: bool = False, then: Callable[[], None] | None = None) -> None:
+        """Compose a request (or edit a draft: ``editing`` with the draft as ``initial``).
+
+        The directory and the catalogue are loaded on the database lane, then the dialog asks.
+        """
+        self.window.new_action.setEnabled(False)
+
+        def load(replica: Replica) -> tuple[Any, ...]:
+            areas = replica.areas()
+            return (areas, {a.code: replica.question_sets(a.code) for a in areas},
+                    replica.authorities())
+
+        def loaded(result: tuple[Any, ...]) -> None:
+            self.window.new_action.setEnabled(True)
+            self._ask_new_request(*result, initial=initial, editing=editing, then=then)
+
+        def failed(error: BaseException) -> None:
+            self.window.new_action.setEnabled(True)
+            self._failed(error)
+
+        self.workers.run_db(load, success=loaded, failure=failed)
+
+    def _ask_new_request(self, areas: list[Any], question_sets: dict[str, list[Any]],
+                         authorities: list[dict[str, Any]], *, initial: RequestForm | None,
+                         editing: bool, then: Callable[[], None] | None) -> None:
         dialog = NewRequestDialog(
-            areas=areas, question_sets={a.code: self.reader.question_sets(a.code) for a in areas},
-            authorities=self.reader.authorities(), my_authority=self.user.authority_id,
+            areas=areas, question_sets=question_sets, authorities=authorities,
+            my_authority=self.user.authority_id, initial=initial, editing=editing,
             parent=self.window,
         )
         if not dialog.exec() or dialog.result_args is None:
             return
         args = dialog.result_args
-        steps = [("case.create", args)]
+        steps = [("case.edit_draft" if editing else "case.create", args)]
         if dialog.send_now:
             steps.append(("case.send", {"case_id": args["case_id"]}))
-        self.perform(steps, then=lambda: self._open_in_folder(
-            "outbox" if dialog.send_now else "drafts", args["case_id"]))
 
-    def _open_in_folder(self, folder: str, case_id: str) -> None:
+        def opened() -> None:
+            self.open_case("outbox" if dialog.send_now else "drafts", args["case_id"])
+            if then is not None:
+                then()
+
+        self.perform(steps, then=opened)
+
+    def open_case(self, folder: str, case_id: str) -> None:
         for row in range(self.window.folders.count()):
             if self.window.folders.item(row).data(Qt.ItemDataRole.UserRole) == folder:
                 self.window.folders.setCurrentRow(row)
         self.window.select_case(case_id)
         self.show_case(case_id)
 
-    def take_step(self, action_value: str, case_id: str) -> None:
+    def take_step(self, action_value: str, case_id: str,
+                  initial: dict[str, Any] | None = None,
+                  then: Callable[[], None] | None = None) -> None:
+        """Take ``action`` on the case, asking first what the step needs (answers, a
+        confirmation). ``initial`` holds what the officer entered before (a step taken again
+        from *Needs attention*)."""
         action = Action(action_value)
+        case = cases.get_case(self.reader, case_id)
+        if case is None:
+            return
         args: dict[str, Any] = {"case_id": case_id}
+        if action is Action.EDIT:
+            draft = initial or case.model_dump(mode="json", include=set(EDITABLE) | {"id"})
+            form = request_form.from_args({**draft, "case_id": case_id})
+            self.new_request(form, editing=True, then=then)
+            return
         if action is Action.ANSWER:
-            case = cases.get_case(self.reader, case_id)
-            qs = case and self.reader.question_set(case.question_set, case.question_set_version)
-            if case is None or qs is None:
+            qs = self.reader.question_set(case.question_set, case.question_set_version)
+            if qs is None:
                 return
-            dialog = AnswerDialog(case, qs, parent=self.window)
+            requester = self._authority_name(case.requester_authority_id)
+            dialog = AnswerDialog(case, qs, requester=requester or case.requester_authority_id,
+                                  initial=initial, parent=self.window)
             if not dialog.exec() or dialog.result_args is None:
                 return
             args = dialog.result_args
-        elif action is Action.WITHDRAW:
-            answer = QMessageBox.question(self.window, _("Withdraw"),
-                                          _("Withdraw this request? This cannot be undone."))
-            if answer != QMessageBox.StandardButton.Yes:
+        elif action in CONFIRM:
+            title, text, button = CONFIRM[action]
+            person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
+            if not confirm(self.window, title=_(title), action=_(button),
+                           text=_(text).format(reference=case.id[:8].upper(), person=person)):
                 return
-        self.perform([(MUTATION_FOR_ACTION[action], args)])
+            if initial:
+                args = {**initial, "case_id": case_id}
+        self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def sync_now(self) -> None:
+        """The officer asked for a sync: if the server cannot be reached, say so."""
+        if self.sync.online is False:
+            self.window.status.showMessage(offline_note(), 15000)
+        self._sync_asked = True
+        self.sync.request_sync()
+
+    def _pass_finished(self) -> None:
+        if self._sync_asked and self.sync.online is False:
+            self.window.status.showMessage(offline_note(), 15000)
+        self._sync_asked = False
+
+    def may_close(self) -> bool:
+        if self._closed:
+            return True
+        pending = self.reader.pending_count()
+        if pending == 0:
+            return True
+        text = ngettext(
+            "{n} change has not reached the server yet. It stays queued on this computer and "
+            "is delivered at the next start of IMI, when the server can be reached.",
+            "{n} changes have not reached the server yet. They stay queued on this computer "
+            "and are delivered at the next start of IMI, when the server can be reached.",
+            pending).format(n=pending)
+        return confirm(self.window, title=_("Close IMI"), text=text, action=_("Close IMI"))
+
+    def show_help(self) -> None:
+        HelpDialog(parent=self.window).exec()
+
+    def show_about(self) -> None:
+        AboutDialog(version=app_version(), server_url=self.profile.server_url,
+                    protocol_version=PROTOCOL_VERSION,
+                    user=f"{self.user.display_name} ({self.user.username})",
+                    parent=self.window).exec()
+
+    # -- needs attention -----------------------------------------------------------------
+
+    def refusals(self) -> tuple[list[Refusal], set[int]]:
+        """Every refused step told in full, and the ids of those that can be taken again."""
+        told, redoable = [], set()
+        for item in self.reader.attention():
+            case = cases.get_case(self.reader, item["case_id"])
+            refusal = describe_refusal(item, case=case, question_sets=self.reader.question_set,
+                                       authority_name=self._authority_name,
+                                       language=current_language())
+            told.append(refusal)
+            if item["name"] == "case.create" or (
+                case is not None
+                and Action(refusal.action) in allowed_actions(case, self.user.authority_id)
+            ):
+                redoable.add(refusal.item_id)
+        return told, redoable
 
     # -- signing in again ------------------------------------------------------------------
 
@@ -251,23 +416,48 @@ class AppController(QObject):
             return
         if isinstance(error, Offline):
             text = _("The server cannot be reached. Check the address and the connection.")
-        elif isinstance(error, ServerRefused) and error.code == "unauthorised":
+        elif isinstance(error, ServerRefused) and error.code == "wrong_credentials":
             text = _("The password is wrong.")
         elif isinstance(error, ServerRefused) and error.code in SIGN_IN_REASONS:
             text = label(SIGN_IN_REASONS, error.code)
-        elif isinstance(error, ServerRefused):
-            text = error.message
         else:
-            text = _("Something went wrong: {error}").format(error=type(error).__name__)
+            text = explain_error(error, authority_name=self._authority_name)
         self._sign_in.show_error(text)
 
     def show_attention(self) -> None:
-        def dismiss(item_id: int) -> None:
-            self.workers.run_db(
-                lambda replica: replica.dismiss_attention(item_id),
-                success=lambda _r: self.refresh_status(), failure=self._failed)
+        told, redoable = self.refusals()
+        dialog = AttentionDialog(told, redoable, parent=self.window)
+        dialog.sig_dismiss_requested.connect(self.dismiss_attention)
+        dialog.sig_open_case_requested.connect(lambda case_id: self.open_case("all",
+                                                                                    case_id))
+        dialog.sig_redo_requested.connect(self.redo)
+        dialog.exec()
 
-        AttentionDialog(self.reader.attention(), dismiss, parent=self.window).exec()
+    def dismiss_attention(self, item_id: int) -> None:
+        self.workers.run_db(lambda replica: replica.dismiss_attention(item_id),
+                            success=lambda _r: self.refresh_status(), failure=self._failed)
+
+    def redo(self, item_id: int) -> None:
+        """Take a refused step again, from what the officer entered; once it is taken, the
+        refusal leaves the list."""
+        item = next((i for i in self.reader.attention() if i["id"] == item_id), None)
+        if item is None:
+            return
+        done = partial(self.dismiss_attention, item_id)
+        if item["name"] == "case.create":
+            # The request goes out as a new case; the refusals of the old one (its send,
+            # refused because the case never came to be) go with it.
+            old = [i["id"] for i in self.reader.attention() if i["case_id"] == item["case_id"]]
+
+            def dismiss_all() -> None:
+                for old_id in old:
+                    self.dismiss_attention(old_id)
+
+            form = request_form.from_args(item["args"], case_id=uuid.uuid4().hex)
+            self.new_request(form, then=dismiss_all)
+            return
+        action = MUTATIONS[item["name"]][1]
+        self.take_step(action.value, item["case_id"], initial=item["args"], then=done)
 
     def _refused(self, results: list[Any]) -> None:
         self.window.status.showMessage(
@@ -297,13 +487,23 @@ class AppController(QObject):
         self.notice_box = box
 
     def _failed(self, error: BaseException) -> None:
-        if isinstance(error, ProtocolError):
-            text = f"{label(REFUSALS, error.code)}\n\n{error.message}"
-        else:
-            text = _("Something went wrong: {error}").format(error=type(error).__name__)
-        QMessageBox.warning(self.window, _("Not possible"), text)
+        QMessageBox.warning(self.window, _("Not possible"),
+                            explain_error(error, authority_name=self._authority_name))
         self.refresh()
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+def page_loader(workers: Workers, *, failure: Callable[[BaseException], None]) -> Loader:
+    """Pages of filtered lists, read on the database lane (see ``CaseTableModel``)."""
+    def load(query: ListQuery, after: Key | None, deliver: Deliver) -> None:
+        def work(replica: Replica) -> tuple[int, list[Row]]:
+            with replica.snapshot():
+                return (case_list.log_position(replica),
+                        case_list.page(replica, query, after=after, limit=PAGE))
+
+        workers.run_db(work, success=lambda loaded: deliver(*loaded), failure=failure)
+
+    return load

@@ -1,9 +1,15 @@
-"""Dates, countries and languages in the reader's language, from babel's CLDR data."""
+"""Dates, countries and languages in the reader's language, from babel's CLDR data.
+
+One format per language everywhere (lists, timeline, status bar, dialogs): a date is CLDR's
+*medium* date ("01.12.2026", "2026. dec. 1."), a time of day is the *short* time, and a date
+with a time is that same date and time joined by the language's own pattern.
+"""
 
 import datetime as dt
+import functools
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 
 from desktop.i18n import current_language
 from sync_protocol.languages import babel_locale
@@ -14,19 +20,43 @@ def _locale() -> str:
 
 
 def date_text(value: dt.date | None) -> str:
-    return format_date(value, format="medium", locale=_locale()) if value else ""
+    return _date_text(value, _locale()) if value else ""
+
+
+# Lists repaint the same rows again and again: each value is formatted once per language.
+@functools.lru_cache(maxsize=4096)
+def _date_text(value: dt.date, locale: str) -> str:
+    return str(format_date(value, format="medium", locale=locale))
 
 
 def datetime_text(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return format_datetime(value.astimezone(), format="short", locale=_locale())
+    """``value`` in this computer's time zone, its date written as ``date_text`` writes it."""
+    return "" if value is None else _datetime_text(value, _locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _datetime_text(value: dt.datetime, locale: str) -> str:
+    local = value.astimezone()
+    pattern = str(get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", _date_text(local.date(), locale)).replace(
+        "{0}", format_time(local, format="short", locale=locale))
 
 
 def country_name(code: str) -> str:
+    return _country_name(code, _locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_name(code: str, locale: str) -> str:
     # CLDR knows Greece as GR; EU usage writes EL.
     territory = {"EL": "GR"}.get(code, code)
-    return str(Locale.parse(_locale()).territories.get(territory, code))
+    return str(Locale.parse(locale).territories.get(territory, code))
+
+
+def own_language_name(code: str) -> str:
+    """A language's name in itself ("Deutsch", "magyar", "français"), for language pickers."""
+    locale = Locale.parse(babel_locale(code))
+    return str(locale.get_language_name(locale) or code)
 
 
 def language_name(code: str) -> str:

@@ -13,6 +13,7 @@ STATES = {
 
 ACTIONS = {
     "create": N_("Created"),
+    "edit": N_("Edited the draft"),
     "send": N_("Sent the request"),
     "accept": N_("Accepted the request"),
     "answer": N_("Answered"),
@@ -43,17 +44,15 @@ FOLDERS = {
     "all": N_("All cases"),
 }
 
-REFUSALS = {
-    "conflict": N_("Someone else changed the case first"),
-    "invalid_transition": N_("This step is not possible in the case's current state"),
-    "not_involved": N_("Your authority is not involved in this case"),
-    "forbidden": N_("You do not have the right for this step"),
-    "not_found": N_("The case does not exist on the server"),
-    "unknown_authority": N_("The addressed authority does not exist"),
-    "not_competent": N_("The addressed authority does not handle this area"),
-    "invalid_arguments": N_("The server found the input invalid"),
-    "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
-                            "recorded in the server's log"),
+# A workflow step by its action, as a button or a list of refused steps names it.
+STEP_NAMES = {
+    "create": N_("Create request"),
+    "edit": N_("Edit draft"),
+    "send": N_("Send request"),
+    "accept": N_("Accept request"),
+    "answer": N_("Answer"),
+    "accept_reply": N_("Accept reply and close"),
+    "withdraw": N_("Withdraw"),
 }
 
 # Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in

@@ -7,6 +7,8 @@ replica write happens on the database lane; the network lanes reach the database
 submitting work to it. ``run_wait`` is the network lane for the long-poll: a wait that lasts
 25 s must not hold up a sync pass. ``shutdown`` joins every lane; the caller first cuts the
 connections in flight (``Transport.abort``) so no lane waits for a long-poll to end.
+``Background`` alone (one network lane) serves the work before a profile is open: signing in
+at set-up, with progress reports.
 """
 
 from collections.abc import Callable
@@ -23,27 +25,29 @@ Success = Callable[[T], None]
 Failure = Callable[[BaseException], None]
 
 
-class Workers(QObject):
-    _finished = Signal(object)
+class Background(QObject):
+    """One network lane; results and progress delivered on the GUI thread by signal."""
 
-    def __init__(self, replica_path: Path, key: bytes) -> None:
+    _finished = Signal(object)
+    _progressed = Signal(object, str)
+
+    def __init__(self, name: str = "imi-net") -> None:
         super().__init__()
-        self.db = DatabaseLane(replica_path, key)
-        self._net = ThreadPoolExecutor(1, thread_name_prefix="imi-net")
-        self._wait = ThreadPoolExecutor(1, thread_name_prefix="imi-wait")
+        self._net = ThreadPoolExecutor(1, thread_name_prefix=name)
         self._closed = False
         # Emitted from a worker thread, delivered on the GUI thread (queued connection).
         self._finished.connect(self._deliver)
-
-    def run_db(self, work: Callable[[Replica], T], *, success: Success[T],
-               failure: Failure) -> None:
-        self._watch(self.db.submit(work), success, failure)
+        self._progressed.connect(lambda report, text: None if self._closed else report(text))
 
     def run_net(self, op: Callable[[], T], *, success: Success[T], failure: Failure) -> None:
         self._watch(self._net.submit(op), success, failure)
 
-    def run_wait(self, op: Callable[[], T], *, success: Success[T], failure: Failure) -> None:
-        self._watch(self._wait.submit(op), success, failure)
+    def run_reporting(self, op: Callable[[Callable[[str], None]], T], *,
+                      progress: Callable[[str], None], success: Success[T],
+                      failure: Failure) -> None:
+        """``op(report)`` on the worker; each ``report(text)`` reaches ``progress`` here."""
+        self.run_net(lambda: op(lambda text: self._progressed.emit(progress, text)),
+                     success=success, failure=failure)
 
     def _watch(self, future: "Future[T]", success: Success[T], failure: Failure) -> None:
         future.add_done_callback(lambda f: self._finished.emit((f, success, failure)))
@@ -61,5 +65,22 @@ class Workers(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._net.shutdown(wait=True, cancel_futures=True)
+
+
+class Workers(Background):
+    def __init__(self, replica_path: Path, key: bytes) -> None:
+        super().__init__()
+        self.db = DatabaseLane(replica_path, key)
+        self._wait = ThreadPoolExecutor(1, thread_name_prefix="imi-wait")
+
+    def run_db(self, work: Callable[[Replica], T], *, success: Success[T],
+               failure: Failure) -> None:
+        self._watch(self.db.submit(work), success, failure)
+
+    def run_wait(self, op: Callable[[], T], *, success: Success[T], failure: Failure) -> None:
+        self._watch(self._wait.submit(op), success, failure)
+
+    def shutdown(self) -> None:
+        super().shutdown()
         self._wait.shutdown(wait=True, cancel_futures=True)
         self.db.close()

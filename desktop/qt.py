@@ -1,5 +1,7 @@
 """The one place the client imports Qt from."""
 
+from typing import TypeVar
+
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
@@ -9,6 +11,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     QSettings,
     QSize,
     Qt,
@@ -16,8 +19,18 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -31,10 +44,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -44,8 +59,13 @@ from PySide6.QtWidgets import (
     QSpacerItem,
     QSplitter,
     QStatusBar,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
+    QTextBrowser,
     QToolBar,
+    QTreeView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -53,12 +73,81 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
-    "QAbstractTableModel", "QAction", "QApplication", "QCheckBox", "QCloseEvent", "QColor",
-    "QComboBox", "QCoreApplication", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox", "QEvent",
-    "QEventLoop", "QFont", "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QHBoxLayout",
-    "QHeaderView", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
-    "QMainWindow", "QMessageBox", "QModelIndex", "QObject", "QPersistentModelIndex",
-    "QPlainTextEdit", "QProgressBar", "QPushButton", "QScrollArea", "QSettings", "QSize",
-    "QSizePolicy", "QSpacerItem", "QSplitter", "QStatusBar", "QTableView", "QTimer", "QToolBar",
-    "QTreeWidget", "QTreeWidgetItem", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
-]  # fmt: skip
+    "QAbstractButton",
+    "QAbstractItemView",
+    "QAbstractTableModel",
+    "QAction",
+    "QActionGroup",
+    "QApplication",
+    "QCheckBox",
+    "QCloseEvent",
+    "QColor",
+    "QComboBox",
+    "QCoreApplication",
+    "QDate",
+    "QDateEdit",
+    "QDialog",
+    "QDialogButtonBox",
+    "QEvent",
+    "QEventLoop",
+    "QFont",
+    "QFontMetrics",
+    "QFormLayout",
+    "QFrame",
+    "QGridLayout",
+    "QGroupBox",
+    "QHBoxLayout",
+    "QHeaderView",
+    "QKeySequence",
+    "QLabel",
+    "QLayout",
+    "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
+    "QMainWindow",
+    "QMenu",
+    "QMessageBox",
+    "QModelIndex",
+    "QObject",
+    "QPersistentModelIndex",
+    "QPlainTextEdit",
+    "QProgressBar",
+    "QPushButton",
+    "QRect",
+    "QScrollArea",
+    "QSettings",
+    "QSize",
+    "QSizePolicy",
+    "QSpacerItem",
+    "QSplitter",
+    "QStatusBar",
+    "QStyle",
+    "QStyleOptionViewItem",
+    "QStyledItemDelegate",
+    "QTableView",
+    "QTextBrowser",
+    "QTimer",
+    "QToolBar",
+    "QTreeView",
+    "QTreeWidget",
+    "QTreeWidgetItem",
+    "QVBoxLayout",
+    "QWidget",
+    "Qt",
+    "Signal",
+    "Slot",
+    "named",
+]
+
+
+_Named = TypeVar("_Named", bound=QObject)
+
+
+def named(obj: _Named, name: str) -> _Named:
+    """``obj`` with its object name set; tests and the gallery find widgets by it.
+
+    Qt accepts ``objectName=`` as a constructor keyword, but PySide6's type stubs do not, so
+    the name is set here and ``mypy --strict`` checks every view.
+    """
+    obj.setObjectName(name)
+    return obj

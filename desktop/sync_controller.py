@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import TypeGuard
 
 from desktop.i18n import _
-from desktop.labels import REFUSALS, wrong_system_message
+from desktop.labels import wrong_system_message
 from desktop.models.sync_engine import SyncEngine, SyncReport
 from desktop.models.transport import Offline, ServerRefused, ServerTrouble, WrongSystem
 from desktop.operations import Workers
@@ -70,9 +70,14 @@ class SyncController(QObject):
         self._workers, self._engine = workers, engine
         self.online: bool | None = None
         self.last_sync: dt.datetime | None = None
-        self.problem: str | None = None
+        # Why the last pass failed although the server answered: an error rendered in the
+        # reader's language by the window, or a sentence already in it.
+        self.problem: BaseException | str | None = None
         # The server's code while it refuses our token; no sync runs until ``signed_in``.
         self.signed_out: str | None = None
+        # The server no longer speaks our protocol version: nothing to do but wait for an
+        # update (the outbox stays as it is, for the updated client to deliver).
+        self.too_old = False
         self._stopped = False
         self._running = False
         self._again = False
@@ -107,7 +112,7 @@ class SyncController(QObject):
     # -- sync passes -----------------------------------------------------------------------
 
     def request_sync(self) -> None:
-        if self._stopped or self.signed_out is not None:
+        if self._stopped or self.signed_out is not None or self.too_old:
             return
         if self._running:
             self._again = True
@@ -137,6 +142,9 @@ class SyncController(QObject):
         if _token_refused(error):
             self._signed_out(error)
             return
+        if _too_old(error):
+            self._outdated()
+            return
         self._report(error, during="sync pass")
         # Pushed steps may have been settled before the failure: show what is there.
         self.sig_data_changed.emit()
@@ -149,7 +157,8 @@ class SyncController(QObject):
     # -- the long-poll ---------------------------------------------------------------------
 
     def _wait_for_news(self) -> None:
-        if self._stopped or self._waiting or self._running or self.signed_out is not None:
+        if (self._stopped or self._waiting or self._running or self.signed_out is not None
+                or self.too_old):
             return
         self._waiting = True
         self._workers.run_wait(lambda: self._engine.wait(timeout=WAIT_SECONDS),
@@ -168,6 +177,9 @@ class SyncController(QObject):
         if _token_refused(error):
             self.request_sync()  # the token is refused: a sync pass says so, once
             return
+        if _too_old(error):
+            self._outdated()
+            return
         self._report(error, during="long-poll")
         self.sig_status_changed.emit()
         if not self._stopped and not self._running and not self._retry.isActive():
@@ -185,6 +197,16 @@ class SyncController(QObject):
         self.sig_data_changed.emit()
         self.sig_status_changed.emit()
 
+    def _outdated(self) -> None:
+        """Stop syncing for good (until an update); say so. The outbox stays as it is."""
+        self.online, self.too_old = True, True
+        self._again = False
+        self._retry.stop()
+        self.problem = _("This version of IMI is too old for the server. Please install "
+                         "the update: your unsent changes are kept and will be sent then.")
+        self.sig_data_changed.emit()
+        self.sig_status_changed.emit()
+
     def _report(self, error: BaseException, *, during: str) -> None:
         if isinstance(error, Offline):
             self.online, self.problem = False, None
@@ -192,10 +214,8 @@ class SyncController(QObject):
             self.online = False
             self.problem = wrong_system_message(training_profile=error.training_profile)
         elif isinstance(error, ServerRefused):
-            self.online = True
-            self.problem = _(REFUSALS[error.code]) if error.code in REFUSALS else _(
-                "The server refused to synchronise ({code}); trying again").format(
-                    code=error.code)
+            # Rendered in the reader's language by the window (``desktop.refusals``).
+            self.online, self.problem = True, error
         elif isinstance(error, ServerTrouble):
             self.online = True
             self.problem = _("The server has a problem; trying again")
@@ -208,3 +228,7 @@ class SyncController(QObject):
 
 def _token_refused(error: BaseException) -> TypeGuard[ServerRefused]:
     return isinstance(error, ServerRefused) and error.status == 401
+
+
+def _too_old(error: BaseException) -> bool:
+    return isinstance(error, ServerRefused) and error.code == "unsupported_protocol_version"

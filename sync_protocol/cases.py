@@ -31,6 +31,7 @@ class CaseStatus(StrEnum):
 
 class Action(StrEnum):
     CREATE = "create"
+    EDIT = "edit"
     SEND = "send"
     ACCEPT = "accept"
     ANSWER = "answer"
@@ -68,7 +69,11 @@ class Answer(Frozen):
 
 
 class TimelineEvent(Frozen):
+    """One step in a case's history. ``at`` is when the server applied it; ``acted_at`` when
+    the officer took it (earlier when the step waited offline; absent in older records)."""
+
     at: Timestamp
+    acted_at: Timestamp | None = None
     action: Action
     state: CaseStatus
     authority_id: str

@@ -1,16 +1,89 @@
-"""Errors that say whose fault they are.
+"""Errors that say whose fault they are, and the one list of the codes they carry.
 
 A ``LocalProtocolError`` is raised when *we* were about to do something the protocol forbids
 (our bug or our user's input); a ``RemoteProtocolError`` when the peer sent something invalid.
-Each carries a machine-readable ``code`` and the HTTP status a server should answer with.
+Each carries a machine-readable ``code``, its ``params`` and the HTTP status a server should
+answer with. ``message`` is an English sentence for logs and developers; people read the code,
+rendered in their own language by the client (``desktop.refusals``).
+
+``CODES`` is every code the protocol defines, with the names of the parameters each carries.
+A code not listed here cannot be raised (the constructor refuses it), so a client that
+translates every code of ``CODES`` can explain every refusal it will ever receive.
 """
+
+from collections.abc import Mapping
+from typing import Final
+
+Params = Mapping[str, str | int]
+
+CODES: Final[Mapping[str, tuple[str, ...]]] = {
+    # Workflow refusals (stored with a rejected mutation, shown under *Needs attention*).
+    "forbidden": (),
+    "already_exists": (),
+    "not_found": (),
+    "not_involved": (),
+    "conflict": ("action", "state"),
+    "invalid_transition": ("action", "state"),
+    "unknown_question_set": ("question_set",),
+    "unknown_question": ("questions",),
+    "question_set_other_area": ("question_set", "area"),
+    "question_asked_twice": ("question",),
+    "answer_date_in_past": ("answer_by",),
+    "request_to_itself": (),
+    "answers_incomplete": (),
+    "not_an_answer": ("question", "answer"),
+    "unknown_authority": ("authority",),
+    "not_competent": ("authority", "area"),
+    "invalid_arguments": (),
+    "unknown_mutation": ("name",),
+    # Signing in and tokens.
+    "wrong_credentials": (),
+    "unauthorised": (),
+    "token_expired": (),
+    "token_revoked": (),
+    "account_deactivated": (),
+    "authority_deactivated": (),
+    "device_in_use": (),
+    "device_mismatch": (),
+    "too_many_attempts": ("retry_after",),
+    "server_busy": ("retry_after",),
+    # Sync and messages.
+    "mutation_gap": ("expected",),
+    "mutation_id_reused": (),
+    "reset_required": (),
+    "invalid_cursor": (),
+    "invalid_case": (),
+    "record_unreadable": (),
+    "unsupported_protocol_version": (),
+    "invalid_message": (),
+    "method_not_allowed": (),
+    "payload_too_large": (),
+    "http_error": (),
+    "internal_error": (),
+    # Administration (the server's command line).
+    "unknown_member_state": (),
+    "invalid_role": (),
+    "unknown_user": (),
+    "unknown_area": (),
+    "password_mismatch": (),
+    "cannot_deactivate_self": (),
+    "not_signed_in": (),
+}
 
 
 class ProtocolError(Exception):
-    def __init__(self, code: str, message: str, *, status_hint: int = 400) -> None:
+    def __init__(self, code: str, message: str, *, params: Params | None = None,
+                 status_hint: int = 400) -> None:
         super().__init__(message)
+        params = dict(params or {})
+        expected = CODES.get(code)
+        if expected is None:
+            raise ValueError(f"{code!r} is not a code of the protocol (sync_protocol.errors)")
+        if set(params) != set(expected):
+            raise ValueError(f"{code!r} carries {sorted(expected)}, not {sorted(params)}")
         self.code = code
         self.message = message
+        self.params: dict[str, str | int] = params
         self.status_hint = status_hint
 
 
@@ -25,9 +98,9 @@ class RemoteProtocolError(ProtocolError):
 class WorkflowRefused(LocalProtocolError):
     """A workflow step is not allowed for this actor, in this state, with these arguments.
 
-    The server stores the refusal as a *rejected* mutation with ``code`` and ``message``; the
-    client shows it in its *Needs attention* list.
+    The server stores the refusal as a *rejected* mutation with ``code``, ``params`` and
+    ``message``; the client shows it in its *Needs attention* list.
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message, status_hint=409)
+    def __init__(self, code: str, message: str, *, params: Params | None = None) -> None:
+        super().__init__(code, message, params=params, status_hint=409)

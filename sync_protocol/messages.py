@@ -11,13 +11,13 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from sync_protocol import version
 from sync_protocol.bounds import MutationId, Timestamp, Version
 from sync_protocol.frozen import Frozen
 from sync_protocol.mutations import MUTATIONS
 from sync_protocol.text import Label, UserName
-from sync_protocol.version import PROTOCOL_VERSION
 
 MAX_MUTATIONS_PER_PUSH = 100
 MAX_PULL_LIMIT = 2000
@@ -32,26 +32,31 @@ class Message(Frozen):
 
 
 class Versioned(Message):
-    # The schema names the one accepted version; the validator answers any other with the
-    # ``unsupported_protocol_version`` code rather than a generic "invalid" one.
-    protocol_version: int = Field(json_schema_extra={"enum": [PROTOCOL_VERSION]})
+    # The schema names the accepted versions (this one and the one before, see ``version``);
+    # the validator answers any other with the ``unsupported_protocol_version`` code rather
+    # than a generic "invalid" one.
+    protocol_version: int = Field(json_schema_extra={"enum": list(version.accepted_versions())})
 
     @field_validator("protocol_version")
     @classmethod
     def _supported(cls, value: int) -> int:
-        if value != PROTOCOL_VERSION:
+        accepted = version.accepted_versions()
+        if value not in accepted:
             # The server maps this message to the ``unsupported_protocol_version`` code.
             raise ValueError(
-                f"unsupported protocol version {value}; this peer speaks {PROTOCOL_VERSION}"
+                f"unsupported protocol version {value}; this peer accepts "
+                f"{accepted.start} to {accepted.stop - 1}"
             )
         return value
 
 
 class ErrorBody(Message):
-    """Every 4xx/5xx answer: a machine-readable code and a sentence for people."""
+    """Every 4xx/5xx answer: a code of ``sync_protocol.errors.CODES`` with its parameters,
+    which the client renders in its user's language, and an English sentence for logs."""
 
     code: str
     message: str
+    params: dict[str, str | int] = Field(default_factory=dict)
     expected_mutation_id: int | None = None
     # The mutation the error is about (``mutation_id_reused``): the ones before it were
     # applied or replayed in the same push.
@@ -65,9 +70,15 @@ TRAINING_SYSTEM, PRODUCTION_SYSTEM = "training", "production"
 
 
 class Meta(Message):
-    """``training`` is true on a practice system (``imi-server init --training``)."""
+    """``training`` is true on a practice system (``imi-server init --training``).
+
+    A newer server may tell more about itself; an older client reads what it knows.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     protocol_version: int
+    oldest_protocol_version: int = version.FIRST_PROTOCOL_VERSION
     server_time: dt.datetime
     server_epoch: str
     training: bool = False
@@ -159,7 +170,10 @@ class Change(Message):
     know): the replica deletes its local copy, offline copies included.
     """
 
-    kind: EntityKind
+    # A kind this peer does not know (a newer server's) stays a plain string: the client
+    # keeps it and ignores it, instead of failing the whole page.
+    kind: Annotated[EntityKind | Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")],
+                    Field(union_mode="left_to_right")]
     id: str
     version: int
     data: dict[str, Any] | None
@@ -170,6 +184,7 @@ class MutationResult(Message):
     mutation_id: int
     status: Literal["applied", "rejected"]
     code: str | None = None
+    params: dict[str, str | int] = Field(default_factory=dict)
     message: str | None = None
     replayed: bool = False
     change: Change | None = None

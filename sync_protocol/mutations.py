@@ -35,6 +35,10 @@ class CreateCase(_Args):
     request_text: FreeText | None = None
 
 
+class EditDraft(CreateCase):
+    """A draft changed before it is sent: the same fields as the create, all of them again."""
+
+
 class CaseStep(_Args):
     """A step that needs nothing but the case: send, accept, accept the reply."""
 
@@ -52,6 +56,7 @@ class WithdrawCase(_Args):
 
 MUTATIONS: Final[dict[str, tuple[type[_Args], Action]]] = {
     "case.create": (CreateCase, Action.CREATE),
+    "case.edit_draft": (EditDraft, Action.EDIT),
     "case.send": (CaseStep, Action.SEND),
     "case.accept": (CaseStep, Action.ACCEPT),
     "case.answer": (AnswerCase, Action.ANSWER),
@@ -69,7 +74,8 @@ def parse_args(name: str, args: dict[str, object]) -> tuple[_Args, Action]:
     try:
         model, action = MUTATIONS[name]
     except KeyError:
-        raise RemoteProtocolError("unknown_mutation", f"unknown mutation {name!r}") from None
+        raise RemoteProtocolError("unknown_mutation", f"unknown mutation {name!r}",
+                                  params={"name": name}) from None
     try:
         return model.model_validate(args), action
     except ValidationError as exc:

@@ -45,7 +45,7 @@ def error_response(status: int, code: str, message: str, *,
 async def _protocol_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProtocolError)
     extra = {"expected_mutation_id": getattr(exc, "expected", None),
-             "mutation_id": getattr(exc, "mutation_id", None)}
+             "mutation_id": getattr(exc, "mutation_id", None), "params": exc.params}
     headers = getattr(exc, "headers", None)
     return error_response(exc.status_hint, exc.code, exc.message, headers=headers, **extra)
 

@@ -17,7 +17,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 import desktop
 import sync_protocol
 from desktop.i18n import shipped_languages
-from desktop.models import account
+from desktop.models import account, case_list
 from desktop.models.db_lane import InlineLane
 from desktop.models.sync_engine import SyncEngine
 from desktop.models.transport import Transport
@@ -30,7 +30,7 @@ def main(url: str, work: Path) -> int:
     transport = Transport(url, token=replica.get_meta("token"))
     SyncEngine(transport=transport, device_id=profile.device_id, db=InlineLane(replica)).sync()
     transport.close()
-    cases = replica.count_cases("all")
+    cases = case_list.folder_counts(replica)["all"][0]
     replica.close()
 
     from desktop.controller import AppController

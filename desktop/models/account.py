@@ -9,6 +9,7 @@ cursor and the mutation ids stay as they are).
 import functools
 import platform
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop.models import profile as profiles
@@ -19,25 +20,38 @@ from desktop.models.transport import Connection, Transport
 from sync_protocol.messages import LoginResponse
 
 
+class Cancelled(Exception):
+    """The user cancelled the set-up before anything was written."""
+
+
 def set_up(path: Path, *, server_url: str, username: str, password: str,
-           passphrase: str, training: bool = False,
-           connection: Connection | None = None) -> tuple[Profile, bytes, Replica]:
+           passphrase: str, training: bool = False, connection: Connection | None = None,
+           progress: Callable[[str], None] | None = None,
+           proceed: Callable[[], bool] | None = None) -> tuple[Profile, bytes, Replica]:
     """Sign in once and create the encrypted replica. Raises ``Offline``/``ServerRefused``
     before anything is written, ``ProfileError`` for a bad passphrase or an existing profile,
     ``NotAServerAddress``/``InsecureServerAddress`` for an address it may not use.
 
     ``training`` is the kind of profile wanted: a server of the other kind is refused
     (``WrongSystem``) before signing in, so training and production never mix.
+    ``progress`` hears each stage ("connecting", "signing_in", "creating"); when ``proceed``
+    says no after signing in, ``Cancelled`` is raised and nothing is written.
     """
     server_address.check(server_url)
+    report = progress or (lambda _stage: None)
     profiles.check_new(path, passphrase)
     transport = Transport(server_url, connection=connection, training=training)
     try:
+        report("connecting")
         transport.meta()  # fails fast and clearly on a wrong address or the wrong system
         device_id = uuid.uuid4().hex
+        report("signing_in")
         login = sign_in(transport, username=username, password=password, device_id=device_id)
     finally:
         transport.close()
+    if proceed is not None and not proceed():
+        raise Cancelled
+    report("creating")
     profile, key = create_signed_in(path, server_url=server_url, username=username,
                                     passphrase=passphrase, device_id=device_id, login=login,
                                     training=training)
@@ -77,12 +91,12 @@ def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
     (set-up of an earlier version interrupted between its steps)."""
     profile, key = profiles.unlock(path, passphrase)
     if not profile.replica_path.exists():
-        raise IncompleteProfile("the set-up of this profile was interrupted")
+        raise IncompleteProfile()
     replica = Replica.open(profile.replica_path, key)
     try:
         signed_in = replica.user() is not None and replica.get_meta("token") is not None
     finally:
         replica.close()
     if not signed_in:
-        raise IncompleteProfile("the set-up of this profile was interrupted")
+        raise IncompleteProfile()
     return profile, key

@@ -1,64 +1,215 @@
-"""The case list as a Qt table model, loaded lazily in pages.
+"""The case list as a Qt table model, over the narrow ``case_list`` table, paged by key.
 
 Columns:
 0. Reference: the first eight characters of the case id, as both sides quote it.
 1. Professional: "FAMILY NAME, Given names" of the person the request is about.
 2. Other authority: the authority on the other side of the case, with its country.
-3. Status: the case's workflow state, in the reader's language.
+3. Status: the case's workflow state, in the reader's language (sorted in workflow order).
 4. Answer by: the agreed answer date, in the reader's date format.
 5. Updated: when the case last changed.
 
-Rows come from the replica a page at a time (``canFetchMore``/``fetchMore``), so a folder of
-100,000 cases opens as fast as one of 100.
+A row in bold is unread: new, or changed by the other side since it was last opened.
+
+Rows come a page at a time (``canFetchMore``/``fetchMore``), each page the rows after the last
+key shown, so a folder of 100,000 cases scrolls as fast as one of 100. Sorting and filtering
+are SQL over the list table (``desktop.models.case_list``). After a sync, ``refresh_changed``
+re-reads only the rows the replica's change log names, and inserts, moves, updates or removes
+just those, so the view keeps its selection and scroll position.
 """
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from desktop import formatting
 from desktop.i18n import N_, _
 from desktop.labels import STATES, label
+from desktop.models import case_list
+from desktop.models.case_list import Key, ListQuery, Row
+from desktop.models.folding import fold
 from desktop.models.replica import Replica
-from desktop.qt import QAbstractTableModel, QFont, QModelIndex, QPersistentModelIndex, Qt
+from desktop.qt import (
+    QAbstractTableModel,
+    QFont,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = (N_("Reference"), N_("Professional"), N_("Other authority"), N_("Status"),
            N_("Answer by"), N_("Updated"))
 PAGE = 200
+_DISPLAY, _FONT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
+# Above this many changed rows (a bootstrap), one reload is cheaper than row-by-row updates.
+RELOAD_OVER = 2000
+
+# loader(query, after, deliver): read a page elsewhere, then call deliver(log position, rows)
+# on the GUI thread. Pages of a filtered list go there: a filter that matches few cases
+# scans the whole list table to find a page, which is not work for the GUI thread.
+Deliver = Callable[[int, list[Row]], None]
+Loader = Callable[[ListQuery, Key | None, Deliver], None]
 
 
 class CaseTableModel(QAbstractTableModel):
-    def __init__(self, replica: Replica) -> None:
+    sig_page_loaded = Signal()  # a page read by the loader has been shown
+
+    def __init__(self, replica: Replica, loader: Loader | None = None) -> None:
         super().__init__()
         self._replica = replica
-        self._folder = "inbox"
-        self._rows: list[tuple[Any, ...]] = []
-        self._total = 0
-        # Names of the authorities on shown rows, looked up as rows are shown.
-        self._names: dict[str, tuple[str, str]] = {}
+        self._loader = loader
+        self._query = ListQuery()
+        self._rows: list[Row] = []
+        self._exhausted = False
+        self._generation = 0  # bumped by every reset: a page loaded for an older one is stale
+        self._loading = False
+        self._positions: dict[str, int] | None = None
+        self._log_seq = case_list.log_position(replica)
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self.reload()
 
     @property
     def folder(self) -> str:
-        return self._folder
+        return self._query.folder
+
+    @property
+    def query(self) -> ListQuery:
+        return self._query
 
     def set_folder(self, folder: str) -> None:
-        self._folder = folder
-        self.reload()
+        self._set_query(folder=folder)
+
+    def set_filter(self, text: str) -> None:
+        needle = fold(text.strip()) or ""
+        states = tuple(code for code in STATES if needle and needle in (fold(_(STATES[code]))
+                                                                         or ""))
+        self._set_query(text=text, states=states)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._set_query(sort=column, descending=order == Qt.SortOrder.DescendingOrder)
+
+    def _set_query(self, **changes: Any) -> None:
+        query = dataclasses.replace(self._query, **changes)
+        if query != self._query:
+            self._query = query
+            self.reload()
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def _in_background(self) -> bool:
+        return self._loader is not None and bool(self._query.text.strip())
 
     def reload(self) -> None:
-        """Re-read the folder (after a sync or a local step), keeping nothing stale."""
+        """Read the first page again (another folder, order or filter; after a bootstrap).
+
+        An unfiltered page is an index range (a millisecond or two): read here. A filtered
+        one is read by the loader; the list is empty until it arrives.
+        """
+        background = self._in_background()
         self.beginResetModel()
-        self._names.clear()  # the directory may have changed with the sync that got us here
-        self._total = self._replica.count_cases(self._folder)
-        self._rows = self._replica.list_cases(self._folder, offset=0, limit=PAGE)
+        self._generation += 1
+        self._loading = False
+        if background:
+            # Not exhausted: a refresh meanwhile must not place rows the page will bring.
+            self._rows, self._exhausted = [], False
+        else:
+            self._log_seq = case_list.log_position(self._replica)
+            self._rows = case_list.page(self._replica, self._query, after=None, limit=PAGE)
+            self._exhausted = len(self._rows) < PAGE
+        self._positions = None
         self.endResetModel()
+        if background:
+            self._load(None)
+
+    def _load(self, after: Key | None) -> None:
+        assert self._loader is not None
+        self._loading = True
+        generation = self._generation
+        self._loader(self._query, after, lambda seq, rows: self._loaded(generation, seq, rows))
+
+    def _loaded(self, generation: int, seq: int, rows: list[Row]) -> None:
+        if generation != self._generation:
+            return  # the officer has typed on, or picked another folder, meanwhile
+        self._loading = False
+        self._exhausted = len(rows) < PAGE
+        fresh = [row for row in rows if self._position(row[0]) is None]
+        if fresh:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(fresh) - 1)
+            self._rows.extend(fresh)
+            self._positions = None
+            self.endInsertRows()
+        if seq < self._log_seq:
+            # The page was read before changes this model already applied: apply them again
+            # over it (re-reading a row by id is idempotent).
+            self._log_seq = seq
+            self.refresh_changed()
+        self.sig_page_loaded.emit()
+
+    def refresh_changed(self) -> set[str]:
+        """Bring the shown rows in step with the replica; return the ids that changed."""
+        changed, self._log_seq = case_list.changes_since(self._replica, self._log_seq)
+        if not changed:
+            return set()
+        if len(changed) > RELOAD_OVER:
+            self.reload()
+            return set(changed)
+        fresh = case_list.rows_of(self._replica, self._query, changed)
+        self._positions = None
+        for case_id in changed:
+            self._update_row(case_id, fresh.get(case_id))
+        return set(changed)
+
+    def _position(self, case_id: str) -> int | None:
+        if self._positions is None:
+            self._positions = {row[0]: i for i, row in enumerate(self._rows)}
+        return self._positions.get(case_id)
+
+    def _update_row(self, case_id: str, row: Row | None) -> None:
+        at = self._position(case_id)
+        if at is not None and row is not None and self._query.key_of(
+                self._rows[at]) == self._query.key_of(row):
+            self._rows[at] = row
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(COLUMNS) - 1))
+            return
+        if at is not None:
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self._rows[at]
+            self.endRemoveRows()
+            self._positions = None  # the rows after ``at`` moved
+        if row is None:
+            return
+        place = self._place_of(self._query.key_of(row))
+        if place == len(self._rows) and not self._exhausted:
+            return  # beyond the loaded rows: it comes with a later page
+        self.beginInsertRows(QModelIndex(), place, place)
+        self._rows.insert(place, row)
+        self.endInsertRows()
+        self._positions = None
+
+    def _place_of(self, key: Key) -> int:
+        low, high = 0, len(self._rows)
+        while low < high:
+            middle = (low + high) // 2
+            if self._query.before(self._query.key_of(self._rows[middle]), key):
+                low = middle + 1
+            else:
+                high = middle
+        return low
 
     def case_id(self, row: int) -> str | None:
         return str(self._rows[row][0]) if 0 <= row < len(self._rows) else None
 
+    def is_unread(self, row: int) -> bool:
+        return 0 <= row < len(self._rows) and bool(self._rows[row][8])
+
     def row_of(self, case_id: str) -> int | None:
-        return next((i for i, r in enumerate(self._rows) if r[0] == case_id), None)
+        return self._position(case_id)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -67,15 +218,20 @@ class CaseTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and not self._exhausted and not self._loading
 
     def fetchMore(self, parent: Index) -> None:  # noqa: ARG002 - Qt's signature
-        more = self._replica.list_cases(self._folder, offset=len(self._rows), limit=PAGE)
+        after = self._query.key_of(self._rows[-1]) if self._rows else None
+        if self._in_background():
+            self._load(after)
+            return
+        more = case_list.page(self._replica, self._query, after=after, limit=PAGE)
+        self._exhausted = len(more) < PAGE
         if not more:
-            self._total = len(self._rows)
             return
         self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
         self._rows.extend(more)
+        self._positions = None
         self.endInsertRows()
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -84,42 +240,33 @@ class CaseTableModel(QAbstractTableModel):
             return _(COLUMNS[section])
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # A repaint asks every cell for ten roles; two of them are answered here.
+        if role == _FONT:
+            return self._bold if index.isValid() and self._rows[index.row()][8] else None
+        if role != _DISPLAY or not index.isValid():
             return None
-        case_id, subject, counterpart, state, answer_by, updated_at, direction = (
-            self._rows[index.row()]
-        )
-        if role == Qt.ItemDataRole.DisplayRole:
-            column = index.column()
-            if column == 0:
-                return case_id[:8].upper()
-            if column == 1:
-                return subject
-            if column == 2:
-                name, country = self._name_of(counterpart)
-                return f"{name} ({formatting.country_name(country)})" if country else name
-            if column == 3:
-                return label(STATES, state)
-            if column == 4:
-                return formatting.date_text(dt.date.fromisoformat(answer_by))
-            if column == 5:
-                return formatting.datetime_text(dt.datetime.fromisoformat(updated_at))
-        if role == Qt.ItemDataRole.FontRole and direction == "in" and state == "sent":
-            font = QFont()
-            font.setBold(True)  # a new request waiting for us stands out
-            return font
+        (case_id, subject, _counterpart, name, country, state, answer_by, updated_at, _unread,
+         _sort) = self._rows[index.row()]
+        column = index.column()
+        if column == 0:
+            return case_id[:8].upper()
+        if column == 1:
+            return subject
+        if column == 2:
+            return f"{name} ({formatting.country_name(country)})" if country else name
+        if column == 3:
+            return label(STATES, state)
+        if column == 4:
+            return formatting.date_text(dt.date.fromisoformat(answer_by))
+        if column == 5:
+            return formatting.datetime_text(dt.datetime.fromisoformat(updated_at))
         return None
-
-    def _name_of(self, authority_id: str) -> tuple[str, str]:
-        name = self._names.get(authority_id)
-        if name is None:
-            name = self._names[authority_id] = (
-                self._replica.authority_name(authority_id) or (authority_id, ""))
-        return name
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self._query.text:
+            self.set_filter(self._query.text)  # state names are matched in the new language
         if self._rows:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._rows) - 1, len(COLUMNS) - 1))

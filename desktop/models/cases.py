@@ -169,15 +169,25 @@ def forget_pulled(replica: Replica) -> None:
             _rebase(replica, case_id, None, actor)
 
 
-def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) -> int:
-    """Apply one page of pulled changes and its cursor in one transaction; return the count."""
+def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str, *,
+                    complete: bool = True) -> int:
+    """Apply one page of pulled changes and its cursor in one transaction; return the count.
+
+    ``complete`` says that no page follows (the replica is caught up). A change of an entity
+    kind this client does not know (a newer server's) is kept and otherwise ignored.
+    """
     actor = actor_of(replica)
     changes = list(changes)
     directory, latest = _newest_per_case(changes)
     with replica.transaction():
         for change in directory:
-            replica.put_directory(change.kind.value, change.id, change.data)
+            if isinstance(change.kind, EntityKind):
+                replica.put_directory(change.kind.value, change.id, change.data)
+            else:
+                replica.keep_change(change.kind, change.id, change.version, change.data)
         pending = replica.pending_case_ids()
+        before = replica.case_version(list(latest))
+        caught_up = bool(replica.get_meta("caught_up", False))
         plain_rows: list[tuple[Any, ...]] = []
         gone: list[str] = []
         for change in latest.values():
@@ -190,8 +200,25 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str) ->
                                              actor.authority_id, None))
         replica.put_cases(plain_rows)
         replica.delete_cases(gone)
+        replica.mark_unread(c.id for c in latest.values()
+                            if _is_news(c, before.get(c.id), actor.authority_id, caught_up))
         replica.set_meta("cursor", cursor)
+        if complete and not caught_up:
+            replica.set_meta("caught_up", True)
     return len(changes)
+
+
+def _is_news(change: Change, stored_version: int | None, my_authority: str,
+             caught_up: bool) -> bool:
+    """Whether a pulled case is shown as unread: the other side changed it since we last had
+    it. While the first bootstrap runs, only open cases count (history arrives read)."""
+    data = change.data
+    if data is None or (stored_version is not None and change.version <= stored_version):
+        return False
+    timeline = data.get("timeline") or ()
+    if timeline and timeline[-1].get("authority_id") == my_authority:
+        return False  # our own step, confirmed
+    return caught_up or data.get("state") not in ("closed", "withdrawn")
 
 
 def apply_push_results(replica: Replica, results: Iterable[MutationResult],
@@ -215,8 +242,9 @@ def apply_push_results(replica: Replica, results: Iterable[MutationResult],
                 refused.append(result)
                 replica.add_attention(
                     mutation_id=result.mutation_id, name=step["name"], case_id=step["case_id"],
-                    code=result.code or "rejected", message=result.message or "",
-                    args=step["args"], at=now.isoformat(),
+                    code=result.code or "http_error", params=dict(result.params),
+                    message=result.message or "", args=step["args"], at=now.isoformat(),
+                    acted_at=step["created_at"],
                 )
             server = result.change
             if server is not None and server.data is not None and (

@@ -49,16 +49,29 @@ _KDF_LIMITS = {"n": 2**20, "r": 32, "p": 16}
 _PRIVATE_FILE, _PRIVATE_DIR = 0o600, 0o700
 
 
+MIN_PASSPHRASE = 8
+
+
 class ProfileError(Exception):
-    """The profile cannot be opened; the message is for the user."""
+    """The profile cannot be opened or made. ``code`` and ``params`` are rendered for the user
+    by ``desktop.refusals``; the message is English, for logs."""
+
+    def __init__(self, code: str, message: str, **params: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class WrongPassphrase(ProfileError):
-    pass
+    def __init__(self) -> None:
+        super().__init__("wrong_passphrase", "the passphrase is wrong")
 
 
 class IncompleteProfile(ProfileError):
     """Set-up stopped before the replica held its sign-in (a profile of an earlier version)."""
+
+    def __init__(self) -> None:
+        super().__init__("profile_incomplete", "the set-up of this profile was interrupted")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -102,10 +115,17 @@ def exists(path: Path) -> bool:
 
 def check_new(path: Path, passphrase: str) -> None:
     """Raise ``ProfileError`` if ``create`` would refuse (checked before signing in)."""
-    if len(passphrase) < 8:
-        raise ProfileError("the passphrase must have at least 8 characters")
+    _check_passphrase(passphrase)
     if exists(path):
-        raise ProfileError(f"there is already a profile in {path}")
+        raise ProfileError("profile_exists", f"there is already a profile in {path}",
+                           path=str(path))
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise ProfileError("passphrase_too_short",
+                           f"the passphrase must have at least {MIN_PASSPHRASE} characters",
+                           minimum=MIN_PASSPHRASE)
 
 
 def create(path: Path, *, server_url: str, username: str, passphrase: str,
@@ -161,7 +181,7 @@ def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
         data_key = AESGCM(kek).decrypt(base64.b64decode(key["nonce"]),
                                        base64.b64decode(key["wrapped_key"]), b"imi-data-key")
     except InvalidTag:
-        raise WrongPassphrase("the passphrase is wrong") from None
+        raise WrongPassphrase() from None
     _make_private(path)
     if _weaker_than_default(key):
         document["key"] = _wrap(data_key, passphrase)
@@ -171,8 +191,7 @@ def unlock(path: Path, passphrase: str) -> tuple[Profile, bytes]:
 
 def change_passphrase(path: Path, old: str, new: str) -> None:
     _profile_unused, data_key = unlock(path, old)
-    if len(new) < 8:
-        raise ProfileError("the passphrase must have at least 8 characters")
+    _check_passphrase(new)
     document = _read(path)
     document["key"] = _wrap(data_key, new)
     _write(path, document)
@@ -203,13 +222,18 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         document: dict[str, Any] = json.loads((path / PROFILE_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProfileError(f"there is no profile in {path}") from None
+        raise ProfileError("no_profile", f"there is no profile in {path}",
+                           path=str(path)) from None
     except (OSError, ValueError) as exc:
-        raise ProfileError(f"the profile in {path} cannot be read: {exc}") from None
+        raise ProfileError("profile_unreadable", f"the profile in {path} cannot be read: {exc}",
+                           path=str(path)) from None
     if not isinstance(document, dict) or document.get("format") != 1:
-        raise ProfileError(f"the profile in {path} was written by another version")
+        raise ProfileError("profile_other_version",
+                           f"the profile in {path} was written by another version",
+                           path=str(path))
     if not _well_formed(document):
-        raise ProfileError(f"the profile in {path} is damaged")
+        raise ProfileError("profile_unreadable", f"the profile in {path} is damaged",
+                           path=str(path))
     return document
 
 

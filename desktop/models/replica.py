@@ -15,74 +15,21 @@ from typing import Any
 
 import sqlcipher3
 
+from desktop.models import schema
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.messages import UserInfo
-
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE cases (
-    id TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    direction TEXT NOT NULL,          -- 'out': we asked, 'in': we are asked
-    counterpart TEXT NOT NULL,        -- the other authority's id
-    subject TEXT NOT NULL,            -- "FAMILY NAME, Given names", for lists and search
-    answer_by TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    data TEXT NOT NULL,               -- the case as shown: the server's plus pending steps
-    confirmed TEXT                    -- the server's, when pending steps differ from it
-);
-CREATE INDEX ix_cases_folder ON cases (direction, state, updated_at);
-CREATE TABLE outbox (
-    mutation_id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    args TEXT NOT NULL,
-    base_version INTEGER,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX ix_outbox_case ON outbox (case_id);
-CREATE TABLE attention (
-    id INTEGER PRIMARY KEY,
-    mutation_id INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    code TEXT NOT NULL,
-    message TEXT NOT NULL,
-    args TEXT NOT NULL,
-    at TEXT NOT NULL,
-    dismissed INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE member_states (code TEXT PRIMARY KEY);
-CREATE TABLE authorities (
-    id TEXT PRIMARY KEY,
-    member_state TEXT NOT NULL,
-    official_name TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX ix_authorities_state ON authorities (member_state);
-CREATE TABLE areas (code TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE question_sets (
-    id TEXT PRIMARY KEY, code TEXT NOT NULL, version INTEGER NOT NULL, area TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-"""
-SCHEMA_VERSION = 1
 
 CASE_COLUMNS = ("id", "version", "state", "direction", "counterpart", "subject", "answer_by",
                 "updated_at", "data", "confirmed")
 
-FOLDERS: dict[str, str] = {
-    "inbox": "direction = 'in' AND state IN ('sent', 'accepted', 'answered')",
-    "outbox": "direction = 'out' AND state IN ('sent', 'accepted', 'answered')",
-    "drafts": "direction = 'out' AND state = 'draft'",
-    "closed": "state IN ('closed', 'withdrawn')",
-    "all": "1 = 1",
-}
-
-
 class ReplicaError(Exception):
-    """The replica cannot be opened or is damaged; the message is for the user."""
+    """The replica cannot be opened or is damaged; ``code`` is rendered for the user by
+    ``desktop.refusals``, the message is English, for logs."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, str | int] = {}
 
 
 class Replica:
@@ -98,11 +45,13 @@ class Replica:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError:
             connection.close()
-            raise ReplicaError(
-                "the local database cannot be decrypted with this profile's key") from None
+            raise ReplicaError("replica_undecryptable",
+                               "the local database cannot be decrypted with this profile's key"
+                               ) from None
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 10000")
+        schema.register_functions(connection)
         replica = cls(connection)
         replica._migrate()
         return replica
@@ -111,15 +60,12 @@ class Replica:
         self._db.close()
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            with self.transaction():
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version > SCHEMA_VERSION:
-            raise ReplicaError("the local database was written by a newer version of IMI")
+        try:
+            schema.migrate(self._db)
+        except schema.NewerSchema:
+            raise ReplicaError("replica_newer",
+                               "the local database was written by a newer version of IMI; "
+                               "install the update to open it") from None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -138,6 +84,18 @@ class Replica:
             self._db.execute("COMMIT")
         finally:
             self._in_transaction.active = False
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the database (one read transaction)."""
+        if getattr(self._in_transaction, "active", False):
+            yield
+            return
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     # -- meta ------------------------------------------------------------------------------
 
@@ -188,18 +146,31 @@ class Replica:
     def delete_cases(self, case_ids: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM cases WHERE id = ?", [(i,) for i in case_ids])
 
-    def list_cases(self, folder: str, *, offset: int, limit: int) -> list[tuple[Any, ...]]:
-        where = FOLDERS[folder]
-        return list(self._db.execute(
-            "SELECT id, subject, counterpart, state, answer_by, updated_at, direction "
-            f"FROM cases WHERE {where} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?",
-            (limit, offset),
-        ))
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read-only query (the list queries of ``desktop.models.case_list``)."""
+        return list(self._db.execute(sql, params))
 
-    def count_cases(self, folder: str) -> int:
-        return int(self._db.execute(
-            f"SELECT count(*) FROM cases WHERE {FOLDERS[folder]}"
-        ).fetchone()[0])
+    def count_cases(self, folder: str = "all") -> int:
+        """Cases in one folder of the lists ("all": every case), from the list table."""
+        if folder == "all":
+            return int(self._db.execute("SELECT count(*) FROM case_list").fetchone()[0])
+        return int(self._db.execute("SELECT count(*) FROM case_list WHERE folder = ?",
+                                    (folder,)).fetchone()[0])
+
+    def case_version(self, case_ids: Sequence[str]) -> dict[str, int]:
+        """The stored version of each case in ``case_ids`` that the replica holds."""
+        marks = ", ".join("?" * len(case_ids))
+        return {str(i): int(v) for i, v in self._db.execute(
+            f"SELECT id, version FROM cases WHERE id IN ({marks})", tuple(case_ids))}
+
+    def mark_unread(self, case_ids: Iterable[str]) -> None:
+        self._db.executemany("UPDATE case_list SET unread = 1 WHERE id = ? AND unread = 0",
+                             [(i,) for i in case_ids])
+
+    def mark_read(self, case_id: str) -> None:
+        with self.transaction():
+            self._db.execute("UPDATE case_list SET unread = 0 WHERE id = ? AND unread = 1",
+                             (case_id,))
 
     # -- outbox and attention --------------------------------------------------------------
 
@@ -246,19 +217,25 @@ class Replica:
         return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
     def add_attention(self, *, mutation_id: int, name: str, case_id: str, code: str,
-                      message: str, args: dict[str, Any], at: str) -> None:
+                      params: dict[str, Any], message: str, args: dict[str, Any], at: str,
+                      acted_at: str) -> None:
+        """A refused step: its code and parameters, what the officer entered (in full), when
+        they took the step (``acted_at``) and when the refusal arrived (``at``)."""
         self._db.execute(
-            "INSERT INTO attention (mutation_id, name, case_id, code, message, args, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (mutation_id, name, case_id, code, message, json.dumps(args), at),
+            "INSERT INTO attention (mutation_id, name, case_id, code, params, message, args, at, "
+            "acted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (mutation_id, name, case_id, code, json.dumps(params), message, json.dumps(args),
+             at, acted_at),
         )
 
     def attention(self) -> list[dict[str, Any]]:
-        keys = ("id", "mutation_id", "name", "case_id", "code", "message", "args", "at")
+        keys = ("id", "mutation_id", "name", "case_id", "code", "params", "message", "args",
+                "at", "acted_at")
         rows = self._db.execute(
-            f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id DESC"
+            f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id"
         )
-        return [dict(zip(keys, r, strict=True)) | {"args": json.loads(r[6])} for r in rows]
+        return [dict(zip(keys, r, strict=True))
+                | {"params": json.loads(r[5]), "args": json.loads(r[7])} for r in rows]
 
     def attention_count(self) -> int:
         return int(self._db.execute(
@@ -299,6 +276,21 @@ class Replica:
                     (entity_id, data["code"], data["version"], data["area"], json.dumps(data)),
                 )
 
+    def keep_change(self, kind: str, entity_id: str, version: int,
+                    data: dict[str, Any] | None) -> None:
+        """Keep (or, for a tombstone, drop) an entity of a kind this client does not know."""
+        if data is None:
+            self._db.execute("DELETE FROM kept_changes WHERE kind = ? AND id = ?",
+                             (kind, entity_id))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO kept_changes VALUES (?, ?, ?, ?)",
+                             (kind, entity_id, version, json.dumps(data)))
+
+    def kept_changes(self, kind: str) -> list[tuple[str, int, dict[str, Any]]]:
+        rows = self._db.execute(
+            "SELECT id, version, data FROM kept_changes WHERE kind = ? ORDER BY id", (kind,))
+        return [(str(i), int(v), json.loads(d)) for i, v, d in rows]
+
     def authority(self, authority_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT data FROM authorities WHERE id = ?",
                                (authority_id,)).fetchone()
@@ -337,6 +329,7 @@ class Replica:
     def reset_synced_data(self) -> None:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
         with self.transaction():
-            for table in ("cases", "member_states", "authorities", "areas", "question_sets"):
+            for table in ("cases", "member_states", "authorities", "areas", "question_sets",
+                          "kept_changes"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
+            self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up')")

@@ -24,9 +24,9 @@ from desktop.models import cases, identity
 from desktop.models.db_lane import Lane
 from desktop.models.replica import Replica
 from desktop.models.transport import ServerRefused, Transport
+from sync_protocol import version
 from sync_protocol.codes import MUTATION_GAP, MUTATION_ID_REUSED, RESET_REQUIRED
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
-from sync_protocol.version import PROTOCOL_VERSION
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class SyncEngine:
 
     def _push_rows(self, rows: list[dict[str, Any]], report: SyncReport) -> None:
         request = PushRequest(
-            protocol_version=PROTOCOL_VERSION,
+            protocol_version=version.PROTOCOL_VERSION,
             device_id=self.device_id,
             mutations=tuple(
                 MutationIn(mutation_id=row["mutation_id"], name=row["name"], args=row["args"],
@@ -145,7 +145,8 @@ class SyncEngine:
                 if applying is not None:
                     report.pulled += applying.result()
                 applying = self._lane.submit(functools.partial(
-                    cases.apply_pull_page, changes=page.changes, cursor=page.cursor))
+                    cases.apply_pull_page, changes=page.changes, cursor=page.cursor,
+                    complete=not page.has_more))
                 if progress is not None:
                     progress(report.pulled, page.has_more)
                 if not page.has_more:

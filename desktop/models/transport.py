@@ -30,6 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from sync_protocol import version
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
     SYSTEM_HEADER,
@@ -46,7 +47,6 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
-from sync_protocol.version import PROTOCOL_VERSION
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -74,6 +74,7 @@ class ServerRefused(Exception):
         self.status = status
         self.code = body.code
         self.message = body.message
+        self.params = body.params
         self.expected_mutation_id = body.expected_mutation_id
         self.mutation_id = body.mutation_id
 
@@ -250,7 +251,7 @@ class Transport:
             try:
                 body = ErrorBody.model_validate_json(response.content)
             except ValueError:
-                body = ErrorBody(code=f"http_{response.status_code}",
+                body = ErrorBody(code="http_error",
                                  message=response.reason or "the server refused the request")
             raise ServerRefused(response.status_code, body)
         return bytes(response.content)
@@ -275,7 +276,7 @@ class Transport:
 
     def login(self, *, username: str, password: str, device_id: str,
               device_name: str = "") -> LoginResponse:
-        request = LoginRequest(protocol_version=PROTOCOL_VERSION, username=username,
+        request = LoginRequest(protocol_version=version.PROTOCOL_VERSION, username=username,
                                password=password, device_id=device_id, device_name=device_name)
         answer = self._parse(LoginResponse, self._call(
             "POST", "/v1/auth/login", json_body=request.model_dump(mode="json")))
@@ -284,7 +285,8 @@ class Transport:
 
     def new_device(self, *, device_name: str = "") -> NewDeviceResponse:
         """Register another device for the signed-in user; the new token is used from now on."""
-        request = NewDeviceRequest(protocol_version=PROTOCOL_VERSION, device_name=device_name)
+        request = NewDeviceRequest(protocol_version=version.PROTOCOL_VERSION,
+                                   device_name=device_name)
         answer = self._parse(NewDeviceResponse, self._call(
             "POST", "/v1/auth/device", json_body=request.model_dump(mode="json")))
         self.token = answer.token
@@ -297,7 +299,8 @@ class Transport:
         return self._parse(PushResponse, body)
 
     def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        body = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        params = {"cursor": cursor, "limit": limit, "protocol_version": version.PROTOCOL_VERSION}
+        body = self._call("GET", "/v1/sync/pull", params=params)
         # Parse, then validate: from_json caches the strings a page repeats (keys, states,
         # authority ids), so this is ~30% faster on a 2,000-case page than
         # model_validate_json, with the same checks and the same ValueError on bad input.
@@ -307,6 +310,8 @@ class Transport:
             raise ServerTrouble(200, "the server's answer is not a valid PullResponse") from None
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
-        body = self._call("GET", "/v1/sync/wait", params={"cursor": cursor, "timeout": timeout},
+        params = {"cursor": cursor, "timeout": timeout,
+                  "protocol_version": version.PROTOCOL_VERSION}
+        body = self._call("GET", "/v1/sync/wait", params=params,
                           read_timeout=timeout + self.read_timeout)
         return self._parse(WaitResponse, body).changed

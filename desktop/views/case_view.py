@@ -1,7 +1,8 @@
 """One case, read in the reader's own language, with the steps they may take now.
 
 Questions and answers are codes; their texts come from the question set in the UI language.
-Free text is shown as written, labelled with the language it was written in.
+Free text is shown as written, labelled with the language it was written in. Which steps are
+possible is the owner's to say (``allowed``, from the workflow table); the view only shows.
 """
 
 import html
@@ -22,29 +23,34 @@ from desktop.qt import (
     QWidget,
     Signal,
 )
-from sync_protocol.cases import Action, CaseRecord, FreeText
+from sync_protocol.cases import Action, CaseRecord, FreeText, TimelineEvent
 from sync_protocol.catalogue import QuestionSet
 from sync_protocol.languages import localized
-from sync_protocol.workflow import allowed_actions
 
 # The buttons, in the order a case moves through them.
 STEP_BUTTONS: tuple[tuple[Action, str], ...] = (
+    (Action.EDIT, N_("Edit draft…")),
     (Action.SEND, N_("Send request")),
     (Action.ACCEPT, N_("Accept request")),
     (Action.ANSWER, N_("Answer…")),
-    (Action.ACCEPT_REPLY, N_("Accept reply and close")),
-    (Action.WITHDRAW, N_("Withdraw")),
+    (Action.ACCEPT_REPLY, N_("Accept reply and close…")),
+    (Action.WITHDRAW, N_("Withdraw…")),
 )
+
+# Steps apart by more than this were taken offline: the history shows both times.
+OFFLINE_GAP_S = 60
 
 
 class CaseView(QWidget):
     """Shows a case; emits ``sig_step_requested(action, case_id)`` for its buttons."""
 
     sig_step_requested = Signal(str, str)
+    sig_case_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._case: CaseRecord | None = None
+        self._allowed: frozenset[Action] = frozenset()
         self._render_args: tuple[Any, ...] = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -74,9 +80,16 @@ class CaseView(QWidget):
 
     def _emitter(self, action: Action) -> Callable[[], None]:
         def emit() -> None:
-            if self._case is not None:
-                self.sig_step_requested.emit(action.value, self._case.id)
+            self.request_step(action)
         return emit
+
+    def request_step(self, action: Action) -> None:
+        if self._case is not None and action in self._allowed:
+            self.sig_step_requested.emit(action.value, self._case.id)
+
+    @property
+    def allowed(self) -> frozenset[Action]:
+        return self._allowed
 
     @property
     def case(self) -> CaseRecord | None:
@@ -84,24 +97,26 @@ class CaseView(QWidget):
 
     def show_case(self, case: CaseRecord | None, *, question_set: QuestionSet | None = None,
                   authority: Callable[[str], dict[str, Any] | None] = lambda _id: None,
-                  my_authority: str = "", pending: bool = False) -> None:
+                  allowed: frozenset[Action] = frozenset(), pending: bool = False) -> None:
         self._case = case
-        self._render_args = (question_set, authority, my_authority, pending)
-        allowed = allowed_actions(case, my_authority) if case else frozenset()
+        self._allowed = allowed if case else frozenset()
+        self._render_args = (question_set, authority, allowed, pending)
         for action, text in STEP_BUTTONS:
             button = self._buttons[action]
             button.setText(_(text))
-            button.setVisible(action in allowed)
+            button.setVisible(action in self._allowed)
         if case is None:
             hint = _("Select a case.")
             self._body.setText(f"<p style='color:gray'>{html.escape(hint)}</p>")
-            return
-        self._body.setText(_render(case, question_set, authority, pending))
+        else:
+            self._body.setText(_render(case, question_set, authority, pending))
+        self.sig_case_shown.emit()
 
     def retranslate(self) -> None:
-        question_set, authority, my_authority, pending = self._render_args
+        question_set, authority, allowed, pending = self._render_args or (
+            None, lambda _id: None, frozenset(), False)
         self.show_case(self._case, question_set=question_set, authority=authority,
-                       my_authority=my_authority, pending=pending)
+                       allowed=allowed, pending=pending)
 
 
 def _esc(text: str) -> str:
@@ -184,12 +199,22 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
         side = _authority_name(authority, event.authority_id)
         parts.append(
             f"<tr><td style='color:gray;padding-right:12px'>"
-            f"{_esc(formatting.datetime_text(event.at))}</td>"
+            f"{_event_time(event)}</td>"
             f"<td>{_esc(event.user_name)} ({_esc(side)})</td>"
             f"<td style='padding-left:12px'>{_esc(label(ACTIONS, event.action.value))}</td></tr>"
         )
     parts.append("</table>")
     return "".join(parts)
+
+
+def _event_time(event: TimelineEvent) -> str:
+    """When the officer acted (HTML); below it when the server received the step, if later."""
+    at = formatting.datetime_text(event.at)
+    if event.acted_at is None or (event.at - event.acted_at).total_seconds() < OFFLINE_GAP_S:
+        return _esc(at)
+    received = _("taken offline; received by the server {when}").format(when=at)
+    return (f"{_esc(formatting.datetime_text(event.acted_at))}<br>"
+            f"<small>{_esc(received)}</small>")
 
 
 def _authority_name(authority: Callable[[str], dict[str, Any] | None], authority_id: str) -> str:

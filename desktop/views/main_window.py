@@ -1,8 +1,11 @@
 """The main window: folders, the case list, the open case, and the status bar.
 
 It shows what its owner gives it and emits ``sig_*_requested`` signals; the owner
-(``desktop.controller``) does the work.
+(``desktop.controller``) does the work. The menu bar (File, Case, View, Help) holds every
+action with its keyboard shortcut; the toolbar repeats the frequent ones.
 """
+
+from collections.abc import Callable
 
 from desktop import formatting
 from desktop.i18n import _, current_language
@@ -12,21 +15,29 @@ from desktop.qt import (
     QAction,
     QCloseEvent,
     QComboBox,
+    QFontMetrics,
     QHeaderView,
     QKeySequence,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QSplitter,
     Qt,
     QTableView,
+    QTimer,
     QToolBar,
+    QVBoxLayout,
     QWidget,
     Signal,
+    named,
 )
-from desktop.views.case_view import CaseView
+from desktop.views.case_view import STEP_BUTTONS, CaseView
 from desktop.views.status_bar import SyncStatusBar
+from desktop.views.widgets import fit_to_screen
+from sync_protocol.cases import Action
 
 
 class MainWindow(QMainWindow):
@@ -34,17 +45,24 @@ class MainWindow(QMainWindow):
     sig_sync_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
+    sig_attention_requested = Signal()
+    sig_help_requested = Signal()
+    sig_about_requested = Signal()
+    sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
     def __init__(self, model: CaseTableModel, languages: list[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.resize(1280, 800)
+        fit_to_screen(self, 1600, 1000)
         self.model = model
         self._identity = ""
+        # Asked before the window closes; False keeps it open (the owner sets it).
+        self.close_guard: Callable[[], bool] = lambda: True
+        self._counts: dict[str, tuple[int, int]] = {}
 
-        toolbar = QToolBar(objectName="toolbar")
+        toolbar = named(QToolBar(), "toolbar")
         toolbar.setMovable(False)
         self.new_action = QAction(self)
         self.new_action.setObjectName("newRequest")
@@ -53,6 +71,9 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
+        self.quit_action = named(QAction(self), "quit")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
         toolbar.addAction(self.new_action)
         toolbar.addAction(self.sync_action)
         spacer = QWidget()
@@ -61,21 +82,21 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         self.language_label = QLabel()
         toolbar.addWidget(self.language_label)
-        self.language = QComboBox(objectName="language")
+        self.language = named(QComboBox(), "language")
         self._languages = languages
         self.language.currentIndexChanged.connect(self._language_picked)
         toolbar.addWidget(self.language)
         self.addToolBar(toolbar)
 
-        self.folders = QListWidget(objectName="folders")
-        self.folders.setMaximumWidth(220)
+        self.folders = named(QListWidget(), "folders")
+        self.folders.setMaximumWidth(360)
         for code in FOLDERS:
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.folders.addItem(item)
         self.folders.currentItemChanged.connect(self._folder_picked)
 
-        self.table = QTableView(objectName="cases")
+        self.table = named(QTableView(), "cases")
         self.table.setModel(model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -88,11 +109,30 @@ class MainWindow(QMainWindow):
                                        fit, fit)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(1, 220)
+        # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
+        header.setResizeContentsPrecision(0)
+        # Newest first; a click on a header sorts by that column (in SQL, over the list table).
+        header.setSortIndicator(5, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.case_view = CaseView()
 
+        self.filter = named(QLineEdit(), "filter")
+        self.filter.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)  # one query when the officer pauses typing
+        self._filter_timer.timeout.connect(
+            lambda: self.sig_filter_changed.emit(self.filter.text()))
+        self.filter.textChanged.connect(self._filter_timer.start)
+        list_pane = QWidget()
+        list_layout = QVBoxLayout(list_pane)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.filter)
+        list_layout.addWidget(self.table)
+
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.table)
+        right.addWidget(list_pane)
         right.addWidget(self.case_view)
         right.setSizes([300, 500])
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -102,8 +142,64 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(main)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
+        self._build_menus()
+        self.case_view.sig_case_shown.connect(self._case_shown)
         self.retranslate()
         self.folders.setCurrentRow(0)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = named(QMenu(self), "fileMenu")
+        self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.sync_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.case_menu = named(QMenu(self), "caseMenu")
+        self.step_actions: dict[Action, QAction] = {}
+        shortcuts = {Action.EDIT: "Ctrl+E", Action.SEND: "Ctrl+Shift+S",
+                     Action.ACCEPT: "Ctrl+Shift+A", Action.ANSWER: "Ctrl+R"}
+        for action, _text in STEP_BUTTONS:
+            step = named(QAction(self), f"menu_{action.value}")
+            if action in shortcuts:
+                step.setShortcut(QKeySequence(shortcuts[action]))
+            step.triggered.connect(self._stepper(action))
+            step.setEnabled(False)
+            self.case_menu.addAction(step)
+            self.step_actions[action] = step
+        self.view_menu = named(QMenu(self), "viewMenu")
+        self.folder_actions: list[QAction] = []
+        for row in range(self.folders.count()):
+            folder = named(QAction(self), f"folder_{row}")
+            folder.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            folder.triggered.connect(self._folder_opener(row))
+            self.view_menu.addAction(folder)
+            self.folder_actions.append(folder)
+        self.view_menu.addSeparator()
+        self.attention_action = named(QAction(self), "showAttention")
+        self.attention_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.attention_action.triggered.connect(self.sig_attention_requested)
+        self.view_menu.addAction(self.attention_action)
+        self.help_menu = named(QMenu(self), "helpMenu")
+        self.guide_action = named(QAction(self), "userGuide")
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.guide_action.triggered.connect(self.sig_help_requested)
+        self.about_action = named(QAction(self), "about")
+        self.about_action.triggered.connect(self.sig_about_requested)
+        self.help_menu.addAction(self.guide_action)
+        self.help_menu.addAction(self.about_action)
+        for menu in (self.file_menu, self.case_menu, self.view_menu, self.help_menu):
+            bar.addMenu(menu)
+        self.status.sig_attention_requested.connect(self.sig_attention_requested)
+
+    def _stepper(self, action: Action) -> Callable[[], None]:
+        return lambda: self.case_view.request_step(action)
+
+    def _folder_opener(self, row: int) -> Callable[[], None]:
+        return lambda: self.folders.setCurrentRow(row)
+
+    def _case_shown(self) -> None:
+        for action, step in self.step_actions.items():
+            step.setEnabled(action in self.case_view.allowed)
 
     def set_identity(self, text: str) -> None:
         self._identity = text
@@ -112,28 +208,71 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.new_action.setText(_("New request"))
         self.sync_action.setText(_("Synchronise now"))
+        self.quit_action.setText(_("Close IMI"))
+        self.file_menu.setTitle(_("&File"))
+        self.case_menu.setTitle(_("&Case"))
+        self.view_menu.setTitle(_("&View"))
+        self.help_menu.setTitle(_("&Help"))
+        for (action, text) in STEP_BUTTONS:
+            self.step_actions[action].setText(_(text))
+        for row, folder in enumerate(self.folder_actions):
+            folder.setText(label(FOLDERS, self.folders.item(row).data(Qt.ItemDataRole.UserRole)))
+        self.attention_action.setText(_("Needs attention…"))
+        self.guide_action.setText(_("User guide"))
+        self.about_action.setText(_("About IMI"))
         self.language_label.setText(_("Language") + " ")
+        self.filter.setPlaceholderText(_("Filter by reference, person, authority or status"))
         self.language.blockSignals(True)
         self.language.clear()
         for code in self._languages:
-            self.language.addItem(formatting.language_name(code), code)
+            # In its own language: whoever is stuck in a language they cannot read finds theirs.
+            self.language.addItem(formatting.own_language_name(code), code)
         self.language.setCurrentIndex(max(0, self._languages.index(current_language()))
                                       if current_language() in self._languages else 0)
         self.language.blockSignals(False)
-        for row in range(self.folders.count()):
-            item = self.folders.item(row)
-            item.setText(label(FOLDERS, item.data(Qt.ItemDataRole.UserRole)))
+        self.set_folder_counts(self._counts)
         self.model.retranslate()
         self.case_view.retranslate()
-        self.status.render()
+        self.status.show_state()
 
-    def set_folder_counts(self, counts: dict[str, int]) -> None:
+    def set_folder_counts(self, counts: dict[str, tuple[int, int]]) -> None:
+        """Cases and unread cases per folder; a folder with unread cases is shown in bold."""
+        self._counts = counts
         for row in range(self.folders.count()):
             item = self.folders.item(row)
             code = item.data(Qt.ItemDataRole.UserRole)
-            count = counts.get(code)
+            total, unread = counts.get(code, (0, 0))
             text = label(FOLDERS, code)
-            item.setText(f"{text} ({count})" if count else text)
+            if unread:
+                text = _("{folder} ({count}, {unread} unread)").format(
+                    folder=text, count=total, unread=unread)
+            elif total:
+                text = f"{text} ({total})"
+            item.setText(text)
+            font = item.font()
+            font.setBold(bool(unread))
+            item.setFont(font)
+        self._fit_folders()
+
+    def _fit_folders(self) -> None:
+        """Wide enough for the longest folder name with its counts (bold), never clipped."""
+        bold = self.folders.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        widest = max((metrics.horizontalAdvance(self.folders.item(row).text())
+                      for row in range(self.folders.count())), default=0)
+        needed = widest + 2 * self.folders.frameWidth() + 16
+        self.folders.setMinimumWidth(min(needed, self.folders.maximumWidth()))
+
+    def refresh_list(self, refresh: Callable[[], set[str]]) -> set[str]:
+        """Run the model's ``refresh`` keeping the first visible case at the top, so rows that
+        come and go above it do not move what the officer is looking at."""
+        top = self.model.case_id(self.table.rowAt(0))
+        changed = refresh()
+        row = self.model.row_of(top) if top else None
+        if row is not None and row != self.table.rowAt(0):
+            self.table.scrollTo(self.model.index(row, 0), QTableView.ScrollHint.PositionAtTop)
+        return changed
 
     def select_case(self, case_id: str) -> None:
         row = self.model.row_of(case_id)
@@ -155,5 +294,8 @@ class MainWindow(QMainWindow):
             self.sig_language_requested.emit(self.language.itemData(index))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_guard():
+            event.ignore()
+            return
         self.sig_closing.emit()
         super().closeEvent(event)

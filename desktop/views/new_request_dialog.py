@@ -1,7 +1,9 @@
 """Composing a request: whom to ask (found in one's own language), about whom, what.
 
-The dialog only collects input and checks it is complete; it returns the ``case.create``
-arguments. Whoever opened it performs the step.
+The dialog only collects input into a ``RequestForm``; the form's rules say what is missing
+(``desktop.models.request_form``) and the directory search finds authorities
+(``desktop.models.directory``). It returns the ``case.create`` arguments, or the
+``case.edit_draft`` ones when it edits a draft. Whoever opened it performs the step.
 """
 
 import datetime as dt
@@ -9,9 +11,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from desktop import formatting
 from desktop.i18n import _, current_language
 from desktop.labels import PROFESSIONS, label
+from desktop.models import request_form
+from desktop.models.directory import AuthoritySearch
+from desktop.models.request_form import RequestForm
 from desktop.qt import (
     QCheckBox,
     QComboBox,
@@ -32,126 +36,148 @@ from desktop.qt import (
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    named,
 )
 from desktop.qt_locale import date_format
-from desktop.views.widgets import error_label
+from desktop.views.widgets import WrappingDelegate, error_label, fit_to_screen
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
 
-DEFAULT_ANSWER_DAYS = 14
 
-
-def authority_search_text(authority: dict[str, Any], language: str) -> str:
-    """Everything a user might type to find an authority, in their language and the original."""
-    return " ".join([
-        authority["official_name"], localized(authority.get("designation") or {}, language),
-        formatting.country_name(authority["member_state"]), authority["member_state"],
-        authority.get("region", ""), authority.get("city", ""),
-        " ".join(label(PROFESSIONS, c) for c in authority.get("competences", [])),
-    ]).casefold()
+def _qdate(value: dt.date) -> QDate:
+    return QDate(value.year, value.month, value.day)
 
 
 class NewRequestDialog(QDialog):
     def __init__(self, *, areas: list[LegislativeArea], question_sets: dict[str, list[QuestionSet]],
                  authorities: list[dict[str, Any]], my_authority: str,
+                 initial: RequestForm | None = None, editing: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(_("New request"))
+        self.setWindowTitle(_("Edit draft") if editing else _("New request"))
         self.setObjectName("newRequestDialog")
-        self.resize(900, 760)
+        fit_to_screen(self, 1240, 760)
         self.send_now = False
+        self.editing = editing
         self.result_args: dict[str, Any] | None = None
         self._lang = current_language()
         self._question_sets = question_sets
-        self._authorities = [a for a in authorities if a["id"] != my_authority]
-        self._search_texts = {a["id"]: authority_search_text(a, self._lang)
-                              for a in self._authorities}
+        self._search = AuthoritySearch(authorities, my_authority=my_authority,
+                                       language=self._lang)
+        form = initial or RequestForm(case_id=uuid.uuid4().hex, language=self._lang)
+        self._case_id = form.case_id
+        self._initial = form
 
+        # Two columns: whom to ask and about whom on the left, what to ask on the right; on a
+        # 1280x800 screen a single column would be taller than the screen.
         layout = QVBoxLayout(self)
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        layout.addLayout(columns, 1)
         top = QFormLayout()
-        self.area = QComboBox(objectName="area")
+        self.area = named(QComboBox(), "area")
         for area in areas:
             self.area.addItem(localized(area.names, self._lang), area.code)
-        self.question_set = QComboBox(objectName="questionSet")
+        self.question_set = named(QComboBox(), "questionSet")
         top.addRow(_("Legislative area"), self.area)
         top.addRow(_("Question set"), self.question_set)
-        layout.addLayout(top)
+        left.addLayout(top)
 
         whom = QGroupBox(_("Authority to ask"))
         whom_layout = QVBoxLayout(whom)
-        self.search = QLineEdit(objectName="authoritySearch")
+        self.search = named(QLineEdit(), "authoritySearch")
         self.search.setPlaceholderText(_("Search by name, country, city or profession…"))
-        self.authority_list = QListWidget(objectName="authorityList")
+        self.authority_list = named(QListWidget(), "authorityList")
         self.authority_list.setMinimumHeight(120)
+        self.authority_list.setWordWrap(True)
         whom_layout.addWidget(self.search)
         whom_layout.addWidget(self.authority_list)
-        layout.addWidget(whom)
+        left.addWidget(whom, 1)
 
         who = QGroupBox(_("Professional concerned"))
         who_form = QFormLayout(who)
-        self.family_name = QLineEdit(objectName="familyName")
-        self.given_names = QLineEdit(objectName="givenNames")
-        self.birth_known = QCheckBox(_("Date of birth known"), objectName="birthKnown")
-        self.birth_date = QDateEdit(QDate(1985, 1, 1), objectName="birthDate")
+        self.family_name = named(QLineEdit(form.family_name), "familyName")
+        self.given_names = named(QLineEdit(form.given_names), "givenNames")
+        self.birth_known = named(QCheckBox(_("Date of birth known")), "birthKnown")
+        self.birth_date = named(QDateEdit(_qdate(form.date_of_birth or dt.date(1985, 1, 1))),
+                                "birthDate")
         self.birth_date.setCalendarPopup(True)
         self.birth_date.setDisplayFormat(date_format())
-        self.birth_date.setEnabled(False)
         self.birth_known.toggled.connect(self.birth_date.setEnabled)
+        self.birth_known.setChecked(form.date_of_birth is not None)
+        self.birth_date.setEnabled(form.date_of_birth is not None)
         birth = QHBoxLayout()
         birth.addWidget(self.birth_known)
         birth.addWidget(self.birth_date, 1)
-        self.profession = QComboBox(objectName="profession")
+        self.profession = named(QComboBox(), "profession")
         for code in PROFESSIONS:
             self.profession.addItem(label(PROFESSIONS, code), code)
-        self.qualification = QLineEdit(objectName="qualification")
+        if form.profession:
+            self.profession.setCurrentIndex(max(0, self.profession.findData(form.profession)))
+        self.qualification = named(QLineEdit(form.qualification), "qualification")
         self.qualification.setPlaceholderText(_("Title of the diploma, issuing institution, year"))
         who_form.addRow(_("Family name"), self.family_name)
         who_form.addRow(_("Given names"), self.given_names)
         who_form.addRow(_("Date of birth"), birth)
         who_form.addRow(_("Profession"), self.profession)
         who_form.addRow(_("Qualification"), self.qualification)
-        layout.addWidget(who)
+        left.addWidget(who)
 
         what = QGroupBox(_("Questions"))
         what_layout = QVBoxLayout(what)
-        self.questions = QTreeWidget(objectName="questions")
+        self.questions = named(QTreeWidget(), "questions")
         self.questions.setHeaderHidden(True)
         self.questions.setMinimumHeight(180)
-        what_layout.addWidget(self.questions)
+        # Questions are long sentences: wrapped, never cut off.
+        self.questions.setWordWrap(True)
+        self.questions.setUniformRowHeights(False)
+        self.questions.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.questions.header().setStretchLastSection(True)
+        self.questions.setItemDelegate(WrappingDelegate(self.questions))
+        what_layout.addWidget(self.questions, 1)
         when = QFormLayout()
-        today = dt.datetime.now().astimezone().date()  # the officer's own calendar day
-        self.answer_by = QDateEdit(objectName="answerBy")
+        self.answer_by = named(QDateEdit(), "answerBy")
         self.answer_by.setCalendarPopup(True)
         self.answer_by.setDisplayFormat(date_format())
-        self.answer_by.setMinimumDate(QDate(today.year, today.month, today.day))
-        default = today + dt.timedelta(days=DEFAULT_ANSWER_DAYS)
-        self.answer_by.setDate(QDate(default.year, default.month, default.day))
+        self.answer_by.setMinimumDate(_qdate(min(request_form.today(), form.answer_by)))
+        self.answer_by.setDate(_qdate(form.answer_by))
         when.addRow(_("Answer by"), self.answer_by)
-        self.message = QPlainTextEdit(objectName="message")
+        self.message = named(QPlainTextEdit(form.message), "message")
         self.message.setPlaceholderText(_("Optional message, in your own words"))
         self.message.setMaximumHeight(80)
         when.addRow(_("Message"), self.message)
         what_layout.addLayout(when)
-        layout.addWidget(what, 1)
+        right.addWidget(what, 1)
 
         self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
-        self.draft_button = QPushButton(_("Save as draft"), objectName="saveDraft")
-        self.send_button = QPushButton(_("Send"), objectName="send")
-        self.send_button.setDefault(True)
+        self.draft_button = named(QPushButton(_("Save as draft")), "saveDraft")
+        self.send_button = named(QPushButton(_("Send")), "send")
         buttons.addButton(self.draft_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        # Send is the main action: the default, also when focus passes over the other buttons.
+        for button in buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        self.send_button.setDefault(True)
         buttons.rejected.connect(self.reject)
         self.draft_button.clicked.connect(lambda: self._finish(send=False))
         self.send_button.clicked.connect(lambda: self._finish(send=True))
         layout.addWidget(buttons)
 
+        if form.area:
+            self.area.setCurrentIndex(max(0, self.area.findData(form.area)))
         self.area.currentIndexChanged.connect(self._area_changed)
         self.question_set.currentIndexChanged.connect(self._fill_questions)
         self.search.textChanged.connect(self._fill_authorities)
         self._area_changed()
+        for code in form.questions:
+            self.set_question_checked(code)
+        self._select_authority(form.responder_authority_id)
 
     def _area_code(self) -> str:
         return str(self.area.currentData() or "")
@@ -183,27 +209,29 @@ class NewRequestDialog(QDialog):
             item.setToolTip(0, localized(question.texts, self._lang))
 
     def _fill_authorities(self) -> None:
-        words = self.search.text().casefold().split()
-        area = self._area_code()
         self.authority_list.clear()
-        for authority in self._authorities:
-            if area not in authority.get("areas", []):
-                continue
-            haystack = self._search_texts[authority["id"]]
-            if all(word in haystack for word in words):
-                designation = localized(authority.get("designation") or {}, self._lang)
-                country = formatting.country_name(authority["member_state"])
-                item = QListWidgetItem(f"{authority['official_name']} — {country}\n{designation}")
-                item.setData(Qt.ItemDataRole.UserRole, authority["id"])
-                self.authority_list.addItem(item)
+        for authority in self._search.find(self.search.text(), area=self._area_code()):
+            first, second = self._search.describe(authority)
+            item = QListWidgetItem(f"{first}\n{second}" if second else first)
+            item.setData(Qt.ItemDataRole.UserRole, authority["id"])
+            self.authority_list.addItem(item)
         if self.authority_list.count() == 1:
             self.authority_list.setCurrentRow(0)
+
+    def _select_authority(self, authority_id: str) -> None:
+        for row in range(self.authority_list.count()):
+            if self.authority_list.item(row).data(Qt.ItemDataRole.UserRole) == authority_id:
+                self.authority_list.setCurrentRow(row)
 
     def _question_items(self) -> Iterator[QTreeWidgetItem]:
         for g in range(self.questions.topLevelItemCount()):
             group = self.questions.topLevelItem(g)
+            if group is None:
+                continue
             for i in range(group.childCount()):
-                yield group.child(i)
+                child = group.child(i)
+                if child is not None:
+                    yield child
 
     def checked_questions(self) -> list[str]:
         return [str(item.data(0, Qt.ItemDataRole.UserRole)) for item in self._question_items()
@@ -215,42 +243,41 @@ class NewRequestDialog(QDialog):
             if item.data(0, Qt.ItemDataRole.UserRole) == code:
                 item.setCheckState(0, state)
 
-    def _finish(self, *, send: bool) -> None:
-        problems = []
+    def form(self) -> RequestForm:
+        """What the dialog holds now."""
         selected = self.authority_list.currentItem()
-        if selected is None:
-            problems.append(_("Choose the authority to ask."))
-        if not self.family_name.text().strip() or not self.given_names.text().strip():
-            problems.append(_("Enter the professional's family name and given names."))
-        questions = self.checked_questions()
-        if not questions:
-            problems.append(_("Tick at least one question."))
         qs: QuestionSet | None = self.question_set.currentData()
-        if qs is None:
-            problems.append(_("There is no question set for this area yet."))
-        if problems or selected is None or qs is None:
-            self.error.setText(" ".join(problems))
+        text = self.message.toPlainText()
+        return RequestForm(
+            case_id=self._case_id,
+            area=self._area_code(),
+            question_set=qs.code if qs else "",
+            question_set_version=qs.version if qs else 0,
+            responder_authority_id=str(selected.data(Qt.ItemDataRole.UserRole)) if selected
+            else "",
+            family_name=self.family_name.text(),
+            given_names=self.given_names.text(),
+            date_of_birth=_pydate(self.birth_date.date()) if self.birth_known.isChecked()
+            else None,
+            profession=str(self.profession.currentData() or ""),
+            qualification=self.qualification.text(),
+            questions=self.checked_questions(),
+            answer_by=_pydate(self.answer_by.date()),
+            message=text,
+            # A message kept from an earlier edit keeps the language it was written in.
+            language=self._initial.language if text.strip() == self._initial.message.strip()
+            and self._initial.message.strip() else self._lang,
+        )
+
+    def _finish(self, *, send: bool) -> None:
+        form = self.form()
+        problems = request_form.check(form)
+        if problems:
+            self.error.setText(" ".join(_(p) for p in problems))
             return
-        subject: dict[str, Any] = {
-            "family_name": self.family_name.text().strip(),
-            "given_names": self.given_names.text().strip(),
-            "profession": self.profession.currentData(),
-            "qualification": self.qualification.text().strip(),
-        }
-        if self.birth_known.isChecked():
-            subject["date_of_birth"] = self.birth_date.date().toPython().isoformat()
-        args: dict[str, Any] = {
-            "case_id": uuid.uuid4().hex,
-            "area": qs.area,
-            "question_set": qs.code,
-            "question_set_version": qs.version,
-            "responder_authority_id": selected.data(Qt.ItemDataRole.UserRole),
-            "subject": subject,
-            "questions": questions,
-            "answer_by": self.answer_by.date().toPython().isoformat(),
-        }
-        text = self.message.toPlainText().strip()
-        if text:
-            args["request_text"] = {"text": text, "lang": self._lang}
-        self.result_args, self.send_now = args, send
+        self.result_args, self.send_now = request_form.to_args(form), send
         self.accept()
+
+
+def _pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())

@@ -17,6 +17,7 @@ from desktop.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    named,
 )
 from desktop.views.widgets import error_label
 
@@ -31,12 +32,12 @@ class SignInDialog(QDialog):
         self.setWindowTitle(_("Sign in again"))
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        self.reason = QLabel(label(SIGN_IN_REASONS, reason if reason in SIGN_IN_REASONS
-                                   else "unauthorised"), objectName="reason")
+        self.reason = named(QLabel(label(SIGN_IN_REASONS, reason if reason in SIGN_IN_REASONS
+                                   else "unauthorised")), "reason")
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet("font-weight: bold")
         layout.addWidget(self.reason)
-        kept = QLabel(
+        kept_text = (
             ngettext("You can go on working. {n} change waiting to be sent is kept on this "
                      "computer and is sent as soon as you have signed in.",
                      "You can go on working. {n} changes waiting to be sent are kept on this "
@@ -44,13 +45,13 @@ class SignInDialog(QDialog):
                      pending).format(n=pending)
             if pending else
             _("You can go on working. What you do is kept on this computer and is sent as "
-              "soon as you have signed in."),
-            objectName="kept")
+              "soon as you have signed in."))
+        kept = named(QLabel(kept_text), "kept")
         kept.setWordWrap(True)
         layout.addWidget(kept)
         form = QFormLayout()
-        form.addRow(_("User name"), QLabel(username, objectName="username"))
-        self.password = QLineEdit(objectName="password")
+        form.addRow(_("User name"), named(QLabel(username), "username"))
+        self.password = named(QLineEdit(), "password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("Password"), self.password)
         layout.addLayout(form)

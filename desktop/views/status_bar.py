@@ -5,7 +5,7 @@ import datetime as dt
 
 from desktop import formatting
 from desktop.i18n import _, ngettext
-from desktop.qt import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal
+from desktop.qt import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget, Signal, named
 from desktop.views.widgets import ERROR_COLOR
 
 
@@ -15,16 +15,16 @@ class SyncStatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.connection = QLabel(objectName="connection")
-        self.pending = QLabel(objectName="pending")
-        self.last_sync = QLabel(objectName="lastSync")
-        self.progress = QProgressBar(objectName="progress")
+        self.connection = named(QLabel(), "connection")
+        self.pending = named(QLabel(), "pending")
+        self.last_sync = named(QLabel(), "lastSync")
+        self.progress = named(QProgressBar(), "progress")
         self.progress.setMaximumWidth(160)
         self.progress.setVisible(False)
-        self.attention = QPushButton(objectName="attention")
+        self.attention = named(QPushButton(), "attention")
         self.attention.setFlat(True)
         self.attention.clicked.connect(self.sig_attention_requested)
-        self.sign_in = QPushButton(objectName="signIn")
+        self.sign_in = named(QPushButton(), "signIn")
         self.sign_in.clicked.connect(self.sig_sign_in_requested)
         for widget in (self.connection, self.pending, self.last_sync):
             self.addWidget(widget)
@@ -33,14 +33,14 @@ class SyncStatusBar(QStatusBar):
         self.addPermanentWidget(self.sign_in)
         self._state: tuple[bool | None, int, dt.datetime | None, int, str | None, bool] = (
             None, 0, None, 0, None, False)
-        self.render()
+        self.show_state()
 
     def update_state(self, *, online: bool | None, pending: int, last_sync: dt.datetime | None,
                      attention: int, problem: str | None, signed_out: bool = False) -> None:
         self._state = (online, pending, last_sync, attention, problem, signed_out)
-        self.render()
+        self.show_state()
 
-    def render(self) -> None:
+    def show_state(self) -> None:
         online, pending, last_sync, attention, problem, signed_out = self._state
         self.sign_in.setText(_("Sign in…"))
         self.sign_in.setVisible(signed_out)

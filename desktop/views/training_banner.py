@@ -19,6 +19,7 @@ from desktop.qt import (
     QSpacerItem,
     Qt,
     QWidget,
+    named,
 )
 
 BANNER_NAME = "trainingBanner"
@@ -63,7 +64,7 @@ class TrainingMarker(QObject):
     def _mark(self, window: QWidget) -> None:
         if window.windowType() not in _WINDOW_TYPES or _banner(window) is not None:
             return
-        banner = QLabel(banner_text(), window, objectName=BANNER_NAME)
+        banner = named(QLabel(banner_text(), window), BANNER_NAME)
         banner.setStyleSheet(_STYLE)
         banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         banner.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

@@ -1,7 +1,8 @@
 """Opening a profile with its passphrase, and setting one up the first time.
 
-Both dialogs only collect input and show errors; ``attempt`` callbacks given by their owner
-do the work and return an error message (or None when it worked).
+Both dialogs only collect input and show errors; callbacks given by their owner do the work.
+Unlocking is quick (``attempt`` returns an error message or None); setting up needs the server,
+so ``start`` runs it in the background, reports progress and can be cancelled.
 """
 
 import dataclasses
@@ -18,13 +19,18 @@ from desktop.qt import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLayout,
     QLineEdit,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
+    named,
 )
-from desktop.views.widgets import error_label
+from desktop.views.widgets import error_label, fit_to_screen
 
 Attempt = Callable[..., str | None]
+# start(server_url, username, password, passphrase, progress=..., done=...) -> cancel
+Start = Callable[..., Callable[[], None]]
 
 
 class UnlockDialog(QDialog):
@@ -32,10 +38,13 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Unlock IMI"))
         self._attempt = attempt
+        fit_to_screen(self, 520, 200)
         layout = QVBoxLayout(self)
+        # The dialog grows with an error line instead of letting it cover the buttons.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(QLabel(_("Profile: {user}").format(user=username)))
         form = QFormLayout()
-        self.passphrase = QLineEdit(objectName="passphrase")
+        self.passphrase = named(QLineEdit(), "passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("Passphrase"), self.passphrase)
         layout.addLayout(form)
@@ -75,30 +84,34 @@ class SetupForm:
 class SetupDialog(QDialog):
     """Sign in once. Below the sign-in, the machine's roll-out settings (server address,
     language, proxy, CA certificate, profile folder) are filled in; those the administrator
-    locked are shown greyed out."""
+    locked are shown greyed out. Signing in runs in the background (``start``), with its
+    stages shown and a cancel that works at any time."""
 
-    def __init__(self, attempt: Callable[[SetupForm], str | None], *,
+    def __init__(self, start: Start, *,
                  config: MachineConfig | None = None, training: bool = False,
                  languages: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Set up IMI training on this computer") if training
                             else _("Set up IMI on this computer"))
-        self._attempt = attempt
+        self._start = start
+        self._cancel: Callable[[], None] | None = None
+        fit_to_screen(self, 640, 360)
         self.setMinimumWidth(560)  # addresses and paths are long
         config = config or MachineConfig(profiles_dir=Path())
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         intro = QLabel(_("Sign in once to download your authority's cases. Afterwards IMI "
                          "opens with your passphrase alone, also without a connection."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.server_url = QLineEdit(config.server_for(training=training), objectName="serverUrl")
-        self.username = QLineEdit(objectName="username")
-        self.password = QLineEdit(objectName="password")
+        self.server_url = named(QLineEdit(config.server_for(training=training)), "serverUrl")
+        self.username = named(QLineEdit(), "username")
+        self.password = named(QLineEdit(), "password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase = QLineEdit(objectName="passphrase")
+        self.passphrase = named(QLineEdit(), "passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit(objectName="repeat")
+        self.repeat = named(QLineEdit(), "repeat")
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("Server address"), self.server_url)
         form.addRow(_("User name"), self.username)
@@ -109,17 +122,19 @@ class SetupDialog(QDialog):
 
         settings = QGroupBox(_("Connection and language"))
         more = QFormLayout(settings)
-        self.language = QComboBox(objectName="language")
+        self.language = named(QComboBox(), "language")
         for code in languages:
-            self.language.addItem(formatting.language_name(code), code)
+            # In its own language, as in the window's picker (a user stuck in the wrong
+            # language finds theirs).
+            self.language.addItem(formatting.own_language_name(code), code)
         self.language.setCurrentIndex(max(0, self.language.findData(
             config.language or current_language())))
-        self.proxy = QLineEdit(config.proxy, objectName="proxy")
+        self.proxy = named(QLineEdit(config.proxy), "proxy")
         self.proxy.setPlaceholderText(_("none (direct connection)"))
-        self.ca_bundle = QLineEdit(config.ca_bundle, objectName="caBundle")
+        self.ca_bundle = named(QLineEdit(config.ca_bundle), "caBundle")
         self.ca_bundle.setPlaceholderText(_("none (the usual certificate authorities)"))
-        self.profiles_dir = QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
-                                      else "", objectName="profilesDir")
+        self.profiles_dir = named(QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
+                                      else ""), "profilesDir")
         more.addRow(_("Language"), self.language)
         more.addRow(_("Proxy"), self.proxy)
         more.addRow(_("Extra CA certificate (PEM file)"), self.ca_bundle)
@@ -135,31 +150,73 @@ class SetupDialog(QDialog):
             widget.setEnabled(False)
             widget.setToolTip(_("Set by your administrator"))
         if locked:
-            note = QLabel(_("Settings shown in grey are set by your administrator."),
-                          objectName="lockedNote")
+            note = named(QLabel(_("Settings shown in grey are set by your administrator.")),
+                         "lockedNote")
             note.setWordWrap(True)
             layout.addWidget(note)
-
+        self._locked = list(locked)
+        self._inputs = (self.server_url, self.username, self.password, self.passphrase,
+                        self.repeat, self.language, self.proxy, self.ca_bundle,
+                        self.profiles_dir)
         self.error = error_label()
         layout.addWidget(self.error)
+        self.stage = named(QLabel(), "stage")
+        self.progress = named(QProgressBar(), "progress")
+        self.progress.setRange(0, 0)  # how long the server takes is not known beforehand
+        self.progress.setTextVisible(False)
+        for widget in (self.stage, self.progress):
+            widget.setVisible(False)
+            layout.addWidget(widget)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Sign in"))
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
     def _try(self) -> None:
+        if self.busy:
+            return
         if self.passphrase.text() != self.repeat.text():
             self.error.setText(_("The passphrases differ."))
             return
-        problem = self._attempt(SetupForm(
+        self.error.clear()
+        self._set_busy(True)
+        form = SetupForm(
             server_url=self.server_url.text().strip(), username=self.username.text().strip(),
             password=self.password.text(), passphrase=self.passphrase.text(),
             language=str(self.language.currentData() or ""), proxy=self.proxy.text().strip(),
             ca_bundle=self.ca_bundle.text().strip(),
             profiles_dir=self.profiles_dir.text().strip(),
-        ))
+        )
+        cancel = self._start(form, progress=self.stage.setText, done=self._done)
+        if self.busy:  # ``done`` may have come at once (an address that cannot work)
+            self._cancel = cancel
+
+    def _set_busy(self, busy: bool) -> None:
+        self._cancel = (lambda: None) if busy else None
+        for widget in (*self._inputs, self.ok_button):
+            widget.setEnabled(not busy and widget not in self._locked)
+        self.stage.setVisible(busy)
+        self.progress.setVisible(busy)
+        if not busy:
+            self.stage.clear()
+
+    def _done(self, problem: str | None) -> None:
+        self._set_busy(False)
         if problem:
             self.error.setText(problem)
             return
         self.accept()
+
+    def reject(self) -> None:
+        """Cancel works at any time; a sign-in under way is abandoned and writes nothing."""
+        if self._cancel is not None:
+            self._cancel()
+            self._set_busy(False)
+        super().reject()

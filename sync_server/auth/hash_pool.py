@@ -30,7 +30,7 @@ class ServerBusy(LocalProtocolError):
     def __init__(self) -> None:
         super().__init__("server_busy",
                          "the server is busy with other sign-ins: try again in a moment",
-                         status_hint=503)
+                         params={"retry_after": RETRY_AFTER_SECONDS}, status_hint=503)
         self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 

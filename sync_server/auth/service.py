@@ -107,7 +107,7 @@ async def login(*, sessions: sessionmaker[Session], throttle: LoginThrottle, has
     in a shared storage); the hash runs on ``hashes`` and holds neither a request thread nor
     a database connection.
     Refusals: ``too_many_attempts`` (429) before hashing when this user name or address failed
-    too often, ``server_busy`` (503) when the hash pool is full, ``unauthorised`` (401, counted
+    too often, ``server_busy`` (503) when the hash pool is full, ``wrong_credentials`` (401, counted
     as a failure), ``account_deactivated``/``authority_deactivated`` (403, the password was
     right: not counted).
     """
@@ -127,7 +127,8 @@ async def login(*, sessions: sessionmaker[Session], throttle: LoginThrottle, has
                                    request.password)
     if account is None or not password_ok:
         await blocking(partial(throttle.failed, username=username, address=address))
-        raise _unauthorised("unknown user name or wrong password")
+        raise LocalProtocolError("wrong_credentials", "unknown user name or wrong password",
+                                 status_hint=401)
     response = await run_in_threadpool(_issue_token, sessions, account.user_id, request, now)
     await blocking(partial(throttle.succeeded, username=username))
     return response

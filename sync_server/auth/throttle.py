@@ -36,7 +36,7 @@ class TooManyAttempts(LocalProtocolError):
     def __init__(self, retry_after: int) -> None:
         super().__init__("too_many_attempts",
                          f"too many failed sign-ins: try again in {retry_after} seconds",
-                         status_hint=429)
+                         params={"retry_after": retry_after}, status_hint=429)
         self.headers = {"Retry-After": str(retry_after)}
 
 

@@ -59,6 +59,7 @@ def apply_case_mutation(
     actor: Actor,
     base_version: int | None,
     now: dt.datetime,
+    acted_at: dt.datetime | None = None,
 ) -> tuple[CaseRecord, set[str]]:
     """Apply and persist; return the new case and the audiences whose view changed.
 
@@ -71,7 +72,7 @@ def apply_case_mutation(
     else:
         qs = question_set(session, case.question_set, case.question_set_version) if case else None
     new = apply_step(case, action, args, actor=actor, now=now, question_set=qs,
-                     base_version=base_version)
+                     base_version=base_version, acted_at=acted_at)
     sealed = sealer.seal(new.model_dump_json().encode(), where=case_binding(new.id))
     row = session.get(Case, new.id)
     if row is None:
@@ -91,7 +92,9 @@ def _check_responder(session: Session, args: CreateCase) -> None:
     responder = session.get(Authority, args.responder_authority_id)
     if responder is None or not responder.active:
         raise WorkflowRefused("unknown_authority",
-                              f"no active authority {args.responder_authority_id}")
+                              f"no active authority {args.responder_authority_id}",
+                              params={"authority": args.responder_authority_id})
     if args.area not in responder.areas:
         raise WorkflowRefused("not_competent",
-                              f"{responder.official_name} does not handle requests in {args.area}")
+                              f"{responder.official_name} does not handle requests in {args.area}",
+                              params={"authority": responder.id, "area": args.area})

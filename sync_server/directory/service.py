@@ -95,7 +95,8 @@ def add_user(
     language: str,
 ) -> User:
     if session.get(Authority, authority_id) is None:
-        raise LocalProtocolError("unknown_authority", f"no authority {authority_id}")
+        raise LocalProtocolError("unknown_authority", f"no authority {authority_id}",
+                                 params={"authority": authority_id})
     unknown = set(roles) - ROLES
     if unknown:
         raise LocalProtocolError("invalid_role", f"unknown roles: {', '.join(sorted(unknown))}")

@@ -42,7 +42,8 @@ log = logging.getLogger("imi.server")
 
 class MutationGap(ProtocolError):
     def __init__(self, expected: int) -> None:
-        super().__init__(MUTATION_GAP, f"expected mutation id {expected}", status_hint=409)
+        super().__init__(MUTATION_GAP, f"expected mutation id {expected}",
+                         params={"expected": expected}, status_hint=409)
         self.expected = expected
 
 
@@ -71,7 +72,8 @@ def push(
     for mutation in request.mutations:
         if mutation.name not in MUTATIONS:
             # Nothing is applied: an unknown name means a client on another protocol revision.
-            raise RemoteProtocolError("unknown_mutation", f"unknown mutation {mutation.name!r}")
+            raise RemoteProtocolError("unknown_mutation", f"unknown mutation {mutation.name!r}",
+                                      params={"name": mutation.name})
     results: list[MutationResult] = []
     changed: set[str] = set()
     last = 0
@@ -122,7 +124,7 @@ def _push_one(
         with session.begin_nested():
             case, audiences = apply_case_mutation(
                 session, seq, sealer, action=action, args=args, actor=principal.actor,
-                base_version=mutation.base_version, now=now,
+                base_version=mutation.base_version, now=now, acted_at=mutation.created_at,
             )
         result = MutationResult(mutation_id=mutation.mutation_id, status="applied",
                                 change=case_change(case))
@@ -134,7 +136,8 @@ def _push_one(
         shown = current if current and visible_to(current, principal.authority_id) else None
         result = MutationResult(
             mutation_id=mutation.mutation_id, status="rejected", code=refused.code,
-            message=refused.message, change=case_change(shown) if shown else None,
+            params=refused.params, message=refused.message,
+            change=case_change(shown) if shown else None,
         )
     session.add(AppliedMutation(
         device_id=device.id, mutation_id=mutation.mutation_id, status=result.status,

@@ -3,9 +3,11 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from sync_protocol import version
+from sync_protocol.errors import RemoteProtocolError
 from sync_protocol.messages import (
     Meta,
     PullQuery,
@@ -15,7 +17,6 @@ from sync_protocol.messages import (
     WaitQuery,
     WaitResponse,
 )
-from sync_protocol.version import PROTOCOL_VERSION
 from sync_server import metrics
 from sync_server.deps import ERROR_RESPONSES as _errors
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
@@ -26,9 +27,22 @@ from sync_server.sync.epoch import committed
 router = APIRouter(prefix="/v1")
 
 
+def _spoken(protocol_version: int | None = None) -> None:
+    """Pull and wait name the client's version in the query (clients before it did not: 1)."""
+    if protocol_version is not None and protocol_version not in version.accepted_versions():
+        raise RemoteProtocolError(
+            "unsupported_protocol_version",
+            f"unsupported protocol version {protocol_version}; this server speaks "
+            f"{version.PROTOCOL_VERSION}")
+
+
+SpokenVersion = Depends(_spoken)
+
+
 @router.get("/meta")
 def meta(context: ContextDep, session: SessionDep) -> Meta:
-    return Meta(protocol_version=PROTOCOL_VERSION, server_time=utcnow(),
+    return Meta(protocol_version=version.PROTOCOL_VERSION,
+                oldest_protocol_version=version.accepted_versions().start, server_time=utcnow(),
                 server_epoch=committed(session).epoch, training=context.training)
 
 
@@ -41,7 +55,8 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
     return response
 
 
-@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors})
+@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors},
+            dependencies=[SpokenVersion])
 def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
@@ -57,7 +72,7 @@ def pull(
     return Response(body, media_type="application/json")
 
 
-@router.get("/sync/wait", responses=_errors)
+@router.get("/sync/wait", responses=_errors, dependencies=[SpokenVersion])
 async def wait(
     context: ContextDep,
     principal: CurrentPrincipal,

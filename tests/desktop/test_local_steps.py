@@ -74,3 +74,17 @@ def test_a_bad_page_changes_nothing_not_even_the_cursor(replica):
         cases.apply_pull_page(replica, [good, broken], "after")
     assert replica.get_meta("cursor") == "before"
     assert replica.authority("HU-ENKK") is None
+
+
+def test_an_entity_kind_this_client_does_not_know_is_kept_and_ignored(replica):
+    """Issue 5 item 6: a newer server's kind never fails a page; it is kept for later."""
+    authority = Change(kind=EntityKind.AUTHORITY, id="HU-ENKK", version=1,
+                       data={"id": "HU-ENKK", "member_state": "HU", "official_name": "ENKK"})
+    alert = Change(kind="alert", id="al-1", version=3, data={"text": "dentist struck off"})
+    cases.apply_pull_page(replica, [alert, authority], "after")
+    assert replica.get_meta("cursor") == "after"  # the page went through, cursor and all
+    assert replica.authority("HU-ENKK") is not None
+    assert replica.kept_changes("alert") == [("al-1", 3, {"text": "dentist struck off"})]
+    gone = Change(kind="alert", id="al-1", version=4, data=None, reason="deleted")
+    cases.apply_pull_page(replica, [gone], "later")
+    assert replica.kept_changes("alert") == []

@@ -144,13 +144,15 @@ def test_server_language_and_profile_folder_are_honoured(qtbot, system_conf, liv
           profiles_dir=str(tmp_path / "profiles"), locked="language")
     config = machine_config.load()
     opener = ProfileOpener(None, config=config)
-    dialog = SetupDialog(opener.set_up, config=config, languages=["en", "de", "hu"])
+    dialog = SetupDialog(opener.start_set_up, config=config, languages=["en", "de", "hu"])
     qtbot.addWidget(dialog)
     for name, value in (("username", "hu.kovacs"), ("password", DEMO_PASSWORD),
                         ("passphrase", PASSPHRASE), ("repeat", PASSPHRASE)):
         qtbot.keyClicks(dialog.findChild(QLineEdit, name), value)
 
-    dialog._try()
+    dialog._try()  # signs in off the GUI thread
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    opener.background.shutdown()
 
     assert dialog.error.text() == ""
     assert opener.profile is not None and opener.key is not None

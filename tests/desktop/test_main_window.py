@@ -1,7 +1,8 @@
 """Drive the real main window: create and send a request, and see it reach the other side."""
 
 from desktop.controller import AppController
-from desktop.models import cases
+from desktop.models import case_list, cases
+from desktop.models.case_list import ListQuery
 from desktop.qt import QApplication, Qt, QWidget
 from desktop.views.new_request_dialog import NewRequestDialog
 from sync_protocol.cases import CaseStatus
@@ -49,14 +50,16 @@ def test_create_and_send_a_request_through_the_window(qtbot, controller: AppCont
     monkeypatch.setattr(NewRequestDialog, "exec", fill_in)
     window.new_action.trigger()
 
+    def outbox_rows() -> list[tuple]:
+        return case_list.page(controller.reader, ListQuery(folder="outbox"), after=None, limit=50)
+
     def delivered() -> bool:
-        rows = controller.reader.list_cases("outbox", offset=0, limit=50)
+        rows = outbox_rows()
         return controller.reader.pending_count() == 0 and any(
             r[1] == "NAGY, László" for r in rows)
 
     qtbot.waitUntil(delivered, timeout=15_000)
-    case_id = next(r[0] for r in controller.reader.list_cases("outbox", offset=0, limit=50)
-                   if r[1] == "NAGY, László")
+    case_id = next(r[0] for r in outbox_rows() if r[1] == "NAGY, László")
     case = cases.get_case(controller.reader, case_id)
     assert case.state is CaseStatus.SENT
     assert case.questions == ("PQ-GEN-Q01", "PQ-GEN-Q04")
@@ -89,6 +92,7 @@ def test_incomplete_request_is_explained_not_sent(qtbot, controller: AppControll
 
     before = controller.reader.pending_count()
     monkeypatch.setattr(NewRequestDialog, "exec", submit_empty)
-    controller.window.new_action.trigger()
+    controller.window.new_action.trigger()  # the directory loads off the GUI thread first
+    qtbot.waitUntil(lambda: "error" in seen, timeout=5000)
     assert seen["error"]  # says what is missing
     assert controller.reader.pending_count() == before

@@ -98,7 +98,7 @@ def test_item3_setting_a_password_revokes_the_users_other_tokens(server):
     assert _code(other_device.pull_raw()) == (401, "token_revoked")
     assert hungarian.pull_raw().status_code == 200
     assert _code(server.client.post("/v1/auth/login", json=login_body(
-        server.directory.de.username, PASSWORD, new_id()))) == (401, "unauthorised")
+        server.directory.de.username, PASSWORD, new_id()))) == (401, "wrong_credentials")
     assert Peer.login(server.client, server.directory.de.username, "new secret")
     assert _events(server)[-1][:2] == ("user.set_password", server.directory.de.user_id)
 

@@ -50,7 +50,7 @@ def test_wrong_password_is_unauthorised(server):
                                   json=login_body(user.username, "not the password", new_id()))
 
     assert response.status_code == 401
-    assert response.json()["code"] == "unauthorised"
+    assert response.json()["code"] == "wrong_credentials"
     assert server.count(Token) == 0
     assert server.count(Device) == 0
 
@@ -61,7 +61,7 @@ def test_unknown_user_gets_the_same_answer_as_a_wrong_password(server):
 
     assert response.status_code == 401
     body = response.json()
-    assert body["code"] == "unauthorised"
+    assert body["code"] == "wrong_credentials"
     wrong = server.client.post(
         "/v1/auth/login",
         json=login_body(server.directory.de.username, "not the password", new_id()),

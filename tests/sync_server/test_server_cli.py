@@ -234,7 +234,7 @@ def test_init_demo_seeds_all_or_nothing(tmp_path, database_url, monkeypatch, cap
     import sync_server.cli
 
     def broken(*_args, **_kwargs):
-        raise ProtocolError("broken", "the demo cases cannot be seeded")
+        raise ProtocolError("internal_error", "the demo cases cannot be seeded")
 
     monkeypatch.setattr(sync_server.cli, "seed_demo_cases", broken)
     assert _init(tmp_path, database_url, "--demo") == 1

@@ -78,7 +78,7 @@ def test_gap_answers_409_with_the_expected_id_and_writes_nothing(server):
 
     assert response.status_code == 409
     assert response.json() == {"code": "mutation_gap", "message": "expected mutation id 2",
-                               "expected_mutation_id": 2}
+                               "params": {"expected": 2}, "expected_mutation_id": 2}
     assert _state(server, de.device_id) == before
 
 

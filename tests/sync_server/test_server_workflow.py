@@ -157,7 +157,7 @@ def test_invalid_arguments_are_a_rejected_mutation_not_an_http_error(server):
     assert [(r["status"], r["code"]) for r in results] == [
         ("rejected", "unknown_question"),
         ("rejected", "unknown_authority"),
-        ("rejected", "invalid_arguments"),
+        ("rejected", "request_to_itself"),
         ("rejected", "invalid_arguments"),
         ("rejected", "not_found"),
     ]
@@ -217,3 +217,45 @@ def test_personal_data_is_sealed_at_rest(server):
         assert needle not in raw
         # Public directory data is stored in clear, so the scan does see stored text.
         assert b"Teststadt" in raw
+
+
+def test_the_case_history_keeps_when_the_officer_acted_offline(server):
+    """Issue 7, item 7: the mutation's created_at becomes the event's acted_at."""
+    import datetime as dt
+
+    _de, hu, case_id = _exchange(server)
+    offline = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).replace(microsecond=0)
+    mutation = hu.mutation("case.accept", {"case_id": case_id}, base_version=2)
+    mutation["created_at"] = offline.isoformat()
+
+    (result,) = hu.push(mutation)
+
+    event = result["change"]["data"]["timeline"][-1]
+    assert dt.datetime.fromisoformat(event["acted_at"]) == offline
+    assert dt.datetime.fromisoformat(event["at"]) - offline > dt.timedelta(hours=2)
+
+
+def test_a_refusal_carries_the_parameters_the_client_renders(server):
+    de, hu, case_id = _exchange(server)
+    de.step("case.withdraw", {"case_id": case_id}, base_version=2)
+
+    result = hu.step("case.accept", {"case_id": case_id}, base_version=2)
+
+    assert (result["code"], result["params"]) == ("conflict",
+                                                  {"action": "accept", "state": "withdrawn"})
+
+
+def test_a_draft_is_edited_on_the_server_and_checked_like_a_create(server):
+    de, hu = server.peer("DE"), server.peer("HU")
+    case_id = new_id()
+    de.step("case.create", create_args(responder=hu.authority_id, case_id=case_id))
+
+    edited = de.step("case.edit_draft", create_args(responder=hu.authority_id, case_id=case_id,
+                                                    family_name="Nagy-Kovács"), base_version=1)
+    refused = de.step("case.edit_draft", create_args(responder="XX-NOBODY", case_id=case_id),
+                      base_version=2)
+
+    assert edited["status"] == "applied"
+    assert edited["change"]["data"]["subject"]["family_name"] == "Nagy-Kovács"
+    assert (refused["code"], refused["params"]) == ("unknown_authority",
+                                                    {"authority": "XX-NOBODY"})

@@ -1,0 +1,119 @@
+"""The timed side of ``bench.case_list``: a real client process opening a large profile.
+
+    python -m bench.list_window PROFILE_DIR      (IMI_PASSPHRASE in the environment)
+
+It does what ``imi-desk`` does (unlock, open the replica, build the controller and the main
+window, show the inbox), prints one JSON line the moment the first screen is painted, then
+scrolls each list to its end page by page on the GUI thread, timing every page (the model's
+``fetchMore`` plus the repaint it causes), and prints a second JSON line. The server address
+in the profile is a port nobody listens on: the sync pass fails in the background, as it
+would offline, without touching the figures of the GUI thread.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a child of a
+    # big parent would report the parent's size at fork time.
+    return _status_mb("VmHWM")
+
+
+def _spread(name: str, seconds: list[float]) -> dict[str, float]:
+    """Median, p95 and max in ms; "page" is fetch and repaint, "fetch" the model's part."""
+    if not seconds:
+        return {}
+    ordered = sorted(seconds)
+    return {f"median_{name}_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+            f"p95_{name}_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 2),
+            f"max_{name}_ms": round(ordered[-1] * 1000, 2)}
+
+
+def _say(**figures: Any) -> None:
+    print(json.dumps(figures), flush=True)
+
+
+def main(profile_dir: Path) -> None:
+    from desktop.app import ProfileOpener
+    from desktop.controller import AppController
+    from desktop.qt import QApplication, QEventLoop, Qt
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    opener = ProfileOpener(profile_dir)
+    problem = opener.unlock(os.environ["IMI_PASSPHRASE"])
+    assert problem is None and opener.profile is not None and opener.key is not None, problem
+    controller = AppController(opener.profile, opener.key, language="de")
+    controller.window.resize(1280, 800)
+    controller.start()
+    controller.window.repaint()  # paint now, not at the next turn of the event loop
+    app.processEvents()
+    _say(event="first_screen", at=time.time(), rss_mb=_rss_mb(),
+         rows=controller.model.rowCount())
+
+    table, model = controller.window.table, controller.model
+    scrolls: dict[str, Any] = {}
+    for folder, column, order in (("inbox", 5, Qt.SortOrder.DescendingOrder),
+                                  ("all", 5, Qt.SortOrder.DescendingOrder),
+                                  ("all", 1, Qt.SortOrder.AscendingOrder)):
+        controller.window.folders.setCurrentRow(
+            ["inbox", "outbox", "drafts", "closed", "all"].index(folder))
+        started = time.perf_counter()
+        table.sortByColumn(column, order)
+        app.processEvents()
+        first_page = time.perf_counter() - started
+        pages: list[float] = []
+        fetches: list[float] = []
+        while model.canFetchMore(model.index(-1, -1)):
+            started = time.perf_counter()
+            model.fetchMore(model.index(-1, -1))
+            fetched = time.perf_counter()
+            table.scrollToBottom()
+            table.viewport().repaint()
+            pages.append(time.perf_counter() - started)
+            fetches.append(fetched - started)
+        app.processEvents()
+        scrolls[f"{folder} by column {column}"] = {
+            "rows": model.rowCount(), "pages": len(pages),
+            "first_page_ms": round(first_page * 1000, 2),
+            **_spread("page", pages), **_spread("fetch", fetches),
+        }
+    # A filter's pages are read on the database lane: the GUI thread's part, and the time
+    # until the first page is shown.
+    filters: list[tuple[float, float]] = []
+    for text in ("k", "ko", "kov", "kova", "kovacs", "kovacs zzz"):  # the last matches none
+        started = time.perf_counter()
+        model.set_filter(text)
+        gui = time.perf_counter() - started
+        if model.loading:
+            # One event loop run per filter: PySide6 6.12 loses a reference to None on every
+            # processEvents() call, so a polling loop crashes the interpreter.
+            waiting = QEventLoop()
+            model.sig_page_loaded.connect(waiting.quit)
+            waiting.exec()
+            model.sig_page_loaded.disconnect(waiting.quit)
+        table.viewport().repaint()
+        filters.append((gui, time.perf_counter() - started))
+    _say(event="scrolled", scrolls=scrolls, rss_mb=_rss_mb(), peak_rss_mb=_peak_rss_mb(),
+         filter_gui_ms=[round(gui * 1000, 2) for gui, _shown in filters],
+         filter_shown_ms=[round(shown * 1000, 2) for _gui, shown in filters])
+    controller.shutdown()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,123 @@
+"""The gallery's data: the demo server's exchanges, as two officers' replicas hold them.
+
+A real server process with demo data (``desktop.local_server``), two real profiles synced
+from it, and a few steps taken the way officers take them, so every screen has something to
+show: an answer accepted after three hours offline (the history shows both times), and an
+accept and an answer taken offline on a request the other side withdrew meanwhile (two
+refusals under *Needs attention*, with the answers entered in full).
+"""
+
+import dataclasses
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from desktop import local_server
+from desktop.models import account, case_list, cases
+from desktop.models.case_list import ListQuery
+from desktop.models.db_lane import InlineLane
+from desktop.models.replica import Replica
+from desktop.models.request_form import today
+from desktop.models.sync_engine import SyncEngine
+from desktop.models.transport import Transport
+
+PASSWORD = "imi-demo"  # every demo user's (sync_server.seed.DEMO_PASSWORD)
+PASSPHRASE = "gallery-passphrase"  # protects the gallery's throwaway profiles
+OFFICERS = ("de.weber", "hu.kovacs")
+
+
+@dataclasses.dataclass
+class Officer:
+    replica: Replica
+    engine: SyncEngine
+    url: str
+
+    def sync(self) -> None:
+        self.engine.sync()
+
+    def offline(self) -> None:
+        self.engine.transport.base_url = f"http://127.0.0.1:{local_server.free_port()}"
+
+    def online(self) -> None:
+        self.engine.transport.base_url = self.url
+
+    def close(self) -> None:
+        self.engine.transport.close()
+        self.replica.close()
+
+
+def _officer(url: str, username: str, path: Path) -> Officer:
+    profile, _key, replica = account.set_up(path, server_url=url, username=username,
+                                            password=PASSWORD, passphrase=PASSPHRASE)
+    engine = SyncEngine(transport=Transport(url, token=replica.get_meta("token")),
+                        device_id=profile.device_id, db=InlineLane(replica))
+    officer = Officer(replica=replica, engine=engine, url=url)
+    officer.sync()
+    return officer
+
+
+def _find(replica: Replica, family_name: str) -> str:
+    for row in case_list.page(replica, ListQuery(folder="all", text=family_name),
+                               after=None, limit=1000):
+        if row[1].startswith(family_name.upper()):
+            return str(row[0])
+    raise LookupError(f"no demo case about {family_name}")
+
+
+def prepare(base: Path) -> dict[str, Path]:
+    """Make the profiles under ``base``; return each officer's profile directory."""
+    server_dir = base / "server"
+    local_server.init(server_dir, demo=True)
+    process, url = local_server.start(server_dir)
+    try:
+        de, hu = (_officer(url, name, base / name) for name in OFFICERS)
+        try:
+            _offline_accept_reply(de)
+            _refused_answer(de, hu)
+        finally:
+            de.close()
+            hu.close()
+    finally:
+        local_server.stop(process)
+    return {name: base / name for name in OFFICERS}
+
+
+def _offline_accept_reply(de: Officer) -> None:
+    # Anna accepted the answer about Tóth Gábor on the train, three hours before she was back.
+    case_id = _find(de.replica, "Tóth")
+    cases.perform(de.replica, name="case.accept_reply", args={"case_id": case_id},
+                  now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3))
+    de.sync()
+
+
+def _refused_answer(de: Officer, hu: Officer) -> None:
+    case_id = uuid.uuid4().hex
+    qs = de.replica.question_sets("PQ")[0]
+    questions = [q.code for q in qs.questions[:3]]
+    cases.perform(de.replica, name="case.create", args={
+        "case_id": case_id, "area": qs.area, "question_set": qs.code,
+        "question_set_version": qs.version, "responder_authority_id": "HU-ENKK",
+        "subject": {"family_name": "Kiss", "given_names": "Ádám", "profession": "dentist",
+                    "date_of_birth": "1986-04-12",
+                    "qualification": "Fogorvos, Semmelweis Egyetem, 2011"},
+        "questions": questions,
+        "answer_by": (today() + dt.timedelta(days=14)).isoformat(),
+    })
+    cases.perform(de.replica, name="case.send", args={"case_id": case_id})
+    de.sync()
+    hu.sync()
+    # Péter works offline: he accepts and answers every question, with a message.
+    hu.offline()
+    cases.perform(hu.replica, name="case.accept", args={"case_id": case_id})
+    cases.perform(hu.replica, name="case.answer", args={
+        "case_id": case_id,
+        "answers": [{"question": q.code, "answer": q.answers[0].code}
+                    for q in qs.questions[:3]],
+        "reply_text": {"text": "A diploma hiteles; a nyilvántartási szám: 12345/2011.",
+                       "lang": "hu"},
+    })
+    # Meanwhile Anna withdraws the request.
+    cases.perform(de.replica, name="case.withdraw", args={"case_id": case_id})
+    de.sync()
+    hu.online()
+    hu.sync()

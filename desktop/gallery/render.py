@@ -1,0 +1,222 @@
+"""Rendering every screen for one screen size (run in a process of its own; see
+``desktop.gallery``). Dialogs are opened the way the window opens them, through the
+controller, and photographed while they are open."""
+
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+from desktop.controller import AppController
+from desktop.gallery import fit
+from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
+from desktop.i18n import set_language, shipped_languages
+from desktop.models import case_list
+from desktop.models import profile as profiles
+from desktop.models.case_list import ListQuery
+from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
+from desktop.qt_locale import apply_language
+from desktop.refusals import explain
+from desktop.views import style
+from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
+
+WAIT_S = 10.0
+
+
+def _settle(seconds: float = 0.05) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    end = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the gallery waited in vain for the window")
+        _settle(0.01)
+
+
+class Shooter:
+    def __init__(self, out: Path, width: int, height: int) -> None:
+        self.out, self.size = out, f"{width}x{height}"
+        self.width, self.height = width, height
+        self.problems: list[str] = []
+
+    def shoot(self, widget: QWidget, screen: str, language: str) -> None:
+        _settle()
+        name = f"{screen}-{language}-{self.size}"
+        self.problems += [f"{name}: {p}" for p in fit.problems(widget)]
+        if widget.width() > self.width or widget.height() > self.height:
+            self.problems.append(f"{name}: {widget.width()}x{widget.height()} is larger than "
+                                 "the screen")
+        widget.grab().save(str(self.out / f"{name}.png"))
+
+    def modal(self, trigger: Callable[[], object], screen: str, language: str,
+              prepare: Callable[[QWidget], None] | None = None) -> None:
+        """Photograph the dialog ``trigger`` opens, then cancel it."""
+        shot: dict[str, bool] = {"done": False}
+        tries = [0]
+
+        def capture() -> None:
+            widget = QApplication.activeModalWidget()
+            if widget is None:
+                tries[0] += 1
+                if tries[0] < 200:
+                    QTimer.singleShot(10, capture)
+                return
+            if prepare is not None:
+                prepare(widget)
+            self.shoot(widget, screen, language)
+            shot["done"] = True
+            if isinstance(widget, QDialog):
+                widget.reject()
+            else:
+                widget.close()
+
+        QTimer.singleShot(0, capture)
+        trigger()
+        if not shot["done"]:
+            self.problems.append(f"{screen}-{language}-{self.size}: no dialog opened")
+
+
+def _language(language: str) -> None:
+    set_language(language)
+    apply_language(language)
+
+
+def _click(name: str) -> Callable[[QWidget], None]:
+    def click(dialog: QWidget) -> None:
+        button = dialog.findChild(QWidget, name)
+        assert button is not None, name
+        button.click()  # type: ignore[attr-defined]
+    return click
+
+
+def _case(controller: AppController, family_name: str) -> str:
+    for row in case_list.page(controller.reader, ListQuery(folder="all", text=family_name),
+                               after=None, limit=1000):
+        if row[1].startswith(family_name.upper()):
+            return str(row[0])
+    raise LookupError(family_name)
+
+
+def _fail_loudly(error: BaseException) -> None:
+    raise RuntimeError(f"the gallery's demo step failed: {error!r}")
+
+
+def _open(data: Path, username: str) -> AppController:
+    profile, key = profiles.unlock(data / username, PASSPHRASE)
+    controller = AppController(profile, key, language="en")
+    # Not started: no sync pass runs; the status bar shows the state of the last one.
+    controller.sync.online = True
+    controller.sync.last_sync = dt.datetime.now(dt.UTC)
+    controller.refresh()
+    controller.window.show()
+    # A failure would open a message box that nobody closes: stop instead.
+    controller._failed = _fail_loudly  # type: ignore[method-assign]
+    return controller
+
+
+def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    cases = {name: _case(controller, name) for name in ("Tóth", "Varga", "Schmidt", "Moreau",
+                                                        "Dupont")}
+    for lang in languages:
+        controller.change_language(lang)
+        controller.open_case("inbox", cases["Schmidt"])
+        shooter.shoot(controller.window, "main-inbox", lang)
+        controller.open_case("closed", cases["Tóth"])
+        _settle()
+        for scroll in controller.window.case_view.findChildren(QScrollArea):
+            scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        shooter.shoot(controller.window, "main-history", lang)
+        shooter.modal(controller.new_request, "new-request", lang)
+        shooter.modal(controller.new_request, "new-request-incomplete", lang,
+                      prepare=_click("send"))
+        shooter.modal(lambda: controller.take_step("edit", cases["Varga"]), "edit-draft", lang)
+        shooter.modal(lambda: controller.take_step("answer", cases["Schmidt"]), "answer", lang)
+        shooter.modal(lambda: controller.take_step("withdraw", cases["Moreau"]),
+                      "confirm-withdraw", lang)
+        shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
+                      "confirm-accept-reply", lang)
+        shooter.modal(controller.show_help, "user-guide", lang)
+        shooter.modal(controller.show_about, "about", lang)
+    # A step taken with no server: it stays queued, and closing says so.
+    controller.perform([("case.accept", {"case_id": cases["Dupont"]})])
+    _wait_until(lambda: controller.reader.pending_count() == 1
+                and controller.sync.online is False)
+    for lang in languages:
+        controller.change_language(lang)
+        controller.sync_now()
+        _wait_until(lambda: controller.sync.online is False and not controller.sync._running)
+        controller.open_case("inbox", cases["Dupont"])
+        shooter.shoot(controller.window, "main-offline", lang)
+        shooter.modal(controller.may_close, "close-with-queued-changes", lang)
+
+
+def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    for lang in languages:
+        controller.change_language(lang)
+        controller.window.folders.setCurrentRow(0)
+        shooter.shoot(controller.window, "main-inbox-responder", lang)
+        shooter.modal(controller.show_attention, "needs-attention", lang)
+
+
+def _first_start(shooter: Shooter, languages: list[str]) -> None:
+    for lang in languages:
+        _language(lang)
+        unlock = UnlockDialog("de.weber", lambda _p: explain("wrong_passphrase"))
+        unlock.show()
+        unlock.passphrase.setText("not the passphrase")
+        unlock._try()
+        shooter.shoot(unlock, "unlock", lang)
+        unlock.close()
+        setup = SetupDialog(_refused_sign_in, languages=shipped_languages())
+        setup.show()
+        setup.server_url.setText("https://imi.example.eu")
+        for field, text in ((setup.username, "de.weber"), (setup.password, "x"),
+                            (setup.passphrase, "a passphrase"), (setup.repeat, "a passphrase")):
+            field.setText(text)
+        setup._try()
+        shooter.shoot(setup, "set-up", lang)
+        setup.close()
+
+
+def _refused_sign_in(_form: object, *, progress: Callable[[str], None],  # noqa: ARG001 - asked for
+                     done: Callable[[str | None], None]) -> Callable[[], None]:
+    """A sign-in the server refuses: the set-up dialog as a user with a wrong password sees it."""
+    done(explain("wrong_credentials"))
+    return lambda: None
+
+
+def _quiet(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform cannot pass size hints to a window manager, and says so for
+    # every window; everything else is worth reading.
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+def render_all(out: Path, data: Path, width: int, height: int) -> int:
+    qInstallMessageHandler(_quiet)
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication([])
+    app.setApplicationName("IMI")
+    style.apply(app)
+    shooter = Shooter(out, width, height)
+    languages = shipped_languages()
+    _first_start(shooter, languages)
+    for username, scenes in zip(OFFICERS, (_anna, _peter), strict=True):
+        controller = _open(data, username)
+        try:
+            scenes(shooter, controller, languages)
+        finally:
+            controller.shutdown()
+            controller.window.close()
+    (out / f"problems-{width}x{height}.txt").write_text(
+        "\n".join(shooter.problems) + "\n", encoding="utf-8")
+    _language("en")
+    return 1 if shooter.problems else 0

@@ -1,0 +1,252 @@
+"""The replica's schema, as a numbered ladder of rungs (``PRAGMA user_version``).
+
+Rules this module owns:
+
+- A replica at version N is brought to ``SCHEMA_VERSION`` when it is opened (at unlock) by
+  running rungs N+1 .. ``SCHEMA_VERSION`` in order, **all in one transaction together with the
+  new ``user_version``**: a rung that fails leaves the replica exactly as it was, at N.
+- A released rung is never edited; a change to the schema is a new rung at the end. Each rung
+  is tested from a replica at the version before it, with data in it (``tests/desktop/
+  test_replica_migrations.py`` keeps a copy of version 1 as the ladder's first foothold).
+- A replica written by a newer client (version above ``SCHEMA_VERSION``) is refused, never
+  downgraded: the user is told to update.
+- Derived tables (``case_list``) are kept in step with the rows they derive from by triggers,
+  so every writer, in every transaction, updates both or neither.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlcipher3
+
+from desktop.models.folding import fold
+
+Rung = Callable[[Any], None]
+
+# Version 1: the first released schema. Kept verbatim; later changes are rungs below.
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    direction TEXT NOT NULL,          -- 'out': we asked, 'in': we are asked
+    counterpart TEXT NOT NULL,        -- the other authority's id
+    subject TEXT NOT NULL,            -- "FAMILY NAME, Given names", for lists and search
+    answer_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL,               -- the case as shown: the server's plus pending steps
+    confirmed TEXT                    -- the server's, when pending steps differ from it
+);
+CREATE INDEX ix_cases_folder ON cases (direction, state, updated_at);
+CREATE TABLE outbox (
+    mutation_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    args TEXT NOT NULL,
+    base_version INTEGER,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_outbox_case ON outbox (case_id);
+CREATE TABLE attention (
+    id INTEGER PRIMARY KEY,
+    mutation_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    args TEXT NOT NULL,
+    at TEXT NOT NULL,
+    dismissed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE member_states (code TEXT PRIMARY KEY);
+CREATE TABLE authorities (
+    id TEXT PRIMARY KEY,
+    member_state TEXT NOT NULL,
+    official_name TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX ix_authorities_state ON authorities (member_state);
+CREATE TABLE areas (code TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE question_sets (
+    id TEXT PRIMARY KEY, code TEXT NOT NULL, version INTEGER NOT NULL, area TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+
+# Version 2: changes of an entity kind this client does not know (a newer server's) are kept,
+# so a later client that knows the kind can use them without a new bootstrap.
+_V2 = """
+CREATE TABLE kept_changes (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+"""
+
+# Version 3: the narrow list table the case lists read (only what a list shows, sortable by
+# index per folder), the unread mark, and a log of which list rows changed, so a sync
+# refreshes only those rows.
+_FOLDER = """CASE
+    WHEN {r}.state IN ('closed', 'withdrawn') THEN 'closed'
+    WHEN {r}.state = 'draft' THEN CASE {r}.direction WHEN 'out' THEN 'drafts' ELSE 'other' END
+    WHEN {r}.state IN ('sent', 'accepted', 'answered')
+        THEN CASE {r}.direction WHEN 'in' THEN 'inbox' ELSE 'outbox' END
+    ELSE 'other' END"""
+_STATE_RANK = """CASE {r}.state WHEN 'draft' THEN 0 WHEN 'sent' THEN 1 WHEN 'accepted' THEN 2
+    WHEN 'answered' THEN 3 WHEN 'closed' THEN 4 WHEN 'withdrawn' THEN 5 ELSE 9 END"""
+_NAME = "coalesce((SELECT official_name FROM authorities WHERE id = {r}.counterpart), " \
+        "{r}.counterpart)"
+# The list columns: name -> expression over a ``cases`` row called {r}.
+_LISTED = {
+    "folder": _FOLDER,
+    "version": "{r}.version",
+    "subject": "{r}.subject",
+    "counterpart": "{r}.counterpart",
+    "counterpart_name": _NAME,
+    "counterpart_country": "coalesce((SELECT member_state FROM authorities "
+                           "WHERE id = {r}.counterpart), '')",
+    "state": "{r}.state",
+    "state_rank": _STATE_RANK,
+    "answer_by": "{r}.answer_by",
+    "updated_at": "{r}.updated_at",
+    # What the list filter searches: reference, person, other authority; case and accents
+    # folded once here (``imi_fold``, registered on every connection), not per row per query.
+    "search": "imi_fold({r}.id || ' ' || {r}.subject || ' ' || " + _NAME + ")",
+}
+SORT_COLUMNS = ("id", "subject", "counterpart_name", "state_rank", "answer_by", "updated_at")
+
+
+def _listed(row: str) -> str:
+    return ", ".join(expr.format(r=row) for expr in _LISTED.values())
+
+
+_LIST_NAMES = ", ".join(_LISTED)
+_RELIST = ", ".join(f"{column} = {expr.format(r='new')}" for column, expr in _LISTED.items())
+# One index per sort order, serving every folder: a page walks it in order and keeps the rows
+# of its folder (read from the index itself), so "all cases" needs no sort either.
+_INDEXES = "".join(
+    f"CREATE INDEX ix_case_list_{c} ON case_list ({'id' if c == 'id' else f'{c}, id'}, folder);\n"
+    for c in SORT_COLUMNS)
+_INDEXES += "CREATE INDEX ix_case_list_folder ON case_list (folder);\n"
+_LOGGED = "".join(f"""
+CREATE TRIGGER case_list_{event.lower()}_logged AFTER {event} ON case_list BEGIN
+    INSERT INTO case_list_log (id, seq)
+    VALUES ({row}.id, (SELECT coalesce(max(seq), 0) + 1 FROM case_list_log))
+    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq;
+END;""" for event, row in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old")))
+
+
+_V3 = f"""
+CREATE TABLE case_list (
+    id TEXT PRIMARY KEY,
+    folder TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    counterpart TEXT NOT NULL,
+    counterpart_name TEXT NOT NULL,
+    counterpart_country TEXT NOT NULL,
+    state TEXT NOT NULL,
+    state_rank INTEGER NOT NULL,
+    answer_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    search TEXT NOT NULL,
+    unread INTEGER NOT NULL DEFAULT 0
+);
+{_INDEXES}
+CREATE INDEX ix_case_list_counterpart ON case_list (counterpart);
+INSERT INTO case_list (id, {_LIST_NAMES}, unread)
+    SELECT c.id, {_listed("c")},
+           c.direction = 'in' AND c.state = 'sent' FROM cases c;
+CREATE TRIGGER cases_listed AFTER INSERT ON cases BEGIN
+    INSERT INTO case_list (id, {_LIST_NAMES}) VALUES (new.id, {_listed("new")});
+END;
+CREATE TRIGGER cases_relisted AFTER UPDATE ON cases BEGIN
+    UPDATE case_list SET {_RELIST}
+    WHERE id = new.id;
+END;
+CREATE TRIGGER cases_unlisted AFTER DELETE ON cases BEGIN
+    DELETE FROM case_list WHERE id = old.id;
+END;
+CREATE TRIGGER authority_named AFTER INSERT ON authorities BEGIN
+    UPDATE case_list SET counterpart_name = new.official_name,
+                         counterpart_country = new.member_state,
+                         search = imi_fold(id || ' ' || subject || ' ' || new.official_name)
+    WHERE counterpart = new.id;
+END;
+CREATE TRIGGER authority_unnamed AFTER DELETE ON authorities BEGIN
+    UPDATE case_list SET counterpart_name = old.id, counterpart_country = '',
+                         search = imi_fold(id || ' ' || subject || ' ' || old.id)
+    WHERE counterpart = old.id;
+END;
+CREATE TABLE case_list_log (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE INDEX ix_case_list_log_seq ON case_list_log (seq);
+{_LOGGED}
+"""
+
+
+def _script(sql: str) -> Rung:
+    def run(connection: Any) -> None:
+        for statement in _statements(sql):
+            connection.execute(statement)
+
+    return run
+
+
+def _statements(sql: str) -> list[str]:
+    """Whole statements (trigger bodies included), as SQLite itself splits them."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlcipher3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        raise ValueError(f"incomplete statement in a rung: {current.strip()[:60]}")
+    return statements
+
+
+# Version 4: refusals keep their parameters (rendered in the reader's language) and when the
+# officer took the refused step.
+_V4 = """
+ALTER TABLE attention ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE attention ADD COLUMN acted_at TEXT;
+"""
+
+
+RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4))
+SCHEMA_VERSION = len(RUNGS)
+
+
+def register_functions(connection: Any) -> None:
+    """The SQL functions the triggers call; every connection to a replica needs them."""
+    connection.create_function("imi_fold", 1, fold, deterministic=True)
+
+
+class NewerSchema(Exception):
+    """The replica was written by a newer client than this one."""
+
+
+def migrate(connection: Any, *, rungs: Sequence[Rung] = RUNGS) -> tuple[int, int]:
+    """Bring the replica to ``len(rungs)`` in one transaction; return (from, to).
+
+    ``connection`` is in autocommit mode (``isolation_level=None``), so the transaction here
+    is the only one, and ``user_version`` commits with the rungs.
+    """
+    target = len(rungs)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        if version > target:
+            raise NewerSchema(f"schema {version}, this client knows up to {target}")
+        for rung in rungs[version:]:
+            rung(connection)
+        if version != target:
+            connection.execute(f"PRAGMA user_version = {target}")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return version, target
