@@ -200,6 +200,9 @@ class PullQuery(Message):
 
     cursor: str = ""  # opaque; anything but a cursor this server signed is ``invalid_cursor``
     limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+    # The client's version (clients before it did not send one: version 1). Any integer is
+    # read, so that one the server does not speak is answered ``unsupported_protocol_version``.
+    protocol_version: Version | None = None
 
 
 class WaitQuery(Message):
@@ -207,6 +210,7 @@ class WaitQuery(Message):
 
     cursor: str = ""
     timeout: float = Field(default=WAIT_SECONDS, ge=0, le=WAIT_SECONDS)
+    protocol_version: Version | None = None  # as in ``PullQuery``
 
 
 class PullResponse(Message):

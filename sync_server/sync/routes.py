@@ -3,7 +3,7 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync_protocol import version
@@ -36,9 +36,6 @@ def _spoken(protocol_version: int | None = None) -> None:
             f"{version.PROTOCOL_VERSION}")
 
 
-SpokenVersion = Depends(_spoken)
-
-
 @router.get("/meta")
 def meta(context: ContextDep, session: SessionDep) -> Meta:
     return Meta(protocol_version=version.PROTOCOL_VERSION,
@@ -55,13 +52,13 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
     return response
 
 
-@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors},
-            dependencies=[SpokenVersion])
+@router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors})
 def pull(
     context: ContextDep,
     principal: CurrentPrincipal,
     query: Annotated[PullQuery, Query()],
 ) -> Response:
+    _spoken(query.protocol_version)
     start, state = pull_service.check_history(sessions=context.sessions, token=query.cursor,
                                               principal=principal,
                                               keys=context.settings.cursor_keys)
@@ -72,12 +69,13 @@ def pull(
     return Response(body, media_type="application/json")
 
 
-@router.get("/sync/wait", responses=_errors, dependencies=[SpokenVersion])
+@router.get("/sync/wait", responses=_errors)
 async def wait(
     context: ContextDep,
     principal: CurrentPrincipal,
     query: Annotated[WaitQuery, Query()],
 ) -> WaitResponse:
+    _spoken(query.protocol_version)
     start, _state = await run_in_threadpool(
         pull_service.check_history, sessions=context.sessions, token=query.cursor,
         principal=principal, keys=context.settings.cursor_keys)
