@@ -15,6 +15,9 @@ INT32_MAX: Final = 2**31 - 1
 SAFE_INT_MAX: Final = 2**53 - 1
 
 Version = Annotated[int, Field(ge=1, le=INT32_MAX)]
+# Any integer a database column could hold, for values checked by the reader (a version
+# named in a query is compared, then refused with its own code, never stored).
+Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 """A version number (of a case, of a question set): stored as a 32-bit integer."""
 
 MutationId = Annotated[int, Field(ge=1, le=SAFE_INT_MAX)]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from sync_protocol import version
-from sync_protocol.bounds import MutationId, Timestamp, Version
+from sync_protocol.bounds import Int32, MutationId, Timestamp, Version
 from sync_protocol.frozen import Frozen
 from sync_protocol.mutations import MUTATIONS
 from sync_protocol.text import Label, UserName
@@ -202,7 +202,7 @@ class PullQuery(Message):
     limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
     # The client's version (clients before it did not send one: version 1). Any integer is
     # read, so that one the server does not speak is answered ``unsupported_protocol_version``.
-    protocol_version: Version | None = None
+    protocol_version: Int32 | None = None
 
 
 class WaitQuery(Message):
@@ -210,7 +210,7 @@ class WaitQuery(Message):
 
     cursor: str = ""
     timeout: float = Field(default=WAIT_SECONDS, ge=0, le=WAIT_SECONDS)
-    protocol_version: Version | None = None  # as in ``PullQuery``
+    protocol_version: Int32 | None = None  # as in ``PullQuery``
 
 
 class PullResponse(Message):

@@ -83,15 +83,15 @@ def test_the_openapi_description_tells_the_truth(server):
         PROTOCOL_VERSION]
     mutation = schemas["MutationIn"]["properties"]
     assert mutation["mutation_id"]["maximum"] == SAFE_INT_MAX
-    assert mutation["name"]["enum"] == sorted(["case.create", "case.send", "case.accept",
-                                               "case.answer", "case.accept_reply",
-                                               "case.withdraw"])
+    assert mutation["name"]["enum"] == sorted(["case.create", "case.edit_draft", "case.send",
+                                               "case.accept", "case.answer",
+                                               "case.accept_reply", "case.withdraw"])
     assert "2000-01-01" in mutation["created_at"]["description"]
     base_version = mutation["base_version"]["anyOf"][0]
     assert base_version["maximum"] == INT32_MAX
     assert "\\u202e" in schemas["LoginRequest"]["properties"]["username"]["pattern"]
     pull = {p["name"]: p["schema"] for p in document["paths"]["/v1/sync/pull"]["get"]["parameters"]}
-    assert pull["limit"]["maximum"] == 2000 and set(pull) == {"cursor", "limit"}
+    assert pull["limit"]["maximum"] == 2000 and set(pull) == {"cursor", "limit", "protocol_version"}
     login = document["paths"]["/v1/auth/login"]["post"]["responses"]
     for status in ("429", "503"):
         assert "Retry-After" in login[status]["headers"]

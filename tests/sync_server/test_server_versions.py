@@ -26,8 +26,8 @@ def test_a_client_one_version_behind_still_works(server, bumped):
     case_id = new_id()
     result = de.step("case.create", create_args(responder="HU-ENKK-T", case_id=case_id))
     assert result["status"] == "applied"
-    for route in ("/v1/sync/pull", "/v1/sync/wait"):
-        response = server.client.get(route, params={"protocol_version": 1, "timeout": 0},
+    for route, extra in (("/v1/sync/pull", {}), ("/v1/sync/wait", {"timeout": 0})):
+        response = server.client.get(route, params={"protocol_version": 1, **extra},
                                      headers=de.headers)
         assert response.status_code == 200, response.text
     assert case_id in de.cases(de.pull_all())
@@ -40,9 +40,9 @@ def test_other_versions_are_refused_with_a_code(server, bumped, spoken):
         de.mutation("case.create", create_args(responder="HU-ENKK-T"))]}
     answers = [
         server.client.post("/v1/sync/push", json=push, headers=de.headers),
-        *(server.client.get(route, params={"protocol_version": spoken, "timeout": 0},
+        *(server.client.get(route, params={"protocol_version": spoken, **extra},
                             headers=de.headers)
-          for route in ("/v1/sync/pull", "/v1/sync/wait")),
+          for route, extra in (("/v1/sync/pull", {}), ("/v1/sync/wait", {"timeout": 0}))),
     ]
     for response in answers:
         assert (response.status_code, response.json()["code"]) == (
