@@ -3,6 +3,7 @@
     imi-server init --data DIR [--demo | --training] [--database-url URL]
     imi-server reset-training --data DIR
     imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
+                   [--log-format text|json] [--metrics loopback|open|off]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
@@ -12,21 +13,21 @@
     imi-server deactivate-user|reactivate-user --data DIR --username U
     imi-server deactivate-authority|reactivate-authority --data DIR --id ID
     imi-server revoke-tokens --data DIR (--username U | --device DEVICE_ID)
-    imi-server restore --data DIR --from BACKUP.db    put a SQLite backup in place, new epoch
-    imi-server new-epoch --data DIR                   after restoring PostgreSQL by other means
+    imi-server backup --data DIR --to FILE      a consistent copy, also while the server runs
+    imi-server restore --data DIR --from FILE   put a backup in place, start a new epoch
+    imi-server new-epoch --data DIR             after restoring the database by other means
 
 Every command takes ``--key-file PATH`` (default ``IMI_KEY_FILE``, else ``DIR/server.key``).
 """
 
 import argparse
-import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 import logging
 import logging.config
 import os
 import socket
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import LANGUAGES
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server import backup
 from sync_server.auth import admin
 from sync_server.auth.models import User
 from sync_server.config import ConfigError, Settings, key_file_path, load_settings
@@ -46,6 +48,8 @@ from sync_server.db import make_engine
 from sync_server.directory.models import Authority
 from sync_server.directory.service import add_authority, add_user
 from sync_server.keys import KeyringError, read_key_file, write_key_file
+from sync_server.logs import LOG_FORMATS, log_config
+from sync_server.metrics import METRICS_ACCESS
 from sync_server.migrate import new_epoch, upgrade
 from sync_server.reseal import DEFAULT_BATCH, Progress, reseal
 from sync_server.seed import seed_base, seed_demo, seed_demo_cases
@@ -107,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--log-level", default="warning")
+    run.add_argument("--log-format", choices=LOG_FORMATS, default="text",
+                     help="text: one readable line per record (console); json: one JSON "
+                          "object per line (log collectors; the systemd unit's choice)")
+    run.add_argument("--metrics", choices=METRICS_ACCESS, default="loopback",
+                     help="who may read /metrics: loopback (this machine, the default), "
+                          "open (anyone reaching the server) or off")
     run.add_argument("--token-idle-days", type=float,
                      help="a token unused this long expires (default: IMI_TOKEN_IDLE_DAYS or 30)")
     run.add_argument("--token-max-days", type=float,
@@ -159,11 +169,15 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--username")
     target.add_argument("--device", help="device id")
 
+    backup_command = command("backup", _backup,
+                             "a consistent copy of the database, also while the server runs")
+    backup_command.add_argument("--to", dest="target", type=Path, required=True,
+                                help="the backup file to write (SQLite: a database file; "
+                                     "PostgreSQL: pg_dump's custom format)")
     restore = command("restore", _restore,
-                      "replace the SQLite database with a backup; replicas download again")
+                      "put a backup in place (SQLite or PostgreSQL); replicas download again")
     restore.add_argument("--from", dest="backup", type=Path, required=True,
-                         help="a copy of imi.db (taken with the server stopped, or by "
-                              "sqlite3 .backup)")
+                         help="a file written by 'imi-server backup'")
     command("new-epoch", _new_epoch,
             "after a database was restored by other means: replicas download again")
     return parser
@@ -264,7 +278,6 @@ def _run(options: argparse.Namespace) -> int:
 
     from sync_server.app import create_app
     from sync_server.context import build_context
-    from sync_server.logs import log_config
 
     class Server(uvicorn.Server):
         """Releases the long-polls first when stopping: uvicorn waits for open requests."""
@@ -273,8 +286,10 @@ def _run(options: argparse.Namespace) -> int:
             context.notifier.close()
             await super().shutdown(sockets)
 
-    logging.config.dictConfig(log_config(options.log_level))
-    context = build_context(_settings(options))
+    logs = log_config(options.log_level, options.log_format)
+    logging.config.dictConfig(logs)
+    settings = dataclasses.replace(_settings(options), metrics_access=options.metrics)
+    context = build_context(settings)
     scheme = "https" if options.ssl_certfile else "http"
     print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "
           f"{context.engine.dialect.name}, protocol {PROTOCOL_VERSION}"
@@ -282,34 +297,34 @@ def _run(options: argparse.Namespace) -> int:
     # Uvicorn's access log would print each path with its query string: ``imi.access`` in
     # the app logs the route template instead (at INFO).
     config = uvicorn.Config(create_app(context=context), host=options.host, port=options.port,
-                            log_config=log_config(options.log_level), access_log=False,
+                            log_config=logs, access_log=False,
                             ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
     Server(config).run()
     return 0
 
 
+def _backup(options: argparse.Namespace) -> int:
+    settings = _settings(options)
+    _initialised_engine(options).dispose()  # refuses a database 'init' never ran on
+    backup.backup(settings.database_url, options.target)
+    print(f"backed up the database to {options.target} ({options.target.stat().st_size} "
+          f"bytes). The master key file {key_file_path(options.data, options.key_file)} is "
+          "NOT in the backup: keep a copy of it apart, a restore needs it")
+    return 0
+
+
 def _restore(options: argparse.Namespace) -> int:
     settings = _settings(options)
-    if not settings.database_url.startswith("sqlite:///"):
-        raise ConfigError("restore copies a SQLite backup; for PostgreSQL restore with "
-                          "pg_restore, then run 'imi-server new-epoch'")
-    if not options.backup.is_file():
-        raise ConfigError(f"no backup file {options.backup}")
-    target = settings.database_url.removeprefix("sqlite:///")
-    # SQLite's backup API copies page by page under the database's locks: safe even while a
-    # server has the file open (it then serves the restored data, under the new epoch).
-    with contextlib.closing(sqlite3.connect(options.backup)) as source, \
-            contextlib.closing(sqlite3.connect(target)) as destination:
-        source.backup(destination)
+    backup.restore(settings.database_url, options.backup)
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)  # a backup from an older release gets the newer schema
         epoch = new_epoch(engine)
     finally:
         engine.dispose()
-    print(f"restored {options.backup} into {target}; new epoch {epoch}: every replica "
-          "downloads everything again and sends its waiting changes")
+    print(f"restored {options.backup}; new epoch {epoch}: every replica downloads everything "
+          "again and sends its waiting changes")
     return 0
 
 

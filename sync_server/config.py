@@ -35,6 +35,8 @@ class Settings:
     token_idle: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_IDLE_DAYS)
     token_max_age: dt.timedelta = dt.timedelta(days=DEFAULT_TOKEN_MAX_DAYS)
     login_limits: LoginLimits = dataclasses.field(default_factory=LoginLimits)
+    # Who may read /metrics (``metrics.METRICS_ACCESS``): the same machine only, by default.
+    metrics_access: str = "loopback"
 
     @property
     def cursor_key(self) -> bytes:

@@ -23,7 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_protocol.errors import ProtocolError
 from sync_protocol.messages import ErrorBody
+from sync_server import metrics
 from sync_server.deps import token_problem
+from sync_server.logs import REQUEST_ID
 
 log = logging.getLogger("imi.server")
 access_log = logging.getLogger("imi.access")
@@ -106,6 +108,7 @@ class RequestScope:
             return
         request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)  # every record logged in this request carries it
         api = str(scope.get("path", "")).startswith("/v1/")
         started = time.perf_counter()
         status = 0
@@ -133,8 +136,14 @@ class RequestScope:
                     f"the server failed (request {request_id}); the change was not applied")
                 await response(scope, receive, send_with_headers)
         finally:
-            access_log.info("%s %s %d %.1f ms request %s", scope.get("method"), _route_of(scope),
-                            status, (time.perf_counter() - started) * 1000, request_id)
+            elapsed, method, route = time.perf_counter() - started, scope.get("method"), \
+                _route_of(scope)
+            metrics.REQUESTS.labels(method=method, route=route, status=status).inc()
+            metrics.LATENCY.labels(method=method, route=route).observe(elapsed)
+            access_log.info("%s %s %d %.1f ms request %s", method, route, status,
+                            elapsed * 1000, request_id,
+                            extra={"method": method, "route": route, "status": status,
+                                   "duration": round(elapsed, 6)})
 
 
 class BodyLimit:

@@ -1,7 +1,8 @@
 """The server restored from an older copy of its database, while clients hold newer cursors
 and outboxes: clients download everything again, keep their outbox, and converge.
 
-A real server process. The backup is the SQLite file copied while the server is stopped. After
+A real server process. The backup is the SQLite file copied while the server is stopped, or
+taken with ``imi-server backup`` while it runs. After
 it, both sides act: steps the server acknowledges (and then loses with the restore), cursors
 beyond the backup, and steps still queued. Then the backup goes back in place, either by hand
 (the server notices at start: its database is behind what it last saw) or with
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import uuid
 
+import pytest
 import requests
 from sqlalchemy import create_engine, select
 
@@ -110,14 +112,28 @@ def test_a_database_copied_back_by_hand_is_noticed_and_clients_converge(own_serv
     hu.close()
 
 
-def test_imi_server_restore_behind_a_running_server_and_clients_converge(own_server, tmp_path):
+def _imi_server(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sync_server.cli", *args],
+                          capture_output=True, text=True, check=False)
+
+
+def _online_backup(server: LiveServer, to) -> None:
+    """``imi-server backup`` while the server runs (SQLite's online backup API)."""
+    done = _imi_server("backup", "--data", str(server.data_dir), "--to", str(to))
+    assert done.returncode == 0, done.stderr
+    assert "server.key is NOT in the backup" in done.stdout
+
+
+@pytest.mark.parametrize("take_backup", [_backup, _online_backup], ids=["stopped", "online"])
+def test_imi_server_restore_behind_a_running_server_and_clients_converge(own_server, tmp_path,
+                                                                         take_backup):
     de = make_client(own_server.url, "de.weber", tmp_path / "de")
     hu = make_client(own_server.url, "hu.kovacs", tmp_path / "hu")
     de.sync()  # the catalogue first
     known = _request(de)
     de.sync()
     hu.sync()
-    _backup(own_server, tmp_path / "backup.db")
+    take_backup(own_server, tmp_path / "backup.db")
     epoch = _epoch(own_server)
 
     lost = _request(de)
@@ -128,9 +144,8 @@ def test_imi_server_restore_behind_a_running_server_and_clients_converge(own_ser
     _accept(hu, known)
     queued = _request(de)
 
-    restored = subprocess.run(
-        [sys.executable, "-m", "sync_server.cli", "restore", "--data", str(own_server.data_dir),
-         "--from", str(tmp_path / "backup.db")], capture_output=True, text=True, check=False)
+    restored = _imi_server("restore", "--data", str(own_server.data_dir),
+                           "--from", str(tmp_path / "backup.db"))
     assert restored.returncode == 0, restored.stderr
     assert _epoch(own_server) != epoch  # the running server reads the epoch per request
 

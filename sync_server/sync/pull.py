@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_protocol.errors import ProtocolError, RemoteProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
+from sync_server import metrics
 from sync_server.auth.service import Principal
 from sync_server.crypto import Sealer, Unreadable, sync_row_binding
 from sync_server.sync.epoch import Committed, committed, new_epoch
@@ -142,6 +143,7 @@ def pull(
     # A complete page holds everything visible up to ``upto``: the cursor may move there.
     last = rows[-1].seq if has_more else max(upto, cursor.seq)
     token = encode_cursor(Cursor(epoch=cursor.epoch, scope=cursor.scope, seq=last), key=key)
+    metrics.count_pull(len(parts))
     return b'{"changes":[%s],"cursor":"%s","has_more":%s}' % (
         b",".join(parts), token.encode(), b"true" if has_more else b"false"
     )

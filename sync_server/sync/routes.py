@@ -17,6 +17,7 @@ from sync_protocol.messages import (
     WaitQuery,
     WaitResponse,
 )
+from sync_server import metrics
 from sync_server.deps import ERROR_RESPONSES as _errors
 from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
 from sync_server.sync import pull as pull_service
@@ -44,9 +45,11 @@ def meta(context: ContextDep, session: SessionDep) -> Meta:
 
 @router.post("/sync/push", responses=_errors)
 def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) -> PushResponse:
-    return push_service.push(sessions=context.sessions, sealer=context.sealer,
-                             notifier=context.notifier, principal=principal, request=body,
-                             now=utcnow())
+    response = push_service.push(sessions=context.sessions, sealer=context.sealer,
+                                 notifier=context.notifier, principal=principal, request=body,
+                                 now=utcnow())
+    metrics.count_push(response)
+    return response
 
 
 @router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors})
@@ -81,12 +84,13 @@ async def wait(
         with context.sessions() as session:
             return pull_service.has_changes(session=session, principal=principal, cursor=start)
 
-    async with context.notifier.listen(principal.audiences) as event:
-        if await run_in_threadpool(check):
-            return WaitResponse(changed=True)
-        try:
-            await asyncio.wait_for(event.wait(), timeout=query.timeout)
-        except TimeoutError:
-            return WaitResponse(changed=False)
+    with metrics.LONG_POLLS.track_inprogress():
+        async with context.notifier.listen(principal.audiences) as event:
+            if await run_in_threadpool(check):
+                return WaitResponse(changed=True)
+            try:
+                await asyncio.wait_for(event.wait(), timeout=query.timeout)
+            except TimeoutError:
+                return WaitResponse(changed=False)
     # Woken by a change, or released because the server stops: either way, go and look.
     return WaitResponse(changed=True)

@@ -6,7 +6,10 @@ An unexpected error is answered 500 ``internal_error`` with a request id that th
 names too.
 """
 
+import json
 import logging
+import shutil
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -19,6 +22,7 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.db import make_engine
 from sync_server.seed import DEMO_PASSWORD
 from sync_server.sync import pull as pull_service
+from tests.conftest import copy_database
 
 # Personal data of a made-up professional, and a password: none may appear in any log.
 FAMILY, GIVEN, BIRTH = "Szőlősi-Kazinczy", "Ágnes Boglárka", "1979-04-23"
@@ -197,3 +201,48 @@ def test_the_server_process_logs_no_personal_data_and_prints_one_start_line(tmp_
     assert "POST /v1/sync/push 422" in logged
     assert "Traceback" not in logged
     _assert_clean(logged)
+
+
+def test_the_server_process_writes_json_lines_with_request_ids_and_serves_ops_routes(
+        tmp_path: Path, live_server):
+    """``imi-server run --log-format json``: every stderr line one JSON object, access lines with
+    the request id the answer carried, the route template, status and duration; no personal
+    data. The same process answers /healthz, /readyz and (to this loopback caller) /metrics."""
+    data_dir = tmp_path / "server"
+    data_dir.mkdir()  # a copy of the session's demo server: far cheaper than seeding anew
+    shutil.copy(live_server.data_dir / "server.key", data_dir)
+    copy_database(live_server.data_dir / "imi.db", data_dir / "imi.db")
+    log_path = tmp_path / "stderr.log"
+    with log_path.open("wb") as log:
+        process, url = local_server.start(data_dir, stderr=log, stdout=subprocess.DEVNULL,
+                                          args=["--log-level", "debug", "--log-format", "json"])
+        try:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                peer = Peer.login(http, "de.weber", DEMO_PASSWORD)
+                statuses = [http.request(method, path, **kwargs).status_code
+                            for method, path, kwargs in _failing_requests(peer, "HU-ENKK")]
+                pulled = http.get("/v1/sync/pull", params={"cursor": "not-a-cursor"},
+                                  headers=peer.headers)
+                health = http.get("/healthz")
+                ready = http.get("/readyz")
+                scraped = http.get("/metrics")
+        finally:
+            local_server.stop(process)
+    lines = log_path.read_text(encoding="utf-8").splitlines()
+
+    assert all(status < 500 for status in statuses), statuses
+    assert health.json() == {"status": "alive"} and ready.json() == {"status": "ready"}
+    assert scraped.status_code == 200
+    assert 'imi_http_requests_total{method="POST",route="/v1/sync/push",status="422"}' \
+        in scraped.text
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert records and all({"time", "level", "logger", "message", "request_id"} <= set(record)
+                           for record in records)
+    (access,) = [record for record in records
+                 if record["request_id"] == pulled.headers["X-Request-ID"]
+                 and record["logger"] == "imi.access"]
+    assert access["route"] == "/v1/sync/pull" and access["status"] == 400
+    assert access["method"] == "GET" and access["duration"] >= 0
+    assert "not-a-cursor" not in "\n".join(lines)
+    assert "Traceback" not in "\n".join(lines)
+    _assert_clean("\n".join(lines))
