@@ -79,6 +79,20 @@ class ServerRefused(Exception):
         self.mutation_id = body.mutation_id
 
 
+class _Tracked(HTTPConnection):
+    """A connection that tells its ``registry`` when it opens and when it closes."""
+
+    registry: "_Connections"
+
+    def connect(self) -> None:
+        super().connect()
+        self.registry._add(self)
+
+    def close(self) -> None:
+        self.registry._discard(self)
+        super().close()
+
+
 class _Connections:
     """The open connections of one transport, so that ``abort`` can cut them from any thread.
 
@@ -92,25 +106,13 @@ class _Connections:
         self._cut = False
 
     def adapter(self) -> HTTPAdapter:
-        registry = self
+        connections = self
 
-        class Tracked(HTTPConnection):
-            def connect(self) -> None:
-                super().connect()
-                registry._add(self)
+        class Tracked(_Tracked):
+            registry = connections
 
-            def close(self) -> None:
-                registry._discard(self)
-                super().close()
-
-        class TrackedTLS(HTTPSConnection):
-            def connect(self) -> None:
-                super().connect()
-                registry._add(self)
-
-            def close(self) -> None:
-                registry._discard(self)
-                super().close()
+        class TrackedTLS(Tracked, HTTPSConnection):
+            pass
 
         class Pool(HTTPConnectionPool):
             ConnectionCls = Tracked
