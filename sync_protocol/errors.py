@@ -36,6 +36,13 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_competent": ("authority", "area"),
     "invalid_arguments": (),
     "unknown_mutation": ("name",),
+    # Machine translation of free text (``sync_protocol.translation``).
+    "translation_off": (),
+    "nothing_to_translate": ("field",),
+    "translation_language_unsupported": ("engine", "source", "target"),
+    "translation_unavailable": ("engine",),
+    "translation_timeout": ("engine",),
+    "translation_garbled": ("engine",),
     # Signing in and tokens.
     "wrong_credentials": (),
     "unauthorised": (),

@@ -17,6 +17,7 @@ from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.health import router as health_router
 from sync_server.sync import epoch
 from sync_server.sync.routes import router as sync_router
+from sync_server.translation.routes import router as translation_router
 
 
 def create_app(
@@ -62,6 +63,7 @@ def api(*, training: bool = False,
     app.include_router(auth_router)
     app.include_router(sync_router)
     app.include_router(admin_router)
+    app.include_router(translation_router)
     app.include_router(health_router)
     return app
 

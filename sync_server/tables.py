@@ -10,8 +10,9 @@ from sync_server.catalogue import models as catalogue_models
 from sync_server.directory import models as directory_models
 from sync_server.orm import Base
 from sync_server.sync import models as sync_models
+from sync_server.translation import models as translation_models
 
 metadata = Base.metadata
 
 __all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
-           "metadata", "sync_models"]
+           "metadata", "sync_models", "translation_models"]
