@@ -14,12 +14,13 @@ LANGUAGES: tuple[str, ...] = (
 
 FALLBACK_LANGUAGE = "en"
 
-_LOCALE_OVERRIDES = {"en": "en_IE", "pt": "pt_PT", "no": "nb_NO"}
+# The babel locale where it is not the language code itself.
+BABEL_LOCALES: Mapping[str, str] = {"en": "en_IE", "pt": "pt_PT", "no": "nb_NO"}
 
 
 def babel_locale(language: str) -> str:
     """The babel locale identifier to format dates and numbers for ``language``."""
-    return _LOCALE_OVERRIDES.get(language, language)
+    return BABEL_LOCALES.get(language, language)
 
 
 def localized(texts: Mapping[str, str], language: str) -> str:
