@@ -40,6 +40,7 @@ from sync_protocol.cases import Action
 from sync_protocol.errors import ProtocolError
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
+from sync_protocol.translation import MachineTranslation
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_protocol.workflow import allowed_actions
 
@@ -109,6 +110,7 @@ class AppController(QObject):
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
+        self._translating: tuple[str, str] | None = None  # (case id, field) asked for
         self._wire()
 
     def _wire(self) -> None:
@@ -124,6 +126,7 @@ class AppController(QObject):
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
+        w.case_view.sig_translation_requested.connect(self.translate)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
@@ -196,6 +199,10 @@ class AppController(QObject):
             authority=self.reader.authority,
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
+            translations=self.reader.translations(case_id),
+            online=self.sync.online is not False,
+            translating=self._translating[1] if self._translating and
+            self._translating[0] == case_id else None,
         )
 
     def _problem_text(self) -> str | None:
@@ -323,6 +330,37 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def translate(self, case_id: str, field: str) -> None:
+        """Ask the server for a machine translation of a free text into the UI language; it
+        is kept in the replica (and reaches it by sync anyway) and shown beside the text."""
+        if self._translating is not None:
+            return
+        self._translating = (case_id, field)
+        target = current_language()
+
+        def stored(_result: None) -> None:
+            self._translating = None
+            self._show_again(case_id)
+
+        def arrived(translation: MachineTranslation) -> None:
+            self.workers.run_db(lambda replica: _keep_translation(replica, translation),
+                                success=stored, failure=failed)
+
+        def failed(error: BaseException) -> None:
+            self._translating = None
+            self._show_again(case_id)
+            self._failed(error)
+
+        self._show_again(case_id)
+        self.workers.run_net(lambda: self.transport.translate(case_id=case_id, field=field,
+                                                              target=target),
+                             success=arrived, failure=failed)
+
+    def _show_again(self, case_id: str) -> None:
+        shown = self.window.case_view.case
+        if not self._closed and shown is not None and shown.id == case_id:
+            self.show_case(case_id)
 
     def sync_now(self) -> None:
         """The officer asked for a sync: if the server cannot be reached, say so."""
@@ -490,6 +528,11 @@ class AppController(QObject):
         QMessageBox.warning(self.window, _("Not possible"),
                             explain_error(error, authority_name=self._authority_name))
         self.refresh()
+
+
+def _keep_translation(replica: Replica, translation: MachineTranslation) -> None:
+    with replica.transaction():
+        replica.put_translation(translation)
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:

@@ -21,6 +21,13 @@ ACTIONS = {
     "withdraw": N_("Withdrew the request"),
 }
 
+# The free texts of a case, as a translation refusal names them (``note-3`` is a ``note``).
+TEXT_FIELDS = {
+    "request_text": N_("Message from the requesting authority"),
+    "reply_text": N_("Message from the requested authority"),
+    "note": N_("Note"),
+}
+
 PROFESSIONS = {
     "dentist": N_("Dentist"),
     "doctor": N_("Medical doctor"),

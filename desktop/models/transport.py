@@ -47,6 +47,7 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
+from sync_protocol.translation import MachineTranslation, TranslateRequest
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -310,6 +311,12 @@ class Transport:
             return PullResponse.model_validate(pydantic_core.from_json(body))
         except ValueError:
             raise ServerTrouble(200, "the server's answer is not a valid PullResponse") from None
+
+    def translate(self, *, case_id: str, field: str, target: str) -> MachineTranslation:
+        """A machine translation of one free text of a case (the server keeps and syncs it)."""
+        request = TranslateRequest(case_id=case_id, field=field, target=target)
+        body = self._call("POST", "/v1/translations", json_body=request.model_dump(mode="json"))
+        return self._parse(MachineTranslation, body)
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
         params = {"cursor": cursor, "timeout": timeout,

@@ -1,12 +1,14 @@
 """One case, read in the reader's own language, with the steps they may take now.
 
 Questions and answers are codes; their texts come from the question set in the UI language.
-Free text is shown as written, labelled with the language it was written in. Which steps are
-possible is the owner's to say (``allowed``, from the workflow table); the view only shows.
+Free text is shown as written, labelled with the language it was written in; a machine
+translation into the reader's language, when there is one, stands beside it, marked with the
+engine that made it, never in its place. Which steps are possible is the owner's to say
+(``allowed``, from the workflow table); the view only shows.
 """
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop import formatting
@@ -23,9 +25,13 @@ from desktop.qt import (
     QWidget,
     Signal,
 )
-from sync_protocol.cases import Action, CaseRecord, FreeText, TimelineEvent
-from sync_protocol.catalogue import QuestionSet
+from sync_protocol.cases import Action, Answer, CaseRecord, FreeText, TimelineEvent
+from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.languages import localized
+from sync_protocol.translation import MachineTranslation, free_text
+
+# A link in the case's text that asks for a machine translation of one of its free texts.
+TRANSLATE_LINK = "translate:"
 
 # The buttons, in the order a case moves through them.
 STEP_BUTTONS: tuple[tuple[Action, str], ...] = (
@@ -42,9 +48,11 @@ OFFLINE_GAP_S = 60
 
 
 class CaseView(QWidget):
-    """Shows a case; emits ``sig_step_requested(action, case_id)`` for its buttons."""
+    """Shows a case; emits ``sig_step_requested(action, case_id)`` for its buttons and
+    ``sig_translation_requested(case_id, field)`` for a free text's translation link."""
 
     sig_step_requested = Signal(str, str)
+    sig_translation_requested = Signal(str, str)
     sig_case_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -59,7 +67,11 @@ class CaseView(QWidget):
         self._body.setWordWrap(True)
         self._body.setTextFormat(Qt.TextFormat.RichText)
         self._body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self._body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self._body.setOpenExternalLinks(False)
+        self._body.linkActivated.connect(self._link)
         self._body.setMargin(8)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -83,6 +95,14 @@ class CaseView(QWidget):
             self.request_step(action)
         return emit
 
+    def _link(self, href: str) -> None:
+        if href.startswith(TRANSLATE_LINK):
+            self.request_translation(href.removeprefix(TRANSLATE_LINK))
+
+    def request_translation(self, field: str) -> None:
+        if self._case is not None and free_text(self._case, field) is not None:
+            self.sig_translation_requested.emit(self._case.id, field)
+
     def request_step(self, action: Action) -> None:
         if self._case is not None and action in self._allowed:
             self.sig_step_requested.emit(action.value, self._case.id)
@@ -97,10 +117,16 @@ class CaseView(QWidget):
 
     def show_case(self, case: CaseRecord | None, *, question_set: QuestionSet | None = None,
                   authority: Callable[[str], dict[str, Any] | None] = lambda _id: None,
-                  allowed: frozenset[Action] = frozenset(), pending: bool = False) -> None:
+                  allowed: frozenset[Action] = frozenset(), pending: bool = False,
+                  translations: Sequence[MachineTranslation] = (), online: bool = True,
+                  translating: str | None = None) -> None:
+        """``translations``: the machine translations the replica holds for this case;
+        ``online``: whether a translation can be asked for now; ``translating``: the field
+        whose translation is on its way."""
         self._case = case
         self._allowed = allowed if case else frozenset()
-        self._render_args = (question_set, authority, allowed, pending)
+        self._render_args = (question_set, authority, allowed, pending, translations, online,
+                             translating)
         for action, text in STEP_BUTTONS:
             button = self._buttons[action]
             button.setText(_(text))
@@ -109,14 +135,16 @@ class CaseView(QWidget):
             hint = _("Select a case.")
             self._body.setText(f"<p style='color:gray'>{html.escape(hint)}</p>")
         else:
-            self._body.setText(_render(case, question_set, authority, pending))
+            texts = _FreeTexts(case, translations, online, translating)
+            self._body.setText(_render(case, question_set, authority, pending, texts))
         self.sig_case_shown.emit()
 
     def retranslate(self) -> None:
-        question_set, authority, allowed, pending = self._render_args or (
-            None, lambda _id: None, frozenset(), False)
+        question_set, authority, allowed, pending, translations, online, translating = (
+            self._render_args or (None, lambda _id: None, frozenset(), False, (), True, None))
         self.show_case(self._case, question_set=question_set, authority=authority,
-                       allowed=allowed, pending=pending)
+                       allowed=allowed, pending=pending, translations=translations,
+                       online=online, translating=translating)
 
 
 def _esc(text: str) -> str:
@@ -142,16 +170,53 @@ def _authority_text(authority: Callable[[str], dict[str, Any] | None], authority
     return f"<b>{_esc(data['official_name'])}</b> ({_esc(country)}){extra}"
 
 
-def _free_text(text: FreeText | None) -> str:
-    if text is None:
-        return ""
-    written_in = _("written in {language}").format(language=formatting.language_name(text.lang))
-    return (f"<blockquote lang='{_esc(text.lang)}'>{_esc(text.text)}</blockquote>"
-            f"<p style='color:gray'><i>{_esc(written_in)}</i></p>")
+class _FreeTexts:
+    """Renders a case's free texts, each with its machine translation into the reader's
+    language beside it, or the way to ask for one."""
+
+    def __init__(self, case: CaseRecord, translations: Sequence[MachineTranslation],
+                 online: bool, translating: str | None) -> None:
+        self.language = current_language()
+        self.online, self.translating = online, translating
+        self.translations = {t.field: t for t in translations
+                             if t.target_lang == self.language
+                             and t.translates(free_text(case, t.field))}
+
+    def render(self, field: str, text: FreeText | None) -> str:
+        if text is None:
+            return ""
+        written_in = _("written in {language}").format(
+            language=formatting.language_name(text.lang))
+        original = (f"<blockquote lang='{_esc(text.lang)}'>{_esc(text.text)}</blockquote>"
+                    f"<p style='color:gray'><i>{_esc(written_in)}</i></p>")
+        if text.lang == self.language:
+            return original
+        beside = self._beside(field)
+        return ("<table width='100%' cellspacing='0' cellpadding='4'><tr>"
+                f"<td width='50%' valign='top'>{original}</td>"
+                f"<td width='50%' valign='top' style='background-color:#f3f4f8'>{beside}</td>"
+                "</tr></table>")
+
+    def _beside(self, field: str) -> str:
+        translation = self.translations.get(field)
+        language = formatting.language_name(self.language)
+        if translation is not None:
+            marked = _("Machine translation ({engine}) into {language}, not checked by a "
+                       "person: the original is authoritative.").format(
+                engine=translation.engine, language=language)
+            return (f"<p lang='{_esc(translation.target_lang)}'>{_esc(translation.text)}</p>"
+                    f"<p style='color:gray'><small><i>{_esc(marked)}</i></small></p>")
+        if self.translating == field or not self.online:
+            waiting = _("Translating…") if self.translating == field else _(
+                "Translation when online")
+            return f"<p style='color:gray'><i>{_esc(waiting)}</i></p>"
+        link = _("Machine translation into {language}").format(language=language)
+        return f"<p><a href='{TRANSLATE_LINK}{_esc(field)}'>{_esc(link)}</a></p>"
 
 
 def _render(case: CaseRecord, question_set: QuestionSet | None,
-            authority: Callable[[str], dict[str, Any] | None], pending: bool) -> str:
+            authority: Callable[[str], dict[str, Any] | None], pending: bool,
+            texts: _FreeTexts) -> str:
     lang = current_language()
     subject = case.subject
     parts = [f"<h2>{_esc(subject.family_name.upper())}, {_esc(subject.given_names)}</h2>"]
@@ -177,25 +242,22 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
     parts.append(_labelled(_("Requested authority"), responder))
     if case.request_text:
         parts.append(_heading(_("Message from the requesting authority")))
-        parts.append(_free_text(case.request_text))
-    answers = {a.question: a.answer for a in case.answers}
+        parts.append(texts.render("request_text", case.request_text))
+    answers = {a.question: a for a in case.answers}
     parts.append(_heading(_("Questions")) + "<ol>")
     for code in case.questions:
         question = question_set.question(code) if question_set else None
         text = localized(question.texts, lang) if question else code
         item = f"<li><p>{_esc(text)}</p>"
         if code in answers:
-            option = next((o for o in question.answers if o.code == answers[code]), None) \
-                if question else None
-            answer = localized(option.texts, lang) if option else answers[code]
-            item += f"<p>➜ <b>{_esc(answer)}</b></p>"
+            item += f"<p>➜ <b>{_esc(_answer_text(answers[code], question, lang))}</b></p>"
         parts.append(item + "</li>")
     parts.append("</ol>")
     if case.reply_text:
         parts.append(_heading(_("Message from the requested authority")))
-        parts.append(_free_text(case.reply_text))
+        parts.append(texts.render("reply_text", case.reply_text))
     parts.append(_heading(_("History")) + "<table>")
-    for event in case.timeline:
+    for index, event in enumerate(case.timeline):
         side = _authority_name(authority, event.authority_id)
         parts.append(
             f"<tr><td style='color:gray;padding-right:12px'>"
@@ -203,8 +265,20 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
             f"<td>{_esc(event.user_name)} ({_esc(side)})</td>"
             f"<td style='padding-left:12px'>{_esc(label(ACTIONS, event.action.value))}</td></tr>"
         )
+        if event.note is not None:
+            parts.append(f"<tr><td></td><td colspan='2'>"
+                         f"{texts.render(f'note-{index}', event.note)}</td></tr>")
     parts.append("</table>")
     return "".join(parts)
+
+
+def _answer_text(answer: Answer, question: Question | None, lang: str) -> str:
+    """A predefined answer (or the ones chosen) in the reader's language, else the value."""
+    if answer.value is not None:
+        return answer.value
+    codes = (answer.answer,) if answer.answer is not None else answer.choices
+    options = {o.code: o for o in question.answers} if question else {}
+    return ", ".join(localized(options[c].texts, lang) if c in options else c for c in codes)
 
 
 def _event_time(event: TimelineEvent) -> str:
