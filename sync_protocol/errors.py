@@ -43,6 +43,20 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "translation_unavailable": ("engine",),
     "translation_timeout": ("engine",),
     "translation_garbled": ("engine",),
+    # Authoring the catalogue (``sync_protocol.authoring``): refusals, and the problems a
+    # publication or an import reports text by text.
+    "not_catalogue_editor": (),
+    "draft_not_found": ("question_set",),
+    "draft_outdated": ("question_set", "version"),
+    "area_mismatch": ("question_set", "area"),
+    "import_unreadable": ("format",),
+    "import_wrong_language": ("language", "expected"),
+    "text_missing": ("text", "language"),
+    "text_outdated": ("text", "language"),
+    "placeholders_differ": ("text", "language"),
+    "unknown_text": ("text", "language"),
+    "text_unconfirmed": ("text", "language"),
+    "text_invalid": ("text", "language"),
     # Signing in and tokens.
     "wrong_credentials": (),
     "unauthorised": (),
