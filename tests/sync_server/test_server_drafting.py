@@ -4,12 +4,12 @@ catalogue editors see, publication that checks completeness, XLIFF and PO in and
 from typing import Any
 
 import pytest
+from drafts import AREA, QUESTION_SET, new_area_draft
+from factories import PASSWORD, Peer
 from sqlalchemy.orm import Session
 from translate.storage.po import pofile
 from translate.storage.xliff import xlifffile
 
-from drafts import AREA, QUESTION_SET, new_area_draft
-from factories import PASSWORD, Peer
 from sync_server.directory.service import add_user
 
 DRAFTS = "/v1/catalogue/drafts"
