@@ -60,6 +60,7 @@ class CatalogueDialog(QDialog):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.list_title = QLabel()
         self.list = named(QListWidget(), "draftList")
+        self.list.setWordWrap(True)
         self.list.currentItemChanged.connect(lambda _now, _before: self._picked())
         self.new_area = named(QPushButton(), "newArea")
         self.new_area.clicked.connect(self._ask_new_area)
@@ -78,7 +79,7 @@ class CatalogueDialog(QDialog):
         self.tabs.addTab(self.languages, "")
         self.tabs.currentChanged.connect(lambda _i: self._show_current())
         split.addWidget(self.tabs)
-        split.setSizes([260, 1000])
+        split.setSizes([320, 960])
         layout.addWidget(split, 1)
         self.outcome = error_label()
         self.outcome.setObjectName("outcome")
@@ -135,8 +136,8 @@ class CatalogueDialog(QDialog):
         self.new_version.setText(_("New version of this set"))
         for index in range(self.base.count()):
             _area, qs = self.base.itemData(index)
-            self.base.setItemText(index, f"{localized(qs.names, current_language())} "
-                                         f"({qs.code}, {qs.version})")
+            self.base.setItemText(index, f"{qs.code} ({qs.version}): "
+                                         f"{localized(qs.names, current_language())}")
         self.tabs.setTabText(0, _("Question set"))
         self.tabs.setTabText(1, _("Languages"))
         self.save.setText(_("Save draft"))
@@ -154,7 +155,7 @@ class CatalogueDialog(QDialog):
         for code, draft in sorted(self.drafts.items()):
             name = localized(draft.question_set.names, SOURCE_LANGUAGE)
             star = " *" if code in self.unsaved else ""
-            item = QListWidgetItem(f"{name} ({code}){star}")
+            item = QListWidgetItem(f"{code}{star}\n{name}")
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.list.addItem(item)
             if code == select:
@@ -216,6 +217,7 @@ class NewAreaDialog(QDialog):
 
     def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("newArea")
         self.setWindowTitle(_("New legislative area"))
         self.setMinimumWidth(560)
         self.taken = taken

@@ -10,7 +10,7 @@ or PO, for a translation agency): the view asks for the file and emits the reque
 from collections.abc import Sequence
 
 from desktop import formatting
-from desktop.i18n import _
+from desktop.i18n import _, current_language
 from desktop.labels import TEXT_STATES, label
 from desktop.qt import (
     QAbstractItemView,
@@ -63,6 +63,8 @@ class LanguageTool(QWidget):
         for code in LANGUAGES:
             if code != SOURCE_LANGUAGE:
                 self.language.addItem("", code)
+        # The reader's own language first, when it is not the source.
+        self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
         self.language.currentIndexChanged.connect(lambda _i: self._fill_texts())
         self.only_open = named(QCheckBox(), "onlyOpen")
         self.only_open.toggled.connect(lambda _on: self._fill_texts())
@@ -113,10 +115,12 @@ class LanguageTool(QWidget):
         self.current = current or (self.drafts[0] if self.drafts else None)
         languages = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
         self.coverage.setRowCount(len(languages))
-        self.coverage.setColumnCount(len(self.drafts))
-        self.coverage.setVerticalHeaderLabels([formatting.language_name(c) for c in languages])
-        self.coverage.setHorizontalHeaderLabels([d.code for d in self.drafts])
-        for column, draft in enumerate(self.drafts):
+        self.coverage.setColumnCount(len(self.drafts) + 1)
+        self.coverage.verticalHeader().setVisible(False)
+        self.coverage.setHorizontalHeaderLabels([_("Language"), *(d.code for d in self.drafts)])
+        for row, code in enumerate(languages):
+            self.coverage.setItem(row, 0, QTableWidgetItem(formatting.language_name(code)))
+        for column, draft in enumerate(self.drafts, start=1):
             for row, counts in enumerate(coverage(draft, tuple(languages))):
                 text = _("{done} of {total}").format(done=counts.current, total=counts.total)
                 if counts.outdated:
@@ -130,7 +134,9 @@ class LanguageTool(QWidget):
         self._fill_texts()
 
     def _cell_picked(self, row: int, column: int) -> None:
-        self.current = self.drafts[column]
+        if column == 0:
+            return
+        self.current = self.drafts[column - 1]
         self.language.setCurrentIndex(row)  # the rows are the combo's languages, in order
         self._fill_texts()
 

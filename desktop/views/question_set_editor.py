@@ -9,7 +9,7 @@ in place. Changes stay in the view until the owner saves them: the view emits
 from collections.abc import Sequence
 
 from desktop import formatting
-from desktop.i18n import _
+from desktop.i18n import _, current_language
 from desktop.labels import ANSWER_TYPES, label
 from desktop.models import authoring
 from desktop.qt import (
@@ -29,7 +29,7 @@ from desktop.qt import (
     Signal,
     named,
 )
-from desktop.views.widgets import error_label
+from desktop.views.widgets import WrappingDelegate, error_label
 from sync_protocol.authoring import HELP_SUFFIX, SOURCE_LANGUAGE, Draft, set_text, texts
 from sync_protocol.catalogue import CHOICE_TYPES, AnswerType
 from sync_protocol.languages import LANGUAGES
@@ -51,6 +51,8 @@ class QuestionSetEditor(QWidget):
         for code in LANGUAGES:
             if code != SOURCE_LANGUAGE:
                 self.language.addItem("", code)
+        # The reader's own language first, when it is not the source.
+        self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
         self.language.currentIndexChanged.connect(lambda _i: self._fill())
         top.addStretch(1)
         top.addWidget(self.language)
@@ -59,6 +61,7 @@ class QuestionSetEditor(QWidget):
         self.tree.setColumnCount(3)
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
+        self.tree.setItemDelegate(WrappingDelegate(self.tree))
         self.tree.itemChanged.connect(self._edited)
         layout.addWidget(self.tree, 1)
         buttons = QHBoxLayout()
@@ -202,6 +205,7 @@ class QuestionDialog(QDialog):
     def __init__(self, sections: Sequence[tuple[str, str]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("addQuestion")
         self.setWindowTitle(_("Add question"))
         self.setMinimumWidth(560)
         self.result_question: tuple[str | None, AnswerType, str, str, tuple[str, ...]] | None = (
