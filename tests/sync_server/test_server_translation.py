@@ -125,3 +125,18 @@ def test_machine_translation_is_off_unless_configured(server):
     _de, hu, case = _sent_case(server)
     response = _translate(server.client, hu, case["id"])
     assert (response.status_code, response.json()["code"]) == (409, "translation_off")
+
+
+def test_a_translation_made_of_a_draft_follows_the_case_to_the_requested_authority(
+        server, engine):
+    client = _with_engine(server, engine)
+    de, hu = server.peer("DE"), server.peer("HU")
+    args = create_args(responder=hu.authority_id, request_text={"text": REQUEST, "lang": "de"})
+    de.step("case.create", args)
+    hu.pull_all()
+    assert _translate(client, de, args["case_id"], target="fr").status_code == 200
+    assert _translate(client, hu, args["case_id"]).json()["code"] == "not_found"  # a draft
+    assert [c["kind"] for c in hu.pull_all()] == []
+    de.step("case.send", {"case_id": args["case_id"]})
+    kinds = sorted(c["kind"] for c in hu.pull_all())
+    assert kinds == ["case", "translation"]
