@@ -12,16 +12,12 @@ from sqlalchemy.orm import Session
 from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
 from sync_protocol.translation import MachineTranslation
-from sync_server.crypto import Sealer, Unreadable, binding
+from sync_server.crypto import Sealer, Unreadable, translation_binding
 from sync_server.sync.publish import publish
 from sync_server.sync.sequence import SequenceLock
 from sync_server.translation.models import CaseTranslation
 
 log = logging.getLogger("imi.server")
-
-
-def _sealed_where(entity_id: str) -> bytes:
-    return binding("case_translations.sealed", entity_id)
 
 
 def republish(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRecord) -> set[str]:
@@ -42,7 +38,7 @@ def store(session: Session, seq: SequenceLock, sealer: Sealer, result: MachineTr
         row = CaseTranslation(id=result.entity_id, case_id=case.id)
         session.add(row)
     row.sealed = sealer.seal(result.model_dump_json().encode(),
-                             where=_sealed_where(result.entity_id))
+                             where=translation_binding(result.entity_id))
     row.translated_at = result.translated_at
     return _publish(session, seq, sealer, result, case)
 
@@ -62,7 +58,7 @@ def kept(session: Session, sealer: Sealer, entity_id: str) -> MachineTranslation
 def _open(sealer: Sealer, row: CaseTranslation) -> MachineTranslation | None:
     try:
         return MachineTranslation.model_validate_json(
-            sealer.open(row.sealed, where=_sealed_where(row.id)))
+            sealer.open(row.sealed, where=translation_binding(row.id)))
     except Unreadable as exc:
         log.error("translation %s does not open: %s", row.id, exc)
         return None
