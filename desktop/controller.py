@@ -121,6 +121,7 @@ class AppController(QObject):
         self._sign_in: SignInDialog | None = None
         self._translating: tuple[str, str] | None = None  # (case id, field) asked for
         self.catalogue: CatalogueDialog | None = None
+        self._shown_online = True
         if CATALOGUE_EDITOR_ROLE in user.roles:
             self.window.enable_catalogue()
         self._wire()
@@ -190,6 +191,11 @@ class AppController(QObject):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        online = self.sync.online is not False
+        shown = self.window.case_view.case
+        if online != self._shown_online and shown is not None:
+            self._shown_online = online
+            self.show_case(shown.id)  # "translation when online" or the link, as it now is
         self.window.status.update_state(
             online=self.sync.online, pending=self.reader.pending_count(),
             last_sync=self.sync.last_sync or _parse_time(self.reader.get_meta("last_sync")),
@@ -213,10 +219,14 @@ class AppController(QObject):
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
             translations=self.reader.translations(case_id),
-            online=self.sync.online is not False,
+            online=self._note_online(),
             translating=self._translating[1] if self._translating and
             self._translating[0] == case_id else None,
         )
+
+    def _note_online(self) -> bool:
+        self._shown_online = self.sync.online is not False
+        return self._shown_online
 
     def _problem_text(self) -> str | None:
         problem = self.sync.problem

@@ -33,7 +33,7 @@ from desktop.qt import (
 from desktop.views.language_tool import LanguageTool
 from desktop.views.question_set_editor import QuestionSetEditor
 from desktop.views.widgets import error_label, fit_to_screen
-from sync_protocol.authoring import SOURCE_LANGUAGE, Draft
+from sync_protocol.authoring import SOURCE_LANGUAGE, Draft, with_sources
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
 
@@ -176,7 +176,14 @@ class CatalogueDialog(QDialog):
         if self.tabs.currentIndex() == 0:
             self.editor.show_draft(draft)
         else:
-            self.languages.show_drafts(list(self.drafts.values()), draft)
+            self.languages.show_drafts(self._every_set(), draft)
+
+    def _every_set(self) -> list[Draft]:
+        """The drafts, then every published set without one (as the start of its next
+        version): the language tool shows the coverage of the whole catalogue."""
+        extra = [with_sources(None, authoring.from_published(area, qs))
+                 for area, qs in self.published if qs.code not in self.drafts]
+        return [*self.drafts.values(), *extra]
 
     def _changed(self, draft: Draft) -> None:
         self.drafts[draft.code] = draft

@@ -22,12 +22,13 @@ from sync_protocol.authoring import (
     with_sources,
 )
 from sync_protocol.catalogue import CatalogueFile
+from sync_protocol.catalogue import LegislativeArea as Area
 from sync_protocol.errors import LocalProtocolError
 from sync_server.auth.service import Principal
 from sync_server.catalogue import exchange
 from sync_server.catalogue.draft_models import QuestionSetDraft
-from sync_server.catalogue.models import QuestionSetRow
-from sync_server.catalogue.service import load_catalogue
+from sync_server.catalogue.models import LegislativeArea, QuestionSetRow
+from sync_server.catalogue.service import load_catalogue, question_set
 from sync_server.sync.notifier import ChangeNotifier
 from sync_server.sync.publish import PUBLIC
 from sync_server.sync.sequence import SequenceLock
@@ -107,7 +108,7 @@ def export_draft(*, sessions: sessionmaker[Session], principal: Principal, code:
                  language: str, file_format: exchange.Format) -> bytes:
     require_editor(principal)
     with sessions() as session:
-        _row, draft = _draft(session, code)
+        _row, draft = _draft(session, code, published=True)
     return exchange.export(draft, language, file_format)
 
 
@@ -116,20 +117,31 @@ def import_file(*, sessions: sessionmaker[Session], principal: Principal, code: 
                 now: dt.datetime) -> ImportReport:
     require_editor(principal)
     with sessions.begin() as session:
-        row, draft = _draft(session, code, lock=True)
+        row, draft = _draft(session, code, lock=True, published=True)
         updated, report = exchange.read(draft, language, file_format, data)
         if report.accepted:
             _store(session, row, updated, principal, now)
     return report
 
 
-def _draft(session: Session, code: str, *, lock: bool = False
-           ) -> tuple[QuestionSetDraft, Draft]:
+def _draft(session: Session, code: str, *, lock: bool = False, published: bool = False
+           ) -> tuple[QuestionSetDraft | None, Draft]:
+    """The stored draft of ``code``; with ``published``, else a new one from its latest
+    published version (every translation in it current), so that a published set can be
+    exported and filled by an agency before anyone edited it."""
     row = session.get(QuestionSetDraft, code, with_for_update=lock)
-    if row is None:
+    if row is not None:
+        return row, Draft.model_validate(row.data)
+    latest, area_code = _published(session, code) if published else (None, None)
+    if latest is None or area_code is None:
         raise LocalProtocolError("draft_not_found", f"no draft of {code}",
                                  params={"question_set": code}, status_hint=404)
-    return row, Draft.model_validate(row.data)
+    qs = question_set(session, code, latest)
+    area = session.get_one(LegislativeArea, area_code)
+    assert qs is not None
+    return None, with_sources(None, Draft(
+        area=Area(code=area.code, names=area.names), base_version=latest,
+        question_set=qs.model_copy(update={"version": latest + 1})))
 
 
 def _published(session: Session, code: str) -> tuple[int | None, str | None]:

@@ -138,7 +138,30 @@ def test_a_language_goes_out_as_xliff_and_po_and_comes_back_without_losing_anyth
 
 
 def _import(peer: Peer, language: str, file_format: str, data: bytes) -> dict[str, Any]:
-    response = peer.client.post(f"{DRAFTS}/{QUESTION_SET}/import",
+    return _import_set(peer, QUESTION_SET, language, file_format, data)
+
+
+def test_a_published_set_goes_to_an_agency_before_anyone_drafted_it(server, editor):
+    exported = editor.client.get(f"{DRAFTS}/PQ-GEN/export",
+                                 params={"language": "de", "format": "po"},
+                                 headers=editor.headers)
+    assert exported.status_code == 200, exported.text
+    po = pofile.parsestring(exported.content)
+    units = [u for u in po.units if not u.isheader()]
+    assert units and all(u.target and not u.isfuzzy() for u in units)  # German, all current
+    (unit,) = [u for u in units if u.getcontext() == "PQ-GEN"]
+    unit.target = unit.target + " (überarbeitet)"
+    report = _import_set(editor, "PQ-GEN", "de", "po", bytes(po))
+    assert (report["accepted"], report["refused"]) == (1, [])
+    (draft,) = editor.client.get(DRAFTS, headers=editor.headers).json()
+    assert draft["base_version"] == max(  # the import started the next version's draft
+        c["version"] for c in server.peer("HU").pull_all()
+        if c["kind"] == "question_set" and c["id"].startswith("PQ-GEN@"))
+
+
+def _import_set(peer: Peer, code: str, language: str, file_format: str, data: bytes
+                ) -> dict[str, Any]:
+    response = peer.client.post(f"{DRAFTS}/{code}/import",
                                 params={"language": language, "format": file_format},
                                 content=data, headers=peer.headers)
     assert response.status_code == 200, response.text
