@@ -75,6 +75,7 @@ def test_a_translation_asked_in_the_window_shows_beside_the_text_and_reaches_bot
     cases.perform(germany.replica, name="case.send", args={"case_id": case_id})
     germany.sync()
     qtbot.waitUntil(lambda: cases.get_case(hungary.reader, case_id) is not None, timeout=15_000)
+    assert not hungary.window.catalogue_action.isVisible()  # the Commission's editors only
     hungary.show_case(case_id)
     body = hungary.window.case_view.findChild(QLabel, "caseBody")
     assert f"href='{TRANSLATE_LINK}request_text'" in body.text()

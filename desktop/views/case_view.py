@@ -7,6 +7,7 @@ engine that made it, never in its place. Which steps are possible is the owner's
 (``allowed``, from the workflow table); the view only shows.
 """
 
+import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -275,6 +276,11 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
 def _answer_text(answer: Answer, question: Question | None, lang: str) -> str:
     """A predefined answer (or the ones chosen) in the reader's language, else the value."""
     if answer.value is not None:
+        if question is not None and question.answer_type == "date":
+            try:
+                return formatting.date_text(dt.date.fromisoformat(answer.value))
+            except ValueError:
+                return answer.value
         return answer.value
     codes = (answer.answer,) if answer.answer is not None else answer.choices
     options = {o.code: o for o in question.answers} if question else {}

@@ -62,7 +62,3 @@ def test_texts_edited_in_place_reach_the_owner_with_their_state(qtbot):
     dialog.draft_saved(draft)
     assert "*" not in dialog.list.currentItem().text()
 
-
-def test_the_catalogue_is_offered_only_to_catalogue_editors(controller):
-    assert "catalogue_editor" not in controller.user.roles
-    assert not controller.window.catalogue_action.isVisible()
