@@ -36,8 +36,9 @@ from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
-from sync_protocol.cases import Action
+from sync_protocol.cases import Action, CaseRecord, Party
 from sync_protocol.errors import ProtocolError
+from sync_protocol.languages import authority_language
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
 from sync_protocol.version import PROTOCOL_VERSION
@@ -196,7 +197,16 @@ class AppController(QObject):
             authority=self.reader.authority,
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
+            counterpart_language=self._counterpart_language(case),
         )
+
+    def _counterpart_language(self, case: CaseRecord) -> str:
+        """The language the other authority of ``case`` reads the catalogue in."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is Party.REQUESTER
+                 else case.requester_authority_id)
+        return authority_language(self.reader.authority(other)
+                                  or {"member_state": other.split("-")[0]})
 
     def _problem_text(self) -> str | None:
         problem = self.sync.problem
