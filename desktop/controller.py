@@ -100,12 +100,11 @@ class AppController(QObject):
         self.model = CaseTableModel(self.reader,
                                     loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
-        self.window.set_identity(f"{user.display_name} — {user.authority_name} "
+        self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
         self.notice_box: QMessageBox | None = None
         if language_locked:
-            self.window.language.setEnabled(False)
-            self.window.language.setToolTip(_("Set by your administrator"))
+            self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
