@@ -33,8 +33,9 @@ _installed: list[QTranslator] = []
 class CatalogueTranslator(QTranslator):
     """Qt's texts from ``desktop.i18n``'s catalogue, for a language Qt has no catalogue of."""
 
-    def translate(self, context: str, source_text: str, disambiguation: str | None = None,
-                  n: int = -1) -> str:
+    def translate(self, context: str, source_text: str,  # noqa: ARG002 - Qt's signature
+                  disambiguation: str | None = None,  # noqa: ARG002
+                  n: int = -1) -> str:  # noqa: ARG002
         message = QT_TEXTS.get(source_text)
         # An empty answer lets Qt keep its own text.
         return _(message) if message is not None else ""

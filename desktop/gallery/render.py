@@ -229,9 +229,9 @@ def render_all(out: Path, data: Path, width: int, height: int, *,
     shooter = Shooter(out, width, height, screens)
     languages = languages or shipped_languages()
     _first_start(shooter, languages)
-    for username, scenes, screens in zip(OFFICERS, (_anna, _peter),
-                                         (ANNA_SCREENS, PETER_SCREENS), strict=True):
-        if not shooter.wants(*screens):
+    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter),
+                                        (ANNA_SCREENS, PETER_SCREENS), strict=True):
+        if not shooter.wants(*theirs):
             continue
         controller = _open(data, username)
         try:
