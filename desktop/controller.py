@@ -346,7 +346,7 @@ class AppController(QObject):
             "is delivered at the next start of IMI, when the server can be reached.",
             "{n} changes have not reached the server yet. They stay queued on this computer "
             "and are delivered at the next start of IMI, when the server can be reached.",
-            pending).format(n=pending)
+            pending).format(n=formatting.number_text(pending))
         return confirm(self.window, title=_("Close IMI"), text=text, action=_("Close IMI"))
 
     def show_help(self) -> None:
@@ -480,7 +480,7 @@ class AppController(QObject):
                 "The server was restored from a backup. Everything is downloaded again; "
                 "your {n} waiting changes are kept and sent again.", waiting)
         box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
-                          text.format(n=waiting), parent=self.window)
+                          text.format(n=formatting.number_text(waiting)), parent=self.window)
         box.setObjectName("syncNotice")
         box.open()  # not modal for the application: sync and work go on
         self.notice_box = box

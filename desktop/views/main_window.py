@@ -271,9 +271,10 @@ class MainWindow(QMainWindow):
             text = label(FOLDERS, code)
             if unread:
                 text = _("{folder} ({count}, {unread} unread)").format(
-                    folder=text, count=total, unread=unread)
+                    folder=text, count=formatting.number_text(total),
+                    unread=formatting.number_text(unread))
             elif total:
-                text = f"{text} ({total})"
+                text = f"{text} ({formatting.number_text(total)})"
             item.setText(text)
             font = item.font()
             font.setBold(bool(unread))
