@@ -26,7 +26,7 @@ from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
-from desktop.qt_locale import apply_language
+from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
@@ -148,7 +148,9 @@ class AppController(QObject):
                              (self.sync.sig_status_changed, self._pass_finished),
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
-                             (self.sync.sig_sign_in_required, self.ask_sign_in)):
+                             (self.sync.sig_sign_in_required, self.ask_sign_in),
+                             # a filter typed just before closing would read the closed lane
+                             (self.window.sig_filter_changed, self.model.set_filter)):
             signal.disconnect(slot)
         if self._sign_in is not None:
             self._sign_in.reject()
@@ -210,8 +212,7 @@ class AppController(QObject):
     def change_language(self, language: str) -> None:
         if language == current_language():
             return
-        set_language(language)
-        apply_language(language)
+        switch_language(language)
         self.workers.run_db(lambda replica: replica.save_meta("ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()

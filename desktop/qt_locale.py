@@ -9,7 +9,7 @@ answers the few Qt texts the app shows from our own catalogue, so no English but
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
-from desktop.i18n import N_, _
+from desktop.i18n import N_, _, set_language
 from desktop.qt import QApplication
 from sync_protocol.languages import FALLBACK_LANGUAGE, babel_locale
 
@@ -69,6 +69,12 @@ def apply_language(language: str) -> None:
     for installed in _installed:
         app.installTranslator(installed)
     QLocale.setDefault(locale)
+
+
+def switch_language(language: str) -> None:
+    """The UI language, ours and Qt's, from now on."""
+    set_language(language)
+    apply_language(language)
 
 
 def qt_translation_loaded() -> bool:

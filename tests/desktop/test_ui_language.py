@@ -8,8 +8,10 @@ from PySide6.QtCore import QLocale
 
 from desktop import formatting
 from desktop.i18n import current_language
-from desktop.qt import QDialogButtonBox, Qt
-from desktop.qt_locale import has_qt_catalogue
+from desktop.qt import QApplication, QDialogButtonBox, QLabel, Qt
+from desktop.qt_locale import has_qt_catalogue, switch_language
+from desktop.views.unlock_dialog import SetupDialog
+from sync_protocol.languages import LANGUAGES
 
 
 def _cancel_text() -> str:
@@ -61,3 +63,24 @@ def test_the_toolbar_list_switches_too_with_the_locales_formats(qtbot, controlle
     assert formatting.date_text(dt.date(2026, 3, 7)) == "7.3.2026"
     assert formatting.language_name("de") == "saksa"
     assert window.language_actions.checkedAction().data() == "fi"
+
+
+def test_the_set_up_dialog_speaks_the_language_picked_in_it_and_keeps_the_input(qtbot):
+    dialog = SetupDialog(lambda *_args, **_kw: lambda: None, languages=list(LANGUAGES))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.username.setText("de.weber")
+    assert dialog.ok_button.text() == "Sign in"
+    try:
+        dialog.language.setCurrentIndex(dialog.language.findData("el"))
+        QApplication.processEvents()  # Qt's own buttons hear of the change by an event
+
+        assert dialog.windowTitle() == "Εγκατάσταση του IMI σε αυτόν τον υπολογιστή"
+        assert dialog.ok_button.text() == "Σύνδεση"
+        assert _cancel_text() == "Άκυρο"
+        labels = {label.text() for label in dialog.findChildren(QLabel)}
+        assert {"Διεύθυνση διακομιστή", "Όνομα χρήστη", "Γλώσσα"} <= labels
+        assert dialog.proxy.placeholderText() == "κανένας (άμεση σύνδεση)"
+        assert dialog.username.text() == "de.weber"
+    finally:
+        switch_language("en")
