@@ -27,7 +27,7 @@ from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
-from desktop.qt_locale import apply_language
+from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
@@ -45,8 +45,9 @@ from sync_protocol.authoring import (
     Problem,
     PublishOutcome,
 )
-from sync_protocol.cases import Action
+from sync_protocol.cases import Action, CaseRecord, Party
 from sync_protocol.errors import ProtocolError
+from sync_protocol.languages import authority_language
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
 from sync_protocol.translation import MachineTranslation
@@ -110,12 +111,11 @@ class AppController(QObject):
         self.model = CaseTableModel(self.reader,
                                     loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
-        self.window.set_identity(f"{user.display_name} — {user.authority_name} "
+        self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
         self.notice_box: QMessageBox | None = None
         if language_locked:
-            self.window.language.setEnabled(False)
-            self.window.language.setToolTip(_("Set by your administrator"))
+            self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
@@ -166,7 +166,9 @@ class AppController(QObject):
                              (self.sync.sig_status_changed, self._pass_finished),
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
-                             (self.sync.sig_sign_in_required, self.ask_sign_in)):
+                             (self.sync.sig_sign_in_required, self.ask_sign_in),
+                             # a filter typed just before closing would read the closed lane
+                             (self.window.sig_filter_changed, self.model.set_filter)):
             signal.disconnect(slot)
         if self._sign_in is not None:
             self._sign_in.reject()
@@ -218,6 +220,7 @@ class AppController(QObject):
             authority=self.reader.authority,
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
+            counterpart_language=self._counterpart_language(case),
             translations=self.reader.translations(case_id),
             online=self._note_online(),
             translating=self._translating[1] if self._translating and
@@ -227,6 +230,14 @@ class AppController(QObject):
     def _note_online(self) -> bool:
         self._shown_online = self.sync.online is not False
         return self._shown_online
+
+    def _counterpart_language(self, case: CaseRecord) -> str:
+        """The language the other authority of ``case`` reads the catalogue in."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is Party.REQUESTER
+                 else case.requester_authority_id)
+        return authority_language(self.reader.authority(other)
+                                  or {"member_state": other.split("-")[0]})
 
     def _problem_text(self) -> str | None:
         problem = self.sync.problem
@@ -241,8 +252,7 @@ class AppController(QObject):
     def change_language(self, language: str) -> None:
         if language == current_language():
             return
-        set_language(language)
-        apply_language(language)
+        switch_language(language)
         self.workers.run_db(lambda replica: replica.save_meta("ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
@@ -496,7 +506,7 @@ class AppController(QObject):
             "is delivered at the next start of IMI, when the server can be reached.",
             "{n} changes have not reached the server yet. They stay queued on this computer "
             "and are delivered at the next start of IMI, when the server can be reached.",
-            pending).format(n=pending)
+            pending).format(n=formatting.number_text(pending))
         return confirm(self.window, title=_("Close IMI"), text=text, action=_("Close IMI"))
 
     def show_help(self) -> None:
@@ -630,7 +640,7 @@ class AppController(QObject):
                 "The server was restored from a backup. Everything is downloaded again; "
                 "your {n} waiting changes are kept and sent again.", waiting)
         box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
-                          text.format(n=waiting), parent=self.window)
+                          text.format(n=formatting.number_text(waiting)), parent=self.window)
         box.setObjectName("syncNotice")
         box.open()  # not modal for the application: sync and work go on
         self.notice_box = box

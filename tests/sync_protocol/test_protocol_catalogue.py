@@ -7,7 +7,14 @@ import pytest
 from pydantic import ValidationError
 
 from sync_protocol.catalogue import CatalogueFile, QuestionSet
-from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES, babel_locale, localized
+from sync_protocol.languages import (
+    FALLBACK_LANGUAGE,
+    LANGUAGES,
+    STATE_LANGUAGES,
+    authority_language,
+    babel_locale,
+    localized,
+)
 
 SEED = Path(__file__).parents[2] / "sync_server" / "seed" / "question_set_pq.json"
 
@@ -147,3 +154,12 @@ def test_babel_locales_format_like_the_member_state():
     assert babel_locale("no") == "nb_NO"
     assert babel_locale("hu") == "hu"
     assert len(LANGUAGES) == len(set(LANGUAGES)) == 26
+
+
+def test_an_authority_reads_in_its_directory_language_else_its_states():
+    assert authority_language({"member_state": "HU"}) == "hu"
+    assert authority_language({"member_state": "BE", "languages": ["fr"]}) == "fr"
+    assert authority_language({"member_state": "GR"}) == "el"
+    assert authority_language({"member_state": "XX"}) == FALLBACK_LANGUAGE
+    assert set(STATE_LANGUAGES) >= {"DE", "HU", "FR", "IS", "NO", "LI"}
+    assert all(lang in LANGUAGES for langs in STATE_LANGUAGES.values() for lang in langs)

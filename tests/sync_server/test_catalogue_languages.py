@@ -5,14 +5,19 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sync_protocol.languages import LANGUAGES
+from sync_server.catalogue.models import LegislativeArea, QuestionSetRow
 from sync_server.catalogue.shipped import (
     area_folders,
     language_texts,
     shipped_catalogue,
     text_keys,
 )
+from sync_server.seed import seed_base
+from sync_server.sync.models import SyncRow
 
 FOLDERS = {folder.name: folder for folder in area_folders()}
 
@@ -78,3 +83,24 @@ def test_placeholders_and_legal_references_are_the_same_in_every_language(area):
                 _PLACEHOLDER.findall(english[key])), (lang, key)
             assert sorted(_NUMBER.findall(text)) == sorted(_NUMBER.findall(english[key])), (
                 f"{area}/{lang} {key}: {text!r} has other numbers than {english[key]!r}")
+
+
+def test_an_upgrade_adds_the_new_languages_and_keeps_what_is_stored(db_engine):
+    # As on a server of the first release: PQ named in two languages, one edited since.
+    with Session(db_engine) as session, session.begin():
+        session.get(LegislativeArea, "PQ").names = {"en": "Edited name", "de": "Alt"}
+    with Session(db_engine) as session, session.begin():
+        seed_base(session)
+    with Session(db_engine) as session, session.begin():
+        seed_base(session)  # again: nothing more
+    with Session(db_engine) as session:
+        names = session.get(LegislativeArea, "PQ").names
+        versions = session.scalars(select(SyncRow.version).where(
+            SyncRow.kind == "area", SyncRow.entity_id == "PQ")).all()
+        stored = session.scalars(select(QuestionSetRow.version).where(
+            QuestionSetRow.code == "PQ-GEN")).all()
+    assert set(names) == set(LANGUAGES)
+    assert (names["en"], names["de"]) == ("Edited name", "Alt")  # kept as stored
+    assert names["hu"] == "Szakmai képesítések (2005/36/EK irányelv)"
+    assert versions == [2]  # published once more, so replicas get the new names
+    assert sorted(stored) == [1, 2]  # a stored version is kept; the new one is added
