@@ -127,7 +127,8 @@ class DirectoryIndex:
             "SELECT a.rowid, a.id, a.member_state, a.official_name, "
             "json_extract(a.data, '$.level'), json_extract(a.data, '$.region'), "
             "json_extract(a.data, '$.areas'), json_extract(a.data, '$.competences'), "
-            "t.names, t.places FROM authorities a JOIN authority_text t ON t.rowid = a.rowid")
+            "t.official_name || ' ' || t.designation, t.places "
+            "FROM authorities a JOIN authority_text t ON t.rowid = a.rowid")
         for rowid, aid, state, name, level, region, areas, competences, names, places in rows:
             entry = _Entry(rowid, aid, state, name, level or "", region or "",
                            frozenset(json.loads(areas or "[]")),
@@ -229,7 +230,7 @@ class DirectoryIndex:
         if cached is None:
             phrase = '"' + needle.replace('"', '""') + '"'
             cached = {int(r): float(s) for r, s in self._db.execute(
-                "SELECT rowid, bm25(authority_text, 4.0, 1.0, 2.0) FROM authority_text "
+                "SELECT rowid, bm25(authority_text, 8.0, 3.0, 1.0, 2.0) FROM authority_text "
                 "WHERE authority_text MATCH ?", (phrase,))}
             if len(self._text_hits) > 512:
                 self._text_hits.clear()

@@ -222,8 +222,8 @@ ALTER TABLE attention ADD COLUMN acted_at TEXT;
 # in step with ``authorities`` by triggers; ``directory_generation`` counts directory changes,
 # so an in-memory search cache knows when to reload. ``INSERT OR REPLACE`` into authorities
 # deletes the old row without its delete triggers, hence the clean-up before the insert.
-_AUTHORITY_TEXT = """{r}.rowid,
-    imi_fold({r}.official_name || ' ' || coalesce(
+_AUTHORITY_TEXT = """{r}.rowid, imi_fold({r}.official_name),
+    imi_fold(coalesce(
         (SELECT group_concat(value, ' ') FROM json_each({r}.data, '$.designation')), '')),
     imi_fold(coalesce(
         (SELECT group_concat(value, ' ') FROM json_each({r}.data, '$.description')), '')),
@@ -232,9 +232,9 @@ _AUTHORITY_TEXT = """{r}.rowid,
 _V5 = f"""
 CREATE TABLE competences (code TEXT PRIMARY KEY, area TEXT NOT NULL, data TEXT NOT NULL);
 CREATE VIRTUAL TABLE authority_text USING fts5(
-    names, description, places, tokenize = 'trigram'
+    official_name, designation, description, places, tokenize = 'trigram'
 );
-INSERT INTO authority_text (rowid, names, description, places)
+INSERT INTO authority_text (rowid, official_name, designation, description, places)
     SELECT {_AUTHORITY_TEXT.format(r="a")} FROM authorities a;
 INSERT OR REPLACE INTO meta (key, value) VALUES ('directory_generation', '1');
 CREATE TRIGGER authority_reindexed BEFORE INSERT ON authorities BEGIN
@@ -242,7 +242,7 @@ CREATE TRIGGER authority_reindexed BEFORE INSERT ON authorities BEGIN
     WHERE rowid = (SELECT rowid FROM authorities WHERE id = new.id);
 END;
 CREATE TRIGGER authority_indexed AFTER INSERT ON authorities BEGIN
-    INSERT INTO authority_text (rowid, names, description, places)
+    INSERT INTO authority_text (rowid, official_name, designation, description, places)
     VALUES ({_AUTHORITY_TEXT.format(r="new")});
     UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
 END;

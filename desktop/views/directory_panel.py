@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from desktop import formatting
-from desktop.i18n import N_, _
+from desktop.i18n import N_, _, ngettext
 from desktop.models.directory import Filters, Hit, Results
 from desktop.qt import (
     QComboBox,
@@ -206,11 +206,13 @@ class DirectoryPanel(QWidget):
         if not results.hits:
             self.count.setText(_("No results. Try fewer words or other filters."))
         elif results.total > len(results.hits):
-            self.count.setText(_("{shown} of {total} authorities shown; type more to narrow "
-                                 "the list.").format(shown=len(results.hits),
-                                                     total=results.total))
+            self.count.setText(ngettext(
+                "{shown} of {total} authority shown; type more to narrow the list.",
+                "{shown} of {total} authorities shown; type more to narrow the list.",
+                results.total).format(shown=len(results.hits), total=results.total))
         else:
-            self.count.setText(_("{total} authorities found.").format(total=results.total))
+            self.count.setText(ngettext("{total} authority found.", "{total} authorities found.",
+                                        results.total).format(total=results.total))
         if results.corrected:
             self.count.setText(self.count.text() + " " + _("Also searched for: {words}").format(
                 words=", ".join(taken for _typed, taken in results.corrected)))

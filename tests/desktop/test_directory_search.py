@@ -140,3 +140,8 @@ def test_a_replica_with_no_directory_yet_finds_nothing(tmp_path: Path):
         assert DirectoryIndex(empty.connection).search("Zahnärzte", language="de").total == 0
     finally:
         empty.close()
+
+
+def test_a_word_of_the_official_name_ranks_above_the_same_word_in_a_designation(index):
+    # Every health authority's Hungarian designation says "Egészségügyi"; only one is named so.
+    assert ids(index, "Egészségügyi", "de")[0] == "HU-ENKK"
