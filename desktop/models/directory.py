@@ -16,6 +16,7 @@ authorities in memory is reloaded when ``directory_generation`` changes.
 """
 
 import dataclasses
+import heapq
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -25,7 +26,6 @@ from rapidfuzz.distance import OSA
 
 from desktop.models.directory_terms import (
     CompetenceTerms,
-    Meaning,
     Token,
     country_states,
     tokens,
@@ -37,6 +37,7 @@ from sync_protocol.languages import localized
 # Beyond this many results a list tells how many more there are instead of showing them.
 RESULT_LIMIT = 60
 _TYPO_MIN = 4
+_RANKED_FROM = 5  # letters from which text matches are ranked by relevance
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -78,6 +79,31 @@ class Results:
 
 
 @dataclasses.dataclass(frozen=True)
+class _Met:
+    """What one typed word meets: authorities of the states it names, authorities competent
+    for what it names, and authorities whose texts hold it (with their bm25)."""
+
+    in_state: set[int]
+    competent: set[int]
+    text: dict[int, float]
+    competences: frozenset[str]
+    exact: bool
+    every: frozenset[int] = frozenset()  # all of the above
+
+    @classmethod
+    def of(cls, *, in_state: set[int], competent: set[int], text: dict[int, float],
+           competences: frozenset[str], exact: bool) -> "_Met":
+        return cls(in_state, competent, text, competences, exact,
+                   frozenset(in_state.union(competent, text)))
+
+    def any(self) -> bool:
+        return bool(self.every)
+
+    def narrow(self, candidates: set[int]) -> set[int]:
+        return candidates & self.every
+
+
+@dataclasses.dataclass(frozen=True)
 class _Entry:
     rowid: int
     id: str
@@ -102,6 +128,11 @@ class DirectoryIndex:
         self._competences: dict[str, Competence] = {}
         self._vocabulary: list[str] = []
         self._text_hits: dict[str, dict[int, float]] = {}
+        self._met: dict[Token, _Met] = {}
+        self._filter_cache: dict[Filters, set[int]] = {}
+        self._by_id: dict[str, int] = {}
+        self._by_name: list[int] = []
+        self._name_rank: dict[int, int] = {}
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -140,7 +171,11 @@ class DirectoryIndex:
             vocabulary.update(w for w in f"{names} {places}".split() if len(w) >= _TYPO_MIN)
         self._entries, self._by_state, self._by_competence = entries, by_state, by_competence
         self._vocabulary = sorted(vocabulary)
-        self._text_hits = {}
+        self._text_hits, self._met, self._filter_cache = {}, {}, {}
+        self._by_id = {e.id: r for r, e in entries.items()}
+        self._by_name = sorted(entries, key=lambda r: entries[r].official_name.casefold())
+        self._name_rank = {r: n for n, r in enumerate(self._by_name)}
+        country_states(Token("", ""))  # the country names of 26 languages, read once now
 
     # -- what the filters offer ----------------------------------------------------------------
 
@@ -162,63 +197,89 @@ class DirectoryIndex:
                limit: int = RESULT_LIMIT) -> Results:
         self._fresh()
         candidates = self._filtered(filters)
-        by_competence = dict.fromkeys(candidates, 0)
-        by_country = dict.fromkeys(candidates, 0)
-        relevance = dict.fromkeys(candidates, 0.0)
-        matched: dict[int, set[str]] = {}
+        met: list[_Met] = []
         corrected: list[tuple[str, str]] = []
         for token in tokens(query, language):
-            found = self._satisfying(token, candidates)
-            if not any(found[:3]) and len(token.word) >= _TYPO_MIN:
+            found = self._satisfying(token)
+            if not found.any() and len(token.word) >= _TYPO_MIN:
                 replacement = self._nearest(token)
                 if replacement is not None:
                     corrected.append((token.word, replacement))
-                    found = self._satisfying(Token(replacement, replacement), candidates)
-            states, competences, text, meaning = found
-            candidates &= states | competences | text.keys()
-            for rowid in candidates:
-                if rowid in competences:
-                    by_competence[rowid] += 2 if meaning.exact else 1
-                    matched.setdefault(rowid, set()).update(
-                        meaning.competences & self._entries[rowid].competences)
-                if rowid in states:
-                    by_country[rowid] += 2 if meaning.exact else 1
-                relevance[rowid] += text.get(rowid, 0.0)
-        ranked = sorted(candidates, key=lambda r: (
-            -(by_competence[r] + by_country[r]), -by_competence[r], relevance[r],
-            self._entries[r].official_name.casefold()))
-        hits = tuple(Hit(authority=self._authority(r), by_competence=by_competence[r],
-                         by_country=by_country[r],
-                         matched_competences=tuple(sorted(matched.get(r, ()))))
-                     for r in ranked[:limit])
-        return Results(query=query, hits=hits, total=len(ranked), corrected=tuple(corrected))
+                    found = self._satisfying(Token(replacement, replacement))
+            candidates = found.narrow(candidates)
+            met.append(found)
+        if not met:  # nothing typed: by name, the order kept since loading
+            ranked = [r for r in self._by_name if r in candidates]
+            hits = tuple(Hit(authority=self._authority(r), by_competence=0, by_country=0,
+                             matched_competences=()) for r in ranked[:limit])
+            return Results(query=query, hits=hits, total=len(ranked))
+        # Words that named a competence or the country count first (an exact name twice a
+        # name being typed), then text relevance (bm25, lower is better), then the name.
+        competence: dict[int, int] = {}
+        country: dict[int, int] = {}
+        relevance: dict[int, float] = {}
+        for found in met:
+            weight = 2 if found.exact else 1
+            for r in found.competent & candidates:
+                competence[r] = competence.get(r, 0) + weight
+            for r in found.in_state & candidates:
+                country[r] = country.get(r, 0) + weight
+            for r, score in found.text.items():
+                relevance[r] = relevance.get(r, 0.0) + score
+        rank = self._name_rank
+        boosted = competence.keys() | country.keys()
+        ranked = heapq.nsmallest(limit, boosted, key=lambda r: (
+            -competence.get(r, 0) - country.get(r, 0), -competence.get(r, 0),
+            relevance.get(r, 0.0), rank[r]))
+        if len(ranked) < limit:  # then text matches alone; by name when none is ranked
+            rest = candidates - boosted
+            ranked += heapq.nsmallest(
+                limit - len(ranked), rest,
+                key=(lambda r: (relevance.get(r, 0.0), rank[r])) if any(relevance.values())
+                else rank.__getitem__)
+        hits = tuple(Hit(authority=self._authority(r), by_competence=competence.get(r, 0),
+                         by_country=country.get(r, 0), matched_competences=tuple(sorted(
+                             set().union(*(f.competences for f in met if r in f.competent))
+                             & self._entries[r].competences)))
+                     for r in ranked)
+        return Results(query=query, hits=hits, total=len(candidates),
+                       corrected=tuple(corrected))
 
     def _filtered(self, filters: Filters) -> set[int]:
-        rows: Iterable[_Entry] = self._entries.values()
-        if filters.member_state:
-            rows = (self._entries[r] for r in self._by_state.get(filters.member_state, ()))
-        return {
-            e.rowid for e in rows
-            if e.id != filters.exclude
-            and (not filters.region or e.region == filters.region)
-            and (not filters.area or filters.area in e.areas)
-            and (not filters.competence or filters.competence in e.competences)
-            and (not filters.level or e.level == filters.level)
-        }
+        key = dataclasses.replace(filters, exclude="")
+        chosen = self._filter_cache.get(key)
+        if chosen is None:
+            rows: Iterable[_Entry] = self._entries.values()
+            if filters.member_state:
+                rows = (self._entries[r] for r in self._by_state.get(filters.member_state, ()))
+            chosen = {
+                e.rowid for e in rows
+                if (not filters.region or e.region == filters.region)
+                and (not filters.area or filters.area in e.areas)
+                and (not filters.competence or filters.competence in e.competences)
+                and (not filters.level or e.level == filters.level)
+            }
+            if len(self._filter_cache) > 64:
+                self._filter_cache.clear()
+            self._filter_cache[key] = chosen
+        excluded = self._by_id.get(filters.exclude)
+        return chosen - {excluded} if excluded is not None else set(chosen)
 
-    def _satisfying(self, token: Token, candidates: set[int]
-                    ) -> tuple[set[int], set[int], dict[int, float], Meaning]:
-        """The candidates whose country, competences or texts meet ``token``, and what the
-        token names."""
-        country = country_states(token)
-        meaning = self._terms.meaning(token)
-        states = {r for s in country.states for r in self._by_state.get(s, ())} & candidates
-        competences = {r for c in meaning.competences
-                       for r in self._by_competence.get(c, ())} & candidates
-        text = self._text(token)
-        return states, competences, text, Meaning(
-            states=country.states, competences=meaning.competences,
-            exact=meaning.exact or country.exact)
+    def _satisfying(self, token: Token) -> "_Met":
+        """The authorities whose country, competences or texts meet ``token`` (remembered per
+        token: typing on repeats the words before)."""
+        found = self._met.get(token)
+        if found is None:
+            country = country_states(token)
+            meaning = self._terms.meaning(token)
+            in_state = {r for s in country.states for r in self._by_state.get(s, ())}
+            competent = {r for c in meaning.competences for r in self._by_competence.get(c, ())}
+            found = _Met.of(in_state=in_state, competent=competent, text=self._text(token),
+                         competences=meaning.competences, exact=meaning.exact or country.exact)
+            if len(self._met) > 512:
+                self._met.clear()
+            self._met[token] = found
+        return found
 
     def _text(self, token: Token) -> dict[int, float]:
         """rowid -> bm25 (lower is better) of the authorities whose texts hold the token's stem
@@ -229,9 +290,16 @@ class DirectoryIndex:
         cached = self._text_hits.get(needle)
         if cached is None:
             phrase = '"' + needle.replace('"', '""') + '"'
-            cached = {int(r): float(s) for r, s in self._db.execute(
-                "SELECT rowid, bm25(authority_text, 8.0, 3.0, 1.0, 2.0) FROM authority_text "
-                "WHERE authority_text MATCH ?", (phrase,))}
+            if len(needle) < _RANKED_FROM:
+                # The first letters of a word match thousands: bm25 for each would cost more
+                # than the whole rest of the search, and rank little; name order does.
+                cached = dict.fromkeys((r for (r,) in self._db.execute(
+                    "SELECT rowid FROM authority_text WHERE authority_text MATCH ?",
+                    (phrase,))), 0.0)
+            else:
+                cached = {int(r): float(s) for r, s in self._db.execute(
+                    "SELECT rowid, bm25(authority_text, 8.0, 3.0, 1.0, 2.0) "
+                    "FROM authority_text WHERE authority_text MATCH ?", (phrase,))}
             if len(self._text_hits) > 512:
                 self._text_hits.clear()
             self._text_hits[needle] = cached

@@ -7,6 +7,7 @@ neither (then only the authorities' own texts can match it). Words are folded (c
 accents) and stemmed with the Snowball stemmer of the reader's language.
 """
 
+import bisect
 import dataclasses
 import functools
 import re
@@ -81,45 +82,70 @@ class Meaning:
     exact: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class _CountryNames:
+    """Country and language names of every catalogue language, folded, arranged for lookups:
+
+    - ``roots``: a word beginning with one of these names the state ("németországi",
+      "ungarische": a country's name less its last letter, a language's name likewise);
+    - ``stems``: a stem that a country's name begins with, at most two letters short
+      ("ungar" of "Ungarn");
+    - ``ordered``: every country name, sorted, for names that begin with what is being typed.
+    """
+
+    roots: dict[str, frozenset[str]]
+    stems: dict[str, frozenset[str]]
+    ordered: tuple[tuple[str, str], ...]
+
+
 @functools.cache
-def _country_names() -> tuple[tuple[str, str, bool], ...]:
-    """(folded name, state, is a language name) in every catalogue language."""
-    names: dict[tuple[str, str], bool] = {}
+def _country_names() -> _CountryNames:
+    roots: dict[str, set[str]] = {}
+    stems: dict[str, set[str]] = {}
+    ordered: set[tuple[str, str]] = set()
     for language in LANGUAGES:
         locale = Locale.parse(babel_locale(language))
         for state in EEA_STATES:
-            name = locale.territories.get(state)
-            if name:
-                names.setdefault((fold(name) or "", state), False)
+            name = fold(locale.territories.get(state, "")) or ""
+            if not name:
+                continue
+            first = name.split()[0]
+            ordered.add((name, state))
+            if " " in name:  # "Česká republika": its first word, whole
+                if len(first) >= _MIN_INSIDE:
+                    roots.setdefault(first, set()).add(state)
+                continue
+            roots.setdefault(name[:-1] if len(name) >= _MIN_INSIDE else name,
+                             set()).add(state)
+            for cut in range(len(name) - 2, len(name) + 1):
+                if cut >= 4:
+                    stems.setdefault(name[:cut], set()).add(state)
         for lang, state in _STATE_OF_LANGUAGE.items():
-            name = locale.languages.get("nb" if lang == "no" else lang)
-            if name:
-                names.setdefault((fold(name) or "", state), True)
-    return tuple((name, state, lang) for (name, state), lang in names.items())
+            name = fold(locale.languages.get("nb" if lang == "no" else lang, "")) or ""
+            if len(name) >= _MIN_INSIDE and " " not in name:
+                roots.setdefault(name[:-1], set()).add(state)
+    return _CountryNames(roots={k: frozenset(v) for k, v in roots.items()},
+                         stems={k: frozenset(v) for k, v in stems.items()},
+                         ordered=tuple(sorted(ordered)))
 
 
+@functools.lru_cache(maxsize=4096)
 def country_states(token: Token) -> Meaning:
     """The member states ``token`` names: a country's name (or its start while typing, or a
     longer word built on it: "németországi"), or a language's adjective ("ungarische")."""
-    exact: set[str] = set()
-    prefix: set[str] = set()
-    for name, state, is_language in _country_names():
-        if " " in name:
-            if token.word == name.split()[0] and len(token.word) >= _MIN_INSIDE:
-                exact.add(state)
-            continue
-        root = name[:-1] if len(name) >= _MIN_INSIDE else name
-        if is_language:
-            if len(name) >= _MIN_INSIDE and token.word.startswith(root):
-                exact.add(state)
-        elif token.word.startswith(root) or token.word == name or (
-                len(token.stem) >= 4 and name.startswith(token.stem)
-                and len(name) - len(token.stem) <= 2):
-            exact.add(state)
-        elif len(token.word) >= _MIN_PREFIX and name.startswith(token.word):
-            prefix.add(state)
+    names = _country_names()
+    exact: set[str] = set(names.stems.get(token.stem, ()))
+    word = token.word
+    for end in range(1, len(word) + 1):
+        exact.update(names.roots.get(word[:end], ()))
     if exact:
         return Meaning(states=frozenset(exact), exact=True)
+    prefix: set[str] = set()
+    if len(word) >= _MIN_PREFIX:
+        at = bisect.bisect_left(names.ordered, (word, ""))
+        while at < len(names.ordered) and names.ordered[at][0].startswith(word):
+            prefix.add(names.ordered[at][1])
+            at += 1
     return Meaning(states=frozenset(prefix))
 
 

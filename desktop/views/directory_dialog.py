@@ -60,9 +60,9 @@ def detail_html(authority: dict[str, Any], *, language: str, areas: dict[str, Le
                          (_("Website"), authority.get("website", ""))):
         if value:
             rows.append((label, value))
-    parts.append("<table cellspacing='6'>" + "".join(
-        f"<tr><td valign='top'><b>{e(k)}</b></td><td>{e(v)}</td></tr>" for k, v in rows)
-        + "</table>")
+    parts.append("<table cellspacing='6' width='100%'>" + "".join(
+        f"<tr><td valign='top' width='40%'><b>{e(k)}</b></td><td valign='top'>{e(v)}</td></tr>"
+        for k, v in rows) + "</table>")
     return "".join(parts)
 
 

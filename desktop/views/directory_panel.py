@@ -15,7 +15,7 @@ from desktop.i18n import N_, _, ngettext
 from desktop.models.directory import Filters, Hit, Results
 from desktop.qt import (
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -100,7 +100,7 @@ class DirectoryPanel(QWidget):
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
 
-        filters = QHBoxLayout()
+        filters = QGridLayout()
         self.state = named(QComboBox(), "stateFilter")
         self.state.addItem(_("All member states"), "")
         for name, code in sorted((formatting.country_name(c), c) for c in EEA_STATES):
@@ -115,19 +115,29 @@ class DirectoryPanel(QWidget):
         self.level.addItem(_("All levels"), "")
         for code in LEVELS:
             self.level.addItem(level_name(code), code)
+        # Two rows, so that "All professions and activities" fits in every language.
         for box in (self.state, self.region, self.area, self.competence, self.level):
-            box.setMinimumContentsLength(10)
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            filters.addWidget(box, 1)
+            box.setMinimumContentsLength(12)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         if compact:
+            filters.addWidget(self.state, 0, 0)
+            filters.addWidget(self.competence, 0, 1)
             for box in (self.region, self.area, self.level):
                 box.hide()
+        else:
+            filters.addWidget(self.state, 0, 0)
+            filters.addWidget(self.region, 0, 1)
+            filters.addWidget(self.level, 0, 2)
+            filters.addWidget(self.area, 1, 0, 1, 2)
+            filters.addWidget(self.competence, 1, 2)
         layout.addLayout(filters)
         self._fill_regions()
         self._fill_competences()
 
         self.results = named(QListWidget(), "authorityList")
         self.results.setWordWrap(True)
+        self.results.setSpacing(2)
         self.results.setMinimumHeight(120)
         layout.addWidget(self.results, 1)
         self.count = named(QLabel(), "resultCount")
