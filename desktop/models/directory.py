@@ -37,6 +37,7 @@ from sync_protocol.languages import localized
 # Beyond this many results a list tells how many more there are instead of showing them.
 RESULT_LIMIT = 60
 _TYPO_MIN = 4
+_MIN_WORD = 3
 _RANKED_FROM = 5  # letters from which text matches are ranked by relevance
 
 
@@ -199,7 +200,11 @@ class DirectoryIndex:
         candidates = self._filtered(filters)
         met: list[_Met] = []
         corrected: list[tuple[str, str]] = []
-        for token in tokens(query, language):
+        typed = tokens(query, language)
+        # Short words ("cu", "de", "of") are skipped beside longer ones: they name nothing.
+        if any(len(t.word) >= _MIN_WORD for t in typed):
+            typed = [t for t in typed if len(t.word) >= _MIN_WORD]
+        for token in typed:
             found = self._satisfying(token)
             if not found.any() and len(token.word) >= _TYPO_MIN:
                 replacement = self._nearest(token)

@@ -145,3 +145,9 @@ def test_a_replica_with_no_directory_yet_finds_nothing(tmp_path: Path):
 def test_a_word_of_the_official_name_ranks_above_the_same_word_in_a_designation(index):
     # Every health authority's Hungarian designation says "Egészségügyi"; only one is named so.
     assert ids(index, "Egészségügyi", "de")[0] == "HU-ENKK"
+
+
+def test_a_label_of_several_words_with_a_short_one_finds_its_competence(index):
+    # "cu" names nothing; "comerț" and "amănuntul" name retail (Romanian).
+    found = index.search("comerț cu amănuntul", language="ro").hits
+    assert found and all("retail" in h.matched_competences for h in found)
