@@ -27,7 +27,7 @@ from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
-from desktop.qt_locale import apply_language
+from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
@@ -38,8 +38,9 @@ from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
-from sync_protocol.cases import Action
+from sync_protocol.cases import Action, CaseRecord, Party
 from sync_protocol.errors import ProtocolError
+from sync_protocol.languages import authority_language
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
 from sync_protocol.version import PROTOCOL_VERSION
@@ -103,12 +104,11 @@ class AppController(QObject):
         self.model = CaseTableModel(self.reader,
                                     loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
-        self.window.set_identity(f"{user.display_name} — {user.authority_name} "
+        self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
         self.notice_box: QMessageBox | None = None
         if language_locked:
-            self.window.language.setEnabled(False)
-            self.window.language.setToolTip(_("Set by your administrator"))
+            self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
@@ -153,7 +153,9 @@ class AppController(QObject):
                              (self.sync.sig_status_changed, self._pass_finished),
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
-                             (self.sync.sig_sign_in_required, self.ask_sign_in)):
+                             (self.sync.sig_sign_in_required, self.ask_sign_in),
+                             # a filter typed just before closing would read the closed lane
+                             (self.window.sig_filter_changed, self.model.set_filter)):
             signal.disconnect(slot)
         if self._sign_in is not None:
             self._sign_in.reject()
@@ -200,7 +202,16 @@ class AppController(QObject):
             authority=self.reader.authority,
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
+            counterpart_language=self._counterpart_language(case),
         )
+
+    def _counterpart_language(self, case: CaseRecord) -> str:
+        """The language the other authority of ``case`` reads the catalogue in."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is Party.REQUESTER
+                 else case.requester_authority_id)
+        return authority_language(self.reader.authority(other)
+                                  or {"member_state": other.split("-")[0]})
 
     def _problem_text(self) -> str | None:
         problem = self.sync.problem
@@ -215,8 +226,7 @@ class AppController(QObject):
     def change_language(self, language: str) -> None:
         if language == current_language():
             return
-        set_language(language)
-        apply_language(language)
+        switch_language(language)
         self.workers.run_db(lambda replica: replica.save_meta("ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
@@ -390,7 +400,7 @@ class AppController(QObject):
             "is delivered at the next start of IMI, when the server can be reached.",
             "{n} changes have not reached the server yet. They stay queued on this computer "
             "and are delivered at the next start of IMI, when the server can be reached.",
-            pending).format(n=pending)
+            pending).format(n=formatting.number_text(pending))
         return confirm(self.window, title=_("Close IMI"), text=text, action=_("Close IMI"))
 
     def show_help(self) -> None:
@@ -524,7 +534,7 @@ class AppController(QObject):
                 "The server was restored from a backup. Everything is downloaded again; "
                 "your {n} waiting changes are kept and sent again.", waiting)
         box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
-                          text.format(n=waiting), parent=self.window)
+                          text.format(n=formatting.number_text(waiting)), parent=self.window)
         box.setObjectName("syncNotice")
         box.open()  # not modal for the application: sync and work go on
         self.notice_box = box
