@@ -162,6 +162,7 @@ class EntityKind(StrEnum):
     AREA = "area"
     QUESTION_SET = "question_set"
     TRANSLATION = "translation"
+    COMPETENCE = "competence"
 
 
 class Change(Message):
