@@ -231,11 +231,11 @@ def test_item3_the_admin_routes_are_described_in_openapi(server):
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (lambda server, peer: update(Token).where(Token.token_hash == token_digest(peer.token))
+    (lambda peer: update(Token).where(Token.token_hash == token_digest(peer.token))
      .values(revoked=True), "token_revoked"),
-    (lambda server, peer: update(User).where(User.id == peer.user["user_id"])
+    (lambda peer: update(User).where(User.id == peer.user["user_id"])
      .values(active=False), "account_deactivated"),
-    (lambda server, peer: update(Authority).where(Authority.id == peer.authority_id)
+    (lambda peer: update(Authority).where(Authority.id == peer.authority_id)
      .values(active=False), "authority_deactivated"),
 ], ids=["token_revoked", "user_deactivated", "authority_deactivated"])
 def test_a_token_in_use_stops_at_its_next_request_after_a_change_made_elsewhere(
@@ -249,7 +249,7 @@ def test_a_token_in_use_stops_at_its_next_request_after_a_change_made_elsewhere(
     elsewhere = make_engine(server.url)
     try:
         with elsewhere.begin() as connection:
-            connection.execute(change(server, peer))
+            connection.execute(change(peer))
     finally:
         elsewhere.dispose()
 
