@@ -2,6 +2,7 @@
 
     python -m bench.load [--databases sqlite postgres] [--instances 1 2] [--seconds 5]
                          [--devices 64] [--long-polls 200] [--quick]
+                         [--baseline CHECKOUT [--baseline-python PYTHON]]
 
 For each database and each number of server instances (real ``imi-server run`` processes on
 127.0.0.1 sharing one database), it signs in ``--devices`` devices, brings each one's cursor up
@@ -146,7 +147,9 @@ class Load:
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator["Load"]:
-        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        # Idle connections are dropped before the server would (uvicorn: 5 s), or a request
+        # meets a connection the server has just closed.
+        connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=2)
         timeout = aiohttp.ClientTimeout(total=60)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             self._http = http
@@ -405,13 +408,25 @@ def _database(kind: str) -> Iterator[str | None]:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """Which server code runs: this checkout, or another (``--baseline``) with its own
+    interpreter (a virtual environment without the newer dependencies)."""
+
+    label: str
+    command: tuple[str, ...] = local_server.SERVER_COMMAND
+    source: Path | None = None
+
+
 @contextlib.contextmanager
-def _servers(data_dir: Path, count: int) -> Iterator[tuple[list[str], list[int]]]:
+def _servers(data_dir: Path, count: int, variant: Variant
+             ) -> Iterator[tuple[list[str], list[int]]]:
     started: list[subprocess.Popen[bytes]] = []
     try:
         urls = []
         for _ in range(count):
-            process, url = local_server.start(data_dir)
+            process, url = local_server.start(data_dir, server=variant.command,
+                                              source=variant.source)
             started.append(process)
             urls.append(url)
         yield urls, [process.pid for process in started]
@@ -421,15 +436,15 @@ def _servers(data_dir: Path, count: int) -> Iterator[tuple[list[str], list[int]]
 
 
 def _run_one(database: str, instances: int, options: argparse.Namespace,
-             workdir: Path) -> dict[str, Any]:
-    data_dir = workdir / f"{database}-{instances}"
+             workdir: Path, variant: Variant) -> dict[str, Any]:
+    data_dir = workdir / f"{variant.label}-{database}-{instances}"
     with _database(database) as url:
         if url is None:
             os.environ.pop("IMI_DATABASE_URL", None)
         else:
             os.environ["IMI_DATABASE_URL"] = url  # the server processes inherit it
-        local_server.init(data_dir, demo=True)
-        with _servers(data_dir, instances) as (urls, pids):
+        local_server.init(data_dir, demo=True, server=variant.command, source=variant.source)
+        with _servers(data_dir, instances, variant) as (urls, pids):
             load = Load(urls, pids, options.seconds)
 
             async def go() -> list[dict[str, Any]]:
@@ -437,10 +452,12 @@ def _run_one(database: str, instances: int, options: argparse.Namespace,
                     await load.sign_in(options.devices)
                     return await _drive(load, options)
 
-            report.progress(f"{database}, {instances} instance(s): {options.devices} devices")
+            report.progress(f"{variant.label}: {database}, {instances} instance(s): "
+                            f"{options.devices} devices")
             levels = asyncio.run(go())
         os.environ.pop("IMI_DATABASE_URL", None)
-    return {"database": database, "instances": instances, "levels": levels}
+    return {"server": variant.label, "database": database, "instances": instances,
+            "levels": levels}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -454,6 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-polls", type=int, default=200)
     parser.add_argument("--idle-rates", nargs="*", type=int, default=list(IDLE_RATES))
     parser.add_argument("--mutation-rates", nargs="*", type=int, default=list(MUTATION_RATES))
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="also run the server of this checkout (e.g. `git worktree add "
+                             "/tmp/base main`), each configuration right before this one's, "
+                             "and report this one's throughput as a ratio of it")
+    parser.add_argument("--baseline-python", type=Path, metavar="PYTHON",
+                        help="the interpreter for --baseline (a venv with its dependencies)")
     parser.add_argument("--quick", action="store_true",
                         help="1 s per level, SQLite and one instance: a smoke run")
     options = parser.parse_args(argv)
@@ -468,15 +491,23 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_level": options.seconds, "devices": options.devices,
         "long_polls": options.long_polls, "runs": [],
     }
+    variants = [Variant("this")]
+    if options.baseline is not None:
+        python = str(options.baseline_python or sys.executable)
+        variants.insert(0, Variant("baseline", (python, "-m", "sync_server.cli"),
+                                   options.baseline.resolve()))
+    results["baseline"] = str(options.baseline) if options.baseline else None
     try:
         for database in options.databases:
             for instances in options.instances:
-                results["runs"].append(_run_one(database, instances, options, workdir))
+                for variant in variants:
+                    results["runs"].append(_run_one(database, instances, options, workdir,
+                                                    variant))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    _print_table(results)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    _print_table(results)
     print(f"\nwritten to {RESULTS}")
     return 0
 
@@ -484,15 +515,25 @@ def main(argv: list[str] | None = None) -> int:
 def _print_table(results: dict[str, Any]) -> None:
     print(f"\nload: {results['devices']} devices, {results['seconds_per_level']} s per level, "
           f"load average at start {results['load_average_at_start']:.2f}")
-    header = (f"{'database':<9}{'inst':>5}  {'kind':<22}{'mode':<7}{'level':>6}"
-              f"{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}{'late':>6}{'gen':>6}{'srv':>6}")
+    header = (f"{'server':<9}{'database':<9}{'inst':>5}  {'kind':<22}{'mode':<7}{'level':>6}"
+              f"{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}{'late':>6}{'gen':>6}{'srv':>6}"
+              f"{'x base':>8}")
     print(header)
+    base = {(run["database"], run["instances"], lv["kind"], lv["mode"], lv["level"]):
+            lv["throughput_per_s"]
+            for run in results["runs"] if run["server"] == "baseline" for lv in run["levels"]}
     for run in results["runs"]:
         for lv in run["levels"]:
-            print(f"{run['database']:<9}{run['instances']:>5}  {lv['kind']:<22}{lv['mode']:<7}"
+            before = base.get((run["database"], run["instances"], lv["kind"], lv["mode"],
+                               lv["level"]))
+            ratio = (f"{lv['throughput_per_s'] / before:.2f}"
+                     if run["server"] != "baseline" and before else "")
+            lv["throughput_vs_baseline"] = float(ratio) if ratio else None
+            print(f"{run['server']:<9}{run['database']:<9}{run['instances']:>5}  "
+                  f"{lv['kind']:<22}{lv['mode']:<7}"
                   f"{lv['level']:>6}{lv['throughput_per_s']:>9}{lv['p50_ms']!s:>9}"
                   f"{lv['p99_ms']!s:>9}{sum(lv['errors'].values()):>6}{lv['late']:>6}"
-                  f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}")
+                  f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}{ratio:>8}")
 
 
 if __name__ == "__main__":
