@@ -4,7 +4,9 @@
 
 Starts one server (this checkout), signs in 64 devices, and while ``bench.load`` drives first
 idle checks (closed-loop, 32 at a time), then mutations (create + send, 4 at a time), samples
-the server process with ``py-spy record`` (sampling from outside: the server runs unmodified).
+the server process with ``py-spy record --gil`` (from outside: the server runs unmodified; only
+the thread holding the GIL is sampled, so waiting threads and the event loop's idle wait do not
+count, and the shares are of the one core a Python process can use).
 Writes the collapsed stacks of each (``DIR/idle.txt``, ``DIR/mutations.txt``, loadable in any
 flame graph viewer, e.g. speedscope) and prints, per load, the share of samples spent in the
 functions that matter (inclusive) and the top functions by own time.
@@ -86,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                     record = subprocess.Popen(
                         [py_spy, "record", "--pid", str(process.pid), "--format", "raw",
                          "--duration", str(int(options.seconds)), "--rate", "200",
-                         "--output", str(options.out / f"{kind}.txt"), "--nonblocking"],
+                         "--output", str(options.out / f"{kind}.txt"), "--nonblocking",
+                         "--gil"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     if kind == "idle":
                         await bench.closed_loop("idle", 32, bench.idle_check)
