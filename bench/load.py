@@ -237,6 +237,9 @@ class Load:
                                   headers=device.headers) as response:
             answer = await response.json(content_type=None)
             if response.status != 200:
+                if answer.get("code") == "mutation_gap":
+                    # A push cancelled at a level's end may have landed: take the server's id.
+                    device.last_mutation_id = int(answer["params"]["expected"]) - 1
                 raise _Failed(f"HTTP {response.status} {answer.get('code', '')}")
         device.last_mutation_id = answer["last_mutation_id"]
         statuses = {result["status"] for result in answer["results"]}
@@ -378,7 +381,7 @@ async def _drive(load: Load, options: argparse.Namespace) -> list[dict[str, Any]
             f"cpu gen {summary['generator_cpu_cores']} srv {summary['server_cpu_cores']}")
         levels.append(level)
 
-    closed = [c for c in CLOSED_LEVELS if c <= options.devices]
+    closed = [c for c in options.closed_levels if c <= options.devices]
     for concurrency in closed:
         show(await load.closed_loop("idle", concurrency, load.idle_check))
     for rate in options.idle_rates:
@@ -390,7 +393,7 @@ async def _drive(load: Load, options: argparse.Namespace) -> list[dict[str, Any]
                                                concurrency, load.idle_check)
                 show(level)
         report.progress(f"long-polls: {held}")
-    for concurrency in MUTATION_CLOSED_LEVELS:
+    for concurrency in options.mutation_levels:
         if concurrency <= options.devices:
             show(await load.mutations_closed(concurrency))
     for rate in options.mutation_rates:
@@ -476,6 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="per level")
     parser.add_argument("--devices", type=int, default=64)
     parser.add_argument("--long-polls", type=int, default=200)
+    parser.add_argument("--closed-levels", nargs="*", type=int, default=list(CLOSED_LEVELS),
+                        help="idle-check concurrencies")
+    parser.add_argument("--mutation-levels", nargs="*", type=int,
+                        default=list(MUTATION_CLOSED_LEVELS), help="push concurrencies")
     parser.add_argument("--idle-rates", nargs="*", type=int, default=list(IDLE_RATES))
     parser.add_argument("--mutation-rates", nargs="*", type=int, default=list(MUTATION_RATES))
     parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
