@@ -110,6 +110,10 @@ class Level:
             # Share of one core, summed over processes (2.0 = both cores of this machine).
             "generator_cpu_cores": round(self.generator_cpu, 2),
             "server_cpu_cores": round(self.server_cpu, 2),
+            # What one request costs the servers, whatever share of the cores they got: on a
+            # machine shared with other work, the figure that compares across runs.
+            "server_cpu_ms_per_request": round(1000 * self.server_cpu * self.seconds / done, 2)
+            if done else None,
         }
 
 
@@ -531,7 +535,7 @@ def _print_table(results: dict[str, Any]) -> None:
           f"load average at start {results['load_average_at_start']:.2f}")
     header = (f"{'server':<9}{'database':<9}{'inst':>5}  {'kind':<22}{'mode':<7}{'level':>6}"
               f"{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}{'late':>6}{'gen':>6}{'srv':>6}"
-              f"{'x base':>8}")
+              f"{'cpu ms':>8}{'x base':>8}")
     print(header)
     base = {(run["database"], run["instances"], lv["kind"], lv["mode"], lv["level"]):
             lv["throughput_per_s"]
@@ -547,7 +551,8 @@ def _print_table(results: dict[str, Any]) -> None:
                   f"{lv['kind']:<22}{lv['mode']:<7}"
                   f"{lv['level']:>6}{lv['throughput_per_s']:>9}{lv['p50_ms']!s:>9}"
                   f"{lv['p99_ms']!s:>9}{sum(lv['errors'].values()):>6}{lv['late']:>6}"
-                  f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}{ratio:>8}")
+                  f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}"
+                  f"{lv.get('server_cpu_ms_per_request')!s:>8}{ratio:>8}")
 
 
 if __name__ == "__main__":
