@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
     sig_attention_requested = Signal()
     sig_help_requested = Signal()
     sig_about_requested = Signal()
+    sig_catalogue_requested = Signal()
     sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
@@ -153,6 +154,11 @@ class MainWindow(QMainWindow):
         self.file_menu = named(QMenu(self), "fileMenu")
         self.file_menu.addAction(self.new_action)
         self.file_menu.addAction(self.sync_action)
+        # The Commission's catalogue editors only (``enable_catalogue``).
+        self.catalogue_action = named(QAction(self), "catalogue")
+        self.catalogue_action.triggered.connect(self.sig_catalogue_requested)
+        self.catalogue_action.setVisible(False)
+        self.file_menu.addAction(self.catalogue_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
@@ -226,7 +232,12 @@ class MainWindow(QMainWindow):
             widget.setEnabled(enabled)
             widget.setToolTip(why)
 
+    def enable_catalogue(self) -> None:
+        """Offer the catalogue window: the signed-in user edits the catalogue."""
+        self.catalogue_action.setVisible(True)
+
     def retranslate(self) -> None:
+        self.catalogue_action.setText(_("Catalogue and languages…"))
         self.new_action.setText(_("New request"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))

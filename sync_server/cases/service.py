@@ -22,6 +22,7 @@ from sync_server.crypto import Sealer, Unreadable, case_binding
 from sync_server.directory.models import Authority
 from sync_server.sync.publish import publish
 from sync_server.sync.sequence import SequenceLock
+from sync_server.translation.publication import republish
 
 log = logging.getLogger("imi.server")
 
@@ -85,6 +86,9 @@ def apply_case_mutation(
     audiences = publish(session, seq, kind=EntityKind.CASE, entity_id=new.id, version=new.version,
                         payload=new.model_dump_json().encode(), audiences=new.audiences(),
                         sealer=sealer)
+    if case is not None and set(case.audiences()) != set(new.audiences()):
+        # Its machine translations follow the case to whoever sees it now, and only to them.
+        audiences |= republish(session, seq, sealer, new)
     return new, audiences
 
 
