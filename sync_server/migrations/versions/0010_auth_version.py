@@ -2,13 +2,13 @@
 instances may keep verified tokens in memory and still drop them at once on a revocation
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
