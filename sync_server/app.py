@@ -17,6 +17,7 @@ from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.health import router as health_router
 from sync_server.sync import epoch
+from sync_server.sync.relay import relayed
 from sync_server.sync.routes import router as sync_router
 from sync_server.translation.routes import router as translation_router
 
@@ -34,7 +35,8 @@ def create_app(
         data_dir, sessions = server.settings.data_dir, server.sessions
         await run_in_threadpool(epoch.check_restored, data_dir, sessions)
         await run_in_threadpool(epoch.remember, data_dir, sessions)
-        yield
+        async with relayed(server.notifier, server.settings.database_url):
+            yield
         server.notifier.close()
         await run_in_threadpool(epoch.remember, data_dir, sessions)
         # Close the pooled connections now: uvicorn ends the process by re-raising the stop
