@@ -15,6 +15,7 @@ from sync_server.catalogue.models import QuestionSetRow
 from sync_server.directory.models import Authority, MemberState
 from sync_server.directory.service import add_authority
 from sync_server.migrate import new_epoch
+from sync_server.organisation.models import Coordinator
 from sync_server.sync.sequence import SequenceLock
 
 
@@ -24,6 +25,7 @@ def _expected_public(server):
         "area": server.count(Area),
         "question_set": server.count(QuestionSetRow),
         "authority": server.count(Authority),
+        "coordinator": server.count(Coordinator),
     })
 
 
@@ -35,7 +37,8 @@ def test_bootstrap_has_the_directory_and_catalogue(server):
     kinds = Counter(c["kind"] for c in changes)
     assert kinds == _expected_public(server)
     assert kinds["member_state"] == 30
-    assert kinds["authority"] == 3
+    # The test directory's three, and the coordinators every server has.
+    assert kinds["authority"] == 3 + server.count(Coordinator)
     question_set = next(c for c in changes if c["kind"] == "question_set")
     assert question_set["id"] == "PQ-GEN@1"
     assert question_set["data"]["questions"][0]["code"] == "PQ-GEN-Q01"
