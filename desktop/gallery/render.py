@@ -17,7 +17,7 @@ from desktop.i18n import set_language, shipped_languages
 from desktop.models import case_list
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
-from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
+from desktop.qt import QApplication, QDialog, QPlainTextEdit, QScrollArea, QTimer, QWidget
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
@@ -168,6 +168,25 @@ def _peter(shooter: Shooter, controller: AppController, languages: list[str]) ->
         shooter.modal(controller.show_attention, "needs-attention", lang)
 
 
+def _coordinator(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    waiting = _case(controller, "Fekete")  # a Bavarian request in the demo's queue
+    for lang in languages:
+        controller.change_language(lang)
+        controller.open_case("approvals", waiting)
+        shooter.shoot(controller.window, "approval-queue", lang)
+        shooter.modal(lambda: controller.take_step("approve", waiting), "confirm-approve", lang)
+        shooter.modal(lambda: controller.take_step("refuse", waiting), "refuse-approval", lang,
+                      prepare=_reason)
+
+
+def _reason(dialog: QWidget) -> None:
+    # What a Bavarian coordinator writes, in German whatever the UI language: free text is
+    # shown as written.
+    field = dialog.findChild(QPlainTextEdit, "refuseReason")
+    assert field is not None
+    field.setPlainText("Die Rechtsgrundlage der Anfrage fehlt; bitte ergänzen.")
+
+
 def _first_start(shooter: Shooter, languages: list[str]) -> None:
     for lang in languages:
         _language(lang)
@@ -211,7 +230,7 @@ def render_all(out: Path, data: Path, width: int, height: int) -> int:
     shooter = Shooter(out, width, height)
     languages = shipped_languages()
     _first_start(shooter, languages)
-    for username, scenes in zip(OFFICERS, (_anna, _peter), strict=True):
+    for username, scenes in zip(OFFICERS, (_anna, _peter, _coordinator), strict=True):
         controller = _open(data, username)
         try:
             scenes(shooter, controller, languages)

@@ -24,7 +24,8 @@ from desktop.views import style
 SCREENS = ("main-inbox", "main-history", "new-request", "new-request-incomplete", "edit-draft",
            "answer", "confirm-withdraw", "confirm-accept-reply", "user-guide", "about",
            "main-offline", "close-with-queued-changes", "main-inbox-responder",
-           "needs-attention", "unlock", "set-up")
+           "needs-attention", "unlock", "set-up", "approval-queue", "confirm-approve",
+           "refuse-approval")
 REPO = Path(__file__).resolve().parents[2]
 
 
