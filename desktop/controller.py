@@ -26,7 +26,7 @@ from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
-from desktop.qt_locale import apply_language
+from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
@@ -108,13 +108,12 @@ class AppController(QObject):
         self.model = CaseTableModel(self.reader,
                                     loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
-        self.window.set_identity(f"{user.display_name} — {user.authority_name} "
+        self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
         self.window.show_for_roles(frozenset(user.roles))
         self.notice_box: QMessageBox | None = None
         if language_locked:
-            self.window.language.setEnabled(False)
-            self.window.language.setToolTip(_("Set by your administrator"))
+            self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
@@ -158,7 +157,9 @@ class AppController(QObject):
                              (self.sync.sig_status_changed, self._pass_finished),
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
-                             (self.sync.sig_sign_in_required, self.ask_sign_in)):
+                             (self.sync.sig_sign_in_required, self.ask_sign_in),
+                             # a filter typed just before closing would read the closed lane
+                             (self.window.sig_filter_changed, self.model.set_filter)):
             signal.disconnect(slot)
         if self._sign_in is not None:
             self._sign_in.reject()
@@ -220,8 +221,7 @@ class AppController(QObject):
     def change_language(self, language: str) -> None:
         if language == current_language():
             return
-        set_language(language)
-        apply_language(language)
+        switch_language(language)
         self.workers.run_db(lambda replica: replica.save_meta("ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
@@ -363,7 +363,7 @@ class AppController(QObject):
             "is delivered at the next start of IMI, when the server can be reached.",
             "{n} changes have not reached the server yet. They stay queued on this computer "
             "and are delivered at the next start of IMI, when the server can be reached.",
-            pending).format(n=pending)
+            pending).format(n=formatting.number_text(pending))
         return confirm(self.window, title=_("Close IMI"), text=text, action=_("Close IMI"))
 
     def show_help(self) -> None:
@@ -498,7 +498,7 @@ class AppController(QObject):
                 "The server was restored from a backup. Everything is downloaded again; "
                 "your {n} waiting changes are kept and sent again.", waiting)
         box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
-                          text.format(n=waiting), parent=self.window)
+                          text.format(n=formatting.number_text(waiting)), parent=self.window)
         box.setObjectName("syncNotice")
         box.open()  # not modal for the application: sync and work go on
         self.notice_box = box

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
-from desktop.gallery import fit
+from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import case_list
@@ -42,12 +42,19 @@ def _wait_until(condition: Callable[[], bool]) -> None:
 
 
 class Shooter:
-    def __init__(self, out: Path, width: int, height: int) -> None:
+    def __init__(self, out: Path, width: int, height: int,
+                 screens: frozenset[str] | None = None) -> None:
         self.out, self.size = out, f"{width}x{height}"
         self.width, self.height = width, height
+        self.screens = screens  # None: every screen
         self.problems: list[str] = []
 
+    def wants(self, *screens: str) -> bool:
+        return self.screens is None or not self.screens.isdisjoint(screens)
+
     def shoot(self, widget: QWidget, screen: str, language: str) -> None:
+        if not self.wants(screen):
+            return
         _settle()
         name = f"{screen}-{language}-{self.size}"
         self.problems += [f"{name}: {p}" for p in fit.problems(widget)]
@@ -59,6 +66,8 @@ class Shooter:
     def modal(self, trigger: Callable[[], object], screen: str, language: str,
               prepare: Callable[[QWidget], None] | None = None) -> None:
         """Photograph the dialog ``trigger`` opens, then cancel it."""
+        if not self.wants(screen):
+            return
         shot: dict[str, bool] = {"done": False}
         tries = [0]
 
@@ -131,10 +140,11 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         controller.change_language(lang)
         controller.open_case("inbox", cases["Schmidt"])
         shooter.shoot(controller.window, "main-inbox", lang)
-        controller.open_case("closed", cases["Tóth"])
-        _settle()
-        for scroll in controller.window.case_view.findChildren(QScrollArea):
-            scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        if shooter.wants("main-history"):
+            controller.open_case("closed", cases["Tóth"])
+            _settle()
+            for scroll in controller.window.case_view.findChildren(QScrollArea):
+                scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
@@ -147,6 +157,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-accept-reply", lang)
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
+    if not shooter.wants("main-offline", "close-with-queued-changes"):
+        return
     # A step taken with no server: it stays queued, and closing says so.
     controller.perform([("case.accept", {"case_id": cases["Dupont"]})])
     _wait_until(lambda: controller.reader.pending_count() == 1
@@ -161,6 +173,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
 
 
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    if not shooter.wants("main-inbox-responder", "needs-attention"):
+        return
     for lang in languages:
         controller.change_language(lang)
         controller.window.folders.setCurrentRow(0)
@@ -188,6 +202,8 @@ def _reason(dialog: QWidget) -> None:
 
 
 def _first_start(shooter: Shooter, languages: list[str]) -> None:
+    if not shooter.wants("unlock", "set-up"):
+        return
     for lang in languages:
         _language(lang)
         unlock = UnlockDialog("de.weber", lambda _p: explain("wrong_passphrase"))
@@ -221,16 +237,22 @@ def _quiet(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None
         print(message, file=sys.stderr)
 
 
-def render_all(out: Path, data: Path, width: int, height: int) -> int:
+def render_all(out: Path, data: Path, width: int, height: int, *,
+               languages: list[str] | None = None, screens: frozenset[str] | None = None
+               ) -> int:
     qInstallMessageHandler(_quiet)
     running = QApplication.instance()
     app = running if isinstance(running, QApplication) else QApplication([])
     app.setApplicationName("IMI")
     style.apply(app)
-    shooter = Shooter(out, width, height)
-    languages = shipped_languages()
+    shooter = Shooter(out, width, height, screens)
+    languages = languages or shipped_languages()
     _first_start(shooter, languages)
-    for username, scenes in zip(OFFICERS, (_anna, _peter, _coordinator), strict=True):
+    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter, _coordinator),
+                                        (ANNA_SCREENS, PETER_SCREENS, COORDINATOR_SCREENS),
+                                        strict=True):
+        if not shooter.wants(*theirs):
+            continue
         controller = _open(data, username)
         try:
             scenes(shooter, controller, languages)
