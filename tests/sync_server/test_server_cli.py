@@ -19,6 +19,7 @@ from sync_server.cli import main
 from sync_server.config import KEY_FILE, load_settings
 from sync_server.db import make_engine
 from sync_server.directory.models import Authority, MemberState
+from sync_server.organisation.seed import DEMO_COORDINATORS, coordinator_scopes
 from sync_server.orm import ServerState
 from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
 
@@ -79,10 +80,13 @@ def test_init_demo_seeds_the_demo_directory_and_its_users_can_sign_in(
     assert _init(data, database_url, "--demo") == 0
 
     out = capsys.readouterr().out
+    # Besides the directory: the coordinators every server has, and the demo's coordinators.
+    users = len(directory["users"]) + len(DEMO_COORDINATORS)
     assert f"seeded {len(directory['authorities'])} authorities" in out
-    assert f"{len(directory['users'])} users" in out
-    assert _count(database_url, Authority) == len(directory["authorities"])
-    assert _count(database_url, User) == len(directory["users"])
+    assert f"{users} users" in out
+    assert _count(database_url, Authority) == (len(directory["authorities"])
+                                               + len(coordinator_scopes()))
+    assert _count(database_url, User) == users
     user = directory["users"][0]
     client = TestClient(create_app(load_settings(data, database_url=database_url)))
     try:
@@ -112,11 +116,14 @@ def test_add_authority_add_user_and_list(tmp_path, database_url, capsys, monkeyp
     capsys.readouterr()
 
     assert main(["list-authorities", "--data", str(data), *db]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    coordinators = {scope.authority_id for scope in coordinator_scopes()}
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.split()[1] not in coordinators]
     assert [line.split()[:2] for line in lines] == [["DE", "DE-LZK"], ["HU", "HU-ENKK"]]
     assert "Egészségügyi Központ" in lines[1]
     assert main(["list-authorities", "--data", str(data), *db, "--member-state", "hu"]) == 0
-    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["HU-ENKK"]
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()
+            if line.split()[1] not in coordinators] == ["HU-ENKK"]
 
     engine = make_engine(database_url)
     try:
@@ -153,7 +160,7 @@ def test_refused_admin_commands_exit_1_with_the_reason(tmp_path, database_url, c
     assert main(["add-user", "--data", str(data), *db, "--username", "u",
                  "--authority", "NOPE", "--name", "U", "--password-stdin"]) == 1
     assert "no authority NOPE" in capsys.readouterr().err
-    assert _count(database_url, Authority) == 0
+    assert _count(database_url, Authority) == len(coordinator_scopes())  # the base only
     assert _count(database_url, User) == 0
 
 
