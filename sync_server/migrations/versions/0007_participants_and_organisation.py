@@ -112,8 +112,10 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.alter_column('requester_authority_id', nullable=False)
         batch_op.alter_column('responder_authority_id', nullable=False)
-        batch_op.create_foreign_key(None, 'authorities', ['requester_authority_id'], ['id'])
-        batch_op.create_foreign_key(None, 'authorities', ['responder_authority_id'], ['id'])
+        batch_op.create_foreign_key('fk_cases_requester_authority_id', 'authorities',
+                                    ['requester_authority_id'], ['id'])
+        batch_op.create_foreign_key('fk_cases_responder_authority_id', 'authorities',
+                                    ['responder_authority_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_cases_requester_authority_id'),
                               ['requester_authority_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_responder_authority_id'),
