@@ -5,22 +5,25 @@ import datetime as dt
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_protocol.cases import CaseRecord, CaseRole, CaseStatus
-from sync_protocol.catalogue import CatalogueFile
+from sync_protocol.catalogue import Question, QuestionSet
+from sync_protocol.directory import EEA_STATES, CompetenceList
 from sync_protocol.mutations import parse_args
 from sync_protocol.workflow import COORDINATOR_ROLE, HANDLER_ROLE, Actor
 from sync_server.auth.models import User
 from sync_server.cases.service import apply_case_mutation
 from sync_server.catalogue.service import load_catalogue
+from sync_server.catalogue.shipped import EARLIER_SETS_FILE, shipped_catalogue
 from sync_server.crypto import Sealer
+from sync_server.directory.models import Authority
 from sync_server.directory.service import (
-    EEA_STATES,
-    add_authority,
+    add_authorities,
+    add_competences,
     add_member_states,
     add_user,
 )
@@ -28,21 +31,34 @@ from sync_server.organisation.seed import seed_coordinators, seed_demo_organisat
 from sync_server.sync.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"
-CATALOGUE_FILE = SEED_DIR / "question_set_pq.json"
+# PQ-GEN version 1, the set of the first release (cases made with it keep it); the shipped
+# catalogue is ``shipped_catalogue()``.
+CATALOGUE_FILE = EARLIER_SETS_FILE
 DIRECTORY_FILE = SEED_DIR / "demo_directory.json"
+COMPETENCES_FILE = SEED_DIR / "competences.json"
+# The Commission, the 30 national coordinators and Germany's 16 Land coordinators.
+COORDINATORS_FILE = SEED_DIR / "coordinators.json"
 
 # Every demo user signs in with this password; the README says so. Never used outside --demo.
 DEMO_PASSWORD = "imi-demo"
 
 
 def seed_base(session: Session) -> None:
-    """What every server starts with: the 30 EEA states and the shipped catalogue."""
+    """What every server starts with: the 30 EEA states, the shipped catalogue, the
+    controlled lists of competences and the coordinators (each added once)."""
     seq = SequenceLock(session).acquire()
     add_member_states(session, seq, EEA_STATES)
     session.flush()
-    seed_coordinators(session, seq)
-    catalogue = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes())
-    load_catalogue(session, seq, catalogue)
+    load_catalogue(session, seq, shipped_catalogue())
+    session.flush()
+    add_competences(session, seq,
+                    CompetenceList.model_validate_json(COMPETENCES_FILE.read_bytes()))
+    session.flush()
+    coordinators = json.loads(COORDINATORS_FILE.read_text(encoding="utf-8"))["authorities"]
+    known = set(session.scalars(select(Authority.id)))
+    add_authorities(session, seq, [a for a in coordinators if a["id"] not in known])
+    session.flush()
+    seed_coordinators(session, seq)  # their scopes (the directory made their authorities)
     seq.flush()
 
 
@@ -50,8 +66,7 @@ def seed_demo(session: Session, *, password: str = DEMO_PASSWORD) -> dict[str, A
     """The demo directory: authorities and users of several member states."""
     directory = json.loads(DIRECTORY_FILE.read_text(encoding="utf-8"))
     seq = SequenceLock(session).acquire()
-    for authority in directory["authorities"]:
-        add_authority(session, seq, authority)
+    add_authorities(session, seq, directory["authorities"])
     session.flush()
     for user in directory["users"]:
         add_user(session, username=user["username"], password=password,
@@ -68,8 +83,8 @@ _DEMO_CASES: tuple[tuple[str, str, tuple[str, str, str], str, tuple[int, ...], s
     ("FR-ONCD", "DE-LZK-BW", ("Dupont", "Camille", "1988-05-14"), "dentist", (1, 4, 12), "send", 2),
     ("HU-ENKK", "DE-LZK-BW", ("Schmidt", "Katharina", "1979-11-02"), "dentist", (1, 2, 12, 13),
      "accept", 6),
-    ("DE-LZK-BW", "HU-ENKK", ("Tóth", "Gábor", "1983-02-21"), "dentist", (1, 4, 5, 12), "answer",
-     9),
+    ("DE-LZK-BW", "HU-ENKK", ("Tóth", "Gábor", "1983-02-21"), "dentist", (1, 3, 5, 7, 11, 13, 20),
+     "answer", 9),
     ("AT-OEZK", "HU-ENKK", ("Szabó", "Eszter", "1990-07-30"), "dentist", (4, 5, 8), "accept", 4),
     ("DE-LZK-BW", "FR-ONCD", ("Moreau", "Julien", "1985-09-09"), "dentist", (1, 12), "send", 1),
     ("DE-LZK-BW", "PL-NIL", ("Kowalski", "Piotr", "1981-01-17"), "dentist", (1, 4, 12, 13),
@@ -84,10 +99,25 @@ _DEMO_CASES: tuple[tuple[str, str, tuple[str, str, str], str, tuple[int, ...], s
     ("DE-BLZK", "HU-ENKK", ("Fekete", "Ilona", "1984-04-08"), "dentist", (1, 4, 12), "send", 1),
     ("AT-OEZK", "PL-NIL", ("Mazur", "Katarzyna", "1986-10-19"), "dentist", (1, 12), "answer", 5),
 )
+# A Services exchange: a German chamber of crafts asks a Hungarian government office about a
+# hairdresser's establishment, registration, authorisation and insurance; answered.
+_DEMO_SERVICES_CASE: Final = ("DE-HWK-S", "HU-BFKH", ("Kiss", "Péter", "1976-04-18"),
+                              "hairdresser", (1, 2, 5, 6, 9, 12, 13, 19), "answer", 5)
+_DEMO_QUALIFICATIONS: Final = {"dentist": "Diploma in dentistry", "doctor": "Medical degree",
+                                "hairdresser": "Master craftsman's certificate (hairdressing)"}
 _STEPS = ("create", "send", "accept", "answer", "accept_reply")
 # The coordinator role that decides a case waiting in each state.
 _APPROVER = {CaseStatus.AWAITING_APPROVAL: CaseRole.REQUESTER_COORDINATOR,
              CaseStatus.REPLY_AWAITING_APPROVAL: CaseRole.RESPONDER_COORDINATOR}
+
+# The free text a seeded answer gives to a text or document question, in the answerer's
+# language (English where the demo has none).
+_DEMO_TEXTS: Final = {
+    "de": "Siehe beigefügten Registerauszug.",
+    "hu": "Lásd a csatolt nyilvántartási kivonatot.",
+    "fr": "Voir l'extrait du registre ci-joint.",
+    "en": "See the attached extract from the register.",
+}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -101,6 +131,7 @@ class SeedCase:
     steps: tuple[str, ...]
     started: dt.datetime
     answer_in_days: int = 14
+    area: str = "PQ"
     # Whether the last step may leave the case waiting for a coordinator's approval (else
     # the coordinator approves it, as for every step followed by another).
     waits: bool = True
@@ -109,21 +140,44 @@ class SeedCase:
 def seed_demo_cases(session: Session, sealer: Sealer) -> int:
     """Exchanges in every state, made through the real workflow, so the demo is not empty."""
     now = dt.datetime.now(dt.UTC)
-    for requester, responder, (family, given, born), profession, numbers, last, days in _DEMO_CASES:
+    cases = [(*case, "PQ") for case in _DEMO_CASES] + [(*_DEMO_SERVICES_CASE, "SERV")]
+    for requester, responder, (family, given, born), profession, numbers, last, days, area in cases:
         subject = {"family_name": family, "given_names": given, "date_of_birth": born,
                    "profession": profession,
-                   "qualification": "Diploma in dentistry" if profession == "dentist"
-                   else "Medical degree"}
+                   "qualification": _DEMO_QUALIFICATIONS[profession]}
         make_case(session, sealer, SeedCase(
             requester=requester, responder=responder, subject=subject, questions=numbers,
             steps=_STEPS[: _STEPS.index(last) + 1], started=now - dt.timedelta(days=days, hours=3),
+            area=area,
         ))
-    return len(_DEMO_CASES)
+    return len(cases)
 
 
 def practice_area() -> str:
-    """The legislative area of the shipped question set, the one seeded cases are in."""
-    return CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes()).question_sets[0].area
+    """The legislative area practice cases are in."""
+    return "PQ"
+
+
+def latest_question_set(area: str) -> QuestionSet:
+    """The newest version of the first question set the catalogue ships for ``area``."""
+    sets = [qs for qs in shipped_catalogue().question_sets if qs.area == area]
+    first = sets[0].code
+    return max((qs for qs in sets if qs.code == first), key=lambda qs: qs.version)
+
+
+def demo_answer(question: Question, lang: str) -> dict[str, object]:
+    """A plausible answer to ``question`` of the kind it asks for (the first option, a date, a
+    number, a short text in ``lang``)."""
+    if question.answer_type == "multiple_choice":
+        return {"question": question.code, "choices": [question.answers[0].code]}
+    if question.is_choice:
+        return {"question": question.code, "answer": question.answers[0].code}
+    if question.answer_type == "date":
+        return {"question": question.code, "value": "2014-09-01"}
+    if question.answer_type == "number":
+        return {"question": question.code, "value": "5"}
+    lang = lang if lang in _DEMO_TEXTS else "en"
+    return {"question": question.code, "value": _DEMO_TEXTS[lang], "lang": lang}
 
 
 def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
@@ -132,10 +186,10 @@ def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
     A step held for a coordinator's approval is approved by that coordinator when more steps
     follow; the last step may leave the case waiting in the coordinator's queue.
     """
-    catalogue = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes())
-    qs = catalogue.question_sets[0]
+    qs = latest_question_set(case.area)
     case_id = uuid.uuid4().hex
     questions = [qs.questions[n - 1].code for n in case.questions]
+    answerer_language = _user(session, case.responder).language
     args_by_step: dict[str, dict[str, object]] = {
         "create": {
             "case_id": case_id, "area": qs.area, "question_set": qs.code,
@@ -145,7 +199,7 @@ def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
         },
         "answer": {
             "case_id": case_id,
-            "answers": [{"question": q.code, "answer": q.answers[0].code}
+            "answers": [demo_answer(q, answerer_language)
                         for q in qs.questions if q.code in questions],
         },
     }
@@ -175,11 +229,15 @@ def _step(session: Session, sealer: Sealer, step: str, args: dict[str, object], 
     return record
 
 
-def _actor(session: Session, authority_id: str) -> Actor:
+def _user(session: Session, authority_id: str) -> User:
     users = session.scalars(select(User).where(User.authority_id == authority_id)
                             .order_by(User.username)).all()
     assert users, f"no seeded user at {authority_id}"
-    user = next((u for u in users if "request_handler" in u.roles), users[0])
+    return next((u for u in users if "request_handler" in u.roles), users[0])
+
+
+def _actor(session: Session, authority_id: str) -> Actor:
+    user = _user(session, authority_id)
     # The seed acts for each party in its own role: a coordinator decides, a handler the rest.
     role = COORDINATOR_ROLE if COORDINATOR_ROLE in user.roles else HANDLER_ROLE
     return Actor(user_id=user.id, user_name=user.display_name, authority_id=authority_id,

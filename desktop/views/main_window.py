@@ -43,12 +43,14 @@ from sync_protocol.cases import Action
 
 class MainWindow(QMainWindow):
     sig_new_request_requested = Signal()
+    sig_directory_requested = Signal()
     sig_sync_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
     sig_attention_requested = Signal()
     sig_help_requested = Signal()
     sig_about_requested = Signal()
+    sig_catalogue_requested = Signal()
     sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
@@ -69,6 +71,9 @@ class MainWindow(QMainWindow):
         self.new_action.setObjectName("newRequest")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(self.sig_new_request_requested)
+        self.directory_action = named(QAction(self), "directory")
+        self.directory_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.directory_action.triggered.connect(self.sig_directory_requested)
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
@@ -76,6 +81,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         toolbar.addAction(self.new_action)
+        toolbar.addAction(self.directory_action)
         toolbar.addAction(self.sync_action)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
@@ -152,7 +158,13 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = named(QMenu(self), "fileMenu")
         self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.directory_action)
         self.file_menu.addAction(self.sync_action)
+        # The Commission's catalogue editors only (``enable_catalogue``).
+        self.catalogue_action = named(QAction(self), "catalogue")
+        self.catalogue_action.triggered.connect(self.sig_catalogue_requested)
+        self.catalogue_action.setVisible(False)
+        self.file_menu.addAction(self.catalogue_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
@@ -247,8 +259,14 @@ class MainWindow(QMainWindow):
             widget.setEnabled(enabled)
             widget.setToolTip(why)
 
+    def enable_catalogue(self) -> None:
+        """Offer the catalogue window: the signed-in user edits the catalogue."""
+        self.catalogue_action.setVisible(True)
+
     def retranslate(self) -> None:
+        self.catalogue_action.setText(_("Catalogue and languages…"))
         self.new_action.setText(_("New request"))
+        self.directory_action.setText(_("Directory"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
         self.file_menu.setTitle(_("&File"))

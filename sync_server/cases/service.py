@@ -16,7 +16,7 @@ from sync_protocol.cases import Action, CaseRecord
 from sync_protocol.errors import WorkflowRefused
 from sync_protocol.messages import Change, EntityKind
 from sync_protocol.mutations import CreateCase, EditDraft, _Args
-from sync_protocol.visibility import case_views
+from sync_protocol.visibility import case_audiences, case_views
 from sync_protocol.workflow import Actor, apply_step
 from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
@@ -25,6 +25,7 @@ from sync_server.directory.models import Authority
 from sync_server.organisation.service import organisation_for
 from sync_server.sync.publish import publish_views
 from sync_server.sync.sequence import SequenceLock
+from sync_server.translation.publication import republish
 
 log = logging.getLogger("imi.server")
 
@@ -83,7 +84,11 @@ def apply_case_mutation(
     new = apply_step(case, action, args, actor=actor, now=now, question_set=qs,
                      base_version=base_version, acted_at=acted_at,
                      organisation=organisation_for(session, involved))
-    return new, store_case(session, seq, sealer, new, now=now)
+    audiences = store_case(session, seq, sealer, new, now=now)
+    if case is not None and set(case_audiences(case)) != set(case_audiences(new)):
+        # Its machine translations follow the case to whoever sees it now, and only to them.
+        audiences |= republish(session, seq, sealer, new)
+    return new, audiences
 
 
 def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRecord, *,

@@ -7,9 +7,10 @@ for one that is missing, then records each one's scope in ``coordinators``.
 
 from sqlalchemy.orm import Session
 
+from sync_protocol.directory import EEA_STATES
 from sync_protocol.organisation import ApprovalRule, CoordinatorKind, CoordinatorScope, Direction
 from sync_server.directory.models import Authority
-from sync_server.directory.service import EEA_STATES, add_authority, add_user
+from sync_server.directory.service import add_authority, add_user
 from sync_server.organisation.service import add_coordinator, set_approval_rule
 from sync_server.sync.sequence import SequenceLock
 
