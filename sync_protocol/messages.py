@@ -163,6 +163,10 @@ class EntityKind(StrEnum):
     QUESTION_SET = "question_set"
     TRANSLATION = "translation"
     COMPETENCE = "competence"
+    # The configurable organisation (``sync_protocol.organisation``).
+    COORDINATOR = "coordinator"
+    APPROVAL_RULE = "approval_rule"
+    AUTHORITY_MODE = "authority_mode"
 
 
 class Change(Message):
