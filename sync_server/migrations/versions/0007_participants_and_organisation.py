@@ -4,13 +4,13 @@ The two fixed party columns of ``cases`` become rows of ``case_participants`` (a
 participants change over its life: a coordinator joins when a step needs its approval).
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
