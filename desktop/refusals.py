@@ -77,6 +77,22 @@ PROTOCOL: dict[str, str] = {
     "password_mismatch": N_("The passwords differ."),
     "cannot_deactivate_self": N_("You cannot deactivate your own account."),
     "not_signed_in": N_("This profile has never signed in. Please set it up again."),
+    "not_a_coordinator": N_("Only a coordinator may do this."),
+    "out_of_scope": N_("This authority lies outside the region, member state or legislative "
+                       "area you coordinate."),
+    "unknown_registration": N_("No application has this reference."),
+    "registration_decided": N_("This application has already been decided."),
+    "username_taken": N_("The user name {username} is already taken. Choose another one."),
+    "authority_exists": N_("This authority is already registered."),
+    "areas_required": N_("Choose the legislative areas the user works in."),
+    "not_an_area_of_the_authority": N_("The authority does not work in the legislative area "
+                                       "{area}."),
+    "invalid_activation": N_("The activation code is wrong, already used or expired. Ask "
+                             "for a new one."),
+    "cannot_change_own_administration": N_("You cannot take away your own administrator "
+                                           "role."),
+    "too_many_registrations": N_("Too many attempts from this computer. Please wait "
+                                 "{retry_after} seconds and try again."),
     "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
                             "recorded in the server's log."),
     # Why the server no longer accepts this computer's sign-in: the sign-in dialog's texts.

@@ -68,6 +68,18 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "password_mismatch": (),
     "cannot_deactivate_self": (),
     "not_signed_in": (),
+    # Registration of authorities and administration of users (``registration``).
+    "not_a_coordinator": (),
+    "out_of_scope": (),
+    "unknown_registration": (),
+    "registration_decided": ("status",),
+    "username_taken": ("username",),
+    "authority_exists": (),
+    "areas_required": (),
+    "not_an_area_of_the_authority": ("area",),
+    "invalid_activation": (),
+    "cannot_change_own_administration": (),
+    "too_many_registrations": ("retry_after",),
 }
 
 

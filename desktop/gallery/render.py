@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
-from desktop.gallery import fit
+from desktop.gallery import administration, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import case_list
@@ -145,6 +145,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-withdraw", lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
+        administration.render(lambda widget, screen, lang=lang: shooter.shoot(widget, screen, lang),
+                              controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
     # A step taken with no server: it stays queued, and closing says so.

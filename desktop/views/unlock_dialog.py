@@ -31,6 +31,8 @@ from desktop.views.widgets import error_label, fit_to_screen
 Attempt = Callable[..., str | None]
 # start(server_url, username, password, passphrase, progress=..., done=...) -> cancel
 Start = Callable[..., Callable[[], None]]
+# Opens a dialog reached from the set-up dialog (self-registration, activation).
+Opener = Callable[["SetupDialog"], None]
 
 
 class UnlockDialog(QDialog):
@@ -89,7 +91,8 @@ class SetupDialog(QDialog):
 
     def __init__(self, start: Start, *,
                  config: MachineConfig | None = None, training: bool = False,
-                 languages: Sequence[str] = (), parent: QWidget | None = None) -> None:
+                 languages: Sequence[str] = (), register: Opener | None = None,
+                 activate: Opener | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Set up IMI training on this computer") if training
                             else _("Set up IMI on this computer"))
@@ -171,6 +174,16 @@ class SetupDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Sign in"))
+        # No account yet: apply for one's authority, or activate an account with a code.
+        self.register_button = named(buttons.addButton(
+            _("Register an authority…"), QDialogButtonBox.ButtonRole.ActionRole), "register")
+        self.activate_button = named(buttons.addButton(
+            _("Activate an account…"), QDialogButtonBox.ButtonRole.ActionRole), "activate")
+        for button, opener in ((self.register_button, register),
+                               (self.activate_button, activate)):
+            button.setVisible(opener is not None)
+            if opener is not None:
+                button.clicked.connect(lambda _c=False, o=opener: o(self))
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
