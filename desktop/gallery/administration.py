@@ -73,6 +73,8 @@ def render(shoot: Shoot, areas: Sequence[LegislativeArea]) -> None:
     """Every administration screen, in the current UI language."""
     apply = SelfRegistrationDialog("https://imi.example.eu", areas=areas)
     apply.fields.official_name.setText(APPLICATIONS[0].authority.official_name)
+    apply.fields.member_state.setCurrentIndex(apply.fields.member_state.findData("DE"))
+    apply.fields.level.setCurrentIndex(apply.fields.level.findData("regional"))
     apply.fields.region.setText("Bayern")
     apply.fields.city.setText("Landshut")
     apply.fields.email.setText("info@zbv-niederbayern.example.de")

@@ -96,10 +96,15 @@ class AuthorityFields(QWidget):
         form.addRow(_("E-mail address"), self.email)
         form.addRow(_("Telephone"), self.phone)
         self.areas = named(QListWidget(), "areas")
+        # Area names are long ("Professional qualifications (Directive 2005/36/EC)"): they
+        # wrap rather than scroll sideways.
+        self.areas.setWordWrap(True)
+        self.areas.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.areas.setMinimumHeight(90)
+        self.areas.setMaximumHeight(160)
         form.addRow(_("Legislative areas"), self.areas)
         self.set_areas(areas)
-        layout.addWidget(who, 3)
+        layout.addWidget(who, 2)
 
         admin = QGroupBox(_("Local data administrator"))
         admin_layout = QVBoxLayout(admin)
@@ -115,7 +120,7 @@ class AuthorityFields(QWidget):
         admin_form.addRow(_("Language"), self.language)
         admin_layout.addLayout(admin_form)
         admin_layout.addStretch(1)
-        layout.addWidget(admin, 2)
+        layout.addWidget(admin, 1)
 
     def set_areas(self, areas: Sequence[LegislativeArea]) -> None:
         self.areas.clear()

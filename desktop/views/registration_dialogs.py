@@ -129,6 +129,7 @@ class SelfRegistrationDialog(QDialog):
         """Submitted: the reference is shown (selectable) and the form is done."""
         self.error.clear()
         self.fields.setEnabled(False)
+        self.submit_button.setEnabled(False)
         self.receipt_label.setVisible(True)
         self.reference_given.setVisible(True)
         self.reference_given.setText(reference)

@@ -20,6 +20,7 @@ from desktop.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLayout,
     QLineEdit,
     QPushButton,
@@ -114,12 +115,18 @@ class UsersDialog(QDialog):
         layout = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.list = named(QTreeWidget(), "users")
-        self.list.setHeaderLabels([_("Name"), _("User name"), _("Roles"), _("Status")])
+        # The roles last: the longest column, which may run past the edge.
+        self.list.setHeaderLabels([_("Name"), _("User name"), _("Status"), _("Roles")])
         self.list.setRootIsDecorated(False)
         self.list.currentItemChanged.connect(lambda *_a: self._show_selected())
         splitter.addWidget(self.list)
         pane = QWidget()
         pane_layout = QVBoxLayout(pane)
+        self.heading = named(QLabel(), "selectedUser")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        pane_layout.addWidget(self.heading)
         self.rights = RightsBoxes(users.roles, offered)
         pane_layout.addWidget(self.rights)
         self.error = error_label()
@@ -157,8 +164,8 @@ class UsersDialog(QDialog):
         self.list.clear()
         for user in users.users:
             roles = ", ".join(label(ROLE_NAMES, r) for r in user.roles)
-            item = QTreeWidgetItem([user.display_name, user.username, roles,
-                                    account_state(user)])
+            item = QTreeWidgetItem([user.display_name, user.username, account_state(user),
+                                    roles])
             item.setData(0, Qt.ItemDataRole.UserRole, user.id)
             self.list.addTopLevelItem(item)
             if user.id == current:
@@ -181,7 +188,9 @@ class UsersDialog(QDialog):
         for widget in (self.rights, self.reset_button, self.active_button, self.save_button):
             widget.setEnabled(user is not None)
         if user is None:
+            self.heading.clear()
             return
+        self.heading.setText(f"{user.display_name} ({user.username}) — {account_state(user)}")
         self.rights.set_checked(user.roles, user.areas)
         self.active_button.setText(_("Deactivate") if user.active else _("Reactivate"))
         # Nobody locks themselves out.
