@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
@@ -145,8 +146,7 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-withdraw", lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
-        administration.render(lambda widget, screen, lang=lang: shooter.shoot(widget, screen, lang),
-                              controller.reader.areas())
+        administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
     # A step taken with no server: it stays queued, and closing says so.
@@ -160,6 +160,10 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         controller.open_case("inbox", cases["Dupont"])
         shooter.shoot(controller.window, "main-offline", lang)
         shooter.modal(controller.may_close, "close-with-queued-changes", lang)
+
+
+def _shoot_in(shooter: Shooter, language: str, widget: QWidget, screen: str) -> None:
+    shooter.shoot(widget, screen, language)
 
 
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:

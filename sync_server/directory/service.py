@@ -28,9 +28,9 @@ EEA_STATES = (
 )
 
 # ``server_administrator``: administers every authority and user (``auth.admin``); granted
-# only from the server's console.
+# only from the server's console. ``coordinator``: acts for a coordinator authority.
 ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator",
-                   "server_administrator"})
+                   "server_administrator", "coordinator"})
 
 
 

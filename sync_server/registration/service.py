@@ -160,14 +160,14 @@ def status(session: Session, *, reference: str) -> RegistrationStatus:
         if row is None:
             raise LocalProtocolError("unknown_registration", "no application has this reference",
                                      status_hint=404)
-        return RegistrationStatus(status=row.status,  # type: ignore[arg-type]
+        return RegistrationStatus(status=row.status,
                                   reason=row.reason, authority_id=row.authority_id)
 
 
 def _registration(row: Application) -> Registration:
     return Registration(id=row.id, authority=AuthorityDetails.model_validate(row.authority),
                         administrator=AdministratorDetails.model_validate(row.administrator),
-                        status=row.status,  # type: ignore[arg-type]
+                        status=row.status,
                         reason=row.reason, submitted_at=row.submitted_at,
                         coordinator_id=row.coordinator_id)
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from factories import PASSWORD, Peer
 from sqlalchemy.orm import Session
-from sync_protocol.organisation import CoordinatorKind, CoordinatorScope
-from sync_server.organisation.service import add_coordinator
 
+from sync_protocol.organisation import CoordinatorKind, CoordinatorScope
 from sync_protocol.version import PROTOCOL_VERSION
+from sync_server.auth.throttle import LoginLimits
 from sync_server.directory.service import add_authority, add_user
+from sync_server.organisation.service import add_coordinator
 from sync_server.sync.sequence import SequenceLock
 
 AREA = "PQ"
@@ -44,13 +45,13 @@ STAFF: dict[str, tuple[str, list[str]]] = {
 @dataclasses.dataclass
 class World:
     server: Any
+    client: Any
     peers: dict[str, Peer]
-
-    def login(self, username: str, password: str = PASSWORD) -> Peer:
-        return Peer.login(self.server.client, username, password)
 
 
 def build_world(server: Any) -> World:
+    """The world, and a client on a server instance whose allowance of calls without an
+    account is large enough for a test that applies many times from one address."""
     with Session(server.engine) as session, session.begin():
         seq = SequenceLock(session).acquire()
         for name, (authority_id, state, region, area, kind) in COORDINATORS.items():
@@ -68,10 +69,13 @@ def build_world(server: Any) -> World:
                      authority_id=server.directory.authorities[state], roles=roles,
                      language="en")
         seq.flush()
-    peers = {name: Peer.login(server.client, f"t.{name}")
-             for name in (*COORDINATORS, *STAFF)}
-    peers["request_handler"] = server.peer("DE")
-    return World(server=server, peers=peers)
+    limits = LoginLimits(unauthenticated="1000 per hour")
+    _context, client = server.new_app_client(dataclasses.replace(server.settings,
+                                                                 login_limits=limits))
+    peers = {name: Peer.login(client, f"t.{name}") for name in (*COORDINATORS, *STAFF)}
+    handler = server.directory.de
+    peers["request_handler"] = Peer.login(client, handler.username, handler.password)
+    return World(server=server, client=client, peers=peers)
 
 
 def authority(member_state: str = "DE", region: str = "Bayern", areas: tuple[str, ...] = (AREA,),

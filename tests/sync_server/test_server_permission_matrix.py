@@ -28,24 +28,29 @@ ROLES = (*COORDINATORS, *STAFF, "request_handler")
 Call = Callable[[World, Any], Any]
 
 
+def _unique() -> str:
+    return f"Kammer {uuid.uuid4().hex[:8]}"
+
+
 def _register(**place: Any) -> Call:
     def call(world: World, peer: Any) -> Any:
-        return world.server.client.post(
+        return world.client.post(
             "/v1/coordination/authorities", headers=peer.headers,
-            json={"authority": authority(**place), "administrator": administrator()})
+            json={"authority": authority(name=_unique(), **place),
+                  "administrator": administrator()})
     return call
 
 
 def _decide(decision: str, **place: Any) -> Call:
     def call(world: World, peer: Any) -> Any:
-        applied = world.server.client.post("/v1/registrations",
-                                           json=self_registration(**place))
+        applied = world.client.post("/v1/registrations",
+                                           json=self_registration(name=_unique(), **place))
         assert applied.status_code == 200, applied.text
-        queue = world.peers["commission"].client.get(
+        queue = world.client.get(
             "/v1/coordination/registrations", headers=world.peers["commission"].headers)
         pending = queue.json()["registrations"][-1]["id"]
         body = {"reason": "Not a competent authority."} if decision == "reject" else None
-        return world.server.client.post(
+        return world.client.post(
             f"/v1/coordination/registrations/{pending}/{decision}", headers=peer.headers,
             json=body)
     return call
@@ -53,9 +58,9 @@ def _decide(decision: str, **place: Any) -> Call:
 
 def _dimic(region: str) -> Call:
     def call(world: World, peer: Any) -> Any:
-        return world.server.client.post(
+        return world.client.post(
             "/v1/coordination/dimics", headers=peer.headers,
-            json={"authority": authority(region=region, name=f"DIMIC {region}"),
+            json={"authority": authority(region=region, name=_unique()),
                   "administrator": administrator(), "region": region})
     return call
 
@@ -73,20 +78,20 @@ def _target(world: World) -> str:
 def _on_user(method: str, action: str, body: dict[str, Any] | None = None) -> Call:
     def call(world: World, peer: Any) -> Any:
         user_id = _target(world)
-        return world.server.client.request(method, f"/v1/admin/users/{user_id}/{action}",
+        return world.client.request(method, f"/v1/admin/users/{user_id}/{action}",
                                            headers=peer.headers, json=body)
     return call
 
 
 def _create_user(world: World, peer: Any) -> Any:
-    return world.server.client.post(
+    return world.client.post(
         "/v1/admin/users", headers=peer.headers,
         json={"username": f"new.{uuid.uuid4().hex[:8]}", "display_name": "Neu",
               "language": "de", "roles": ["request_handler"], "areas": [AREA]})
 
 
 def _list_users(world: World, peer: Any) -> Any:
-    return world.server.client.get("/v1/admin/users", headers=peer.headers)
+    return world.client.get("/v1/admin/users", headers=peer.headers)
 
 
 COORDINATORS_OF_DE = {"commission", "nimic", "sdimic", "dimic"}
@@ -112,8 +117,9 @@ MATRIX: dict[str, tuple[Call, set[str]]] = {
     "set roles of a German user": (
         _on_user("PUT", "rights", {"roles": ["allocator", "request_handler"], "areas": [AREA]}),
         {"local_admin"}),
+    # The target starts with no area: this gives it one.
     "set area rights of a German user": (
-        _on_user("PUT", "rights", {"roles": ["request_handler"], "areas": ["PQ", "SERV"]}),
+        _on_user("PUT", "rights", {"roles": ["request_handler"], "areas": [AREA]}),
         {"local_admin"}),
     "reset password of a German user": (_on_user("POST", "reset-password"), {"local_admin"}),
     "deactivate a German user": (_on_user("POST", "deactivate"), {"local_admin"}),

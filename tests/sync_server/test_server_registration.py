@@ -27,7 +27,7 @@ def _activate(client, username, code, password=NEW_PASSWORD):
 
 def test_item4_a_self_registered_authority_is_approved_published_and_its_admin_activates(server):
     world = build_world(server)
-    client = server.client
+    client = world.client
     application = self_registration()
     receipt = client.post("/v1/registrations", json=application).json()
     reference = receipt["reference"]
@@ -80,7 +80,7 @@ def test_item4_a_self_registered_authority_is_approved_published_and_its_admin_a
 
 def test_item4_a_rejection_reaches_the_applicant_with_its_reason(server):
     world = build_world(server)
-    client = server.client
+    client = world.client
     reference = client.post("/v1/registrations",
                             json=self_registration(member_state="HU", region="")
                             ).json()["reference"]
@@ -102,8 +102,7 @@ def test_item4_a_rejection_reaches_the_applicant_with_its_reason(server):
 
 
 def test_item4_bad_applications_are_refused_with_a_code_and_leave_nothing(server):
-    client = server.client
-    build_world(server)
+    client = build_world(server).client
     bad_email = self_registration()
     bad_email["authority"]["email"] = "not an address"
     assert _code(client.post("/v1/registrations", json=bad_email)) == (422, "invalid_message")
@@ -136,7 +135,7 @@ def test_item4_unauthenticated_registration_calls_are_limited_per_address(server
 
 def test_item4_a_local_administrator_manages_users_roles_and_areas(server):
     world = build_world(server)
-    client = server.client
+    client = world.client
     admin = world.peers["local_admin"]
     listed = client.get("/v1/admin/users", headers=admin.headers).json()
     names = {u["username"] for u in listed["users"]}
@@ -195,7 +194,7 @@ def test_item4_a_local_administrator_manages_users_roles_and_areas(server):
 
 def test_item4_a_coordinator_registers_a_dimic_that_then_registers_in_its_area(server):
     world = build_world(server)
-    client = server.client
+    client = world.client
     sdimic = world.peers["sdimic"]
     made = client.post("/v1/coordination/dimics", headers=sdimic.headers, json={
         "authority": authority(name="DIMIC Oberbayern PQ"), "administrator": administrator(),
