@@ -81,7 +81,8 @@ PROTOCOL: dict[str, str] = {
     "out_of_scope": N_("This authority lies outside the region, member state or legislative "
                        "area you coordinate."),
     "unknown_registration": N_("No application has this reference."),
-    "registration_decided": N_("This application has already been decided."),
+    "registration_decided": N_("This application has already been decided: it is "
+                               "{status}."),
     "username_taken": N_("The user name {username} is already taken. Choose another one."),
     "authority_exists": N_("This authority is already registered."),
     "areas_required": N_("Choose the legislative areas the user works in."),
@@ -116,6 +117,13 @@ LOCAL: dict[str, str] = {
     "server_url": N_("Enter the server address, starting with https://"),
 }
 
+# How an application stands, as the ``status`` parameter of ``registration_decided``.
+APPLICATION_STATES = {
+    "pending": N_("pending"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+
 UNKNOWN = N_("The server refused the step (reason: {code}). Please update IMI.")
 
 # Resolves an authority id to its official name (from the replica's directory), or None.
@@ -128,6 +136,8 @@ def _param(name: str, value: Any, authority_name: AuthorityName | None) -> str:
         return label(STEP_NAMES, text)
     if name == "state":
         return label(STATES, text)
+    if name == "status":
+        return label(APPLICATION_STATES, text)
     if name == "authority" and authority_name is not None:
         return authority_name(text) or text
     if name == "answer_by":
