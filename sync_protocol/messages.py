@@ -161,6 +161,7 @@ class EntityKind(StrEnum):
     MEMBER_STATE = "member_state"
     AREA = "area"
     QUESTION_SET = "question_set"
+    COMPETENCE = "competence"
 
 
 class Change(Message):

@@ -21,7 +21,8 @@ from desktop.qt import (
 )
 from desktop.views import style
 
-SCREENS = ("main-inbox", "main-history", "new-request", "new-request-incomplete", "edit-draft",
+SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search", "directory",
+           "new-request-incomplete", "edit-draft",
            "answer", "confirm-withdraw", "confirm-accept-reply", "user-guide", "about",
            "main-offline", "close-with-queued-changes", "main-inbox-responder",
            "needs-attention", "unlock", "set-up")
