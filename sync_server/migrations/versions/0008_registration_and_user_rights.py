@@ -1,13 +1,13 @@
 """registration of authorities; users' legislative areas; one-time activation codes
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
