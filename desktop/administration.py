@@ -20,6 +20,7 @@ from desktop.views.coordination_dialogs import RegisterAuthorityDialog, Registra
 from desktop.views.registration_dialogs import ActivationCodeDialog
 from desktop.views.users_dialog import NewUserDialog, UsersDialog
 from desktop.views.widgets import confirm
+from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.messages import UserInfo
 from sync_protocol.registration import (
     COORDINATOR,
@@ -101,8 +102,10 @@ class Administration(QObject):
             self._net(lambda t: administration.set_active(t, user_id, value), reload, problem)
 
         def new_user() -> None:
+            known = {a.code: a for a in self.reader.areas()}
             ask = NewUserDialog(roles=users.roles, areas=[
-                a for a in self.reader.areas() if a.code in users.areas], parent=dialog)
+                known.get(code) or LegislativeArea(code=code, names={"en": code})
+                for code in users.areas], parent=dialog)
             if not ask.exec() or ask.result_user is None:
                 return
             request = ask.result_user

@@ -111,7 +111,10 @@ class UsersDialog(QDialog):
         self.setWindowTitle(_("Users and roles"))
         fit_to_screen(self, 1180, 680)
         self._me = me
-        offered = [a for a in areas if a.code in users.areas]
+        # The authority's areas, named from the replica's catalogue (by code until it synced).
+        known = {a.code: a for a in areas}
+        offered = [known.get(code) or LegislativeArea(code=code, names={"en": code})
+                   for code in users.areas]
         layout = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.list = named(QTreeWidget(), "users")

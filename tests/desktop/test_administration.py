@@ -20,7 +20,7 @@ from sync_server.seed import DEMO_PASSWORD
 from tests.conftest import PASSPHRASE
 
 NEW_PASSWORD = "my own long password"
-DEMO_COORDINATOR = "de.nimic"
+DEMO_COORDINATOR = "de.keller"  # the NIMIC of Germany (roles seeds it)
 
 
 def _fill(dialog: registration.SelfRegistrationDialog) -> None:
@@ -98,6 +98,8 @@ def test_item7_a_local_administrator_sees_the_menu_and_changes_a_users_roles(
     replica.close()
     controller = AppController(profile, key, language="de")
     qtbot.addWidget(controller.window)
+    with qtbot.waitSignal(controller.sync.sig_status_changed, timeout=15_000):
+        controller.start()
     try:
         window = controller.window
         assert window.admin_menu.menuAction().isVisible()
