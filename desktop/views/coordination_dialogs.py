@@ -61,7 +61,7 @@ class RegistrationQueueDialog(QDialog):
         self.list.setRootIsDecorated(False)
         self.list.currentItemChanged.connect(lambda *_a: self._show_selected())
         splitter.addWidget(self.list)
-        detail = QWidget()
+        detail = self.detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         self.form = QFormLayout()
         self.values: dict[str, QLabel] = {}
@@ -115,6 +115,7 @@ class RegistrationQueueDialog(QDialog):
         for column in range(3):
             self.list.resizeColumnToContents(column)
         self.empty.setVisible(not registrations)
+        self.detail.setVisible(bool(registrations))
         first = self.list.topLevelItem(0)
         if first is not None:
             self.list.setCurrentItem(first)
