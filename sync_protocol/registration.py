@@ -31,12 +31,6 @@ RegistrationStatusName = Literal["pending", "approved", "rejected"]
 Level = Literal["national", "regional", "local"]
 LEVELS: Final[tuple[Level, ...]] = ("national", "regional", "local")
 
-# The 27 EU member states and the three EEA EFTA states, as ISO codes (Greece: GR).
-MEMBER_STATES: Final = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
-)
-
 LOCAL_DATA_ADMINISTRATOR: Final = "local_data_administrator"
 COORDINATOR: Final = "coordinator"
 # The roles a local data administrator hands out; ``coordinator`` only in a coordinator

@@ -25,6 +25,7 @@ from sync_server.directory.service import (
     add_member_states,
     add_user,
 )
+from sync_server.organisation.seed import seed_coordinators, seed_demo_organisation
 from sync_server.sync.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"
@@ -53,6 +54,8 @@ def seed_base(session: Session) -> None:
     coordinators = json.loads(COORDINATORS_FILE.read_text(encoding="utf-8"))["authorities"]
     known = set(session.scalars(select(Authority.id)))
     add_authorities(session, seq, [a for a in coordinators if a["id"] not in known])
+    session.flush()
+    seed_coordinators(session, seq)
     seq.flush()
 
 
@@ -66,8 +69,10 @@ def seed_demo(session: Session, *, password: str = DEMO_PASSWORD) -> dict[str, A
         add_user(session, username=user["username"], password=password,
                  display_name=user["display_name"], authority_id=user["authority_id"],
                  roles=user["roles"], language=user["language"])
+    coordinators = seed_demo_organisation(session, seq, password=password)
     seq.flush()
-    return {"authorities": len(directory["authorities"]), "users": len(directory["users"])}
+    return {"authorities": len(directory["authorities"]),
+            "users": len(directory["users"]) + coordinators}
 
 
 # (requester, responder, subject, profession, questions, final step, days ago)

@@ -8,6 +8,7 @@ from sync_server.auth import models as auth_models
 from sync_server.cases import models as case_models
 from sync_server.catalogue import models as catalogue_models
 from sync_server.directory import models as directory_models
+from sync_server.organisation import models as organisation_models
 from sync_server.orm import Base
 from sync_server.registration import models as registration_models
 from sync_server.sync import models as sync_models
@@ -15,4 +16,4 @@ from sync_server.sync import models as sync_models
 metadata = Base.metadata
 
 __all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
-           "metadata", "registration_models", "sync_models"]
+           "metadata", "organisation_models", "registration_models", "sync_models"]

@@ -26,10 +26,10 @@ from desktop.qt import (
     named,
 )
 from sync_protocol.catalogue import LegislativeArea
+from sync_protocol.directory import EEA_STATES
 from sync_protocol.languages import LANGUAGES, localized
 from sync_protocol.registration import (
     LEVELS,
-    MEMBER_STATES,
     AdministratorDetails,
     AuthorityDetails,
 )
@@ -77,7 +77,7 @@ class AuthorityFields(QWidget):
         self.official_name = named(QLineEdit(), "officialName")
         self.official_name.setPlaceholderText(_("in the authority's own language"))
         self.member_state = named(QComboBox(), "memberState")
-        states = sorted(MEMBER_STATES, key=formatting.country_name)
+        states = sorted(EEA_STATES, key=formatting.country_name)
         for code in states:
             self.member_state.addItem(formatting.country_name(code), code)
         self.member_state.setCurrentIndex(max(0, self.member_state.findData(member_state)))

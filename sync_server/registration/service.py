@@ -25,10 +25,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sync_protocol.organisation import CoordinatorKind, CoordinatorScope, covers
 
 from sync_protocol.catalogue import LegislativeArea as CatalogueArea
 from sync_protocol.errors import LocalProtocolError
+from sync_protocol.organisation import CoordinatorKind, CoordinatorScope, covers
 from sync_protocol.registration import (
     COORDINATOR,
     LOCAL_DATA_ADMINISTRATOR,
