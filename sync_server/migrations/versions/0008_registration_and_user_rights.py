@@ -1,7 +1,7 @@
 """registration of authorities; users' legislative areas; one-time activation codes
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
