@@ -34,6 +34,12 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_an_answer": ("question", "answer"),
     "unknown_authority": ("authority",),
     "not_competent": ("authority", "area"),
+    "authority_cannot_send": ("authority", "area"),
+    "authority_cannot_answer": ("authority", "area"),
+    # A coordinator's queued decision that no longer applies.
+    "approval_withdrawn": (),
+    "approval_already_decided": ("decision", "user"),
+    "approval_not_pending": ("state",),
     "invalid_arguments": (),
     "unknown_mutation": ("name",),
     # Signing in and tokens.
@@ -69,8 +75,11 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "password_mismatch": (),
     "cannot_deactivate_self": (),
     "not_signed_in": (),
-    # Registration of authorities and administration of users (``registration``).
+    # The configurable organisation (coordinators only, within their scope).
     "not_a_coordinator": (),
+    "outside_scope": ("member_state",),
+    "approver_outside_scope": ("authority",),
+    # Registration of authorities and administration of users (``registration``).
     "out_of_scope": (),
     "unknown_registration": (),
     "registration_decided": ("status",),

@@ -162,6 +162,10 @@ class EntityKind(StrEnum):
     AREA = "area"
     QUESTION_SET = "question_set"
     COMPETENCE = "competence"
+    # The configurable organisation (``sync_protocol.organisation``).
+    COORDINATOR = "coordinator"
+    APPROVAL_RULE = "approval_rule"
+    AUTHORITY_MODE = "authority_mode"
 
 
 class Change(Message):

@@ -89,6 +89,13 @@ class ApprovalRule(Frozen):
         return f"{self.member_state}:{self.region or '*'}:{self.area}:{self.direction.value}"
 
 
+class RuleChange(Frozen):
+    """A coordinator adds or changes ``rule`` (``active``), or removes it (not ``active``)."""
+
+    rule: ApprovalRule
+    active: bool = True
+
+
 class AuthorityMode(StrEnum):
     SEND = "send"
     ANSWER = "answer"

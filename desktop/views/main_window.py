@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
     sig_new_request_requested = Signal()
     sig_directory_requested = Signal()
     sig_sync_requested = Signal()
+    sig_organisation_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
     sig_attention_requested = Signal()
@@ -78,6 +79,9 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
+        self.organisation_action = named(QAction(self), "organisationSettings")
+        self.organisation_action.triggered.connect(self.sig_organisation_requested)
+        self.organisation_action.setVisible(False)
         self.quit_action = named(QAction(self), "quit")
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
@@ -161,6 +165,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.new_action)
         self.file_menu.addAction(self.directory_action)
         self.file_menu.addAction(self.sync_action)
+        self.file_menu.addAction(self.organisation_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
@@ -230,6 +235,28 @@ class MainWindow(QMainWindow):
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
+    def show_for_roles(self, roles: frozenset[str]) -> None:
+        """Show only what the user's roles allow: a coordinator's approvals and organisation
+        settings to coordinators; requests to request handlers (and to anyone who is not a
+        coordinator, as before coordinators existed)."""
+        coordinator = "coordinator" in roles
+        handles = "request_handler" in roles or not coordinator
+        visible = {"approvals": coordinator, "inbox": handles, "outbox": handles,
+                   "drafts": handles}
+        for row in range(self.folders.count()):
+            item = self.folders.item(row)
+            shown = visible.get(item.data(Qt.ItemDataRole.UserRole), True)
+            item.setHidden(not shown)
+            self.folder_actions[row].setVisible(shown)
+        self.new_action.setVisible(handles)
+        self.organisation_action.setVisible(coordinator)
+        current = self.folders.currentItem()
+        if current is None or current.isHidden() or (coordinator and not handles):
+            first = "approvals" if coordinator else "inbox"
+            for row in range(self.folders.count()):
+                if self.folders.item(row).data(Qt.ItemDataRole.UserRole) == first:
+                    self.folders.setCurrentRow(row)
+
     def set_identity(self, text: str) -> None:
         self._identity = text
         self.setWindowTitle(f"IMI — {text}")
@@ -239,6 +266,7 @@ class MainWindow(QMainWindow):
         self.directory_action.setText(_("Directory"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
+        self.organisation_action.setText(_("Organisation settings…"))
         self.file_menu.setTitle(_("&File"))
         self.case_menu.setTitle(_("&Case"))
         self.view_menu.setTitle(_("&View"))

@@ -1,8 +1,4 @@
-"""The coordinator hierarchy every server starts with, and the demo's coordinators.
-
-STAND-IN for branch ``roles`` (which owns this module; it had not committed it when
-``coordinators`` needed it): the subset ``coordinators`` uses, copied from roles' work in
-progress. At merge, take roles' version of this file entirely.
+"""The coordinator hierarchy every server starts with, and the demo's approval rules.
 
 The coordinators' authorities (``commission``, ``nimic-XX``, ``sdimic-DE-XX``) belong to the
 directory, which seeds them with their full entries; this module adds a minimal entry only
@@ -12,10 +8,10 @@ for one that is missing, then records each one's scope in ``coordinators``.
 from sqlalchemy.orm import Session
 
 from sync_protocol.directory import EEA_STATES
-from sync_protocol.organisation import CoordinatorKind, CoordinatorScope
+from sync_protocol.organisation import ApprovalRule, CoordinatorKind, CoordinatorScope, Direction
 from sync_server.directory.models import Authority
 from sync_server.directory.service import add_authority, add_user
-from sync_server.organisation.service import add_coordinator
+from sync_server.organisation.service import add_coordinator, set_approval_rule
 from sync_server.sync.sequence import SequenceLock
 
 COMMISSION = "commission"
@@ -76,6 +72,14 @@ def seed_coordinators(session: Session, seq: SequenceLock) -> int:
     return len(scopes)
 
 
+# The demo's organisation: requests from Bavaria need the Bavarian coordinator's approval,
+# replies from Poland the Polish national coordinator's (both in the PQ area).
+DEMO_RULES = (
+    ApprovalRule(member_state="DE", region="Bayern", area="PQ", direction=Direction.REQUEST,
+                 coordinator_authority_id=sdimic("BY")),
+    ApprovalRule(member_state="PL", area="PQ", direction=Direction.REPLY,
+                 coordinator_authority_id=nimic("PL")),
+)
 # (user name, display name, coordinator authority, language)
 DEMO_COORDINATORS = (
     ("by.hofmann", "Anna Hofmann", sdimic("BY"), "de"),
@@ -87,9 +91,11 @@ DEMO_COORDINATORS = (
 )
 
 
-def seed_demo_organisation(session: Session, seq: SequenceLock,  # noqa: ARG001 - roles' signature
-                           *, password: str) -> int:
-    """The demo's coordinator users; return how many were made."""
+def seed_demo_organisation(session: Session, seq: SequenceLock, *, password: str) -> int:
+    """The demo's approval rules and coordinator users; return how many users were made."""
+    for rule in DEMO_RULES:
+        # Set as the Commission, whose scope covers every rule.
+        set_approval_rule(session, seq, actor_authority_id=COMMISSION, rule=rule)
     for username, display_name, authority_id, language in DEMO_COORDINATORS:
         add_user(session, username=username, password=password, display_name=display_name,
                  authority_id=authority_id, roles=["coordinator"], language=language)
