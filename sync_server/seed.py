@@ -26,6 +26,7 @@ from sync_server.directory.service import (
     add_member_states,
     add_user,
 )
+from sync_server.organisation.models import Coordinator
 from sync_server.organisation.seed import seed_coordinators, seed_demo_organisation
 from sync_server.sync.sequence import SequenceLock
 
@@ -57,8 +58,9 @@ def seed_base(session: Session) -> None:
     add_authorities(session, seq, [a for a in coordinators if a["id"] not in known])
     session.flush()
     # The coordinators' scopes, once the directory has their authorities (roles' seed adds a
-    # minimal authority only for one that is missing).
-    seed_coordinators(session, seq)
+    # minimal authority only for one that is missing), once: seeding again publishes nothing.
+    if session.scalars(select(Coordinator.authority_id)).first() is None:
+        seed_coordinators(session, seq)
     seq.flush()
 
 
