@@ -28,7 +28,7 @@ from desktop.models.replica import ReplicaError
 from desktop.models.transport import Connection, Offline, ServerRefused, WrongSystem
 from desktop.operations import Background
 from desktop.refusals import explain_error
-from desktop.views.unlock_dialog import SetupForm
+from desktop.views.unlock_dialog import SetupDialog, SetupForm
 from sync_protocol.languages import LANGUAGES
 
 
@@ -216,7 +216,7 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     from desktop.qt_locale import apply_language
     from desktop.views import style
     from desktop.views.training_banner import TrainingMarker
-    from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
+    from desktop.views.unlock_dialog import UnlockDialog
 
     running = QApplication.instance()
     app = running if isinstance(running, QApplication) else QApplication(sys.argv)
@@ -238,7 +238,8 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
         return 1
     if opener.profile is None:
         setup = SetupDialog(opener.start_set_up, config=config, training=training,
-                            languages=shipped_languages())
+                            languages=shipped_languages(), register=_open_registration,
+                            activate=_open_activation)
         if opener.needs_set_up:
             setup.error.setText(_("The set-up of this profile was interrupted before it "
                                   "finished. Sign in again to complete it."))
@@ -260,6 +261,29 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
         controller.window.setGeometry(x, y, w, h)
     controller.start()
     return int(app.exec())
+
+
+def _setup_connection(setup: SetupDialog) -> tuple[str, Connection]:
+    return setup.server_url.text().strip(), Connection(
+        ca_bundle=machine_config.expand(setup.ca_bundle.text().strip()) or None,
+        proxy=setup.proxy.text().strip() or None)
+
+
+def _open_registration(setup: SetupDialog) -> None:
+    from desktop import registration
+
+    server_url, connection = _setup_connection(setup)
+    registration.self_registration(setup, server_url=server_url, connection=connection).exec()
+
+
+def _open_activation(setup: SetupDialog) -> None:
+    from desktop import registration
+
+    server_url, connection = _setup_connection(setup)
+    dialog = registration.activation(setup, server_url=server_url, connection=connection)
+    if dialog.exec():
+        setup.username.setText(dialog.username.text().strip())
+        setup.password.setFocus()
 
 
 def _is_training(profile_dir: Path) -> bool:

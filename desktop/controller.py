@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import formatting
+from desktop.administration import Administration, offered
 from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import SIGN_IN_REASONS, label
 from desktop.models import account, case_list, cases, identity, request_form
@@ -128,6 +129,12 @@ class AppController(QObject):
         self.notice_box: QMessageBox | None = None
         if language_locked:
             self.window.set_language_choice_enabled(False, _("Set by your administrator"))
+        self.administration = Administration(
+            window=self.window, transport=self.transport, workers=self.workers,
+            reader=self.reader, user=user, failed=self._failed,
+            published=self.sync.request_sync)
+        users, coordination = offered(frozenset(user.roles))
+        self.window.set_administration(users=users, coordination=coordination)
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
@@ -150,6 +157,9 @@ class AppController(QObject):
         w.sig_about_requested.connect(self.show_about)
         w.sig_catalogue_requested.connect(self.show_catalogue)
         w.sig_filter_changed.connect(self.model.set_filter)
+        w.sig_users_requested.connect(self.administration.show_users)
+        w.sig_registrations_requested.connect(self.administration.show_registrations)
+        w.sig_register_authority_requested.connect(self.administration.register_authority)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)

@@ -51,7 +51,6 @@ PROTOCOL: dict[str, str] = {
                                    "Your decision was not applied."),
     "approval_not_pending": N_("The case no longer waits for an approval: it has the status "
                                "“{state}”. Your decision was not applied."),
-    "not_a_coordinator": N_("Only a coordinator can change the organisation settings."),
     "outside_scope": N_("This setting is outside your coordinator's scope ({member_state})."),
     "approver_outside_scope": N_("{authority} does not coordinate this member state, region "
                                  "or area."),
@@ -95,6 +94,23 @@ PROTOCOL: dict[str, str] = {
     "password_mismatch": N_("The passwords differ."),
     "cannot_deactivate_self": N_("You cannot deactivate your own account."),
     "not_signed_in": N_("This profile has never signed in. Please set it up again."),
+    "not_a_coordinator": N_("Only a coordinator may do this."),
+    "out_of_scope": N_("This authority lies outside the region, member state or legislative "
+                       "area you coordinate."),
+    "unknown_registration": N_("No application has this reference."),
+    "registration_decided": N_("This application has already been decided: it is "
+                               "{status}."),
+    "username_taken": N_("The user name {username} is already taken. Choose another one."),
+    "authority_exists": N_("This authority is already registered."),
+    "areas_required": N_("Choose the legislative areas the user works in."),
+    "not_an_area_of_the_authority": N_("The authority does not work in the legislative area "
+                                       "{area}."),
+    "invalid_activation": N_("The activation code is wrong, already used or expired. Ask "
+                             "for a new one."),
+    "cannot_change_own_administration": N_("You cannot take away your own administrator "
+                                           "role."),
+    "too_many_registrations": N_("Too many attempts from this computer. Please wait "
+                                 "{retry_after} seconds and try again."),
     "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
                             "recorded in the server's log."),
     "translation_off": N_("Machine translation is not switched on for this server."),
@@ -149,6 +165,13 @@ LOCAL: dict[str, str] = {
     "server_url": N_("Enter the server address, starting with https://"),
 }
 
+# How an application stands, as the ``status`` parameter of ``registration_decided``.
+APPLICATION_STATES = {
+    "pending": N_("pending"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+
 UNKNOWN = N_("The server refused the step (reason: {code}). Please update IMI.")
 
 # Resolves an authority id to its official name (from the replica's directory), or None.
@@ -161,6 +184,8 @@ def _param(name: str, value: Any, authority_name: AuthorityName | None) -> str:
         return label(STEP_NAMES, text)
     if name == "state":
         return label(STATES, text)
+    if name == "status":
+        return label(APPLICATION_STATES, text)
     if name == "decision":
         return label(STEP_NAMES, text)
     if name == "member_state":

@@ -100,6 +100,17 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_a_coordinator": (),
     "outside_scope": ("member_state",),
     "approver_outside_scope": ("authority",),
+    # Registration of authorities and administration of users (``registration``).
+    "out_of_scope": (),
+    "unknown_registration": (),
+    "registration_decided": ("status",),
+    "username_taken": ("username",),
+    "authority_exists": (),
+    "areas_required": (),
+    "not_an_area_of_the_authority": ("area",),
+    "invalid_activation": (),
+    "cannot_change_own_administration": (),
+    "too_many_registrations": ("retry_after",),
 }
 
 

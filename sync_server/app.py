@@ -17,6 +17,7 @@ from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.health import router as health_router
 from sync_server.organisation.routes import router as organisation_router
+from sync_server.registration.routes import router as registration_router
 from sync_server.sync import epoch
 from sync_server.sync.relay import relayed
 from sync_server.sync.routes import router as sync_router
@@ -70,6 +71,7 @@ def api(*, training: bool = False,
     app.include_router(translation_router)
     app.include_router(catalogue_router)
     app.include_router(organisation_router)
+    app.include_router(registration_router)
     app.include_router(health_router)
     return app
 

@@ -27,6 +27,7 @@ from sync_server.directory.service import (
     add_member_states,
     add_user,
 )
+from sync_server.organisation.models import Coordinator
 from sync_server.organisation.seed import seed_coordinators, seed_demo_organisation
 from sync_server.sync.sequence import SequenceLock
 
@@ -58,7 +59,10 @@ def seed_base(session: Session) -> None:
     known = set(session.scalars(select(Authority.id)))
     add_authorities(session, seq, [a for a in coordinators if a["id"] not in known])
     session.flush()
-    seed_coordinators(session, seq)  # their scopes (the directory made their authorities)
+    # The coordinators' scopes, once the directory has their authorities (roles' seed adds a
+    # minimal authority only for one that is missing), once: seeding again publishes nothing.
+    if session.scalars(select(Coordinator.authority_id)).first() is None:
+        seed_coordinators(session, seq)
     seq.flush()
 
 

@@ -6,12 +6,13 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
-from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, fit
+from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, administration, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import authoring, case_list
@@ -188,6 +189,7 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-withdraw", lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
+        administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
     if not shooter.wants("main-offline", "close-with-queued-changes"):
@@ -238,6 +240,8 @@ def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]
             shooter.shoot(made, "catalogue-" + made.objectName(), lang)
             made.close()
         dialog.close()
+def _shoot_in(shooter: Shooter, language: str, widget: QWidget, screen: str) -> None:
+    shooter.shoot(widget, screen, language)
 
 
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:

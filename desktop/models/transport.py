@@ -299,6 +299,12 @@ class Transport:
         self.token = answer.token
         return answer
 
+    def call(self, method: str, path: str, answer: type[M], *,
+             body: pydantic.BaseModel | None = None) -> M:
+        """One call of the API with ``body`` (a message), answered with an ``answer``."""
+        json_body = body.model_dump(mode="json") if body is not None else None
+        return self._parse(answer, self._call(method, path, json_body=json_body))
+
     def push(self, request: PushRequest) -> PushResponse:
         if self.training is not None:
             self.meta()  # asked first: steps never reach a system of the other kind

@@ -52,6 +52,9 @@ class MainWindow(QMainWindow):
     sig_about_requested = Signal()
     sig_catalogue_requested = Signal()
     sig_filter_changed = Signal(str)
+    sig_users_requested = Signal()
+    sig_registrations_requested = Signal()
+    sig_register_authority_requested = Signal()
     sig_closing = Signal()
 
     def __init__(self, model: CaseTableModel, languages: list[str],
@@ -205,6 +208,16 @@ class MainWindow(QMainWindow):
         self.language_actions.triggered.connect(
             lambda choice: self.sig_language_requested.emit(choice.data()))
         self.view_menu.addMenu(self.language_menu)
+        # Shown only to whom their roles allow (``set_administration``).
+        self.admin_menu = named(QMenu(self), "adminMenu")
+        self.users_action = named(QAction(self), "manageUsers")
+        self.users_action.triggered.connect(self.sig_users_requested)
+        self.registrations_action = named(QAction(self), "registrationQueue")
+        self.registrations_action.triggered.connect(self.sig_registrations_requested)
+        self.register_action = named(QAction(self), "registerAuthority")
+        self.register_action.triggered.connect(self.sig_register_authority_requested)
+        for entry in (self.users_action, self.registrations_action, self.register_action):
+            self.admin_menu.addAction(entry)
         self.help_menu = named(QMenu(self), "helpMenu")
         self.guide_action = named(QAction(self), "userGuide")
         self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
@@ -213,9 +226,19 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.sig_about_requested)
         self.help_menu.addAction(self.guide_action)
         self.help_menu.addAction(self.about_action)
-        for menu in (self.file_menu, self.case_menu, self.view_menu, self.help_menu):
+        for menu in (self.file_menu, self.case_menu, self.view_menu, self.admin_menu,
+                     self.help_menu):
             bar.addMenu(menu)
+        self.set_administration(users=False, coordination=False)
         self.status.sig_attention_requested.connect(self.sig_attention_requested)
+
+    def set_administration(self, *, users: bool, coordination: bool) -> None:
+        """Show the administration a user's roles allow: their authority's users (a local
+        data administrator), registration work (a coordinator); no menu for anybody else."""
+        self.users_action.setVisible(users)
+        self.registrations_action.setVisible(coordination)
+        self.register_action.setVisible(coordination)
+        self.admin_menu.menuAction().setVisible(users or coordination)
 
     def _stepper(self, action: Action) -> Callable[[], None]:
         return lambda: self.case_view.request_step(action)
@@ -273,6 +296,10 @@ class MainWindow(QMainWindow):
         self.case_menu.setTitle(_("&Case"))
         self.view_menu.setTitle(_("&View"))
         self.help_menu.setTitle(_("&Help"))
+        self.admin_menu.setTitle(_("&Administration"))
+        self.users_action.setText(_("Users and roles…"))
+        self.registrations_action.setText(_("Registration requests…"))
+        self.register_action.setText(_("Register an authority…"))
         for (action, text) in STEP_BUTTONS:
             self.step_actions[action].setText(_(text))
         for row, folder in enumerate(self.folder_actions):

@@ -32,6 +32,8 @@ from desktop.views.widgets import error_label, fit_to_screen
 Attempt = Callable[..., str | None]
 # start(server_url, username, password, passphrase, progress=..., done=...) -> cancel
 Start = Callable[..., Callable[[], None]]
+# Opens a dialog reached from the set-up dialog (self-registration, activation).
+Opener = Callable[["SetupDialog"], None]
 
 
 class UnlockDialog(QDialog):
@@ -90,7 +92,8 @@ class SetupDialog(QDialog):
 
     def __init__(self, start: Start, *,
                  config: MachineConfig | None = None, training: bool = False,
-                 languages: Sequence[str] = (), parent: QWidget | None = None) -> None:
+                 languages: Sequence[str] = (), register: Opener | None = None,
+                 activate: Opener | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Each text with how to set it: the language can change while the dialog is open.
         self._texts: list[tuple[Callable[[str], None], Callable[[], str]]] = []
@@ -182,6 +185,18 @@ class SetupDialog(QDialog):
         self.ok_button = buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setDefault(True)
         self._text(self.ok_button.setText, lambda: _("Sign in"))
+        # No account yet: apply for one's authority, or activate an account with a code.
+        self.register_button = named(buttons.addButton(
+            "", QDialogButtonBox.ButtonRole.ActionRole), "register")
+        self._text(self.register_button.setText, lambda: _("Register an authority…"))
+        self.activate_button = named(buttons.addButton(
+            "", QDialogButtonBox.ButtonRole.ActionRole), "activate")
+        self._text(self.activate_button.setText, lambda: _("Activate an account…"))
+        for button, opener in ((self.register_button, register),
+                               (self.activate_button, activate)):
+            button.setVisible(opener is not None)
+            if opener is not None:
+                button.clicked.connect(lambda _c=False, o=opener: o(self))
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

@@ -9,6 +9,10 @@ Who may do what, from the roles of ``directory.service.ROLES``:
   every user and every authority;
 * the server's console (``imi-server`` commands) acts as a server administrator.
 
+A local data administrator also creates users, gives them roles and legislative areas, and
+resets their passwords (``users``); an account gets its password through a one-time
+activation code (``activation``), never from the administrator.
+
 Nobody deactivates their own account or authority (it would lock the last administrator out).
 Every action is written to the administration audit trail (``audit``) in its transaction.
 Deactivation does not revoke tokens: every request checks that the user and the authority are

@@ -44,5 +44,29 @@ class Token(Base):
     revoked: Mapped[bool] = mapped_column(default=False)
 
 
+class UserArea(Base):
+    """A legislative area a user works in: their roles apply to cases of these areas only."""
+
+    __tablename__ = "user_areas"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    area: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True)
+
+
+class PendingActivation(Base):
+    """A one-time activation code (its Argon2 hash) with which a user sets their password.
+
+    While one is pending the user has no usable password; it is deleted when used.
+    """
+
+    __tablename__ = "activations"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(140))
+
+
 # Changes to these tables end the tokens verified in memory (``auth.token_cache``).
 watch_accounts()

@@ -28,6 +28,9 @@ log = logging.getLogger("imi.auth")
 
 DEFAULT_PER_USER = "10 per 15 minutes"
 DEFAULT_PER_ADDRESS = "50 per 15 minutes"
+# Calls without an account besides signing in (applying to register an authority, asking how
+# an application stands, activating an account), per address: every call counts.
+DEFAULT_UNAUTHENTICATED = "20 per hour"
 
 
 class TooManyAttempts(LocalProtocolError):
@@ -40,12 +43,23 @@ class TooManyAttempts(LocalProtocolError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class TooManyRegistrations(LocalProtocolError):
+    """An unauthenticated registration call refused: this address made too many lately."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too_many_registrations",
+                         f"too many registration calls: try again in {retry_after} seconds",
+                         params={"retry_after": retry_after}, status_hint=429)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LoginLimits:
     """How many failed sign-ins are allowed, in ``limits`` notation, and where they count."""
 
     per_user: str = DEFAULT_PER_USER
     per_address: str = DEFAULT_PER_ADDRESS
+    unauthenticated: str = DEFAULT_UNAUTHENTICATED
     storage_uri: str = "memory://"
     # Refused sign-ins (429, 503) are answered after this pause: a client flooding without
     # heeding Retry-After then has its connections sitting idle instead of keeping the event
@@ -57,6 +71,8 @@ class LoginLimits:
         env = os.environ
         return cls(per_user=env.get("IMI_LOGIN_LIMIT_PER_USER", DEFAULT_PER_USER),
                    per_address=env.get("IMI_LOGIN_LIMIT_PER_ADDRESS", DEFAULT_PER_ADDRESS),
+                   unauthenticated=env.get("IMI_REGISTRATION_LIMIT_PER_ADDRESS",
+                                           DEFAULT_UNAUTHENTICATED),
                    storage_uri=env.get("IMI_LOGIN_LIMITS_STORAGE", "memory://"),
                    refusal_pause_s=float(env.get("IMI_LOGIN_REFUSAL_PAUSE", "1")))
 
@@ -68,6 +84,7 @@ class LoginThrottle:
         try:
             self._per_user: RateLimitItem = parse(limits.per_user)
             self._per_address: RateLimitItem = parse(limits.per_address)
+            self._unauthenticated: RateLimitItem = parse(limits.unauthenticated)
         except ValueError as exc:
             raise ValueError(f"a sign-in limit is not in 'N per PERIOD' notation: {exc}") from None
         storage = storage_from_string(limits.storage_uri)
@@ -100,3 +117,11 @@ class LoginThrottle:
 
     def succeeded(self, *, username: str) -> None:
         self._limiter.clear(self._per_user, "user", username.casefold())
+
+    def registration_call(self, *, address: str) -> None:
+        """Count one unauthenticated registration call from ``address``; raise
+        ``TooManyRegistrations`` when its allowance is used up."""
+        if not self._limiter.hit(self._unauthenticated, "registration", address):
+            stats = self._limiter.get_window_stats(self._unauthenticated, "registration",
+                                                   address)
+            raise TooManyRegistrations(max(1, math.ceil(stats.reset_time - time.time())))

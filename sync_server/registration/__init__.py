@@ -1,0 +1,1 @@
+"""Registration of authorities: applications, coordinators' decisions, direct registration."""
