@@ -68,6 +68,9 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "password_mismatch": (),
     "cannot_deactivate_self": (),
     "not_signed_in": (),
+    # Mail settings.
+    "invalid_mail_address": (),
+    "mail_address_missing": (),
 }
 
 

@@ -20,6 +20,7 @@ from sync_server.cases.models import Case
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
 from sync_server.directory.models import Authority
+from sync_server.jobs import case_jobs
 from sync_server.sync.publish import publish
 from sync_server.sync.sequence import SequenceLock
 
@@ -85,6 +86,8 @@ def apply_case_mutation(
     audiences = publish(session, seq, kind=EntityKind.CASE, entity_id=new.id, version=new.version,
                         payload=new.model_dump_json().encode(), audiences=new.audiences(),
                         sealer=sealer)
+    case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
+                         now=now)
     return new, audiences
 
 
