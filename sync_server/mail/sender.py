@@ -100,6 +100,7 @@ class MailSender:
         else:
             text = texts.event_mail(mail.event, mail.case_id, language)
         message = EmailMessage()
+        message.set_content(text.body)  # first: it resets every Content-* header
         message["From"] = self.smtp.sender
         message["To"] = address
         message["Subject"] = text.subject
@@ -108,7 +109,6 @@ class MailSender:
         message["Message-ID"] = f"<{mail.message_id}@{domain}>"
         message["Content-Language"] = language
         message["Auto-Submitted"] = "auto-generated"
-        message.set_content(text.body)
         return message
 
     def _settle(self, mail_id: int, *, now: dt.datetime, error: str | None,
