@@ -69,4 +69,5 @@ def hold(session: Session, model: Any, row_id: int, *, owner: str) -> Any | None
 def retry_delay(attempts: int, *, base: dt.timedelta = dt.timedelta(minutes=1),
                 cap: dt.timedelta = dt.timedelta(hours=6)) -> dt.timedelta:
     """Exponential back-off: 1, 2, 4 ... minutes, at most ``cap``."""
-    return min(cap, base * (2 ** min(max(attempts - 1, 0), 20)))
+    delay: dt.timedelta = base * (2 ** min(max(attempts - 1, 0), 20))
+    return min(cap, delay)

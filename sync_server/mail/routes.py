@@ -14,7 +14,7 @@ def get_mail_settings(principal: CurrentPrincipal, session: SessionDep) -> MailS
     row = session.get(MailPreference, principal.user_id)
     if row is None:
         return MailSettings()
-    return MailSettings(address=row.address, choice=row.choice)  # type: ignore[arg-type]
+    return MailSettings.model_validate({"address": row.address, "choice": row.choice})
 
 
 @router.put("/account/mail", responses=ERROR_RESPONSES)

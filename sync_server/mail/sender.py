@@ -64,7 +64,7 @@ class MailSender:
                     self._settle(mail.id, now=now, error=None, note="no longer wanted")
                     continue
                 try:
-                    smtp.send_message(self._message(mail, language, address, now))
+                    smtp.send_message(self._message(mail, language, address))
                 except (OSError, smtplib.SMTPException) as exc:
                     log.warning("mail %s not accepted by the SMTP server: %s", mail.id,
                                 type(exc).__name__)
@@ -92,8 +92,7 @@ class MailSender:
             smtp.login(settings.user, settings.password or "")
         return smtp
 
-    def _message(self, mail: OutboxMail, language: str, address: str,
-                 now: dt.datetime) -> EmailMessage:
+    def _message(self, mail: OutboxMail, language: str, address: str) -> EmailMessage:
         if mail.event == "digest":
             items = [tuple(line.split(" ", 1)) for line in mail.bundle.splitlines() if line]
             text = texts.digest_mail([(e, c) for e, c in items], language)
