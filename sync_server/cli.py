@@ -41,7 +41,14 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server import backup
 from sync_server.auth import admin
 from sync_server.auth.models import User
-from sync_server.config import ConfigError, Settings, key_file_path, load_settings
+from sync_server.config import (
+    SMTP_SECURITY,
+    ConfigError,
+    Settings,
+    SmtpSettings,
+    key_file_path,
+    load_settings,
+)
 from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
@@ -123,6 +130,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="a token this old expires (default: IMI_TOKEN_MAX_DAYS or 90)")
     run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    run.add_argument("--smtp-host", help="send mail through this SMTP server (default: "
+                     "IMI_SMTP_HOST; none: mail waits in the outbox)")
+    run.add_argument("--smtp-port", type=int, help="SMTP port (IMI_SMTP_PORT; 587, 465 for ssl)")
+    run.add_argument("--smtp-security", choices=SMTP_SECURITY,
+                     help="starttls (default), ssl or none (IMI_SMTP_SECURITY)")
+    run.add_argument("--smtp-user", help="SMTP user name (IMI_SMTP_USER)")
+    run.add_argument("--smtp-password-file", type=Path,
+                     help="file holding the SMTP password (IMI_SMTP_PASSWORD_FILE)")
+    run.add_argument("--mail-from", help="sender address of the mails (IMI_MAIL_FROM)")
 
     authority = command("add-authority", _add_authority, "register a competent authority")
     authority.add_argument("--id", required=True)
@@ -288,7 +304,12 @@ def _run(options: argparse.Namespace) -> int:
 
     logs = log_config(options.log_level, options.log_format)
     logging.config.dictConfig(logs)
-    settings = dataclasses.replace(_settings(options), metrics_access=options.metrics)
+    smtp = SmtpSettings.from_environment(
+        host=options.smtp_host, port=options.smtp_port, security=options.smtp_security,
+        user=options.smtp_user, sender=options.mail_from,
+        password_file=str(options.smtp_password_file or ""))
+    settings = dataclasses.replace(_settings(options), metrics_access=options.metrics,
+                                   smtp=smtp)
     context = build_context(settings)
     scheme = "https" if options.ssl_certfile else "http"
     print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "
