@@ -29,6 +29,7 @@ from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
+from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
@@ -103,6 +104,8 @@ class AppController(QObject):
         self.window.set_identity(f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
         self.notice_box: QMessageBox | None = None
+        self.tray = TrayNotifier(self.reader, self)
+        self.window.tray_action.setChecked(tray_enabled(self.reader))
         if language_locked:
             self.window.language.setEnabled(False)
             self.window.language.setToolTip(_("Set by your administrator"))
@@ -121,6 +124,7 @@ class AppController(QObject):
         w.sig_help_requested.connect(self.show_help)
         w.sig_about_requested.connect(self.show_about)
         w.sig_filter_changed.connect(self.model.set_filter)
+        w.sig_tray_toggled.connect(self.set_tray_notifications)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
@@ -133,6 +137,7 @@ class AppController(QObject):
         self.sync.sig_refused.connect(self._refused)
         self.sync.sig_notice.connect(self._notice)
         self.sync.sig_sign_in_required.connect(self.ask_sign_in)
+        self.sync.sig_new_work.connect(self.tray.show_new_work)
 
     def start(self) -> None:
         self.refresh()
@@ -149,8 +154,10 @@ class AppController(QObject):
                              (self.sync.sig_status_changed, self._pass_finished),
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
-                             (self.sync.sig_sign_in_required, self.ask_sign_in)):
+                             (self.sync.sig_sign_in_required, self.ask_sign_in),
+                             (self.sync.sig_new_work, self.tray.show_new_work)):
             signal.disconnect(slot)
+        self.tray.close()
         if self._sign_in is not None:
             self._sign_in.reject()
         # A repaint still queued would read the replica closed below: nothing is shown now.
@@ -323,6 +330,11 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def set_tray_notifications(self, on: bool) -> None:
+        """Keep the officer's choice in the profile (on the database lane)."""
+        self.workers.run_db(lambda r: r.save_meta(TRAY_SETTING, on), success=lambda _: None,
+                            failure=self._failed)
 
     def sync_now(self) -> None:
         """The officer asked for a sync: if the server cannot be reached, say so."""

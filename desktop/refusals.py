@@ -77,6 +77,9 @@ PROTOCOL: dict[str, str] = {
     "password_mismatch": N_("The passwords differ."),
     "cannot_deactivate_self": N_("You cannot deactivate your own account."),
     "not_signed_in": N_("This profile has never signed in. Please set it up again."),
+    "invalid_mail_address": N_("This is not a valid e-mail address."),
+    "mail_address_missing": N_("Please give an e-mail address to receive e-mail "
+                               "notifications."),
     "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
                             "recorded in the server's log."),
     # Why the server no longer accepts this computer's sign-in: the sign-in dialog's texts.

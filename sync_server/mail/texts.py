@@ -48,8 +48,7 @@ DIGEST_SUBJECT = N_("IMI: your daily summary")
 DIGEST_INTRO = N_("These cases of your authority need your attention:")
 REFERENCE_LINE = N_("Case reference: {reference}")
 OPEN_LINE = N_("Open the case in IMI: {link}")
-FOOTER = N_("This message contains no personal data. Sign in to IMI to read the case. You "
-            "can change which e-mails you receive in IMI under Tools > E-mail notifications.")
+FOOTER = N_("This message contains no personal data. Sign in to IMI to read the case.")
 
 
 @dataclasses.dataclass(frozen=True)
