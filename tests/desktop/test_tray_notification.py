@@ -15,6 +15,7 @@ from tests.conftest import PASSPHRASE, make_client
 def _send_two_requests(live_server, tmp_path, responder: str) -> None:
     de = make_client(live_server.url, "de.weber", tmp_path / "de")
     try:
+        de.sync()  # the catalogue the requests use
         for _ in range(2):
             case_id = uuid.uuid4().hex
             cases.perform(de.replica, name="case.create",
