@@ -35,10 +35,12 @@ from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
+from desktop.views.notifications_dialog import NotificationsDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
 from sync_protocol.cases import Action
 from sync_protocol.errors import ProtocolError
+from sync_protocol.mail import MailSettings
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
 from sync_protocol.version import PROTOCOL_VERSION
@@ -105,7 +107,7 @@ class AppController(QObject):
                                  f"({formatting.country_name(user.member_state)})")
         self.notice_box: QMessageBox | None = None
         self.tray = TrayNotifier(self.reader, self)
-        self.window.tray_action.setChecked(tray_enabled(self.reader))
+        self.notifications_dialog: NotificationsDialog | None = None
         if language_locked:
             self.window.language.setEnabled(False)
             self.window.language.setToolTip(_("Set by your administrator"))
@@ -124,7 +126,7 @@ class AppController(QObject):
         w.sig_help_requested.connect(self.show_help)
         w.sig_about_requested.connect(self.show_about)
         w.sig_filter_changed.connect(self.model.set_filter)
-        w.sig_tray_toggled.connect(self.set_tray_notifications)
+        w.sig_notifications_requested.connect(self.show_notifications)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
@@ -330,6 +332,28 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def show_notifications(self) -> None:
+        """The notification settings: the e-mail part read from the server first (offline,
+        the dialog opens without it)."""
+        self.workers.run_net(self.transport.mail_settings, success=self._open_notifications,
+                             failure=lambda _error: self._open_notifications(None))
+
+    def _open_notifications(self, mail: MailSettings | None) -> None:
+        if self._closed:
+            return
+        dialog = NotificationsDialog(mail, tray_enabled(self.reader), parent=self.window)
+        dialog.sig_save_requested.connect(self.save_notifications)
+        self.notifications_dialog = dialog
+        dialog.open()
+
+    def save_notifications(self, mail: MailSettings | None, tray_on: bool) -> None:
+        self.set_tray_notifications(tray_on)
+        if mail is not None:
+            self.workers.run_net(partial(self.transport.save_mail_settings, mail),
+                                 success=lambda _saved: self.window.status.showMessage(
+                                     _("Your notification settings are saved."), 8000),
+                                 failure=self._failed)
 
     def set_tray_notifications(self, on: bool) -> None:
         """Keep the officer's choice in the profile (on the database lane)."""

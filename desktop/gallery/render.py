@@ -166,6 +166,7 @@ def _peter(shooter: Shooter, controller: AppController, languages: list[str]) ->
         controller.window.folders.setCurrentRow(0)
         shooter.shoot(controller.window, "main-inbox-responder", lang)
         shooter.modal(controller.show_attention, "needs-attention", lang)
+        shooter.modal(controller.show_notifications, "notifications", lang)
 
 
 def _first_start(shooter: Shooter, languages: list[str]) -> None:

@@ -31,6 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from sync_protocol import version
+from sync_protocol.mail import MailSettings
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
     SYSTEM_HEADER,
@@ -293,6 +294,14 @@ class Transport:
             "POST", "/v1/auth/device", json_body=request.model_dump(mode="json")))
         self.token = answer.token
         return answer
+
+    def mail_settings(self) -> MailSettings:
+        """The signed-in user's e-mail settings on the server."""
+        return self._parse(MailSettings, self._call("GET", "/v1/account/mail"))
+
+    def save_mail_settings(self, settings: MailSettings) -> MailSettings:
+        return self._parse(MailSettings, self._call("PUT", "/v1/account/mail",
+                                                    json_body=settings.model_dump(mode="json")))
 
     def push(self, request: PushRequest) -> PushResponse:
         if self.training is not None:

@@ -7,7 +7,7 @@ from desktop.i18n import set_language
 from desktop.models import cases
 from desktop.models import profile as profiles
 from desktop.qt_locale import apply_language
-from desktop.tray import TRAY_SETTING
+from desktop.tray import TRAY_SETTING, tray_enabled
 from tests import factories
 from tests.conftest import PASSPHRASE, make_client
 
@@ -68,3 +68,38 @@ def test_no_notification_when_the_user_turned_it_off(qtbot, live_server, tmp_pat
         assert window_side.tray.shown == []  # ...and nothing was shown
     finally:
         window_side.window.close()
+
+
+def test_the_notifications_dialog_saves_the_mail_choice_on_the_server(qtbot, live_server,
+                                                                      tmp_path):
+    fr = make_client(live_server.url, "fr.martin", tmp_path / "fr")
+    fr.sync()
+    fr.close()
+    profile, key = profiles.unlock(tmp_path / "fr", PASSPHRASE)
+    window_side = AppController(profile, key, language="hu")
+    qtbot.addWidget(window_side.window)
+    try:
+        window_side.start()
+        window_side.show_notifications()
+        qtbot.waitUntil(lambda: window_side.notifications_dialog is not None
+                        and window_side.notifications_dialog.isVisible(), timeout=10_000)
+        dialog = window_side.notifications_dialog
+        assert dialog.address.isEnabled() and dialog.address.text() == ""
+        dialog.address.setText("pas une adresse")
+        dialog.choice.setCurrentIndex(dialog.choice.findData("digest"))
+        dialog.tray.setChecked(False)
+        dialog._save()
+        assert dialog.isVisible()  # refused on the spot, in the reader's language
+        assert dialog.problem.text() == "Ez nem érvényes e-mail-cím."
+
+        dialog.address.setText("agent@oncd.example.fr")
+        dialog._save()
+        assert not dialog.isVisible()
+        qtbot.waitUntil(lambda: window_side.transport.mail_settings().choice == "digest",
+                        timeout=10_000)
+        assert window_side.transport.mail_settings().address == "agent@oncd.example.fr"
+        qtbot.waitUntil(lambda: not tray_enabled(window_side.reader), timeout=10_000)
+    finally:
+        window_side.window.close()
+        set_language("en")
+        apply_language("en")
