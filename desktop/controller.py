@@ -297,6 +297,20 @@ class AppController(QObject):
         self.window.select_case(case_id)
         self.show_case(case_id)
 
+    def open_link(self, case_id: str) -> None:
+        """Open the case a link names (``imi://case/<id>``, from a mail); a case the replica
+        does not have yet is opened after the sync pass that brings it."""
+        if self.reader.case_row(case_id) is not None:
+            self.open_case("all", case_id)
+            return
+
+        def after_sync() -> None:
+            self.sync.sig_data_changed.disconnect(after_sync)
+            if self.reader.case_row(case_id) is not None:
+                self.open_case("all", case_id)
+
+        self.sync.sig_data_changed.connect(after_sync)
+
     def take_step(self, action_value: str, case_id: str,
                   initial: dict[str, Any] | None = None,
                   then: Callable[[], None] | None = None) -> None:

@@ -13,8 +13,9 @@ from importlib import resources
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from sync_protocol.links import case_link
+
 LOCALE_DIR = resources.files(__package__) / "locale"
-CASE_LINK = "imi://case/{case_id}"
 
 
 def N_(message: str) -> str:
@@ -87,7 +88,7 @@ def event_mail(event: str, case_id: str, language: str) -> Mail:
     body = "\n\n".join((
         translate(sentence, language),
         translate(REFERENCE_LINE, language).format(reference=ref),
-        translate(OPEN_LINE, language).format(link=CASE_LINK.format(case_id=case_id)),
+        translate(OPEN_LINE, language).format(link=case_link(case_id)),
         translate(FOOTER, language),
     ))
     return Mail(subject=subject, body=body + "\n")
@@ -98,7 +99,7 @@ def digest_mail(items: list[tuple[str, str]], language: str) -> Mail:
     lines = [translate(DIGEST_INTRO, language), ""]
     for event, case_id in items:
         title = translate(EVENTS[event][0], language)
-        link = CASE_LINK.format(case_id=case_id)
+        link = case_link(case_id)
         lines.append(f"- {title}: {reference(case_id)} ({link})")
     lines += ["", translate(FOOTER, language)]
     return Mail(subject=translate(DIGEST_SUBJECT, language), body="\n".join(lines) + "\n")

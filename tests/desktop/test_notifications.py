@@ -8,12 +8,14 @@ from desktop.models import cases
 from desktop.models import profile as profiles
 from desktop.qt_locale import apply_language
 from desktop.tray import TRAY_SETTING, tray_enabled
+from sync_protocol.links import case_id_from_link, case_link
 from tests import factories
 from tests.conftest import PASSPHRASE, make_client
 
 
-def _send_two_requests(live_server, tmp_path, responder: str) -> None:
+def _send_two_requests(live_server, tmp_path, responder: str) -> list[str]:
     de = make_client(live_server.url, "de.weber", tmp_path / "de")
+    sent = []
     try:
         de.sync()  # the catalogue the requests use
         for _ in range(2):
@@ -21,9 +23,11 @@ def _send_two_requests(live_server, tmp_path, responder: str) -> None:
             cases.perform(de.replica, name="case.create",
                           args=factories.create_args(responder=responder, case_id=case_id))
             cases.perform(de.replica, name="case.send", args={"case_id": case_id})
+            sent.append(case_id)
         de.sync()
     finally:
         de.close()
+    return sent
 
 
 def test_two_new_requests_make_one_notification_in_the_users_language(qtbot, live_server,
@@ -31,7 +35,7 @@ def test_two_new_requests_make_one_notification_in_the_users_language(qtbot, liv
     hu = make_client(live_server.url, "hu.kovacs", tmp_path / "hu")
     hu.sync()  # caught up: what comes now is news
     hu.close()
-    _send_two_requests(live_server, tmp_path, responder="HU-ENKK")
+    sent = _send_two_requests(live_server, tmp_path, responder="HU-ENKK")
 
     profile, key = profiles.unlock(tmp_path / "hu", PASSPHRASE)
     window_side = AppController(profile, key, language="de")
@@ -45,6 +49,9 @@ def test_two_new_requests_make_one_notification_in_the_users_language(qtbot, liv
         ((title, message),) = window_side.tray.shown  # one for the batch, none for the resync
         assert title == "IMI: neue Arbeit in Ihrem Posteingang"
         assert message == "2 neue Ersuchen oder Antworten warten auf Sie."
+        # The link of the mail about it opens the case.
+        window_side.open_link(case_id_from_link(case_link(sent[1])))
+        assert window_side.window.case_view.case.id == sent[1]
     finally:
         window_side.window.close()
         set_language("en")
