@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_protocol.errors import ProtocolError
@@ -70,12 +71,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_message", f"{where}: {message}")
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     # The headers travel on: a 405 names the methods the route allows (``Allow``).
+    headers = exc.headers
+    if exc.status_code == 405:
+        # Starlette names only the first route of the path; a path may have several
+        # (``GET`` and ``PUT /v1/account/mail``): ``Allow`` lists them all.
+        path = request.scope.get("path", "")
+        described: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+        methods = {method.upper() for template, item in described.items()
+                   if compile_path(template)[0].match(path) for method in item}
+        if methods:
+            headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
     return error_response(exc.status_code, codes.get(exc.status_code, "http_error"),
-                          str(exc.detail), headers=exc.headers)
+                          str(exc.detail), headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -200,3 +200,21 @@ def test_mail_is_off_until_an_smtp_server_is_configured(monkeypatch):
     monkeypatch.setenv("IMI_SMTP_SECURITY", "ssl")
     smtp = SmtpSettings.from_environment()
     assert (smtp.host, smtp.port, smtp.security) == ("smtp.example.eu", 465, "ssl")
+
+
+@pytest.mark.parametrize("language", ["de", "hu", "fr"])
+def test_every_mail_text_is_translated_with_its_placeholders(language):
+    import re
+
+    from babel.messages.pofile import read_po
+
+    with texts.LOCALE_DIR.joinpath(language, "LC_MESSAGES", "mail.po").open("rb") as po:
+        catalogue = read_po(po, locale=language)
+    wanted = [*(t for pair in texts.EVENTS.values() for t in pair), texts.SUBJECT,
+              texts.DIGEST_SUBJECT, texts.DIGEST_INTRO, texts.REFERENCE_LINE, texts.OPEN_LINE,
+              texts.FOOTER]
+    for message in wanted:
+        translated = texts.translate(message, language)
+        assert translated != message, message
+        assert set(re.findall(r"{\w+}", translated)) == set(re.findall(r"{\w+}", message))
+    assert {m.id for m in catalogue if m.id} == set(wanted)  # the catalogue is current
