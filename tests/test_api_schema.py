@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.core.result import Err
 
 from desktop import local_server
 from sync_protocol.version import PROTOCOL_VERSION
@@ -78,11 +81,37 @@ def _for_our_device(case: Any) -> bool:
     return True
 
 
-@schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None,
-          suppress_health_check=list(HealthCheck))
-def test_every_route_answers_within_its_schema_and_never_5xx(case: Any, api_server: str,
+# One test per route, each with its own id, so that pytest-xdist (which keeps one copy of each
+# test id) runs them all; each draws positive and negative cases for its route.
+def _operations() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):  # the server's own document does not load: say why
+            raise result.err()
+        found[result.ok().label] = result.ok()
+    return found
+
+
+OPERATIONS = _operations()
+
+
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_every_route_answers_within_its_schema_and_never_5xx(label: str, api_server: str,
                                                             api_token: str) -> None:
+    operation = OPERATIONS[label]
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
+                      operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @given(case=cases)
+    @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None,
+              suppress_health_check=list(HealthCheck), database=None)
+    def one_case(case: Any) -> None:
+        _check(case, api_server, api_token)
+
+    one_case()
+
+
+def _check(case: Any, api_server: str, api_token: str) -> None:
     # A case generated to test a missing or malformed token keeps it; every other carries ours.
     negative_headers = case.meta is not None and any(
         location.name == "HEADER" and info.mode.name == "NEGATIVE"
