@@ -7,8 +7,9 @@ write goes to the database lane; sync runs on the network lane.
 import datetime as dt
 import importlib.metadata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from desktop import formatting
@@ -26,23 +27,33 @@ from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
-from desktop.qt_locale import apply_language
-from desktop.refusals import explain_error
+from desktop.qt_locale import apply_language, switch_language
+from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
 from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
+from desktop.views.catalogue_dialog import CatalogueDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.notifications_dialog import NotificationsDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
-from sync_protocol.cases import Action
+from sync_protocol.authoring import (
+    CATALOGUE_EDITOR_ROLE,
+    Draft,
+    ImportReport,
+    Problem,
+    PublishOutcome,
+)
+from sync_protocol.cases import Action, CaseRecord, Party
 from sync_protocol.errors import ProtocolError
+from sync_protocol.languages import authority_language
 from sync_protocol.mail import MailSettings
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
+from sync_protocol.translation import MachineTranslation
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_protocol.workflow import allowed_actions
 
@@ -103,17 +114,21 @@ class AppController(QObject):
         self.model = CaseTableModel(self.reader,
                                     loader=page_loader(self.workers, failure=self._failed))
         self.window = MainWindow(self.model, shipped_languages())
-        self.window.set_identity(f"{user.display_name} — {user.authority_name} "
+        self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
         self.notice_box: QMessageBox | None = None
         self.tray = TrayNotifier(self.reader, self)
         self.notifications_dialog: NotificationsDialog | None = None
         if language_locked:
-            self.window.language.setEnabled(False)
-            self.window.language.setToolTip(_("Set by your administrator"))
+            self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
+        self._translating: tuple[str, str] | None = None  # (case id, field) asked for
+        self.catalogue: CatalogueDialog | None = None
+        self._shown_online = True
+        if CATALOGUE_EDITOR_ROLE in user.roles:
+            self.window.enable_catalogue()
         self._wire()
 
     def _wire(self) -> None:
@@ -125,11 +140,13 @@ class AppController(QObject):
         w.sig_attention_requested.connect(self.show_attention)
         w.sig_help_requested.connect(self.show_help)
         w.sig_about_requested.connect(self.show_about)
+        w.sig_catalogue_requested.connect(self.show_catalogue)
         w.sig_filter_changed.connect(self.model.set_filter)
         w.sig_notifications_requested.connect(self.show_notifications)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
+        w.case_view.sig_translation_requested.connect(self.translate)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
@@ -157,7 +174,9 @@ class AppController(QObject):
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
                              (self.sync.sig_sign_in_required, self.ask_sign_in),
-                             (self.sync.sig_new_work, self.tray.show_new_work)):
+                             (self.sync.sig_new_work, self.tray.show_new_work),
+                             # a filter typed just before closing would read the closed lane
+                             (self.window.sig_filter_changed, self.model.set_filter)):
             signal.disconnect(slot)
         self.tray.close()
         if self._sign_in is not None:
@@ -183,6 +202,11 @@ class AppController(QObject):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        online = self.sync.online is not False
+        shown = self.window.case_view.case
+        if online != self._shown_online and shown is not None:
+            self._shown_online = online
+            self.show_case(shown.id)  # "translation when online" or the link, as it now is
         self.window.status.update_state(
             online=self.sync.online, pending=self.reader.pending_count(),
             last_sync=self.sync.last_sync or _parse_time(self.reader.get_meta("last_sync")),
@@ -205,7 +229,24 @@ class AppController(QObject):
             authority=self.reader.authority,
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
+            counterpart_language=self._counterpart_language(case),
+            translations=self.reader.translations(case_id),
+            online=self._note_online(),
+            translating=self._translating[1] if self._translating and
+            self._translating[0] == case_id else None,
         )
+
+    def _note_online(self) -> bool:
+        self._shown_online = self.sync.online is not False
+        return self._shown_online
+
+    def _counterpart_language(self, case: CaseRecord) -> str:
+        """The language the other authority of ``case`` reads the catalogue in."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is Party.REQUESTER
+                 else case.requester_authority_id)
+        return authority_language(self.reader.authority(other)
+                                  or {"member_state": other.split("-")[0]})
 
     def _problem_text(self) -> str | None:
         problem = self.sync.problem
@@ -220,8 +261,7 @@ class AppController(QObject):
     def change_language(self, language: str) -> None:
         if language == current_language():
             return
-        set_language(language)
-        apply_language(language)
+        switch_language(language)
         self.workers.run_db(lambda replica: replica.save_meta("ui_language", language),
                             success=lambda _r: None, failure=self._failed)
         self.window.retranslate()
@@ -374,6 +414,125 @@ class AppController(QObject):
         self.workers.run_db(lambda r: r.save_meta(TRAY_SETTING, on), success=lambda _: None,
                             failure=self._failed)
 
+    def translate(self, case_id: str, field: str) -> None:
+        """Ask the server for a machine translation of a free text into the UI language; it
+        is kept in the replica (and reaches it by sync anyway) and shown beside the text."""
+        if self._translating is not None:
+            return
+        self._translating = (case_id, field)
+        target = current_language()
+
+        def stored(_result: None) -> None:
+            self._translating = None
+            self._show_again(case_id)
+
+        def arrived(translation: MachineTranslation) -> None:
+            self.workers.run_db(lambda replica: _keep_translation(replica, translation),
+                                success=stored, failure=failed)
+
+        def failed(error: BaseException) -> None:
+            self._translating = None
+            self._show_again(case_id)
+            self._failed(error)
+
+        self._show_again(case_id)
+        self.workers.run_net(lambda: self.transport.translate(case_id=case_id, field=field,
+                                                              target=target),
+                             success=arrived, failure=failed)
+
+    def _show_again(self, case_id: str) -> None:
+        shown = self.window.case_view.case
+        if not self._closed and shown is not None and shown.id == case_id:
+            self.show_case(case_id)
+
+    # -- the catalogue (the Commission's editors) -----------------------------------------
+
+    def show_catalogue(self) -> CatalogueDialog:
+        published = [(area, qs) for area in self.reader.areas()
+                     for qs in self.reader.question_sets(area.code)]
+        dialog = CatalogueDialog(published, parent=self.window)
+        dialog.sig_save_requested.connect(self._save_draft)
+        dialog.sig_publish_requested.connect(self._publish_draft)
+        dialog.sig_export_requested.connect(self._export_draft)
+        dialog.sig_import_requested.connect(self._import_draft)
+        dialog.finished.connect(lambda _r: setattr(self, "catalogue", None))
+        self.catalogue = dialog
+        dialog.open()
+        self._load_drafts(keep_unsaved=True)
+        return dialog
+
+    def _load_drafts(self, *, keep_unsaved: bool) -> None:
+        self.workers.run_net(self.transport.drafts, success=lambda drafts: (
+            self.catalogue.show_drafts(drafts, keep_unsaved=keep_unsaved)
+            if self.catalogue else None), failure=self._catalogue_failed)
+
+    def _catalogue_failed(self, error: BaseException) -> None:
+        if self.catalogue is not None:
+            self.catalogue.show_outcome(
+                explain_error(error, authority_name=self._authority_name), problem=True)
+
+    def _save_draft(self, draft: Draft) -> None:
+        def saved(stored: Draft) -> None:
+            if self.catalogue is not None:
+                self.catalogue.draft_saved(stored)
+                self.catalogue.show_outcome(_("The draft is saved."), problem=False)
+
+        self.workers.run_net(lambda: self.transport.save_draft(draft), success=saved,
+                             failure=self._catalogue_failed)
+
+    def _publish_draft(self, draft: Draft) -> None:
+        def publish() -> PublishOutcome:
+            self.transport.save_draft(draft)
+            return self.transport.publish_draft(draft.code)
+
+        def done(outcome: PublishOutcome) -> None:
+            if self.catalogue is None:
+                return
+            if outcome.published:
+                self.catalogue.show_outcome(_(
+                    "Published as version {version}. Every authority receives it with its "
+                    "next synchronisation.").format(version=outcome.version), problem=False)
+                self._load_drafts(keep_unsaved=False)
+                self.sync.request_sync()
+            else:
+                self._load_drafts(keep_unsaved=False)
+                self.catalogue.show_outcome(
+                    _("Not published yet:") + "\n" + _problem_lines(outcome.problems),
+                    problem=True)
+
+        self.workers.run_net(publish, success=done, failure=self._catalogue_failed)
+
+    def _export_draft(self, code: str, language: str, file_format: str, path: str) -> None:
+        def export() -> None:
+            Path(path).write_bytes(self.transport.export_draft(
+                code, language=language, file_format=file_format))
+
+        def done(_result: None) -> None:
+            if self.catalogue is not None:
+                self.catalogue.show_outcome(_("Exported to {path}.").format(path=path),
+                                            problem=False)
+
+        self.workers.run_net(export, success=done, failure=self._catalogue_failed)
+
+    def _import_draft(self, code: str, language: str, file_format: str, path: str) -> None:
+        def read() -> ImportReport:
+            return self.transport.import_draft(code, language=language,
+                                               file_format=file_format,
+                                               data=Path(path).read_bytes())
+
+        def done(report: ImportReport) -> None:
+            if self.catalogue is None:
+                return
+            text = ngettext("{n} text taken.", "{n} texts taken.", report.accepted).format(
+                n=report.accepted)
+            if report.refused:
+                text += "\n" + _("Refused, and left as they were:") + "\n" + _problem_lines(
+                    report.refused)
+            self.catalogue.show_outcome(text, problem=bool(report.refused))
+            self._load_drafts(keep_unsaved=False)
+
+        self.workers.run_net(read, success=done, failure=self._catalogue_failed)
+
     def sync_now(self) -> None:
         """The officer asked for a sync: if the server cannot be reached, say so."""
         if self.sync.online is False:
@@ -397,7 +556,7 @@ class AppController(QObject):
             "is delivered at the next start of IMI, when the server can be reached.",
             "{n} changes have not reached the server yet. They stay queued on this computer "
             "and are delivered at the next start of IMI, when the server can be reached.",
-            pending).format(n=pending)
+            pending).format(n=formatting.number_text(pending))
         return confirm(self.window, title=_("Close IMI"), text=text, action=_("Close IMI"))
 
     def show_help(self) -> None:
@@ -531,7 +690,7 @@ class AppController(QObject):
                 "The server was restored from a backup. Everything is downloaded again; "
                 "your {n} waiting changes are kept and sent again.", waiting)
         box = QMessageBox(QMessageBox.Icon.Information, _("Synchronisation"),
-                          text.format(n=waiting), parent=self.window)
+                          text.format(n=formatting.number_text(waiting)), parent=self.window)
         box.setObjectName("syncNotice")
         box.open()  # not modal for the application: sync and work go on
         self.notice_box = box
@@ -540,6 +699,22 @@ class AppController(QObject):
         QMessageBox.warning(self.window, _("Not possible"),
                             explain_error(error, authority_name=self._authority_name))
         self.refresh()
+
+
+PROBLEMS_SHOWN = 8
+
+
+def _problem_lines(problems: Sequence[Problem]) -> str:
+    lines = [explain(p.code, {"text": p.text, "language": p.language})
+             for p in problems[:PROBLEMS_SHOWN]]
+    if len(problems) > PROBLEMS_SHOWN:
+        lines.append(_("… and {n} more.").format(n=len(problems) - PROBLEMS_SHOWN))
+    return "\n".join("• " + line for line in lines)
+
+
+def _keep_translation(replica: Replica, translation: MachineTranslation) -> None:
+    with replica.transaction():
+        replica.put_translation(translation)
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:

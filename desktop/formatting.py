@@ -1,4 +1,4 @@
-"""Dates, countries and languages in the reader's language, from babel's CLDR data.
+"""Dates, counts, countries and languages in the reader's language, from babel's CLDR data.
 
 One format per language everywhere (lists, timeline, status bar, dialogs): a date is CLDR's
 *medium* date ("01.12.2026", "2026. dec. 1."), a time of day is the *short* time, and a date
@@ -6,10 +6,12 @@ with a time is that same date and time joined by the language's own pattern.
 """
 
 import datetime as dt
+import decimal
 import functools
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.numbers import format_decimal
 
 from desktop.i18n import current_language
 from sync_protocol.languages import babel_locale
@@ -21,6 +23,16 @@ def _locale() -> str:
 
 def date_text(value: dt.date | None) -> str:
     return _date_text(value, _locale()) if value else ""
+
+
+def date_text_in(value: dt.date, language: str) -> str:
+    """A date as a reader of ``language`` sees it (the counterpart's column of a case)."""
+    return _date_text(value, babel_locale(language))
+
+
+def number_text_in(value: decimal.Decimal, language: str) -> str:
+    """A number as a reader of ``language`` writes it ("4,5" in German, "4.5" in English)."""
+    return str(format_decimal(value, locale=babel_locale(language)))
 
 
 # Lists repaint the same rows again and again: each value is formatted once per language.
@@ -40,6 +52,16 @@ def _datetime_text(value: dt.datetime, locale: str) -> str:
     pattern = str(get_datetime_format("medium", locale=locale))
     return pattern.replace("{1}", _date_text(local.date(), locale)).replace(
         "{0}", format_time(local, format="short", locale=locale))
+
+
+def number_text(value: int) -> str:
+    """A count as the language writes it ("1 234", "1.234", "1,234")."""
+    return _number_text(value, _locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _number_text(value: int, locale: str) -> str:
+    return str(format_decimal(value, locale=locale))
 
 
 def country_name(code: str) -> str:

@@ -12,7 +12,7 @@ import gettext
 from collections.abc import Callable
 from importlib import resources
 
-from sync_protocol.languages import FALLBACK_LANGUAGE
+from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES
 
 DOMAIN = "messages"
 LOCALE_DIR = resources.files(__package__) / "locale"
@@ -39,11 +39,11 @@ def current_language() -> str:
 
 
 def shipped_languages() -> list[str]:
-    """English (the source language) and every language with a catalogue."""
-    found = {folder.name for folder in LOCALE_DIR.iterdir()
-             if folder.joinpath("LC_MESSAGES", f"{DOMAIN}.mo").is_file()
-             } if LOCALE_DIR.is_dir() else set()
-    return sorted(found | {FALLBACK_LANGUAGE})
+    """English (the source language: its texts are the message ids) and every language of
+    ``LANGUAGES`` with a compiled catalogue, in the order of ``LANGUAGES``."""
+    return [language for language in LANGUAGES
+            if language == FALLBACK_LANGUAGE
+            or LOCALE_DIR.joinpath(language, "LC_MESSAGES", f"{DOMAIN}.mo").is_file()]
 
 
 def load_catalogue(language: str) -> gettext.NullTranslations:

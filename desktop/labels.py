@@ -21,6 +21,30 @@ ACTIONS = {
     "withdraw": N_("Withdrew the request"),
 }
 
+# The free texts of a case, as a translation refusal names them (``note-3`` is a ``note``).
+TEXT_FIELDS = {
+    "request_text": N_("Message from the requesting authority"),
+    "reply_text": N_("Message from the requested authority"),
+    "note": N_("Note"),
+}
+
+ANSWER_TYPES = {
+    "yes_no": N_("Yes / no"),
+    "single_choice": N_("One of several answers"),
+    "multiple_choice": N_("Several answers"),
+    "date": N_("Date"),
+    "number": N_("Number"),
+    "text": N_("Text"),
+    "document": N_("Request for a document"),
+}
+
+# The state of one catalogue text in one language (``sync_protocol.authoring.status``).
+TEXT_STATES = {
+    "current": N_("Translated"),
+    "outdated": N_("Outdated"),
+    "missing": N_("Missing"),
+}
+
 PROFESSIONS = {
     "dentist": N_("Dentist"),
     "doctor": N_("Medical doctor"),

@@ -36,6 +36,27 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_competent": ("authority", "area"),
     "invalid_arguments": (),
     "unknown_mutation": ("name",),
+    # Machine translation of free text (``sync_protocol.translation``).
+    "translation_off": (),
+    "nothing_to_translate": ("field",),
+    "translation_language_unsupported": ("engine", "source", "target"),
+    "translation_unavailable": ("engine",),
+    "translation_timeout": ("engine",),
+    "translation_garbled": ("engine",),
+    # Authoring the catalogue (``sync_protocol.authoring``): refusals, and the problems a
+    # publication or an import reports text by text.
+    "not_catalogue_editor": (),
+    "draft_not_found": ("question_set",),
+    "draft_outdated": ("question_set", "version"),
+    "area_mismatch": ("question_set", "area"),
+    "import_unreadable": ("format",),
+    "import_wrong_language": ("language", "expected"),
+    "text_missing": ("text", "language"),
+    "text_outdated": ("text", "language"),
+    "placeholders_differ": ("text", "language"),
+    "unknown_text": ("text", "language"),
+    "text_unconfirmed": ("text", "language"),
+    "text_invalid": ("text", "language"),
     # Signing in and tokens.
     "wrong_credentials": (),
     "unauthorised": (),

@@ -162,6 +162,7 @@ class EntityKind(StrEnum):
     AREA = "area"
     QUESTION_SET = "question_set"
     NOTICE = "notice"  # ``sync_protocol.notices.CaseNotice``: time-driven news about a case
+    TRANSLATION = "translation"
 
 
 class Change(Message):

@@ -12,6 +12,7 @@ from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SY
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.admin_routes import router as admin_router
 from sync_server.auth.routes import router as auth_router
+from sync_server.catalogue.routes import router as catalogue_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
@@ -21,6 +22,7 @@ from sync_server.mail.routes import router as mail_router
 from sync_server.mail.sender import MailSender
 from sync_server.sync import epoch
 from sync_server.sync.routes import router as sync_router
+from sync_server.translation.routes import router as translation_router
 
 
 def create_app(
@@ -83,6 +85,8 @@ def api(*, training: bool = False,
     app.include_router(sync_router)
     app.include_router(admin_router)
     app.include_router(mail_router)
+    app.include_router(translation_router)
+    app.include_router(catalogue_router)
     app.include_router(health_router)
     return app
 

@@ -4,6 +4,7 @@
     imi-server reset-training --data DIR
     imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
                    [--log-format text|json] [--metrics loopback|open|off]
+                   [--translation-url URL --translation-engine NAME --translation-timeout S]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
@@ -48,6 +49,7 @@ from sync_server.config import (
     SmtpSettings,
     key_file_path,
     load_settings,
+    load_translation,
 )
 from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
@@ -128,6 +130,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="a token unused this long expires (default: IMI_TOKEN_IDLE_DAYS or 30)")
     run.add_argument("--token-max-days", type=float,
                      help="a token this old expires (default: IMI_TOKEN_MAX_DAYS or 90)")
+    run.add_argument("--translation-url",
+                     help="machine translation of free text through this LibreTranslate "
+                          "server (default: IMI_TRANSLATION_URL; none: off). Its key: "
+                          "IMI_TRANSLATION_API_KEY")
+    run.add_argument("--translation-engine", help="the engine's name readers see beside each "
+                     "translation (default: IMI_TRANSLATION_ENGINE or LibreTranslate)")
+    run.add_argument("--translation-timeout", type=float,
+                     help="seconds the engine may take (default: IMI_TRANSLATION_TIMEOUT or 15)")
     run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     run.add_argument("--smtp-host", help="send mail through this SMTP server (default: "
@@ -308,8 +318,11 @@ def _run(options: argparse.Namespace) -> int:
         host=options.smtp_host, port=options.smtp_port, security=options.smtp_security,
         user=options.smtp_user, sender=options.mail_from,
         password_file=str(options.smtp_password_file or ""))
-    settings = dataclasses.replace(_settings(options), metrics_access=options.metrics,
-                                   smtp=smtp)
+    settings = dataclasses.replace(
+        _settings(options), metrics_access=options.metrics, smtp=smtp,
+        translation=load_translation(options.translation_url,
+                                     engine_name=options.translation_engine,
+                                     timeout_s=options.translation_timeout))
     context = build_context(settings)
     scheme = "https" if options.ssl_certfile else "http"
     print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "

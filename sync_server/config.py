@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sync_server.auth.throttle import LoginLimits
 from sync_server.keys import Keyring, KeyringError, read_key_file, write_key_file
+from sync_server.translation.provider import TranslationSettings
 
 KEY_FILE = "server.key"
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -89,6 +90,8 @@ class Settings:
     smtp: SmtpSettings | None = None
     # Seconds between two looks for due jobs and mail; 0: no runner in this instance.
     job_interval_s: float = DEFAULT_JOB_INTERVAL_S
+    # Machine translation of free text: off (None) unless the administrator names an engine.
+    translation: TranslationSettings | None = None
 
     @property
     def cursor_key(self) -> bytes:
@@ -146,6 +149,7 @@ def load_settings(
         login_limits=LoginLimits.from_environment(),
         smtp=SmtpSettings.from_environment(),
         job_interval_s=_seconds("IMI_JOB_INTERVAL_S", DEFAULT_JOB_INTERVAL_S),
+        translation=load_translation(),
     )
 
 
@@ -158,6 +162,31 @@ def _seconds(variable: str, default: float) -> float:
     if not 0 <= value <= 86400:
         raise ConfigError(f"{variable} must be between 0 and 86400 seconds")
     return value
+
+
+def load_translation(url: str | None = None, *, engine_name: str | None = None,
+                     timeout_s: float | None = None) -> TranslationSettings | None:
+    """The machine-translation engine: ``--translation-url`` or ``IMI_TRANSLATION_URL`` (a
+    LibreTranslate server), its key in ``IMI_TRANSLATION_API_KEY`` (never on the command line,
+    where other users of the machine could read it), the name readers see
+    (``IMI_TRANSLATION_ENGINE``, default LibreTranslate) and the time it may take
+    (``IMI_TRANSLATION_TIMEOUT``, seconds, default 15). No URL: machine translation is off."""
+    url = url or os.environ.get("IMI_TRANSLATION_URL")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("the machine-translation URL must start with http:// or https://")
+    if timeout_s is None:
+        text = os.environ.get("IMI_TRANSLATION_TIMEOUT")
+        try:
+            timeout_s = float(text) if text else 15.0
+        except ValueError:
+            raise ConfigError("IMI_TRANSLATION_TIMEOUT must be a number of seconds") from None
+    if not 0 < timeout_s <= 120:
+        raise ConfigError("the machine-translation timeout must be between 0 and 120 seconds")
+    name = engine_name or os.environ.get("IMI_TRANSLATION_ENGINE") or "LibreTranslate"
+    return TranslationSettings(url=url, engine_name=name[:100], timeout_s=timeout_s,
+                               api_key=os.environ.get("IMI_TRANSLATION_API_KEY") or None)
 
 
 def _days(variable: str, given: float | None, default: float) -> float:

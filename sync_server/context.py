@@ -12,6 +12,8 @@ from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
 from sync_server.orm import ServerState
 from sync_server.sync.notifier import ChangeNotifier
+from sync_server.translation.libretranslate import LibreTranslate
+from sync_server.translation.provider import TranslationProvider
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -26,6 +28,8 @@ class ServerContext:
     throttle: LoginThrottle
     hashes: HashPool
     training: bool = False
+    # The machine-translation engine, None when the administrator configured none.
+    translator: TranslationProvider | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -73,4 +77,5 @@ def build_context(settings: Settings) -> ServerContext:
         training=identity.training,
         throttle=LoginThrottle(settings.login_limits),
         hashes=HashPool.from_environment(),
+        translator=LibreTranslate(settings.translation) if settings.translation else None,
     )

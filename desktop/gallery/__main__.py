@@ -9,13 +9,35 @@ import sys
 import tempfile
 from pathlib import Path
 
-from desktop.gallery import SIZES
+from desktop.gallery import SCREENS, SIZES
+from desktop.i18n import shipped_languages
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, height = (int(v) for v in text.split("x"))
+    return width, height
+
+
+def _screens(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(SCREENS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown screens {unknown}; the screens are "
+                                         + ", ".join(SCREENS))
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m desktop.gallery",
                                      description="render every screen to PNG files")
     parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--lang", action="append", choices=shipped_languages(),
+                        help="a language to render (repeat for more; default: every one)")
+    parser.add_argument("--screens", type=_screens,
+                        help="comma-separated screens to render (default: every one)")
+    parser.add_argument("--size", type=_size, action="append", metavar="WxH",
+                        help="a screen size (repeat for more; default: "
+                             + " and ".join(f"{w}x{h}" for w, h in SIZES) + ")")
     parser.add_argument("--render", metavar="WxH", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -23,12 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     if options.render:
         from desktop.gallery.render import render_all
 
-        width, height = (int(v) for v in options.render.split("x"))
-        return render_all(options.out, options.data, width, height)
-    return _gallery(options.out)
+        width, height = _size(options.render)
+        return render_all(options.out, options.data, width, height, languages=options.lang,
+                          screens=frozenset(options.screens) if options.screens else None)
+    return _gallery(options.out, languages=options.lang, screens=options.screens,
+                    sizes=options.size or list(SIZES))
 
 
-def _gallery(out: Path) -> int:
+def _gallery(out: Path, *, languages: list[str] | None, screens: list[str] | None,
+             sizes: list[tuple[int, int]]) -> int:
     from desktop.gallery.demo_data import prepare
 
     with tempfile.TemporaryDirectory(prefix="imi-gallery-") as temp:
@@ -36,7 +61,9 @@ def _gallery(out: Path) -> int:
         print("Preparing demo data (a local server and two officers' replicas)…")
         profiles = prepare(base)
         problems: list[str] = []
-        for width, height in SIZES:
+        choice = [*(f"--lang={lang}" for lang in languages or ()),
+                  *([f"--screens={','.join(screens)}"] if screens else [])]
+        for width, height in sizes:
             screen = base / f"screen-{width}x{height}.json"
             screen.write_text(json.dumps({"screens": [{
                 "name": "gallery", "x": 0, "y": 0, "width": width, "height": height,
@@ -49,7 +76,7 @@ def _gallery(out: Path) -> int:
             print(f"Rendering at {width}x{height}…")
             done = subprocess.run(
                 [sys.executable, "-m", "desktop.gallery", str(out), "--render",
-                 f"{width}x{height}", "--data", str(data)], env=env, check=False)
+                 f"{width}x{height}", "--data", str(data), *choice], env=env, check=False)
             report = out / f"problems-{width}x{height}.txt"
             if done.returncode not in (0, 1) or not report.exists():
                 problems.append(f"rendering at {width}x{height} failed ({done.returncode})")

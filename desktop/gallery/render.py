@@ -11,17 +11,20 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
-from desktop.gallery import fit
+from desktop.gallery import ANNA_SCREENS, PETER_SCREENS, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
-from desktop.models import case_list
+from desktop.models import authoring, case_list
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
 from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
+from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
+from desktop.views.question_set_editor import QuestionDialog
 from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
+from sync_protocol.authoring import set_text, with_sources
 
 WAIT_S = 10.0
 
@@ -42,12 +45,19 @@ def _wait_until(condition: Callable[[], bool]) -> None:
 
 
 class Shooter:
-    def __init__(self, out: Path, width: int, height: int) -> None:
+    def __init__(self, out: Path, width: int, height: int,
+                 screens: frozenset[str] | None = None) -> None:
         self.out, self.size = out, f"{width}x{height}"
         self.width, self.height = width, height
+        self.screens = screens  # None: every screen
         self.problems: list[str] = []
 
+    def wants(self, *screens: str) -> bool:
+        return self.screens is None or not self.screens.isdisjoint(screens)
+
     def shoot(self, widget: QWidget, screen: str, language: str) -> None:
+        if not self.wants(screen):
+            return
         _settle()
         name = f"{screen}-{language}-{self.size}"
         self.problems += [f"{name}: {p}" for p in fit.problems(widget)]
@@ -59,6 +69,8 @@ class Shooter:
     def modal(self, trigger: Callable[[], object], screen: str, language: str,
               prepare: Callable[[QWidget], None] | None = None) -> None:
         """Photograph the dialog ``trigger`` opens, then cancel it."""
+        if not self.wants(screen):
+            return
         shot: dict[str, bool] = {"done": False}
         tries = [0]
 
@@ -131,11 +143,19 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         controller.change_language(lang)
         controller.open_case("inbox", cases["Schmidt"])
         shooter.shoot(controller.window, "main-inbox", lang)
-        controller.open_case("closed", cases["Tóth"])
-        _settle()
-        for scroll in controller.window.case_view.findChildren(QScrollArea):
-            scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        if shooter.wants("main-history"):
+            controller.open_case("closed", cases["Tóth"])
+            _settle()
+            for scroll in controller.window.case_view.findChildren(QScrollArea):
+                scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
+        # The same case with the counterpart's wording beside the reader's (Hungarian here).
+        view = controller.window.case_view
+        view.show_beside(view.beside_language.currentData())
+        for scroll in view.findChildren(QScrollArea):
+            scroll.verticalScrollBar().setValue(0)
+        shooter.shoot(controller.window, "main-beside", lang)
+        view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
                       prepare=_click("send"))
@@ -147,6 +167,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-accept-reply", lang)
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
+    if not shooter.wants("main-offline", "close-with-queued-changes"):
+        return
     # A step taken with no server: it stays queued, and closing says so.
     controller.perform([("case.accept", {"case_id": cases["Dupont"]})])
     _wait_until(lambda: controller.reader.pending_count() == 1
@@ -160,7 +182,44 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         shooter.modal(controller.may_close, "close-with-queued-changes", lang)
 
 
+def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    """The Commission's catalogue window, over demo drafts: a new version of a shipped set
+    with one English text changed since its translation, and a new area in English only."""
+    published = [(area, qs) for area in controller.reader.areas()
+                 for qs in controller.reader.question_sets(area.code)]
+    area, qs = next((a, q) for a, q in published if len(q.questions) > 10)
+    # Every translation of the published set counts as current, as on the server.
+    changed = with_sources(None, authoring.from_published(area, qs))
+    first = changed.question_set.questions[1]
+    changed = set_text(changed, first.code, "en", first.texts["en"] + " (as of today)")
+    new_area = authoring.add_question(
+        authoring.new_draft(area_code="DENT", area_name="Dental hygienists",
+                            set_code="DENT-REG", set_name="Registration of dental hygienists",
+                            first_question="Describe the duties of the person."),
+        section=None, answer_type="yes_no", text="Is the person registered?",
+        answers=("Yes", "No"))
+    for lang in languages:
+        controller.change_language(lang)
+        dialog = CatalogueDialog(published, parent=controller.window)
+        dialog.show_drafts([changed, new_area])
+        dialog.show()
+        dialog.list.setCurrentRow(1)
+        shooter.shoot(dialog, "catalogue-question-set", lang)
+        dialog.tabs.setCurrentIndex(1)
+        dialog.show_outcome(explain("text_outdated", {"text": first.code, "language": lang}),
+                            problem=True)
+        shooter.shoot(dialog, "catalogue-languages", lang)
+        for made in (QuestionDialog([("S1", "Registration")], dialog),
+                     NewAreaDialog(set(), dialog)):
+            made.show()
+            shooter.shoot(made, "catalogue-" + made.objectName(), lang)
+            made.close()
+        dialog.close()
+
+
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    if not shooter.wants("main-inbox-responder", "needs-attention"):
+        return
     for lang in languages:
         controller.change_language(lang)
         controller.window.folders.setCurrentRow(0)
@@ -170,6 +229,8 @@ def _peter(shooter: Shooter, controller: AppController, languages: list[str]) ->
 
 
 def _first_start(shooter: Shooter, languages: list[str]) -> None:
+    if not shooter.wants("unlock", "set-up"):
+        return
     for lang in languages:
         _language(lang)
         unlock = UnlockDialog("de.weber", lambda _p: explain("wrong_passphrase"))
@@ -203,19 +264,26 @@ def _quiet(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None
         print(message, file=sys.stderr)
 
 
-def render_all(out: Path, data: Path, width: int, height: int) -> int:
+def render_all(out: Path, data: Path, width: int, height: int, *,
+               languages: list[str] | None = None, screens: frozenset[str] | None = None
+               ) -> int:
     qInstallMessageHandler(_quiet)
     running = QApplication.instance()
     app = running if isinstance(running, QApplication) else QApplication([])
     app.setApplicationName("IMI")
     style.apply(app)
-    shooter = Shooter(out, width, height)
-    languages = shipped_languages()
+    shooter = Shooter(out, width, height, screens)
+    languages = languages or shipped_languages()
     _first_start(shooter, languages)
-    for username, scenes in zip(OFFICERS, (_anna, _peter), strict=True):
+    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter),
+                                        (ANNA_SCREENS, PETER_SCREENS), strict=True):
+        if not shooter.wants(*theirs):
+            continue
         controller = _open(data, username)
         try:
             scenes(shooter, controller, languages)
+            if scenes is _anna:
+                _catalogue(shooter, controller, languages)
         finally:
             controller.shutdown()
             controller.window.close()

@@ -18,6 +18,7 @@ import sqlcipher3
 from desktop.models import schema
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.messages import UserInfo
+from sync_protocol.translation import MachineTranslation
 
 CASE_COLUMNS = ("id", "version", "state", "direction", "counterpart", "subject", "answer_by",
                 "updated_at", "data", "confirmed")
@@ -144,7 +145,10 @@ class Replica:
         )
 
     def delete_cases(self, case_ids: Iterable[str]) -> None:
-        self._db.executemany("DELETE FROM cases WHERE id = ?", [(i,) for i in case_ids])
+        ids = [(i,) for i in case_ids]
+        self._db.executemany("DELETE FROM cases WHERE id = ?", ids)
+        # Data protection reaches the translations of a case that is gone from this replica.
+        self._db.executemany("DELETE FROM translations WHERE case_id = ?", ids)
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one read-only query (the list queries of ``desktop.models.case_list``)."""
@@ -267,6 +271,11 @@ class Replica:
             else:
                 self._db.execute("INSERT OR REPLACE INTO areas VALUES (?, ?)",
                                  (entity_id, json.dumps(data)))
+        elif kind == "translation":
+            if data is None:
+                self._db.execute("DELETE FROM translations WHERE id = ?", (entity_id,))
+            else:
+                self.put_translation(MachineTranslation.model_validate(data))
         elif kind == "question_set":
             if data is None:
                 self._db.execute("DELETE FROM question_sets WHERE id = ?", (entity_id,))
@@ -275,6 +284,16 @@ class Replica:
                     "INSERT OR REPLACE INTO question_sets VALUES (?, ?, ?, ?, ?)",
                     (entity_id, data["code"], data["version"], data["area"], json.dumps(data)),
                 )
+
+    def translations(self, case_id: str) -> list[MachineTranslation]:
+        rows = self._db.execute("SELECT data FROM translations WHERE case_id = ? ORDER BY id",
+                                (case_id,))
+        return [MachineTranslation.model_validate_json(r[0]) for r in rows]
+
+    def put_translation(self, translation: MachineTranslation) -> None:
+        self._db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)",
+                         (translation.entity_id, translation.case_id,
+                          translation.model_dump_json()))
 
     def keep_change(self, kind: str, entity_id: str, version: int,
                     data: dict[str, Any] | None) -> None:
@@ -330,6 +349,6 @@ class Replica:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
         with self.transaction():
             for table in ("cases", "member_states", "authorities", "areas", "question_sets",
-                          "kept_changes"):
+                          "kept_changes", "translations"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up')")

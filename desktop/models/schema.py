@@ -216,7 +216,19 @@ ALTER TABLE attention ADD COLUMN acted_at TEXT;
 """
 
 
-RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4))
+# Version 5: machine translations of the cases' free texts, as the server synced them.
+_V5 = """
+CREATE TABLE translations (
+    id TEXT PRIMARY KEY,              -- case id : field : target language
+    case_id TEXT NOT NULL,
+    data TEXT NOT NULL                -- sync_protocol.translation.MachineTranslation
+);
+CREATE INDEX ix_translations_case ON translations (case_id);
+"""
+
+
+RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
+                         _script(_V5))
 SCHEMA_VERSION = len(RUNGS)
 
 

@@ -13,6 +13,7 @@ from desktop.labels import FOLDERS, label
 from desktop.models.case_table import CaseTableModel
 from desktop.qt import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QComboBox,
     QFontMetrics,
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
     sig_notifications_requested = Signal()
     sig_help_requested = Signal()
     sig_about_requested = Signal()
+    sig_catalogue_requested = Signal()
     sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
@@ -58,7 +60,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         fit_to_screen(self, 1600, 1000)
         self.model = model
-        self._identity = ""
+        self._identity: Callable[[], str] = lambda: ""
         # Asked before the window closes; False keeps it open (the owner sets it).
         self.close_guard: Callable[[], bool] = lambda: True
         self._counts: dict[str, tuple[int, int]] = {}
@@ -156,6 +158,11 @@ class MainWindow(QMainWindow):
         self.notifications_action = named(QAction(self), "notifications")
         self.notifications_action.triggered.connect(self.sig_notifications_requested)
         self.file_menu.addAction(self.notifications_action)
+        # The Commission's catalogue editors only (``enable_catalogue``).
+        self.catalogue_action = named(QAction(self), "catalogue")
+        self.catalogue_action.triggered.connect(self.sig_catalogue_requested)
+        self.catalogue_action.setVisible(False)
+        self.file_menu.addAction(self.catalogue_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
@@ -183,6 +190,19 @@ class MainWindow(QMainWindow):
         self.attention_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.attention_action.triggered.connect(self.sig_attention_requested)
         self.view_menu.addAction(self.attention_action)
+        self.view_menu.addSeparator()
+        # The same choice as the toolbar's list, for the keyboard: each language in itself.
+        self.language_menu = named(QMenu(self), "languageMenu")
+        self.language_actions = QActionGroup(self)
+        for code in self._languages:
+            choice = named(QAction(formatting.own_language_name(code), self), f"lang_{code}")
+            choice.setCheckable(True)
+            choice.setData(code)
+            self.language_actions.addAction(choice)
+            self.language_menu.addAction(choice)
+        self.language_actions.triggered.connect(
+            lambda choice: self.sig_language_requested.emit(choice.data()))
+        self.view_menu.addMenu(self.language_menu)
         self.help_menu = named(QMenu(self), "helpMenu")
         self.guide_action = named(QAction(self), "userGuide")
         self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
@@ -205,11 +225,23 @@ class MainWindow(QMainWindow):
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
-    def set_identity(self, text: str) -> None:
+    def set_identity(self, text: Callable[[], str]) -> None:
+        """``text`` names the user in the UI language (their country, for one): it is asked
+        again whenever the language changes."""
         self._identity = text
-        self.setWindowTitle(f"IMI — {text}")
+        self.setWindowTitle(f"IMI — {text()}")
+
+    def set_language_choice_enabled(self, enabled: bool, why: str = "") -> None:
+        for widget in (self.language, self.language_menu):
+            widget.setEnabled(enabled)
+            widget.setToolTip(why)
+
+    def enable_catalogue(self) -> None:
+        """Offer the catalogue window: the signed-in user edits the catalogue."""
+        self.catalogue_action.setVisible(True)
 
     def retranslate(self) -> None:
+        self.catalogue_action.setText(_("Catalogue and languages…"))
         self.new_action.setText(_("New request"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
@@ -226,6 +258,11 @@ class MainWindow(QMainWindow):
         self.guide_action.setText(_("User guide"))
         self.about_action.setText(_("About IMI"))
         self.language_label.setText(_("Language") + " ")
+        self.language_menu.setTitle(_("Language"))
+        for choice in self.language_actions.actions():
+            choice.setChecked(choice.data() == current_language())
+        if self._identity():
+            self.setWindowTitle(f"IMI — {self._identity()}")
         self.filter.setPlaceholderText(_("Filter by reference, person, authority or status"))
         self.language.blockSignals(True)
         self.language.clear()
@@ -250,9 +287,10 @@ class MainWindow(QMainWindow):
             text = label(FOLDERS, code)
             if unread:
                 text = _("{folder} ({count}, {unread} unread)").format(
-                    folder=text, count=total, unread=unread)
+                    folder=text, count=formatting.number_text(total),
+                    unread=formatting.number_text(unread))
             elif total:
-                text = f"{text} ({total})"
+                text = f"{text} ({formatting.number_text(total)})"
             item.setText(text)
             font = item.font()
             font.setBold(bool(unread))

@@ -6,6 +6,7 @@ the password to its owner, who signs in off the GUI thread and calls ``show_erro
 ``accept``.
 """
 
+from desktop import formatting
 from desktop.i18n import _, ngettext
 from desktop.labels import SIGN_IN_REASONS, label
 from desktop.qt import (
@@ -42,7 +43,7 @@ class SignInDialog(QDialog):
                      "computer and is sent as soon as you have signed in.",
                      "You can go on working. {n} changes waiting to be sent are kept on this "
                      "computer and are sent as soon as you have signed in.",
-                     pending).format(n=pending)
+                     pending).format(n=formatting.number_text(pending))
             if pending else
             _("You can go on working. What you do is kept on this computer and is sent as "
               "soon as you have signed in."))

@@ -58,11 +58,13 @@ class SyncStatusBar(QStatusBar):
         if problem:
             self.connection.setText(f"● {text} — {problem}")
         self.pending.setText(ngettext("{n} change waiting to be sent",
-                                      "{n} changes waiting to be sent", pending).format(n=pending))
+                                      "{n} changes waiting to be sent", pending).format(
+                                          n=formatting.number_text(pending)))
         self.last_sync.setText(
             _("Last sync: {when}").format(when=formatting.datetime_text(last_sync))
             if last_sync else _("Not synchronised yet"))
-        self.attention.setText(_("Needs attention ({n})").format(n=attention))
+        self.attention.setText(
+            _("Needs attention ({n})").format(n=formatting.number_text(attention)))
         self.attention.setVisible(attention > 0)
         self.attention.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold")
 
@@ -70,5 +72,5 @@ class SyncStatusBar(QStatusBar):
         """While pages keep coming the total is unknown: a busy bar with the count so far."""
         self.progress.setVisible(more)
         self.progress.setRange(0, 0)
-        self.progress.setFormat(_("{n} received").format(n=done))
+        self.progress.setFormat(_("{n} received").format(n=formatting.number_text(done)))
         self.progress.setTextVisible(True)

@@ -26,6 +26,7 @@ from desktop.qt import (
     QWidget,
     named,
 )
+from desktop.qt_locale import switch_language
 from desktop.views.widgets import error_label, fit_to_screen
 
 Attempt = Callable[..., str | None]
@@ -91,8 +92,11 @@ class SetupDialog(QDialog):
                  config: MachineConfig | None = None, training: bool = False,
                  languages: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(_("Set up IMI training on this computer") if training
-                            else _("Set up IMI on this computer"))
+        # Each text with how to set it: the language can change while the dialog is open.
+        self._texts: list[tuple[Callable[[str], None], Callable[[], str]]] = []
+        self._text(self.setWindowTitle,
+                   (lambda: _("Set up IMI training on this computer")) if training
+                   else (lambda: _("Set up IMI on this computer")))
         self._start = start
         self._cancel: Callable[[], None] | None = None
         fit_to_screen(self, 640, 360)
@@ -100,8 +104,10 @@ class SetupDialog(QDialog):
         config = config or MachineConfig(profiles_dir=Path())
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        intro = QLabel(_("Sign in once to download your authority's cases. Afterwards IMI "
-                         "opens with your passphrase alone, also without a connection."))
+        intro = QLabel()
+        self._text(intro.setText, lambda: _(
+            "Sign in once to download your authority's cases. Afterwards IMI opens with your "
+            "passphrase alone, also without a connection."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -113,14 +119,15 @@ class SetupDialog(QDialog):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.repeat = named(QLineEdit(), "repeat")
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(_("Server address"), self.server_url)
-        form.addRow(_("User name"), self.username)
-        form.addRow(_("Password"), self.password)
-        form.addRow(_("New passphrase for this computer"), self.passphrase)
-        form.addRow(_("Repeat the passphrase"), self.repeat)
+        self._row(form, lambda: _("Server address"), self.server_url)
+        self._row(form, lambda: _("User name"), self.username)
+        self._row(form, lambda: _("Password"), self.password)
+        self._row(form, lambda: _("New passphrase for this computer"), self.passphrase)
+        self._row(form, lambda: _("Repeat the passphrase"), self.repeat)
         layout.addLayout(form)
 
-        settings = QGroupBox(_("Connection and language"))
+        settings = QGroupBox()
+        self._text(settings.setTitle, lambda: _("Connection and language"))
         more = QFormLayout(settings)
         self.language = named(QComboBox(), "language")
         for code in languages:
@@ -129,16 +136,18 @@ class SetupDialog(QDialog):
             self.language.addItem(formatting.own_language_name(code), code)
         self.language.setCurrentIndex(max(0, self.language.findData(
             config.language or current_language())))
+        self.language.currentIndexChanged.connect(self._language_picked)
         self.proxy = named(QLineEdit(config.proxy), "proxy")
-        self.proxy.setPlaceholderText(_("none (direct connection)"))
+        self._text(self.proxy.setPlaceholderText, lambda: _("none (direct connection)"))
         self.ca_bundle = named(QLineEdit(config.ca_bundle), "caBundle")
-        self.ca_bundle.setPlaceholderText(_("none (the usual certificate authorities)"))
+        self._text(self.ca_bundle.setPlaceholderText,
+                   lambda: _("none (the usual certificate authorities)"))
         self.profiles_dir = named(QLineEdit(str(config.profiles_dir) if config.profiles_dir.parts
                                       else ""), "profilesDir")
-        more.addRow(_("Language"), self.language)
-        more.addRow(_("Proxy"), self.proxy)
-        more.addRow(_("Extra CA certificate (PEM file)"), self.ca_bundle)
-        more.addRow(_("Folder for profiles"), self.profiles_dir)
+        self._row(more, lambda: _("Language"), self.language)
+        self._row(more, lambda: _("Proxy"), self.proxy)
+        self._row(more, lambda: _("Extra CA certificate (PEM file)"), self.ca_bundle)
+        self._row(more, lambda: _("Folder for profiles"), self.profiles_dir)
         layout.addWidget(settings)
         fields = {"server_url": self.server_url, "training_server_url": self.server_url,
                   "language": self.language, "proxy": self.proxy,
@@ -148,10 +157,11 @@ class SetupDialog(QDialog):
                   and (key not in ("server_url", "training_server_url") or key == server_key)]
         for widget in locked:
             widget.setEnabled(False)
-            widget.setToolTip(_("Set by your administrator"))
+            self._text(widget.setToolTip, lambda: _("Set by your administrator"))
         if locked:
-            note = named(QLabel(_("Settings shown in grey are set by your administrator.")),
-                         "lockedNote")
+            note = named(QLabel(), "lockedNote")
+            self._text(note.setText,
+                       lambda: _("Settings shown in grey are set by your administrator."))
             note.setWordWrap(True)
             layout.addWidget(note)
         self._locked = list(locked)
@@ -167,13 +177,33 @@ class SetupDialog(QDialog):
         for widget in (self.stage, self.progress):
             widget.setVisible(False)
             layout.addWidget(widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Sign in"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # Not Qt's standard OK button: Qt would put back "OK" when the language changes.
+        self.ok_button = buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setDefault(True)
+        self._text(self.ok_button.setText, lambda: _("Sign in"))
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _text(self, setter: Callable[[str], None], text: Callable[[], str]) -> None:
+        self._texts.append((setter, text))
+        setter(text())
+
+    def _row(self, form: QFormLayout, text: Callable[[], str], field: QWidget) -> None:
+        label = QLabel()
+        label.setBuddy(field)
+        self._text(label.setText, text)
+        form.addRow(label, field)
+
+    def _language_picked(self, index: int) -> None:
+        """The dialog speaks the language picked at once: whoever opened it in a language
+        they cannot read finds their own and reads the rest in it."""
+        language = self.language.itemData(index)
+        if language and language != current_language():
+            switch_language(language)
+            for setter, text in self._texts:
+                setter(text())
 
     @property
     def busy(self) -> bool:

@@ -23,6 +23,7 @@ from sync_server.directory.models import Authority
 from sync_server.jobs import case_jobs
 from sync_server.sync.publish import publish
 from sync_server.sync.sequence import SequenceLock
+from sync_server.translation.publication import republish
 
 log = logging.getLogger("imi.server")
 
@@ -86,6 +87,9 @@ def apply_case_mutation(
     audiences = publish(session, seq, kind=EntityKind.CASE, entity_id=new.id, version=new.version,
                         payload=new.model_dump_json().encode(), audiences=new.audiences(),
                         sealer=sealer)
+    if case is not None and set(case.audiences()) != set(new.audiences()):
+        # Its machine translations follow the case to whoever sees it now, and only to them.
+        audiences |= republish(session, seq, sealer, new)
     case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
                          now=now)
     return new, audiences

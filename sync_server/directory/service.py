@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sync_protocol.authoring import CATALOGUE_EDITOR_ROLE
 from sync_protocol.errors import LocalProtocolError
 from sync_protocol.messages import EntityKind
 from sync_server.auth.models import Token, User
@@ -30,7 +31,7 @@ EEA_STATES = (
 # ``server_administrator``: administers every authority and user (``auth.admin``); granted
 # only from the server's console.
 ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator",
-                   "server_administrator"})
+                   "server_administrator", CATALOGUE_EDITOR_ROLE})
 
 
 

@@ -11,13 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from desktop import i18n
-from sync_protocol.languages import FALLBACK_LANGUAGE
+from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES, babel_locale
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = REPO / "resources" / "translations"
@@ -38,12 +40,9 @@ UPDATE_COMMANDS = (
     "messages.po (and remove any '#, fuzzy' flags once checked)."
 )
 
-# The Plural-Forms of GNU gettext's documentation for the shipped languages.
-PLURAL_FORMS = {
-    "de": "nplurals=2; plural=(n != 1);",
-    "fr": "nplurals=2; plural=(n > 1);",
-    "hu": "nplurals=2; plural=(n != 1);",
-}
+# Whole numbers a plural rule is checked on: every CLDR category a count can fall in (the
+# "many" of Spanish, French, Italian and Portuguese starts at a million).
+COUNTS = [*range(1001), 1_000_000, 2_000_000, 3_000_001]
 
 MessageId = str | tuple[str, ...]
 # A msgid or msgstr as babel holds it: a string, or a sequence for a plural entry.
@@ -88,21 +87,30 @@ def _placeholders(text: str) -> collections.Counter[str]:
     return fields
 
 
-def test_the_three_translations_are_shipped() -> None:
-    assert {"de", "hu", "fr"} <= set(TRANSLATED)
-    # Every catalogue is compiled into the package, and only those.
-    assert i18n.shipped_languages() == sorted([*TRANSLATED, FALLBACK_LANGUAGE]), REBUILD
+def test_every_language_is_shipped_and_english_is_the_source() -> None:
+    """A catalogue for each of the 26 languages but English, whose texts are the message ids
+    (an English catalogue would be copies of them, and would hide nothing untranslated)."""
+    assert set(TRANSLATED) == set(LANGUAGES) - {FALLBACK_LANGUAGE}
+    # Every catalogue is compiled into the package, and only those, in the order of LANGUAGES.
+    assert i18n.shipped_languages() == list(LANGUAGES), REBUILD
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_plural_forms_header(lang: str) -> None:
-    """GNU gettext's rule for the language (babel's ``init`` proposes ``nplurals=1`` for hu)."""
+    """The rule babel derives from CLDR (what ``pybabel init -l`` writes), and a rule that sorts
+    every count as CLDR does: one form per category, none left unused."""
     catalog = _read(SOURCES / lang / "LC_MESSAGES" / "messages.po", lang)
-    expected = PLURAL_FORMS.get(lang)
-    assert expected is not None, (
-        f"a catalogue for {lang} was added: record GNU gettext's Plural-Forms for it in "
-        "PLURAL_FORMS in this file, so its header is checked like the others")
-    assert catalog.plural_forms == expected
+    expected = get_plural(babel_locale(lang))
+    assert catalog.plural_forms == (f"nplurals={expected.num_plurals}; "
+                                    f"plural={expected.plural_expr};")
+    form_of = gettext.c2py(catalog.plural_expr)
+    cldr = Locale.parse(babel_locale(lang)).plural_form
+    forms_by_category: dict[str, set[int]] = collections.defaultdict(set)
+    for n in COUNTS:
+        forms_by_category[cldr(n)].add(form_of(n))
+    assert all(len(forms) == 1 for forms in forms_by_category.values()), forms_by_category
+    used = set().union(*forms_by_category.values())
+    assert used == set(range(catalog.num_plurals)), forms_by_category
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -124,6 +132,11 @@ def test_every_template_string_is_translated(lang: str) -> None:
         if entry.fuzzy:
             # write_mo leaves fuzzy entries out, so the app would show the English.
             problems.append(f"fuzzy: {message_id!r}")
+    # babel's own checkers: the number of plural forms, and %-style placeholders.
+    problems += [f"{error}: {message.id!r}" for message, errors in catalog.check()
+                 for error in errors]
+    if catalog.fuzzy:
+        problems.append("the header is marked fuzzy: `pybabel compile` would skip the file")
     assert not problems, f"{lang}/LC_MESSAGES/messages.po:\n" + "\n".join(problems) + (
         "\n\n" + UPDATE_COMMANDS)
 

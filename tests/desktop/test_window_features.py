@@ -15,6 +15,7 @@ from desktop.views.case_view import CaseView
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.new_request_dialog import NewRequestDialog
 from sync_protocol.cases import Action, CaseStatus
+from sync_protocol.languages import LANGUAGES
 from tests.conftest import free_port, make_client
 
 
@@ -224,7 +225,10 @@ def test_about_names_version_and_server(qtbot, controller, monkeypatch, live_ser
 def test_language_names_are_shown_in_their_own_language(controller):
     picker = controller.window.language
     names = {picker.itemData(i): picker.itemText(i) for i in range(picker.count())}
-    assert names == {"de": "Deutsch", "en": "English", "fr": "français", "hu": "magyar"}
+    assert [picker.itemData(i) for i in range(picker.count())] == list(LANGUAGES)
+    assert {code: names[code] for code in ("de", "en", "fr", "hu", "ga", "el", "no")} == {
+        "de": "Deutsch", "en": "English", "fr": "français", "hu": "magyar", "ga": "Gaeilge",
+        "el": "Ελληνικά", "no": "norsk bokmål"}
 
 
 # Item 9: drafts can be edited; the answer dialog names case and person ------------------

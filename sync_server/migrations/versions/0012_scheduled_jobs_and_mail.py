@@ -1,13 +1,13 @@
 """scheduled_jobs, mail_preferences, outbox_mails: time-driven work and the mail outbox
 
 Revision ID: 0012
-Revises: 0005
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
