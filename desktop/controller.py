@@ -20,6 +20,7 @@ from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
 from desktop.models.case_table import PAGE, CaseTableModel, Deliver, Loader
+from desktop.models.directory import DirectoryChoices, DirectoryIndex, Filters, Results
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.request_form import RequestForm
@@ -34,6 +35,7 @@ from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.catalogue_dialog import CatalogueDialog
+from desktop.views.directory_dialog import DirectoryDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
@@ -100,6 +102,7 @@ class AppController(QObject):
             raise ProtocolError("not_signed_in", "this profile never signed in")
         self.user = user
         self.workers = Workers(profile.replica_path, key)
+        self._directory: tuple[Replica, DirectoryIndex] | None = None
         self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"),
                                    connection=connection, training=profile.training)
         self.engine = SyncEngine(transport=self.transport,
@@ -134,6 +137,7 @@ class AppController(QObject):
     def _wire(self) -> None:
         w = self.window
         w.sig_new_request_requested.connect(self.new_request)
+        w.sig_directory_requested.connect(self.show_directory)
         w.sig_sync_requested.connect(self.sync_now)
         w.sig_case_selected.connect(self.show_case)
         w.sig_language_requested.connect(self.change_language)
@@ -296,7 +300,7 @@ class AppController(QObject):
         def load(replica: Replica) -> tuple[Any, ...]:
             areas = replica.areas()
             return (areas, {a.code: replica.question_sets(a.code) for a in areas},
-                    replica.authorities())
+                    self._directory_choices(replica))
 
         def loaded(result: tuple[Any, ...]) -> None:
             self.window.new_action.setEnabled(True)
@@ -309,12 +313,12 @@ class AppController(QObject):
         self.workers.run_db(load, success=loaded, failure=failed)
 
     def _ask_new_request(self, areas: list[Any], question_sets: dict[str, list[Any]],
-                         authorities: list[dict[str, Any]], *, initial: RequestForm | None,
+                         choices: DirectoryChoices, *, initial: RequestForm | None,
                          editing: bool, then: Callable[[], None] | None) -> None:
         dialog = NewRequestDialog(
-            areas=areas, question_sets=question_sets, authorities=authorities,
-            my_authority=self.user.authority_id, initial=initial, editing=editing,
-            parent=self.window,
+            areas=areas, question_sets=question_sets, directory=choices,
+            search=self.directory_search, my_authority=self.user.authority_id,
+            initial=initial, editing=editing, parent=self.window,
         )
         if not dialog.exec() or dialog.result_args is None:
             return
@@ -329,6 +333,45 @@ class AppController(QObject):
                 then()
 
         self.perform(steps, then=opened)
+
+    # -- the directory -------------------------------------------------------------------------
+
+    def _directory_index(self, replica: Replica) -> DirectoryIndex:
+        """The search index over the database lane's replica (used on that lane only)."""
+        if self._directory is None or self._directory[0] is not replica:
+            self._directory = (replica, DirectoryIndex(replica.connection))
+        return self._directory[1]
+
+    def _directory_choices(self, replica: Replica) -> DirectoryChoices:
+        index = self._directory_index(replica)
+        return DirectoryChoices(competences=index.competence_list(),
+                                regions=index.regions_by_state())
+
+    def directory_search(self, query: str, filters: Filters,
+                         deliver: Callable[[Results], None]) -> None:
+        """Search the replica's directory on the database lane; ``deliver`` the results on the
+        GUI thread."""
+        language = current_language()
+        self.workers.run_db(
+            lambda replica: self._directory_index(replica).search(
+                query, language=language, filters=filters),
+            success=deliver, failure=self._failed)
+
+    def show_directory(self) -> None:
+        def load(replica: Replica) -> tuple[list[Any], DirectoryChoices]:
+            return replica.areas(), self._directory_choices(replica)
+
+        def loaded(result: tuple[list[Any], DirectoryChoices]) -> None:
+            areas, choices = result
+            dialog = DirectoryDialog(language=current_language(), areas=areas,
+                                     competences=choices.competences, regions=choices.regions,
+                                     parent=self.window)
+            dialog.panel.sig_search_requested.connect(
+                lambda query, filters: self.directory_search(query, filters, dialog.show_results))
+            dialog.panel.request_search()
+            dialog.exec()
+
+        self.workers.run_db(load, success=loaded, failure=self._failed)
 
     def open_case(self, folder: str, case_id: str) -> None:
         for row in range(self.window.folders.count()):

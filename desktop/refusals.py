@@ -74,6 +74,8 @@ PROTOCOL: dict[str, str] = {
     "invalid_role": N_("This role does not exist."),
     "unknown_user": N_("This user does not exist."),
     "unknown_area": N_("This legislative area does not exist."),
+    "unknown_competence": N_("The profession or activity {competence} is not in the "
+                             "directory's lists."),
     "password_mismatch": N_("The passwords differ."),
     "cannot_deactivate_self": N_("You cannot deactivate your own account."),
     "not_signed_in": N_("This profile has never signed in. Please set it up again."),

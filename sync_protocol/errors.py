@@ -86,6 +86,7 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "invalid_role": (),
     "unknown_user": (),
     "unknown_area": (),
+    "unknown_competence": ("competence",),
     "password_mismatch": (),
     "cannot_deactivate_self": (),
     "not_signed_in": (),

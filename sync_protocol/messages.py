@@ -163,6 +163,7 @@ class EntityKind(StrEnum):
     QUESTION_SET = "question_set"
     NOTICE = "notice"  # ``sync_protocol.notices.CaseNotice``: time-driven news about a case
     TRANSLATION = "translation"
+    COMPETENCE = "competence"
 
 
 class Change(Message):

@@ -21,6 +21,7 @@ from sync_server.jobs.runner import JobRunner
 from sync_server.mail.routes import router as mail_router
 from sync_server.mail.sender import MailSender
 from sync_server.sync import epoch
+from sync_server.sync.relay import relayed
 from sync_server.sync.routes import router as sync_router
 from sync_server.translation.routes import router as translation_router
 
@@ -41,11 +42,14 @@ def create_app(
         runner = _runner(server)
         interval = server.settings.job_interval_s
         task = asyncio.create_task(runner.run_forever(interval)) if interval > 0 else None
-        yield
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        try:
+            async with relayed(server.notifier, server.settings.database_url):
+                yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         server.notifier.close()
         await run_in_threadpool(epoch.remember, data_dir, sessions)
         # Close the pooled connections now: uvicorn ends the process by re-raising the stop

@@ -155,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     authority.add_argument("--member-state", required=True)
     authority.add_argument("--name", required=True, help="official name, untranslated")
     authority.add_argument("--areas", default="PQ", help="comma-separated area codes")
+    authority.add_argument("--competences", default="",
+                           help="comma-separated professions or activities (e.g. dentist,retail)")
     authority.add_argument("--region", default="")
     authority.add_argument("--level", choices=["national", "regional", "local"],
                            default="national")
@@ -389,6 +391,7 @@ def _add_authority(options: argparse.Namespace) -> int:
         "region": options.region,
         "level": options.level,
         "areas": [a.strip() for a in options.areas.split(",") if a.strip()],
+        "competences": [c.strip() for c in options.competences.split(",") if c.strip()],
     }
 
     def work(session: Session) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.auth.hash_pool import HashPool
 from sync_server.auth.throttle import LoginThrottle
+from sync_server.auth.token_cache import TokenCache
 from sync_server.config import Settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
@@ -27,6 +28,8 @@ class ServerContext:
     # read per request (``sync.epoch.committed``), never kept here.
     throttle: LoginThrottle
     hashes: HashPool
+    # Tokens verified recently (``auth.token_cache``); what a revocation ends at once.
+    tokens: TokenCache = dataclasses.field(default_factory=TokenCache)
     training: bool = False
     # The machine-translation engine, None when the administrator configured none.
     translator: TranslationProvider | None = None

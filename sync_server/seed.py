@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_protocol.catalogue import Question, QuestionSet
+from sync_protocol.directory import EEA_STATES, CompetenceList
 from sync_protocol.mutations import parse_args
 from sync_protocol.workflow import Actor
 from sync_server.auth.models import User
@@ -18,9 +19,10 @@ from sync_server.cases.service import apply_case_mutation
 from sync_server.catalogue.service import load_catalogue
 from sync_server.catalogue.shipped import EARLIER_SETS_FILE, shipped_catalogue
 from sync_server.crypto import Sealer
+from sync_server.directory.models import Authority
 from sync_server.directory.service import (
-    EEA_STATES,
-    add_authority,
+    add_authorities,
+    add_competences,
     add_member_states,
     add_user,
 )
@@ -31,17 +33,28 @@ SEED_DIR = Path(__file__).parent / "seed"
 # catalogue is ``shipped_catalogue()``.
 CATALOGUE_FILE = EARLIER_SETS_FILE
 DIRECTORY_FILE = SEED_DIR / "demo_directory.json"
+COMPETENCES_FILE = SEED_DIR / "competences.json"
+# The Commission, the 30 national coordinators and Germany's 16 Land coordinators.
+COORDINATORS_FILE = SEED_DIR / "coordinators.json"
 
 # Every demo user signs in with this password; the README says so. Never used outside --demo.
 DEMO_PASSWORD = "imi-demo"
 
 
 def seed_base(session: Session) -> None:
-    """What every server starts with: the 30 EEA states and the shipped catalogue."""
+    """What every server starts with: the 30 EEA states, the shipped catalogue, the
+    controlled lists of competences and the coordinators (each added once)."""
     seq = SequenceLock(session).acquire()
     add_member_states(session, seq, EEA_STATES)
     session.flush()
     load_catalogue(session, seq, shipped_catalogue())
+    session.flush()
+    add_competences(session, seq,
+                    CompetenceList.model_validate_json(COMPETENCES_FILE.read_bytes()))
+    session.flush()
+    coordinators = json.loads(COORDINATORS_FILE.read_text(encoding="utf-8"))["authorities"]
+    known = set(session.scalars(select(Authority.id)))
+    add_authorities(session, seq, [a for a in coordinators if a["id"] not in known])
     seq.flush()
 
 
@@ -49,8 +62,7 @@ def seed_demo(session: Session, *, password: str = DEMO_PASSWORD) -> dict[str, A
     """The demo directory: authorities and users of several member states."""
     directory = json.loads(DIRECTORY_FILE.read_text(encoding="utf-8"))
     seq = SequenceLock(session).acquire()
-    for authority in directory["authorities"]:
-        add_authority(session, seq, authority)
+    add_authorities(session, seq, directory["authorities"])
     session.flush()
     for user in directory["users"]:
         add_user(session, username=user["username"], password=password,

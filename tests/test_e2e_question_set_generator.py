@@ -20,7 +20,7 @@ from sync_protocol.authoring import set_text
 from sync_protocol.cases import CaseStatus
 from sync_protocol.messages import EntityKind
 from sync_server.db import make_engine
-from sync_server.directory.models import Authority
+from sync_server.directory.models import Authority, AuthorityArea
 from sync_server.directory.service import add_user, authority_payload
 from sync_server.seed import DEMO_PASSWORD
 from sync_server.sync.publish import PUBLIC, json_payload, publish
@@ -30,31 +30,41 @@ from tests.conftest import LiveServer, copy_database, make_client
 
 
 @pytest.fixture
-def server_url(live_server: LiveServer, tmp_path: Path) -> Iterator[str]:
-    """A copy of the live server where the administrator has made a catalogue editor and
-    registered the Hungarian authority as competent in the coming area ``DENT``."""
+def server(live_server: LiveServer, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A copy of the live server where the administrator has made a catalogue editor."""
     data_dir = tmp_path / "server"
     data_dir.mkdir()
     shutil.copy(live_server.data_dir / "server.key", data_dir)
     copy_database(live_server.data_dir / "imi.db", data_dir / "imi.db")
     engine = make_engine(f"sqlite:///{data_dir / 'imi.db'}")
     with Session(engine) as session, session.begin():
-        seq = SequenceLock(session).acquire()
         add_user(session, username="eu.editor", password=DEMO_PASSWORD, display_name="EU Editor",
                  authority_id="DE-LZK-BW", roles=["catalogue_editor"], language="en")
-        hungary = session.get_one(Authority, "HU-ENKK")
-        hungary.areas = [*hungary.areas, "DENT"]
-        publish(session, seq, kind=EntityKind.AUTHORITY, entity_id=hungary.id, version=2,
-                payload=json_payload(authority_payload(hungary)), audiences=PUBLIC)
-        seq.flush()
     engine.dispose()
     process, url = local_server.start(data_dir)
-    yield url
+    yield url, data_dir
     local_server.stop(process)
 
 
+def _make_competent(data_dir: Path, authority_id: str, area: str) -> None:
+    """The administrator registers the authority in the area, which exists once published
+    (competences are rows that name a known area)."""
+    engine = make_engine(f"sqlite:///{data_dir / 'imi.db'}")
+    with Session(engine) as session, session.begin():
+        seq = SequenceLock(session).acquire()
+        session.add(AuthorityArea(authority_id=authority_id, area=area))
+        session.flush()
+        authority = session.get_one(Authority, authority_id)
+        session.refresh(authority)
+        publish(session, seq, kind=EntityKind.AUTHORITY, entity_id=authority.id, version=2,
+                payload=json_payload(authority_payload(authority)), audiences=PUBLIC)
+        seq.flush()
+    engine.dispose()
+
+
 def test_a_new_area_made_in_the_app_carries_a_request_between_two_authorities(
-        server_url, tmp_path):
+        server, tmp_path):
+    server_url, data_dir = server
     editor = make_client(server_url, "eu.editor", tmp_path / "eu.editor")
     draft = authoring.new_draft(area_code="DENT", area_name="Dental hygienists",
                                 set_code="DENT-REG", set_name="Registration",
@@ -74,6 +84,7 @@ def test_a_new_area_made_in_the_app_carries_a_request_between_two_authorities(
     saved = editor.engine.transport.save_draft(draft)
     outcome = editor.engine.transport.publish_draft(saved.code)
     assert (outcome.published, outcome.version, outcome.problems) == (True, 1, ())
+    _make_competent(data_dir, "HU-ENKK", "DENT")
 
     germany = make_client(server_url, "de.weber", tmp_path / "de.weber")
     hungary = make_client(server_url, "hu.kovacs", tmp_path / "hu.kovacs")

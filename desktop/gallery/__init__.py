@@ -15,7 +15,8 @@ SIZES = ((1280, 800), (1920, 1080))
 
 # The screens of the officer who asks (Anna), of the one who answers (Peter), and of the
 # first start, in the order they are rendered.
-ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-incomplete",
+ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search", "directory",
+                "new-request-incomplete",
                 "edit-draft", "answer", "confirm-withdraw", "confirm-accept-reply",
                 "user-guide", "about", "main-offline", "close-with-queued-changes")
 PETER_SCREENS = ("main-inbox-responder", "needs-attention")

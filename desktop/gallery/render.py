@@ -22,6 +22,7 @@ from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
 from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
+from desktop.views.directory_panel import DirectoryPanel
 from desktop.views.question_set_editor import QuestionDialog
 from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 from sync_protocol.authoring import set_text, with_sources
@@ -111,6 +112,24 @@ def _click(name: str) -> Callable[[QWidget], None]:
     return click
 
 
+# What an officer types to find the dentists' authorities of another state, in their language.
+_SEARCHES = {"de": "ungarische Zahnärzte", "hu": "fogorvos Németország",
+             "fr": "médecins Autriche", "en": "dentists Hungary"}
+
+
+def _search(text: str) -> Callable[[QWidget], None]:
+    """Type ``text`` into a dialog's directory search; wait for its results (database lane)."""
+    def search(dialog: QWidget) -> None:
+        panel = dialog.findChild(DirectoryPanel)
+        assert panel is not None
+        panel.search.setText(text)
+        _wait_until(lambda: panel.shown_query == text)
+        if panel.results.count():
+            panel.results.setCurrentRow(0)
+        _settle()
+    return search
+
+
 def _case(controller: AppController, family_name: str) -> str:
     for row in case_list.page(controller.reader, ListQuery(folder="all", text=family_name),
                                after=None, limit=1000):
@@ -157,6 +176,10 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         shooter.shoot(controller.window, "main-beside", lang)
         view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
+        shooter.modal(controller.new_request, "new-request-search", lang,
+                      prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
+        shooter.modal(controller.show_directory, "directory", lang,
+                      prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
                       prepare=_click("send"))
         shooter.modal(lambda: controller.take_step("edit", cases["Varga"]), "edit-draft", lang)

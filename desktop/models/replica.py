@@ -17,6 +17,7 @@ import sqlcipher3
 
 from desktop.models import schema
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
+from sync_protocol.directory import Competence
 from sync_protocol.messages import UserInfo
 from sync_protocol.translation import MachineTranslation
 
@@ -265,6 +266,12 @@ class Replica:
                     "INSERT OR REPLACE INTO authorities VALUES (?, ?, ?, ?)",
                     (entity_id, data["member_state"], data["official_name"], json.dumps(data)),
                 )
+        elif kind == "competence":
+            if data is None:
+                self._db.execute("DELETE FROM competences WHERE code = ?", (entity_id,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO competences VALUES (?, ?, ?)",
+                                 (entity_id, data["area"], json.dumps(data)))
         elif kind == "area":
             if data is None:
                 self._db.execute("DELETE FROM areas WHERE code = ?", (entity_id,))
@@ -326,6 +333,17 @@ class Replica:
         rows = self._db.execute("SELECT data FROM authorities ORDER BY member_state, official_name")
         return [json.loads(r[0]) for r in rows]
 
+    def competences(self) -> list[Competence]:
+        """The controlled lists (professions, service activities), in their shipped order."""
+        rows = self._db.execute("SELECT data FROM competences ORDER BY area, rowid")
+        return [Competence.model_validate_json(r[0]) for r in rows]
+
+    @property
+    def connection(self) -> Any:
+        """The replica's connection, for read-only queries of the database lane's models
+        (the directory search); writes go through this class."""
+        return self._db
+
     def areas(self) -> list[LegislativeArea]:
         rows = self._db.execute("SELECT data FROM areas ORDER BY code")
         return [LegislativeArea.model_validate_json(r[0]) for r in rows]
@@ -349,6 +367,6 @@ class Replica:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
         with self.transaction():
             for table in ("cases", "member_states", "authorities", "areas", "question_sets",
-                          "kept_changes", "translations"):
+                          "competences", "kept_changes", "translations"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up')")

@@ -227,8 +227,48 @@ CREATE INDEX ix_translations_case ON translations (case_id);
 """
 
 
+# Version 6: the directory's controlled lists (professions, service activities; labelled in
+# every language) and the offline search index over authorities: a trigram full-text table of
+# their names, designations, descriptions and places, folded (case and accents) once here, kept
+# in step with ``authorities`` by triggers; ``directory_generation`` counts directory changes,
+# so an in-memory search cache knows when to reload. ``INSERT OR REPLACE`` into authorities
+# deletes the old row without its delete triggers, hence the clean-up before the insert.
+_AUTHORITY_TEXT = """{r}.rowid, imi_fold({r}.official_name),
+    imi_fold(coalesce(
+        (SELECT group_concat(value, ' ') FROM json_each({r}.data, '$.designation')), '')),
+    imi_fold(coalesce(
+        (SELECT group_concat(value, ' ') FROM json_each({r}.data, '$.description')), '')),
+    imi_fold(coalesce(json_extract({r}.data, '$.region'), '') || ' ' ||
+             coalesce(json_extract({r}.data, '$.city'), ''))"""
+_V6 = f"""
+CREATE TABLE competences (code TEXT PRIMARY KEY, area TEXT NOT NULL, data TEXT NOT NULL);
+CREATE VIRTUAL TABLE authority_text USING fts5(
+    official_name, designation, description, places, tokenize = 'trigram'
+);
+INSERT INTO authority_text (rowid, official_name, designation, description, places)
+    SELECT {_AUTHORITY_TEXT.format(r="a")} FROM authorities a;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('directory_generation', '1');
+CREATE TRIGGER authority_reindexed BEFORE INSERT ON authorities BEGIN
+    DELETE FROM authority_text
+    WHERE rowid = (SELECT rowid FROM authorities WHERE id = new.id);
+END;
+CREATE TRIGGER authority_indexed AFTER INSERT ON authorities BEGIN
+    INSERT INTO authority_text (rowid, official_name, designation, description, places)
+    VALUES ({_AUTHORITY_TEXT.format(r="new")});
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
+END;
+CREATE TRIGGER authority_unindexed AFTER DELETE ON authorities BEGIN
+    DELETE FROM authority_text WHERE rowid = old.rowid;
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
+END;
+CREATE TRIGGER competence_listed AFTER INSERT ON competences BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
+END;
+"""
+
+
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
-                         _script(_V5))
+                         _script(_V5), _script(_V6))
 SCHEMA_VERSION = len(RUNGS)
 
 

@@ -43,6 +43,7 @@ from sync_protocol.cases import Action
 
 class MainWindow(QMainWindow):
     sig_new_request_requested = Signal()
+    sig_directory_requested = Signal()
     sig_sync_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
@@ -71,6 +72,9 @@ class MainWindow(QMainWindow):
         self.new_action.setObjectName("newRequest")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(self.sig_new_request_requested)
+        self.directory_action = named(QAction(self), "directory")
+        self.directory_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.directory_action.triggered.connect(self.sig_directory_requested)
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
@@ -78,6 +82,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         toolbar.addAction(self.new_action)
+        toolbar.addAction(self.directory_action)
         toolbar.addAction(self.sync_action)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
@@ -154,6 +159,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = named(QMenu(self), "fileMenu")
         self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.directory_action)
         self.file_menu.addAction(self.sync_action)
         self.notifications_action = named(QAction(self), "notifications")
         self.notifications_action.triggered.connect(self.sig_notifications_requested)
@@ -243,6 +249,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.catalogue_action.setText(_("Catalogue and languages…"))
         self.new_action.setText(_("New request"))
+        self.directory_action.setText(_("Directory"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
         self.file_menu.setTitle(_("&File"))

@@ -100,6 +100,7 @@ def publish_draft(*, sessions: sessionmaker[Session], notifier: ChangeNotifier,
                                                       "question_set": following}),
                principal, now)
         seq.flush()
+        notifier.announce(session, PUBLIC)  # the other instances' long-polls too
     notifier.notify(set(PUBLIC))
     return PublishOutcome(published=True, version=version)
 

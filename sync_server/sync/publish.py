@@ -67,3 +67,24 @@ def publish(
             seq.next(), version, None, False, "revoked"
         )
     return wanted | revoked
+
+
+def publish_new(
+    session: Session,
+    seq: SequenceLock,
+    *,
+    kind: EntityKind,
+    entities: Iterable[tuple[str, int, bytes]],
+    audiences: Iterable[str],
+) -> None:
+    """Publish public entities that were never published before (``(id, version, payload)``),
+    in one batch: there is no earlier row to rewrite or revoke, so nothing is read first.
+
+    Only for entities created in this transaction (seeding a list, a bulk registration).
+    """
+    wanted = sorted(set(audiences))
+    session.add_all([
+        SyncRow(kind=kind.value, entity_id=entity_id, audience=audience, seq=seq.next(),
+                version=version, payload=payload, sealed=False, reason=None)
+        for entity_id, version, payload in entities for audience in wanted
+    ])

@@ -81,6 +81,7 @@ def push(
         for mutation in request.mutations:
             with sessions.begin() as session:
                 result, audiences, last = _push_one(session, sealer, principal, mutation, now)
+                notifier.announce(session, audiences)
             results.append(result)
             changed |= audiences
     finally:

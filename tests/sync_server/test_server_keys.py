@@ -29,7 +29,7 @@ from sync_server.config import Settings
 from sync_server.context import build_context
 from sync_server.crypto import SCHEME, Sealer, Unreadable, header, sync_row_binding
 from sync_server.db import make_engine
-from sync_server.directory.models import Authority, MemberState
+from sync_server.directory.models import MemberState
 from sync_server.keys import Keyring, KeyringError
 from sync_server.migrate import alembic_config, upgrade
 from sync_server.orm import ServerState
@@ -266,9 +266,16 @@ def test_item1_values_sealed_before_key_ids_are_migrated_and_stay_readable(
                                                                      last_seq=2))
             session.add(MemberState(code="HU"))
             session.flush()
-            session.add(Authority(id="HU-OLD", member_state="HU", official_name="Régi Hatóság",
-                                  designation={}, description={}, areas=["PQ"], competences=[]))
-            session.flush()
+            # authorities as revision 0001 has them (0006 moves the lists into tables)
+            session.execute(insert(table(
+                "authorities", column("id"), column("member_state"), column("official_name"),
+                column("designation"), column("description"), column("region"),
+                column("level"), column("city"), column("email"), column("phone"),
+                column("areas"), column("competences"), column("active"),
+            )).values(id="HU-OLD", member_state="HU", official_name="Régi Hatóság",
+                      designation="{}", description="{}", region="", level="national",
+                      city="", email="", phone="", areas='["PQ"]', competences="[]",
+                      active=True))
             session.add(User(id="u1", username="hu.old", display_name="Régi", authority_id="HU-OLD",
                              password_hash=hash_password("pw"), roles=["request_handler"],
                              language="hu", scope_version=1, active=True))

@@ -2,13 +2,13 @@
 question_set_drafts: the Commission's working copies of question sets
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
