@@ -40,6 +40,7 @@ from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.notifications_dialog import NotificationsDialog
+from desktop.views.refuse_dialog import RefuseDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
 from sync_protocol.authoring import (
@@ -49,7 +50,7 @@ from sync_protocol.authoring import (
     Problem,
     PublishOutcome,
 )
-from sync_protocol.cases import Action, CaseRecord, Party
+from sync_protocol.cases import Action, CaseRecord, CaseRole, CaseStatus, Party
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import authority_language
 from sync_protocol.mail import MailSettings
@@ -70,12 +71,19 @@ CONFIRM = {
         N_("Accept the reply to request {reference} about {person} and close the case? A "
            "closed case cannot be reopened."),
         N_("Accept and close")),
+    Action.APPROVE: (
+        N_("Approve"),
+        N_("Approve {reference} about {person}? It goes on to the other authority."),
+        N_("Approve")),
     Action.WITHDRAW: (
         N_("Withdraw the request"),
         N_("Withdraw request {reference} about {person}? The other authority is told, and "
            "the request cannot be sent again."),
         N_("Withdraw")),
 }
+
+# Whose step a refusal returns, by the state the case waits in.
+_AUTHOR_OF_WAITING = {CaseStatus.REPLY_AWAITING_APPROVAL: CaseRole.RESPONDER}
 
 
 def offline_note() -> str:
@@ -119,6 +127,7 @@ class AppController(QObject):
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
+        self.window.show_for_roles(frozenset(user.roles))
         self.notice_box: QMessageBox | None = None
         self.tray = TrayNotifier(self.reader, self)
         self.notifications_dialog: NotificationsDialog | None = None
@@ -231,7 +240,7 @@ class AppController(QObject):
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
             authority=self.reader.authority,
-            allowed=allowed_actions(case, self.user.authority_id),
+            allowed=allowed_actions(case, self.user.authority_id, frozenset(self.user.roles)),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
             counterpart_language=self._counterpart_language(case),
             translations=self.reader.translations(case_id),
@@ -420,6 +429,13 @@ class AppController(QObject):
             if not dialog.exec() or dialog.result_args is None:
                 return
             args = dialog.result_args
+        elif action is Action.REFUSE:
+            author = case.holders(_AUTHOR_OF_WAITING.get(case.state, CaseRole.REQUESTER))[0]
+            refusal = RefuseDialog(case, author=self._authority_name(author) or author,
+                                   initial=initial, parent=self.window)
+            if not refusal.exec() or refusal.result_args is None:
+                return
+            args = refusal.result_args
         elif action in CONFIRM:
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
@@ -624,7 +640,8 @@ class AppController(QObject):
             told.append(refusal)
             if item["name"] == "case.create" or (
                 case is not None
-                and Action(refusal.action) in allowed_actions(case, self.user.authority_id)
+                and Action(refusal.action) in allowed_actions(case, self.user.authority_id,
+                                                            frozenset(self.user.roles))
             ):
                 redoable.add(refusal.item_id)
         return told, redoable

@@ -4,8 +4,10 @@ from desktop.i18n import N_, _
 
 STATES = {
     "draft": N_("Draft"),
+    "awaiting_approval": N_("Awaiting approval"),
     "sent": N_("Sent"),
     "accepted": N_("Accepted"),
+    "reply_awaiting_approval": N_("Reply awaiting approval"),
     "answered": N_("Answered"),
     "closed": N_("Closed"),
     "withdrawn": N_("Withdrawn"),
@@ -19,6 +21,8 @@ ACTIONS = {
     "answer": N_("Answered"),
     "accept_reply": N_("Accepted the reply and closed the case"),
     "withdraw": N_("Withdrew the request"),
+    "approve": N_("Approved"),
+    "refuse": N_("Refused and returned"),
 }
 
 # The free texts of a case, as a translation refusal names them (``note-3`` is a ``note``).
@@ -66,6 +70,8 @@ FOLDERS = {
     "drafts": N_("Drafts"),
     "closed": N_("Closed"),
     "all": N_("All cases"),
+    # A coordinator's cases waiting for its decision (shown to coordinators only).
+    "approvals": N_("Approvals"),
 }
 
 # A workflow step by its action, as a button or a list of refused steps names it.
@@ -77,6 +83,8 @@ STEP_NAMES = {
     "answer": N_("Answer"),
     "accept_reply": N_("Accept reply and close"),
     "withdraw": N_("Withdraw"),
+    "approve": N_("Approve"),
+    "refuse": N_("Refuse"),
 }
 
 # Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in

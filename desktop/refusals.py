@@ -39,6 +39,22 @@ PROTOCOL: dict[str, str] = {
                             "active."),
     "not_competent": N_("{authority} does not handle requests in the legislative area "
                         "{area}."),
+    "authority_cannot_send": N_("{authority} only answers requests in the legislative area "
+                                "{area}; it cannot send them."),
+    "authority_cannot_answer": N_("{authority} only sends requests in the legislative area "
+                                  "{area}; it cannot be asked."),
+    "approval_withdrawn": N_("The sender withdrew the case before your decision reached the "
+                             "server. Your decision was not applied, and the other authority "
+                             "never received the request."),
+    "approval_already_decided": N_("Another coordinator ({user}) had already decided "
+                                   "(“{decision}”) before your decision reached the server. "
+                                   "Your decision was not applied."),
+    "approval_not_pending": N_("The case no longer waits for an approval: it has the status "
+                               "“{state}”. Your decision was not applied."),
+    "not_a_coordinator": N_("Only a coordinator can change the organisation settings."),
+    "outside_scope": N_("This setting is outside your coordinator's scope ({member_state})."),
+    "approver_outside_scope": N_("{authority} does not coordinate this member state, region "
+                                 "or area."),
     "invalid_arguments": N_("The server found the entry incomplete or invalid. This is a "
                             "fault of the program; please report it."),
     "unknown_mutation": N_("The server does not know the step “{name}”. Please update IMI."),
@@ -148,6 +164,10 @@ def _param(name: str, value: Any, authority_name: AuthorityName | None) -> str:
         return label(STEP_NAMES, text)
     if name == "state":
         return label(STATES, text)
+    if name == "decision":
+        return label(STEP_NAMES, text)
+    if name == "member_state":
+        return formatting.country_name(text)
     if name == "authority" and authority_name is not None:
         return authority_name(text) or text
     if name in ("source", "target", "language", "expected") and len(text) == 2:

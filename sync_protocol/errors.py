@@ -34,6 +34,12 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_an_answer": ("question", "answer"),
     "unknown_authority": ("authority",),
     "not_competent": ("authority", "area"),
+    "authority_cannot_send": ("authority", "area"),
+    "authority_cannot_answer": ("authority", "area"),
+    # A coordinator's queued decision that no longer applies.
+    "approval_withdrawn": (),
+    "approval_already_decided": ("decision", "user"),
+    "approval_not_pending": ("state",),
     "invalid_arguments": (),
     "unknown_mutation": ("name",),
     # Machine translation of free text (``sync_protocol.translation``).
@@ -93,6 +99,10 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     # Mail settings.
     "invalid_mail_address": (),
     "mail_address_missing": (),
+    # The configurable organisation (coordinators only, within their scope).
+    "not_a_coordinator": (),
+    "outside_scope": ("member_state",),
+    "approver_outside_scope": ("authority",),
 }
 
 

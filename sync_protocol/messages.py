@@ -164,6 +164,10 @@ class EntityKind(StrEnum):
     NOTICE = "notice"  # ``sync_protocol.notices.CaseNotice``: time-driven news about a case
     TRANSLATION = "translation"
     COMPETENCE = "competence"
+    # The configurable organisation (``sync_protocol.organisation``).
+    COORDINATOR = "coordinator"
+    APPROVAL_RULE = "approval_rule"
+    AUTHORITY_MODE = "authority_mode"
 
 
 class Change(Message):

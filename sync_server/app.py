@@ -20,6 +20,7 @@ from sync_server.health import router as health_router
 from sync_server.jobs.runner import JobRunner
 from sync_server.mail.routes import router as mail_router
 from sync_server.mail.sender import MailSender
+from sync_server.organisation.routes import router as organisation_router
 from sync_server.sync import epoch
 from sync_server.sync.relay import relayed
 from sync_server.sync.routes import router as sync_router
@@ -91,6 +92,7 @@ def api(*, training: bool = False,
     app.include_router(mail_router)
     app.include_router(translation_router)
     app.include_router(catalogue_router)
+    app.include_router(organisation_router)
     app.include_router(health_router)
     return app
 

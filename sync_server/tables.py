@@ -11,6 +11,7 @@ from sync_server.catalogue import models as catalogue_models
 from sync_server.directory import models as directory_models
 from sync_server.jobs import models as job_models
 from sync_server.mail import models as mail_models
+from sync_server.organisation import models as organisation_models
 from sync_server.orm import Base
 from sync_server.sync import models as sync_models
 from sync_server.translation import models as translation_models
@@ -18,5 +19,6 @@ from sync_server.translation import models as translation_models
 metadata = Base.metadata
 
 __all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
-           "draft_models", "job_models", "mail_models", "metadata", "sync_models",
+           "draft_models", "job_models", "mail_models", "metadata", "organisation_models",
+           "sync_models",
            "translation_models"]

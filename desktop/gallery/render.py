@@ -11,13 +11,13 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
-from desktop.gallery import ANNA_SCREENS, PETER_SCREENS, fit
+from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import authoring, case_list
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
-from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
+from desktop.qt import QApplication, QDialog, QPlainTextEdit, QScrollArea, QTimer, QWidget
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
@@ -251,6 +251,25 @@ def _peter(shooter: Shooter, controller: AppController, languages: list[str]) ->
         shooter.modal(controller.show_notifications, "notifications", lang)
 
 
+def _coordinator(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    waiting = _case(controller, "Fekete")  # a Bavarian request in the demo's queue
+    for lang in languages:
+        controller.change_language(lang)
+        controller.open_case("approvals", waiting)
+        shooter.shoot(controller.window, "approval-queue", lang)
+        shooter.modal(lambda: controller.take_step("approve", waiting), "confirm-approve", lang)
+        shooter.modal(lambda: controller.take_step("refuse", waiting), "refuse-approval", lang,
+                      prepare=_reason)
+
+
+def _reason(dialog: QWidget) -> None:
+    # What a Bavarian coordinator writes, in German whatever the UI language: free text is
+    # shown as written.
+    field = dialog.findChild(QPlainTextEdit, "refuseReason")
+    assert field is not None
+    field.setPlainText("Die Rechtsgrundlage der Anfrage fehlt; bitte ergänzen.")
+
+
 def _first_start(shooter: Shooter, languages: list[str]) -> None:
     if not shooter.wants("unlock", "set-up"):
         return
@@ -298,8 +317,9 @@ def render_all(out: Path, data: Path, width: int, height: int, *,
     shooter = Shooter(out, width, height, screens)
     languages = languages or shipped_languages()
     _first_start(shooter, languages)
-    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter),
-                                        (ANNA_SCREENS, PETER_SCREENS), strict=True):
+    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter, _coordinator),
+                                        (ANNA_SCREENS, PETER_SCREENS, COORDINATOR_SCREENS),
+                                        strict=True):
         if not shooter.wants(*theirs):
             continue
         controller = _open(data, username)

@@ -223,19 +223,21 @@ class Replica:
 
     def add_attention(self, *, mutation_id: int, name: str, case_id: str, code: str,
                       params: dict[str, Any], message: str, args: dict[str, Any], at: str,
-                      acted_at: str) -> None:
+                      acted_at: str, person: str | None = None) -> None:
         """A refused step: its code and parameters, what the officer entered (in full), when
-        they took the step (``acted_at``) and when the refusal arrived (``at``)."""
+        they took the step (``acted_at``) and when the refusal arrived (``at``). ``person``:
+        who the case is about, kept for a case this replica is about to lose sight of (a
+        coordinator's decision on a withdrawn request)."""
         self._db.execute(
             "INSERT INTO attention (mutation_id, name, case_id, code, params, message, args, at, "
-            "acted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "acted_at, person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (mutation_id, name, case_id, code, json.dumps(params), message, json.dumps(args),
-             at, acted_at),
+             at, acted_at, person),
         )
 
     def attention(self) -> list[dict[str, Any]]:
         keys = ("id", "mutation_id", "name", "case_id", "code", "params", "message", "args",
-                "at", "acted_at")
+                "at", "acted_at", "person")
         rows = self._db.execute(
             f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id"
         )
@@ -291,6 +293,20 @@ class Replica:
                     "INSERT OR REPLACE INTO question_sets VALUES (?, ?, ?, ?, ?)",
                     (entity_id, data["code"], data["version"], data["area"], json.dumps(data)),
                 )
+
+    def put_organisation(self, kind: str, entity_id: str, data: dict[str, Any] | None) -> None:
+        """A coordinator, approval rule or authority mode (``sync_protocol.organisation``)."""
+        if data is None:
+            self._db.execute("DELETE FROM organisation WHERE kind = ? AND id = ?",
+                             (kind, entity_id))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO organisation VALUES (?, ?, ?)",
+                             (kind, entity_id, json.dumps(data)))
+
+    def organisation_rows(self, kind: str) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT data FROM organisation WHERE kind = ? ORDER BY id",
+                                (kind,))
+        return [json.loads(r[0]) for r in rows]
 
     def translations(self, case_id: str) -> list[MachineTranslation]:
         rows = self._db.execute("SELECT data FROM translations WHERE case_id = ? ORDER BY id",
@@ -367,6 +383,6 @@ class Replica:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
         with self.transaction():
             for table in ("cases", "member_states", "authorities", "areas", "question_sets",
-                          "competences", "kept_changes", "translations"):
+                          "competences", "kept_changes", "translations", "organisation"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up')")

@@ -267,8 +267,50 @@ END;
 """
 
 
+# Version 7: cases waiting for a coordinator's approval. A coordinator's cases (direction
+# 'approval') list in the folder 'approvals'; a request or reply waiting for approval stays in
+# its author's outbox or inbox. The organisation's synced configuration (coordinators,
+# approval rules, authority modes) gets a table, one JSON row per entity. A refusal keeps
+# the person its case is about (the case may leave the replica with the refusal).
+_FOLDER_V7 = """CASE
+    WHEN {r}.direction = 'approval' THEN 'approvals'
+    WHEN {r}.state IN ('closed', 'withdrawn') THEN 'closed'
+    WHEN {r}.state = 'draft' THEN CASE {r}.direction WHEN 'out' THEN 'drafts' ELSE 'other' END
+    WHEN {r}.state IN ('sent', 'accepted', 'answered', 'awaiting_approval',
+                       'reply_awaiting_approval')
+        THEN CASE {r}.direction WHEN 'in' THEN 'inbox' ELSE 'outbox' END
+    ELSE 'other' END"""
+_STATE_RANK_V7 = """CASE {r}.state WHEN 'draft' THEN 0 WHEN 'awaiting_approval' THEN 1
+    WHEN 'sent' THEN 2 WHEN 'accepted' THEN 3 WHEN 'reply_awaiting_approval' THEN 4
+    WHEN 'answered' THEN 5 WHEN 'closed' THEN 6 WHEN 'withdrawn' THEN 7 ELSE 9 END"""
+_LISTED_V7 = {**_LISTED, "folder": _FOLDER_V7, "state_rank": _STATE_RANK_V7}
+_LISTED_V7_NEW = ", ".join(expr.format(r="new") for expr in _LISTED_V7.values())
+_RELIST_V7 = ", ".join(f"{column} = {expr.format(r='new')}" for column, expr in _LISTED_V7.items())
+_V7 = f"""
+DROP TRIGGER cases_listed;
+DROP TRIGGER cases_relisted;
+CREATE TRIGGER cases_listed AFTER INSERT ON cases BEGIN
+    INSERT INTO case_list (id, {_LIST_NAMES}) VALUES (new.id, {_LISTED_V7_NEW});
+END;
+CREATE TRIGGER cases_relisted AFTER UPDATE ON cases BEGIN
+    UPDATE case_list SET {_RELIST_V7}
+    WHERE id = new.id;
+END;
+UPDATE case_list SET
+    folder = (SELECT {_FOLDER_V7.format(r="c")} FROM cases c WHERE c.id = case_list.id),
+    state_rank = (SELECT {_STATE_RANK_V7.format(r="c")} FROM cases c WHERE c.id = case_list.id);
+ALTER TABLE attention ADD COLUMN person TEXT;
+CREATE TABLE organisation (
+    kind TEXT NOT NULL,               -- 'coordinator', 'approval_rule', 'authority_mode'
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+"""
+
+
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
-                         _script(_V5), _script(_V6))
+                         _script(_V5), _script(_V6), _script(_V7))
 SCHEMA_VERSION = len(RUNGS)
 
 

@@ -40,6 +40,8 @@ TRANSLATE_LINK = "translate:"
 
 # The buttons, in the order a case moves through them.
 STEP_BUTTONS: tuple[tuple[Action, str], ...] = (
+    (Action.APPROVE, N_("Approve")),
+    (Action.REFUSE, N_("Refuse…")),
     (Action.EDIT, N_("Edit draft…")),
     (Action.SEND, N_("Send request")),
     (Action.ACCEPT, N_("Accept request")),

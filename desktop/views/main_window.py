@@ -231,6 +231,27 @@ class MainWindow(QMainWindow):
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
+    def show_for_roles(self, roles: frozenset[str]) -> None:
+        """Show only what the user's roles allow: a coordinator's approvals to coordinators;
+        requests to request handlers (and to anyone who is not a coordinator, as before
+        coordinators existed)."""
+        coordinator = "coordinator" in roles
+        handles = "request_handler" in roles or not coordinator
+        visible = {"approvals": coordinator, "inbox": handles, "outbox": handles,
+                   "drafts": handles}
+        for row in range(self.folders.count()):
+            item = self.folders.item(row)
+            shown = visible.get(item.data(Qt.ItemDataRole.UserRole), True)
+            item.setHidden(not shown)
+            self.folder_actions[row].setVisible(shown)
+        self.new_action.setVisible(handles)
+        current = self.folders.currentItem()
+        if current is None or current.isHidden() or (coordinator and not handles):
+            first = "approvals" if coordinator else "inbox"
+            for row in range(self.folders.count()):
+                if self.folders.item(row).data(Qt.ItemDataRole.UserRole) == first:
+                    self.folders.setCurrentRow(row)
+
     def set_identity(self, text: Callable[[], str]) -> None:
         """``text`` names the user in the UI language (their country, for one): it is asked
         again whenever the language changes."""

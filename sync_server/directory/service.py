@@ -33,9 +33,10 @@ from sync_server.sync.publish import PUBLIC, json_payload, publish, publish_new
 from sync_server.sync.sequence import SequenceLock
 
 # ``server_administrator``: administers every authority and user (``auth.admin``); granted
-# only from the server's console.
+# only from the server's console. ``coordinator``: acts for a coordinator authority (approves
+# requests and replies, configures the organisation within its scope).
 ROLES = frozenset({"request_handler", "allocator", "referral_handler", "local_data_administrator",
-                   "server_administrator", CATALOGUE_EDITOR_ROLE})
+                   "server_administrator", CATALOGUE_EDITOR_ROLE, "coordinator"})
 
 
 

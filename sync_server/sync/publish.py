@@ -6,7 +6,7 @@ fresh sequence number, and turns the row of an audience that lost sight of the e
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -42,7 +42,22 @@ def publish(
     ``payload`` is the entity's JSON. With a ``sealer`` it is stored encrypted (personal data).
     Returns every audience whose view changed, for waking long-polls.
     """
-    wanted = set(audiences)
+    return publish_views(session, seq, kind=kind, entity_id=entity_id, version=version,
+                         views=dict.fromkeys(audiences, payload), sealer=sealer)
+
+
+def publish_views(
+    session: Session,
+    seq: SequenceLock,
+    *,
+    kind: EntityKind,
+    entity_id: str,
+    version: int,
+    views: Mapping[str, bytes],
+    sealer: Sealer | None = None,
+) -> set[str]:
+    """``publish`` with each audience's own payload (the view of the entity it may see)."""
+    wanted = set(views)
     existing = {
         row.audience: row
         for row in session.scalars(
@@ -57,6 +72,7 @@ def publish(
         # Sealed once per audience: each row's associated data names its audience, so a row
         # copied to another audience in the database does not open there.
         row.seq, row.version = seq.next(), version
+        payload = views[audience]
         row.payload = payload if sealer is None else sealer.seal(
             payload, where=sync_row_binding(kind.value, entity_id, audience))
         row.sealed, row.reason = sealer is not None, None

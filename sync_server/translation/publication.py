@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
 from sync_protocol.translation import MachineTranslation
+from sync_protocol.visibility import case_audiences
 from sync_server.crypto import Sealer, Unreadable, translation_binding
 from sync_server.sync.publish import publish
 from sync_server.sync.sequence import SequenceLock
@@ -47,7 +48,7 @@ def _publish(session: Session, seq: SequenceLock, sealer: Sealer, result: Machin
              case: CaseRecord) -> set[str]:
     return publish(session, seq, kind=EntityKind.TRANSLATION, entity_id=result.entity_id,
                    version=case.version, payload=result.model_dump_json().encode(),
-                   audiences=case.audiences(), sealer=sealer)
+                   audiences=case_audiences(case), sealer=sealer)
 
 
 def kept(session: Session, sealer: Sealer, entity_id: str) -> MachineTranslation | None:

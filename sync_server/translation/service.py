@@ -22,8 +22,9 @@ from sync_protocol.translation import (
     source_digest,
     translation_id,
 )
+from sync_protocol.visibility import visible_to
 from sync_server.auth.service import Principal
-from sync_server.cases.service import load_case, visible_to
+from sync_server.cases.service import load_case
 from sync_server.crypto import Sealer
 from sync_server.sync.notifier import ChangeNotifier
 from sync_server.sync.sequence import SequenceLock

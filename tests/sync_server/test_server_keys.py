@@ -282,9 +282,14 @@ def test_item1_values_sealed_before_key_ids_are_migrated_and_stay_readable(
             session.flush()
             session.add(Device(id=device_id, user_id="u1", name="", last_mutation_id=1,
                                created_at=func.now()))
-            session.add(Case(id=case_id, version=1, state="sent", area="PQ",
-                             requester_authority_id="HU-OLD", responder_authority_id="HU-OLD",
-                             sealed=_legacy_seal(master, record), updated_at=func.now()))
+            # cases as revision 0001 has it (0007 moves the parties to case_participants)
+            session.execute(insert(table(
+                "cases", column("id"), column("version"), column("state"), column("area"),
+                column("requester_authority_id"), column("responder_authority_id"),
+                column("sealed"), column("updated_at"),
+            )).values(id=case_id, version=1, state="sent", area="PQ",
+                      requester_authority_id="HU-OLD", responder_authority_id="HU-OLD",
+                      sealed=_legacy_seal(master, record), updated_at=func.now()))
             session.add(SyncRow(kind="case", entity_id=case_id, audience="authority:HU-OLD",
                                 seq=1, version=1, payload=_legacy_seal(master, record),
                                 sealed=True))

@@ -15,6 +15,7 @@ from sync_server.catalogue.models import QuestionSetRow
 from sync_server.directory.models import Authority, Competence, MemberState
 from sync_server.directory.service import add_authority
 from sync_server.migrate import new_epoch
+from sync_server.organisation.models import Coordinator
 from sync_server.sync.sequence import SequenceLock
 
 
@@ -25,6 +26,7 @@ def _expected_public(server):
         "question_set": server.count(QuestionSetRow),
         "authority": server.count(Authority),
         "competence": server.count(Competence),
+        "coordinator": server.count(Coordinator),
     })
 
 
@@ -39,6 +41,7 @@ def test_bootstrap_has_the_directory_and_catalogue(server):
     # the test directory's three, the Commission, 30 national and 16 German Land coordinators
     assert kinds["authority"] == 3 + 1 + 30 + 16
     assert kinds["competence"] >= 19
+    assert kinds["coordinator"] == 1 + 30 + 16  # and their scopes
     question_set = next(c for c in changes if c["kind"] == "question_set")
     assert question_set["id"] == "PQ-GEN@1"
     assert question_set["data"]["questions"][0]["code"] == "PQ-GEN-Q01"
