@@ -1,13 +1,13 @@
 """scheduled_jobs, mail_preferences, outbox_mails: time-driven work and the mail outbox
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0007, 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0010'
+down_revision = ('0007', '0010')  # main has two heads here; this joins them
 branch_labels = None
 depends_on = None
 
