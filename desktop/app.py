@@ -30,6 +30,7 @@ from desktop.operations import Background
 from desktop.refusals import explain_error
 from desktop.views.unlock_dialog import SetupDialog, SetupForm
 from sync_protocol.languages import LANGUAGES
+from sync_protocol.links import SCHEME, case_id_from_link
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="read the password from standard input")
     check.add_argument("--training", action="store_true", dest="self_test_training")
     check.add_argument("--language", choices=LANGUAGES, dest="self_test_language")
-    options = parser.parse_args(argv)
+    # An ``imi://case/<id>`` link (a mail's, handed over by the desktop's scheme handler)
+    # may come anywhere on the line; argparse would take it for a sub-command.
+    given = list(sys.argv[1:] if argv is None else argv)
+    links = [arg for arg in given if arg.startswith(SCHEME)]
+    options = parser.parse_args([arg for arg in given if not arg.startswith(SCHEME)])
+    open_case = next(filter(None, map(case_id_from_link, links)), None)
     if options.command == "demo":
         from desktop.demo import run_demo
 
@@ -67,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             training=training, language=options.self_test_language or options.language,
         )
     return run_client(options.profile, config=config, training=options.training,
-                      language=options.language, geometry=options.geometry)
+                      language=options.language, geometry=options.geometry,
+                      open_case=open_case)
 
 
 class ProfileOpener:
@@ -210,7 +217,7 @@ SET_UP_STAGES = {
 
 def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
                training: bool = False, language: str | None = None,
-               geometry: str | None = None) -> int:
+               geometry: str | None = None, open_case: str | None = None) -> int:
     from desktop.controller import AppController
     from desktop.qt import QApplication
     from desktop.qt_locale import apply_language
@@ -260,6 +267,8 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
         x, y, w, h = (int(v) for v in geometry.split(","))
         controller.window.setGeometry(x, y, w, h)
     controller.start()
+    if open_case is not None:
+        controller.open_link(open_case)
     return int(app.exec())
 
 

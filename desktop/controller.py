@@ -32,6 +32,7 @@ from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
+from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.catalogue_dialog import CatalogueDialog
@@ -39,6 +40,7 @@ from desktop.views.directory_dialog import DirectoryDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
+from desktop.views.notifications_dialog import NotificationsDialog
 from desktop.views.refuse_dialog import RefuseDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
@@ -52,6 +54,7 @@ from sync_protocol.authoring import (
 from sync_protocol.cases import Action, CaseRecord, CaseRole, CaseStatus, Party
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import authority_language
+from sync_protocol.mail import MailSettings
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
 from sync_protocol.translation import MachineTranslation
@@ -127,6 +130,8 @@ class AppController(QObject):
                                  f"({formatting.country_name(user.member_state)})")
         self.window.show_for_roles(frozenset(user.roles))
         self.notice_box: QMessageBox | None = None
+        self.tray = TrayNotifier(self.reader, self)
+        self.notifications_dialog: NotificationsDialog | None = None
         if language_locked:
             self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self.administration = Administration(
@@ -160,6 +165,7 @@ class AppController(QObject):
         w.sig_users_requested.connect(self.administration.show_users)
         w.sig_registrations_requested.connect(self.administration.show_registrations)
         w.sig_register_authority_requested.connect(self.administration.register_authority)
+        w.sig_notifications_requested.connect(self.show_notifications)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
@@ -173,6 +179,7 @@ class AppController(QObject):
         self.sync.sig_refused.connect(self._refused)
         self.sync.sig_notice.connect(self._notice)
         self.sync.sig_sign_in_required.connect(self.ask_sign_in)
+        self.sync.sig_new_work.connect(self.tray.show_new_work)
 
     def start(self) -> None:
         self.refresh()
@@ -190,9 +197,11 @@ class AppController(QObject):
                              (self.sync.sig_refused, self._refused),
                              (self.sync.sig_notice, self._notice),
                              (self.sync.sig_sign_in_required, self.ask_sign_in),
+                             (self.sync.sig_new_work, self.tray.show_new_work),
                              # a filter typed just before closing would read the closed lane
                              (self.window.sig_filter_changed, self.model.set_filter)):
             signal.disconnect(slot)
+        self.tray.close()
         if self._sign_in is not None:
             self._sign_in.reject()
         # A repaint still queued would read the replica closed below: nothing is shown now.
@@ -390,6 +399,20 @@ class AppController(QObject):
         self.window.select_case(case_id)
         self.show_case(case_id)
 
+    def open_link(self, case_id: str) -> None:
+        """Open the case a link names (``imi://case/<id>``, from a mail); a case the replica
+        does not have yet is opened after the sync pass that brings it."""
+        if self.reader.case_row(case_id) is not None:
+            self.open_case("all", case_id)
+            return
+
+        def after_sync() -> None:
+            self.sync.sig_data_changed.disconnect(after_sync)
+            if self.reader.case_row(case_id) is not None:
+                self.open_case("all", case_id)
+
+        self.sync.sig_data_changed.connect(after_sync)
+
     def take_step(self, action_value: str, case_id: str,
                   initial: dict[str, Any] | None = None,
                   then: Callable[[], None] | None = None) -> None:
@@ -432,6 +455,33 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def show_notifications(self) -> None:
+        """The notification settings: the e-mail part read from the server first (offline,
+        the dialog opens without it)."""
+        self.workers.run_net(self.transport.mail_settings, success=self._open_notifications,
+                             failure=lambda _error: self._open_notifications(None))
+
+    def _open_notifications(self, mail: MailSettings | None) -> None:
+        if self._closed:
+            return
+        dialog = NotificationsDialog(mail, tray_enabled(self.reader), parent=self.window)
+        dialog.sig_save_requested.connect(self.save_notifications)
+        self.notifications_dialog = dialog
+        dialog.open()
+
+    def save_notifications(self, mail: MailSettings | None, tray_on: bool) -> None:
+        self.set_tray_notifications(tray_on)
+        if mail is not None:
+            self.workers.run_net(partial(self.transport.save_mail_settings, mail),
+                                 success=lambda _saved: self.window.status.showMessage(
+                                     _("Your notification settings are saved."), 8000),
+                                 failure=self._failed)
+
+    def set_tray_notifications(self, on: bool) -> None:
+        """Keep the officer's choice in the profile (on the database lane)."""
+        self.workers.run_db(lambda r: r.save_meta(TRAY_SETTING, on), success=lambda _: None,
+                            failure=self._failed)
 
     def translate(self, case_id: str, field: str) -> None:
         """Ask the server for a machine translation of a free text into the UI language; it

@@ -111,6 +111,9 @@ PROTOCOL: dict[str, str] = {
                                            "role."),
     "too_many_registrations": N_("Too many attempts from this computer. Please wait "
                                  "{retry_after} seconds and try again."),
+    "invalid_mail_address": N_("This is not a valid e-mail address."),
+    "mail_address_missing": N_("Please give an e-mail address to receive e-mail "
+                               "notifications."),
     "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
                             "recorded in the server's log."),
     "translation_off": N_("Machine translation is not switched on for this server."),

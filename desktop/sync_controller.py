@@ -63,6 +63,8 @@ class SyncController(QObject):
     # (what happened, how many steps are sent again): see ``sync_engine.SyncReport.notices``
     sig_notice = Signal(str, int)
     sig_sign_in_required = Signal(str)
+    # How many new requests and answers one pass brought (once per pass, never per case).
+    sig_new_work = Signal(int)
 
     def __init__(self, workers: Workers, engine: SyncEngine, *,
                  backoff: Callable[[], Backoff] = Backoff) -> None:
@@ -131,6 +133,8 @@ class SyncController(QObject):
             self.sig_refused.emit(report.refused)
         for kind, waiting in report.notices:
             self.sig_notice.emit(kind, waiting)
+        if report.new_work:
+            self.sig_new_work.emit(report.new_work)
         self.sig_status_changed.emit()
         if self._again:
             self.request_sync()

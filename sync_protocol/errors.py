@@ -96,6 +96,9 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "password_mismatch": (),
     "cannot_deactivate_self": (),
     "not_signed_in": (),
+    # Mail settings.
+    "invalid_mail_address": (),
+    "mail_address_missing": (),
     # The configurable organisation (coordinators only, within their scope).
     "not_a_coordinator": (),
     "outside_scope": ("member_state",),

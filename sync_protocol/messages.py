@@ -161,6 +161,7 @@ class EntityKind(StrEnum):
     MEMBER_STATE = "member_state"
     AREA = "area"
     QUESTION_SET = "question_set"
+    NOTICE = "notice"  # ``sync_protocol.notices.CaseNotice``: time-driven news about a case
     TRANSLATION = "translation"
     COMPETENCE = "competence"
     # The configurable organisation (``sync_protocol.organisation``).

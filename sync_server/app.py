@@ -1,5 +1,6 @@
 """The ASGI application."""
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
@@ -16,6 +17,9 @@ from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.health import router as health_router
+from sync_server.jobs.runner import JobRunner
+from sync_server.mail.routes import router as mail_router
+from sync_server.mail.sender import MailSender
 from sync_server.organisation.routes import router as organisation_router
 from sync_server.registration.routes import router as registration_router
 from sync_server.sync import epoch
@@ -37,8 +41,17 @@ def create_app(
         data_dir, sessions = server.settings.data_dir, server.sessions
         await run_in_threadpool(epoch.check_restored, data_dir, sessions)
         await run_in_threadpool(epoch.remember, data_dir, sessions)
-        async with relayed(server.notifier, server.settings.database_url):
-            yield
+        runner = _runner(server)
+        interval = server.settings.job_interval_s
+        task = asyncio.create_task(runner.run_forever(interval)) if interval > 0 else None
+        try:
+            async with relayed(server.notifier, server.settings.database_url):
+                yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         server.notifier.close()
         await run_in_threadpool(epoch.remember, data_dir, sessions)
         # Close the pooled connections now: uvicorn ends the process by re-raising the stop
@@ -48,6 +61,15 @@ def create_app(
     app = api(training=context.training, lifespan=lifespan)
     app.state.context = context
     return app
+
+
+def _runner(context: ServerContext) -> JobRunner:
+    smtp = context.settings.smtp
+    runner = JobRunner(sessions=context.sessions, sealer=context.sealer,
+                       notifier=context.notifier)
+    if smtp is not None:
+        runner.mailer = MailSender(context.sessions, smtp, owner=runner.owner)
+    return runner
 
 
 def api(*, training: bool = False,
@@ -68,6 +90,7 @@ def api(*, training: bool = False,
     app.include_router(auth_router)
     app.include_router(sync_router)
     app.include_router(admin_router)
+    app.include_router(mail_router)
     app.include_router(translation_router)
     app.include_router(catalogue_router)
     app.include_router(organisation_router)

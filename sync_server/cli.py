@@ -43,8 +43,10 @@ from sync_server import backup
 from sync_server.auth import admin
 from sync_server.auth.models import User
 from sync_server.config import (
+    SMTP_SECURITY,
     ConfigError,
     Settings,
+    SmtpSettings,
     key_file_path,
     load_settings,
     load_translation,
@@ -138,6 +140,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="seconds the engine may take (default: IMI_TRANSLATION_TIMEOUT or 15)")
     run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    run.add_argument("--smtp-host", help="send mail through this SMTP server (default: "
+                     "IMI_SMTP_HOST; none: mail waits in the outbox)")
+    run.add_argument("--smtp-port", type=int, help="SMTP port (IMI_SMTP_PORT; 587, 465 for ssl)")
+    run.add_argument("--smtp-security", choices=SMTP_SECURITY,
+                     help="starttls (default), ssl or none (IMI_SMTP_SECURITY)")
+    run.add_argument("--smtp-user", help="SMTP user name (IMI_SMTP_USER)")
+    run.add_argument("--smtp-password-file", type=Path,
+                     help="file holding the SMTP password (IMI_SMTP_PASSWORD_FILE)")
+    run.add_argument("--mail-from", help="sender address of the mails (IMI_MAIL_FROM)")
 
     authority = command("add-authority", _add_authority, "register a competent authority")
     authority.add_argument("--id", required=True)
@@ -305,8 +316,12 @@ def _run(options: argparse.Namespace) -> int:
 
     logs = log_config(options.log_level, options.log_format)
     logging.config.dictConfig(logs)
+    smtp = SmtpSettings.from_environment(
+        host=options.smtp_host, port=options.smtp_port, security=options.smtp_security,
+        user=options.smtp_user, sender=options.mail_from,
+        password_file=str(options.smtp_password_file or ""))
     settings = dataclasses.replace(
-        _settings(options), metrics_access=options.metrics,
+        _settings(options), metrics_access=options.metrics, smtp=smtp,
         translation=load_translation(options.translation_url,
                                      engine_name=options.translation_engine,
                                      timeout_s=options.translation_timeout))

@@ -12,6 +12,13 @@ expires after ``token_idle`` without any use (sliding: each sync renews it) and 
 ``token_max_age`` after sign-in. The defaults, 30 days idle and 90 days in all, let an officer
 work offline through a long absence and sign in once on return, while a token copied off a
 lost laptop stops working within a quarter even if the thief keeps syncing with it.
+
+Mail: off until the administrator names an SMTP server (``IMI_SMTP_HOST`` or ``imi-server run
+--smtp-host``), with ``IMI_SMTP_PORT`` (587), ``IMI_SMTP_SECURITY`` (``starttls``, ``ssl`` or
+``none``), ``IMI_SMTP_USER``, the password in ``IMI_SMTP_PASSWORD_FILE`` (or
+``IMI_SMTP_PASSWORD``) and the sender ``IMI_MAIL_FROM``. Without it, mails still queue in the
+outbox and go out once a server is configured. ``IMI_JOB_INTERVAL_S`` (30) is how often each
+instance looks for due jobs and mail; 0 turns the runner off in that instance.
 """
 
 import dataclasses
@@ -24,6 +31,48 @@ from sync_server.keys import Keyring, KeyringError, read_key_file, write_key_fil
 from sync_server.translation.provider import TranslationSettings
 
 KEY_FILE = "server.key"
+SMTP_SECURITY = ("starttls", "ssl", "none")
+DEFAULT_JOB_INTERVAL_S = 30.0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    sender: str = "imi@localhost"
+    timeout: float = 30.0
+
+    @classmethod
+    def from_environment(cls, **given: str | int | None) -> "SmtpSettings | None":
+        """From ``given`` (the command line) over ``IMI_SMTP_*``; None when no host is set."""
+
+        def pick(name: str, variable: str) -> str | None:
+            value = given.get(name)
+            return str(value) if value not in (None, "") else os.environ.get(variable) or None
+
+        host = pick("host", "IMI_SMTP_HOST")
+        if host is None:
+            return None
+        security = pick("security", "IMI_SMTP_SECURITY") or "starttls"
+        if security not in SMTP_SECURITY:
+            raise ConfigError(f"IMI_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}")
+        port_text = pick("port", "IMI_SMTP_PORT") or ("465" if security == "ssl" else "587")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError("IMI_SMTP_PORT must be a port number")
+        password = os.environ.get("IMI_SMTP_PASSWORD")
+        password_file = pick("password_file", "IMI_SMTP_PASSWORD_FILE")
+        if password_file:
+            try:
+                password = Path(password_file).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read the SMTP password file {password_file}: "
+                                  f"{exc.strerror}") from None
+        return cls(host=host, port=int(port_text), security=security,
+                   user=pick("user", "IMI_SMTP_USER"), password=password,
+                   sender=pick("sender", "IMI_MAIL_FROM") or f"imi@{host}")
 DEFAULT_TOKEN_IDLE_DAYS = 30.0
 DEFAULT_TOKEN_MAX_DAYS = 90.0
 
@@ -38,6 +87,9 @@ class Settings:
     login_limits: LoginLimits = dataclasses.field(default_factory=LoginLimits)
     # Who may read /metrics (``metrics.METRICS_ACCESS``): the same machine only, by default.
     metrics_access: str = "loopback"
+    smtp: SmtpSettings | None = None
+    # Seconds between two looks for due jobs and mail; 0: no runner in this instance.
+    job_interval_s: float = DEFAULT_JOB_INTERVAL_S
     # Machine translation of free text: off (None) unless the administrator names an engine.
     translation: TranslationSettings | None = None
 
@@ -95,8 +147,21 @@ def load_settings(
         token_idle=dt.timedelta(days=idle),
         token_max_age=dt.timedelta(days=max(idle, max_age)),
         login_limits=LoginLimits.from_environment(),
+        smtp=SmtpSettings.from_environment(),
+        job_interval_s=_seconds("IMI_JOB_INTERVAL_S", DEFAULT_JOB_INTERVAL_S),
         translation=load_translation(),
     )
+
+
+def _seconds(variable: str, default: float) -> float:
+    text = os.environ.get(variable)
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise ConfigError(f"{variable} must be a number of seconds") from None
+    if not 0 <= value <= 86400:
+        raise ConfigError(f"{variable} must be between 0 and 86400 seconds")
+    return value
 
 
 def load_translation(url: str | None = None, *, engine_name: str | None = None,

@@ -9,6 +9,8 @@ from sync_server.cases import models as case_models
 from sync_server.catalogue import draft_models
 from sync_server.catalogue import models as catalogue_models
 from sync_server.directory import models as directory_models
+from sync_server.jobs import models as job_models
+from sync_server.mail import models as mail_models
 from sync_server.organisation import models as organisation_models
 from sync_server.orm import Base
 from sync_server.registration import models as registration_models
@@ -18,5 +20,5 @@ from sync_server.translation import models as translation_models
 metadata = Base.metadata
 
 __all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
-           "draft_models", "metadata", "organisation_models", "registration_models",
-           "sync_models", "translation_models"]
+           "draft_models", "job_models", "mail_models", "metadata", "organisation_models",
+           "registration_models", "sync_models", "translation_models"]

@@ -95,7 +95,9 @@ def test_desktop_entries_start_the_client_and_the_training_client(deb, tmp_path)
         parser.optionxform = str  # type: ignore[assignment,method-assign]
         parser.read(tmp_path / "usr/share/applications" / f"{name}.desktop", encoding="utf-8")
         entries[name] = parser["Desktop Entry"]
-    assert entries["imi-desk"]["Exec"] == "imi-desk"
+    # The client is the handler of imi://case/<id> links (the mails carry them).
+    assert entries["imi-desk"]["Exec"] == "imi-desk %u"
+    assert entries["imi-desk"]["MimeType"] == "x-scheme-handler/imi;"
     assert entries["imi-desk-training"]["Exec"] == "imi-desk --training"
     assert {e["Icon"] for e in entries.values()} == {"imi-desk"}
     assert entries["imi-desk-training"]["Name[de]"] == "IMI Schulung"

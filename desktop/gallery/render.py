@@ -252,6 +252,7 @@ def _peter(shooter: Shooter, controller: AppController, languages: list[str]) ->
         controller.window.folders.setCurrentRow(0)
         shooter.shoot(controller.window, "main-inbox-responder", lang)
         shooter.modal(controller.show_attention, "needs-attention", lang)
+        shooter.modal(controller.show_notifications, "notifications", lang)
 
 
 def _coordinator(shooter: Shooter, controller: AppController, languages: list[str]) -> None:

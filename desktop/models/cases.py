@@ -191,7 +191,7 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str, *,
         for change in directory:
             if change.kind in organisation.KINDS:
                 replica.put_organisation(str(change.kind), change.id, change.data)
-            elif isinstance(change.kind, EntityKind):
+            elif isinstance(change.kind, EntityKind) and change.kind is not EntityKind.NOTICE:
                 replica.put_directory(change.kind.value, change.id, change.data)
             else:
                 replica.keep_change(change.kind, change.id, change.version, change.data)
@@ -210,12 +210,36 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str, *,
                                              actor.authority_id, None))
         replica.put_cases(plain_rows)
         replica.delete_cases(gone)
-        replica.mark_unread(c.id for c in latest.values()
-                            if _is_news(c, before.get(c.id), actor.authority_id, caught_up))
+        news = [c for c in latest.values()
+                if _is_news(c, before.get(c.id), actor.authority_id, caught_up)]
+        replica.mark_unread(c.id for c in news)
+        work = sum(1 for c in news if _is_work(c, actor.authority_id))
+        if work and caught_up:
+            replica.set_meta(NEW_WORK, int(replica.get_meta(NEW_WORK, 0)) + work)
         replica.set_meta("cursor", cursor)
         if complete and not caught_up:
             replica.set_meta("caught_up", True)
     return len(changes)
+
+
+NEW_WORK = "new_work"  # incoming requests and answers pulled since the last notification
+
+
+def _is_work(change: Change, my_authority: str) -> bool:
+    """New work in the inbox: a request sent to us, or an answer to our request."""
+    data = change.data or {}
+    state = data.get("state")
+    return (state == "sent" and data.get("responder_authority_id") == my_authority) or (
+        state == "answered" and data.get("requester_authority_id") == my_authority)
+
+
+def take_new_work(replica: Replica) -> int:
+    """How much new work the pulls brought since the last call; the count starts again."""
+    with replica.transaction():
+        count = int(replica.get_meta(NEW_WORK, 0))
+        if count:
+            replica.set_meta(NEW_WORK, 0)
+    return count
 
 
 def _is_news(change: Change, stored_version: int | None, my_authority: str,

@@ -49,6 +49,8 @@ class SyncReport:
     pulled: int = 0
     # (what happened, how many steps are sent again): NEW_DEVICE or SERVER_RESTORED
     notices: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    # New requests and answers for us that this pass brought (``cases.take_new_work``).
+    new_work: int = 0
     finished_at: dt.datetime = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -66,6 +68,7 @@ class SyncEngine:
         report = SyncReport()
         self.push(report)
         self.pull(report, progress=progress)
+        report.new_work = self._db(cases.take_new_work)
         report.finished_at = dt.datetime.now(dt.UTC)
         stamp = report.finished_at.isoformat()
         self._db(lambda r: r.save_meta("last_sync", stamp))

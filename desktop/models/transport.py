@@ -32,6 +32,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from sync_protocol import version
 from sync_protocol.authoring import Draft, ImportReport, PublishOutcome
+from sync_protocol.mail import MailSettings
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
     SYSTEM_HEADER,
@@ -304,6 +305,14 @@ class Transport:
         """One call of the API with ``body`` (a message), answered with an ``answer``."""
         json_body = body.model_dump(mode="json") if body is not None else None
         return self._parse(answer, self._call(method, path, json_body=json_body))
+
+    def mail_settings(self) -> MailSettings:
+        """The signed-in user's e-mail settings on the server."""
+        return self._parse(MailSettings, self._call("GET", "/v1/account/mail"))
+
+    def save_mail_settings(self, settings: MailSettings) -> MailSettings:
+        return self._parse(MailSettings, self._call("PUT", "/v1/account/mail",
+                                                    json_body=settings.model_dump(mode="json")))
 
     def push(self, request: PushRequest) -> PushResponse:
         if self.training is not None:

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
     sig_attention_requested = Signal()
+    sig_notifications_requested = Signal()
     sig_help_requested = Signal()
     sig_about_requested = Signal()
     sig_catalogue_requested = Signal()
@@ -163,6 +164,9 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.new_action)
         self.file_menu.addAction(self.directory_action)
         self.file_menu.addAction(self.sync_action)
+        self.notifications_action = named(QAction(self), "notifications")
+        self.notifications_action.triggered.connect(self.sig_notifications_requested)
+        self.file_menu.addAction(self.notifications_action)
         # The Commission's catalogue editors only (``enable_catalogue``).
         self.catalogue_action = named(QAction(self), "catalogue")
         self.catalogue_action.triggered.connect(self.sig_catalogue_requested)
@@ -305,6 +309,7 @@ class MainWindow(QMainWindow):
         for row, folder in enumerate(self.folder_actions):
             folder.setText(label(FOLDERS, self.folders.item(row).data(Qt.ItemDataRole.UserRole)))
         self.attention_action.setText(_("Needs attention…"))
+        self.notifications_action.setText(_("Notifications…"))
         self.guide_action.setText(_("User guide"))
         self.about_action.setText(_("About IMI"))
         self.language_label.setText(_("Language") + " ")

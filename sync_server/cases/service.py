@@ -22,6 +22,7 @@ from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
 from sync_server.directory.models import Authority
+from sync_server.jobs import case_jobs
 from sync_server.organisation.service import organisation_for
 from sync_server.sync.publish import publish_views
 from sync_server.sync.sequence import SequenceLock
@@ -88,6 +89,8 @@ def apply_case_mutation(
     if case is not None and set(case_audiences(case)) != set(case_audiences(new)):
         # Its machine translations follow the case to whoever sees it now, and only to them.
         audiences |= republish(session, seq, sealer, new)
+    case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
+                         now=now)
     return new, audiences
 
 
