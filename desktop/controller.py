@@ -14,7 +14,7 @@ from typing import Any
 from desktop import formatting
 from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import SIGN_IN_REASONS, label
-from desktop.models import account, case_list, cases, identity, request_form
+from desktop.models import account, case_list, cases, dossier, identity, request_form
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
@@ -30,6 +30,7 @@ from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
 from desktop.views.answer_dialog import AnswerDialog
+from desktop.views import case_print
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
@@ -123,6 +124,7 @@ class AppController(QObject):
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
+        w.case_view.sig_print_requested.connect(self.print_case)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
@@ -323,6 +325,34 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def print_case(self, case_id: str, to_pdf: bool) -> None:
+        """Print the case, or save it as PDF: the dossier is built on the database lane, then
+        Qt's print dialog (or a file dialog) asks where it goes."""
+        beside = self.window.print_beside_action.isChecked()
+        printed_by = f"{self.user.display_name} — {self.user.authority_name}"
+        work = partial(dossier.build, case_id=case_id, authority_id=self.user.authority_id,
+                       printed_by=printed_by, printed_at=dt.datetime.now(dt.UTC), beside=beside)
+
+        def built(found: dossier.Dossier | None) -> None:
+            if found is None:
+                return
+            title = _("Request for information {reference}").format(reference=found.reference)
+            if not to_pdf:
+                case_print.ask_and_print(self.window, found.html, title=title)
+                return
+            path = case_print.ask_pdf_path(self.window, f"IMI-{found.reference}.pdf")
+            if path is None:
+                return
+            try:
+                case_print.write_pdf(found.html, path, title=title)
+            except OSError as error:
+                self._failed(error)
+                return
+            self.window.status.showMessage(
+                _("Saved as {path}").format(path=str(path)), 10000)
+
+        self.workers.run_db(work, success=built, failure=self._failed)
 
     def sync_now(self) -> None:
         """The officer asked for a sync: if the server cannot be reached, say so."""

@@ -8,6 +8,7 @@ from PySide6.QtCore import (
     QDate,
     QEvent,
     QEventLoop,
+    QMarginsF,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -27,7 +28,12 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QKeySequence,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextDocument,
 )
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -37,6 +43,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -73,6 +80,14 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QTextDocument",
+    "QPrinter",
+    "QPrintDialog",
+    "QPdfWriter",
+    "QPageSize",
+    "QPageLayout",
+    "QMarginsF",
+    "QFileDialog",
     "QAbstractButton",
     "QAbstractItemView",
     "QAbstractTableModel",

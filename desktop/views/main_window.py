@@ -154,6 +154,19 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.new_action)
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addSeparator()
+        self.print_action = named(QAction(self), "printCase")
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=False))
+        self.pdf_action = named(QAction(self), "saveCasePdf")
+        self.pdf_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.pdf_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=True))
+        # Each question and answer also in the other authority's language, beside the reader's.
+        self.print_beside_action = named(QAction(self), "printBeside")
+        self.print_beside_action.setCheckable(True)
+        for item in (self.print_action, self.pdf_action, self.print_beside_action):
+            item.setEnabled(False)
+            self.file_menu.addAction(item)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
         self.step_actions: dict[Action, QAction] = {}
@@ -212,6 +225,8 @@ class MainWindow(QMainWindow):
         return lambda: self.folders.setCurrentRow(row)
 
     def _case_shown(self) -> None:
+        for item in (self.print_action, self.pdf_action, self.print_beside_action):
+            item.setEnabled(self.case_view.case is not None)
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
@@ -230,6 +245,9 @@ class MainWindow(QMainWindow):
         self.new_action.setText(_("New request"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
+        self.print_action.setText(_("Print case…"))
+        self.pdf_action.setText(_("Save case as PDF…"))
+        self.print_beside_action.setText(_("Print with the other authority's language beside"))
         self.file_menu.setTitle(_("&File"))
         self.case_menu.setTitle(_("&Case"))
         self.view_menu.setTitle(_("&View"))

@@ -1,0 +1,194 @@
+"""A case as the officer files it in a paper dossier: one HTML document for print and PDF.
+
+Built on the database lane from the replica (``build``), in the reader's language and date
+formats; optionally each question and answer also in the counterpart's language, beside it.
+Free text is printed as written (escaped: it may contain markup) with the language it was
+written in. ``desktop.views.case_print`` lays the document out on pages.
+"""
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from babel.languages import get_official_languages
+
+from desktop import formatting
+from desktop.i18n import _, current_language
+from desktop.labels import ACTIONS, PROFESSIONS, STATES, label
+from desktop.models import cases
+from desktop.models.replica import Replica
+from sync_protocol.cases import CaseRecord, FreeText
+from sync_protocol.catalogue import QuestionSet
+from sync_protocol.languages import LANGUAGES, localized
+
+
+@dataclass(frozen=True)
+class Dossier:
+    reference: str
+    html: str
+
+
+def reference(case: CaseRecord) -> str:
+    return case.id[:8].upper()
+
+
+def counterpart_language(replica: Replica, case: CaseRecord, authority_id: str) -> str | None:
+    """The language the other authority of the case reads: the one it wrote its message in,
+    else its member state's first official language (CLDR)."""
+    i_respond = case.responder_authority_id == authority_id
+    other_id = case.requester_authority_id if i_respond else case.responder_authority_id
+    written = case.request_text if i_respond else case.reply_text
+    if written is not None and written.lang in LANGUAGES:
+        return written.lang
+    found = replica.authority_name(other_id)
+    if found is None:
+        return None
+    territory = {"EL": "GR"}.get(found[1], found[1])
+    return next((lang for lang in get_official_languages(territory, de_facto=True)
+                 if lang in LANGUAGES), None)
+
+
+def build(replica: Replica, case_id: str, *, authority_id: str, printed_by: str,
+          printed_at: dt.datetime, beside: bool = False) -> Dossier | None:
+    """The dossier of ``case_id`` in the current UI language (``None`` if the case is gone).
+
+    ``beside``: the questions and answers also in the counterpart's language, if it differs.
+    """
+    case = cases.get_case(replica, case_id)
+    if case is None:
+        return None
+    question_set = replica.question_set(case.question_set, case.question_set_version)
+    lang = current_language()
+    other = counterpart_language(replica, case, authority_id) if beside else None
+    if other == lang:
+        other = None
+    parts = [_header(replica, case, question_set, lang, printed_by, printed_at)]
+    if case.request_text:
+        parts.append(_heading(_("Message from the requesting authority")))
+        parts.append(_free_text(case.request_text))
+    parts.append(_questions(case, question_set, lang, other))
+    if case.reply_text:
+        parts.append(_heading(_("Message from the requested authority")))
+        parts.append(_free_text(case.reply_text))
+    parts.append(_heading(_("Attachments")))
+    # The case model holds no attachments yet (issue 9, item 3): the dossier says so.
+    none = _("No attachments.")
+    parts.append(f"<p>{_esc(none)}</p>")
+    parts.append(_timeline(replica, case))
+    return Dossier(reference=reference(case), html=_page("".join(parts), lang))
+
+
+def _esc(text: str) -> str:
+    return html.escape(text)
+
+
+def _heading(text: str) -> str:
+    return f"<h3>{_esc(text)}</h3>"
+
+
+def _page(body: str, lang: str) -> str:
+    style = ("body { font-size: 10pt; } h2 { font-size: 15pt; } h3 { font-size: 12pt; "
+             "margin-top: 14px; } td { padding: 2px 8px 2px 0; vertical-align: top; } "
+             "th { text-align: left; padding: 2px 8px 2px 0; color: #444; } "
+             ".muted { color: #555; } blockquote { margin-left: 16px; }")
+    return (f"<html lang='{_esc(lang)}'><head><meta charset='utf-8'><style>{style}</style>"
+            f"</head><body>{body}</body></html>")
+
+
+def _authority(replica: Replica, authority_id: str, lang: str) -> str:
+    data: dict[str, Any] | None = replica.authority(authority_id)
+    if data is None:
+        return _esc(authority_id)
+    country = formatting.country_name(data["member_state"])
+    designation = localized(data.get("designation") or {}, lang)
+    extra = f"<br><span class='muted'>{_esc(designation)}</span>" if designation else ""
+    return f"<b>{_esc(data['official_name'])}</b> ({_esc(country)}){extra}"
+
+
+def _area_name(replica: Replica, code: str, lang: str) -> str:
+    area = next((a for a in replica.areas() if a.code == code), None)
+    return localized(area.names, lang) if area else code
+
+
+def _header(replica: Replica, case: CaseRecord, question_set: QuestionSet | None, lang: str,
+            printed_by: str, printed_at: dt.datetime) -> str:
+    subject = case.subject
+    set_name = localized(question_set.names, lang) if question_set else case.question_set
+    version = _("version {number}").format(number=case.question_set_version)
+    facts: list[tuple[str, str]] = [
+        (_("Reference"), _esc(reference(case))),
+        (_("Status"), _esc(label(STATES, case.state.value))),
+        (_("Requesting authority"), _authority(replica, case.requester_authority_id, lang)),
+        (_("Requested authority"), _authority(replica, case.responder_authority_id, lang)),
+        (_("Legislative area"), _esc(_area_name(replica, case.area, lang))),
+        (_("Question set"), _esc(f"{set_name} ({case.question_set} — {version})")),
+        (_("Person concerned"),
+         _esc(f"{subject.family_name.upper()}, {subject.given_names}")),
+        (_("Profession"), _esc(label(PROFESSIONS, subject.profession))),
+        (_("Date of birth"), _esc(formatting.date_text(subject.date_of_birth))),
+        (_("Qualification"), _esc(subject.qualification or "")),
+        (_("Created"), _esc(formatting.datetime_text(case.created_at))),
+        (_("Answer by"), _esc(formatting.date_text(case.answer_by))),
+        (_("Last change"), _esc(formatting.datetime_text(case.updated_at))),
+    ]
+    rows = "".join(f"<tr><td class='muted' width='28%'>{_esc(k)}</td><td>{v}</td></tr>"
+                   for k, v in facts if v)
+    printed = _("Printed by {name} on {when}").format(
+        name=printed_by, when=formatting.datetime_text(printed_at))
+    title = _("Request for information {reference}").format(reference=reference(case))
+    return (f"<h2>{_esc(title)}</h2><table width='100%' cellspacing='0'>{rows}</table>"
+            f"<p class='muted'><i>{_esc(printed)}</i></p>")
+
+
+def _free_text(text: FreeText) -> str:
+    written_in = _("written in {language}").format(language=formatting.language_name(text.lang))
+    body = _esc(text.text).replace("\n", "<br>")
+    return (f"<blockquote lang='{_esc(text.lang)}'>{body}</blockquote>"
+            f"<p class='muted'><i>{_esc(written_in)}</i></p>")
+
+
+def _questions(case: CaseRecord, question_set: QuestionSet | None, lang: str,
+               other: str | None) -> str:
+    answers = {a.question: a.answer for a in case.answers}
+    columns = [lang] + ([other] if other else [])
+    share = f"{95 // len(columns)}%"
+    head = ""
+    if other:
+        head = ("<tr><th width='5%'></th>" + "".join(
+            f"<th width='{share}'>{_esc(formatting.language_name(c))}</th>" for c in columns)
+            + "</tr>")
+    rows = []
+    for number, code in enumerate(case.questions, start=1):
+        question = question_set.question(code) if question_set else None
+        cells = []
+        for column in columns:
+            text = localized(question.texts, column) if question else code
+            cell = f"<p lang='{_esc(column)}'>{_esc(text)}</p>"
+            if code in answers:
+                option = next((o for o in question.answers if o.code == answers[code]),
+                              None) if question else None
+                answer = localized(option.texts, column) if option else answers[code]
+                cell += f"<p lang='{_esc(column)}'>➜ <b>{_esc(answer)}</b></p>"
+            else:
+                unanswered = _("not answered")
+                cell += f"<p class='muted'><i>{_esc(unanswered)}</i></p>"
+            cells.append(f"<td width='{share}'>{cell}</td>")
+        rows.append(f"<tr><td width='5%' nowrap>{number}.</td>{''.join(cells)}</tr>")
+    return (_heading(_("Questions and answers"))
+            + f"<table width='100%' cellspacing='0'>{head}{''.join(rows)}</table>")
+
+
+def _timeline(replica: Replica, case: CaseRecord) -> str:
+    head = "".join(f"<th width='{w}'>{_esc(t)}</th>"
+                   for t, w in ((_("When"), "25%"), (_("Who"), "45%"), (_("Step"), "30%")))
+    rows = []
+    for event in case.timeline:
+        found = replica.authority_name(event.authority_id)
+        side = found[0] if found else event.authority_id
+        when = formatting.datetime_text(event.acted_at or event.at)
+        rows.append(f"<tr><td nowrap>{_esc(when)}</td>"
+                    f"<td>{_esc(event.user_name)}<br><span class='muted'>{_esc(side)}</span></td>"
+                    f"<td>{_esc(label(ACTIONS, event.action.value))}</td></tr>")
+    return (_heading(_("History")) + f"<table width='100%' cellspacing='0'><tr>{head}</tr>"
+            f"{''.join(rows)}</table>")
