@@ -174,7 +174,7 @@ def _questions(case: CaseRecord, question_set: QuestionSet | None, lang: str,
                 unanswered = _("not answered")
                 cell += f"<p class='muted'><i>{_esc(unanswered)}</i></p>"
             cells.append(f"<td width='{share}'>{cell}</td>")
-        rows.append(f"<tr><td width='5%' nowrap>{number}.</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td width='5%' style='white-space:nowrap'>{number}.</td>{''.join(cells)}</tr>")
     return (_heading(_("Questions and answers"))
             + f"<table width='100%' cellspacing='0'>{head}{''.join(rows)}</table>")
 
@@ -187,7 +187,7 @@ def _timeline(replica: Replica, case: CaseRecord) -> str:
         found = replica.authority_name(event.authority_id)
         side = found[0] if found else event.authority_id
         when = formatting.datetime_text(event.acted_at or event.at)
-        rows.append(f"<tr><td nowrap>{_esc(when)}</td>"
+        rows.append(f"<tr><td style='white-space:nowrap'>{_esc(when)}</td>"
                     f"<td>{_esc(event.user_name)}<br><span class='muted'>{_esc(side)}</span></td>"
                     f"<td>{_esc(label(ACTIONS, event.action.value))}</td></tr>")
     return (_heading(_("History")) + f"<table width='100%' cellspacing='0'><tr>{head}</tr>"
