@@ -29,8 +29,8 @@ from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain_error
 from desktop.sync_controller import SyncController
-from desktop.views.answer_dialog import AnswerDialog
 from desktop.views import case_print
+from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow

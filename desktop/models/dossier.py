@@ -174,7 +174,8 @@ def _questions(case: CaseRecord, question_set: QuestionSet | None, lang: str,
                 unanswered = _("not answered")
                 cell += f"<p class='muted'><i>{_esc(unanswered)}</i></p>"
             cells.append(f"<td width='{share}'>{cell}</td>")
-        rows.append(f"<tr><td width='5%' style='white-space:nowrap'>{number}.</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td width='5%' style='white-space:nowrap'>{number}.</td>"
+                    f"{''.join(cells)}</tr>")
     return (_heading(_("Questions and answers"))
             + f"<table width='100%' cellspacing='0'>{head}{''.join(rows)}</table>")
 

@@ -38,7 +38,8 @@ def _answered_case(controller: AppController, qtbot, live_server, tmp_path: Path
             "subject": {"family_name": "Nagy", "given_names": "László",
                         "profession": "dentist"},
             "questions": list(QUESTIONS),
-            "answer_by": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+            "answer_by": (dt.datetime.now().astimezone().date()
+                          + dt.timedelta(days=10)).isoformat(),
             "request_text": {"text": MARKUP, "lang": "de"}}),
         ("case.send", {"case_id": case_id})])
     qtbot.waitUntil(lambda: controller.reader.case_row(case_id) is not None
@@ -62,7 +63,7 @@ def _answered_case(controller: AppController, qtbot, live_server, tmp_path: Path
 
 
 def _save_pdf(controller: AppController, qtbot, monkeypatch, path: Path) -> str:
-    monkeypatch.setattr(case_print, "ask_pdf_path", lambda _parent, suggested: path)
+    monkeypatch.setattr(case_print, "ask_pdf_path", lambda _parent, _suggested: path)
     assert controller.window.pdf_action.isEnabled()
     controller.window.pdf_action.trigger()
     qtbot.waitUntil(lambda: path.is_file() and path.stat().st_size > 0, timeout=15_000)
