@@ -37,8 +37,9 @@ from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
-from sync_protocol.cases import Action
+from sync_protocol.cases import Action, CaseRecord, Party
 from sync_protocol.errors import ProtocolError
+from sync_protocol.languages import authority_language
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
 from sync_protocol.version import PROTOCOL_VERSION
@@ -199,7 +200,16 @@ class AppController(QObject):
             authority=self.reader.authority,
             allowed=allowed_actions(case, self.user.authority_id),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
+            counterpart_language=self._counterpart_language(case),
         )
+
+    def _counterpart_language(self, case: CaseRecord) -> str:
+        """The language the other authority of ``case`` reads the catalogue in."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is Party.REQUESTER
+                 else case.requester_authority_id)
+        return authority_language(self.reader.authority(other)
+                                  or {"member_state": other.split("-")[0]})
 
     def _problem_text(self) -> str | None:
         problem = self.sync.problem
@@ -327,12 +337,13 @@ class AppController(QObject):
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
 
     def print_case(self, case_id: str, to_pdf: bool) -> None:
-        """Print the case, or save it as PDF: the dossier is built on the database lane, then
-        Qt's print dialog (or a file dialog) asks where it goes."""
-        beside = self.window.print_beside_action.isChecked()
+        """Print the case, or save it as PDF, as the case view shows it (with the language shown
+        beside, if one is): the dossier is built on the database lane, then Qt's print dialog
+        (or a file dialog) asks where it goes."""
         printed_by = f"{self.user.display_name} — {self.user.authority_name}"
-        work = partial(dossier.build, case_id=case_id, authority_id=self.user.authority_id,
-                       printed_by=printed_by, printed_at=dt.datetime.now(dt.UTC), beside=beside)
+        work = partial(dossier.build, case_id=case_id, printed_by=printed_by,
+                       printed_at=dt.datetime.now(dt.UTC),
+                       beside=self.window.case_view.beside_code())
 
         def built(found: dossier.Dossier | None) -> None:
             if found is None:

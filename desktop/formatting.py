@@ -6,6 +6,7 @@ with a time is that same date and time joined by the language's own pattern.
 """
 
 import datetime as dt
+import decimal
 import functools
 
 from babel import Locale
@@ -22,6 +23,16 @@ def _locale() -> str:
 
 def date_text(value: dt.date | None) -> str:
     return _date_text(value, _locale()) if value else ""
+
+
+def date_text_in(value: dt.date, language: str) -> str:
+    """A date as a reader of ``language`` sees it (the counterpart's column of a case)."""
+    return _date_text(value, babel_locale(language))
+
+
+def number_text_in(value: decimal.Decimal, language: str) -> str:
+    """A number as a reader of ``language`` writes it ("4,5" in German, "4.5" in English)."""
+    return str(format_decimal(value, locale=babel_locale(language)))
 
 
 # Lists repaint the same rows again and again: each value is formatted once per language.

@@ -5,9 +5,14 @@ codes into the catalogue; free text keeps the language it was written in.
 """
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import (
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 from sync_protocol import text
 from sync_protocol.audiences import authority_audience
@@ -64,8 +69,30 @@ class Subject(Frozen):
 
 
 class Answer(Frozen):
+    """The reply to one question: a predefined answer's code (yes/no, single choice), the codes
+    chosen (multiple choice) or a value (an ISO date, a number, a text, a document's
+    description). A text keeps the language it was written in. What is not given is left out
+    when serialised, so a choice answer reads and writes as it always did."""
+
     question: Code
-    answer: Code
+    answer: Code | None = None
+    choices: tuple[Code, ...] = ()
+    value: text.FreeText | None = None
+    lang: LanguageCode | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_answer(self) -> "Answer":
+        given = sum((self.answer is not None, bool(self.choices), self.value is not None))
+        if given != 1:
+            raise ValueError("give one of answer, choices or value")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _leave_out_what_is_not_given(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value not in (None, (), [])}
 
 
 class TimelineEvent(Frozen):

@@ -6,6 +6,7 @@ babel and ``pt`` is Brazilian, so Ireland's English and Portugal's Portuguese st
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = (
     "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu",
@@ -14,12 +15,31 @@ LANGUAGES: tuple[str, ...] = (
 
 FALLBACK_LANGUAGE = "en"
 
-_LOCALE_OVERRIDES = {"en": "en_IE", "pt": "pt_PT", "no": "nb_NO"}
+# The babel locale where it is not the language code itself.
+BABEL_LOCALES: Mapping[str, str] = {"en": "en_IE", "pt": "pt_PT", "no": "nb_NO"}
+
+
+# The official languages of each EEA state, the one most of its authorities work in first.
+STATE_LANGUAGES: Mapping[str, tuple[str, ...]] = {
+    "AT": ("de",), "BE": ("nl", "fr", "de"), "BG": ("bg",), "CY": ("el",), "CZ": ("cs",),
+    "DE": ("de",), "DK": ("da",), "EE": ("et",), "ES": ("es",), "FI": ("fi", "sv"),
+    "FR": ("fr",), "GR": ("el",), "HR": ("hr",), "HU": ("hu",), "IE": ("en", "ga"),
+    "IT": ("it",), "LT": ("lt",), "LU": ("fr", "de"), "LV": ("lv",), "MT": ("mt", "en"),
+    "NL": ("nl",), "PL": ("pl",), "PT": ("pt",), "RO": ("ro",), "SE": ("sv",), "SI": ("sl",),
+    "SK": ("sk",), "IS": ("is",), "LI": ("de",), "NO": ("no",),
+}
+
+
+def authority_language(authority: Mapping[str, Any]) -> str:
+    """The language an authority's officers read the catalogue in: the first of its
+    ``languages`` in the directory, else its state's first official language."""
+    given = authority.get("languages") or STATE_LANGUAGES.get(authority.get("member_state", ""), ())
+    return next((lang for lang in given if lang in LANGUAGES), FALLBACK_LANGUAGE)
 
 
 def babel_locale(language: str) -> str:
     """The babel locale identifier to format dates and numbers for ``language``."""
-    return _LOCALE_OVERRIDES.get(language, language)
+    return BABEL_LOCALES.get(language, language)
 
 
 def localized(texts: Mapping[str, str], language: str) -> str:

@@ -8,17 +8,19 @@ and ``allowed_actions`` to enable its buttons. There is no second copy of these 
 
 import dataclasses
 import datetime as dt
+import decimal
 from typing import Final
 
 from sync_protocol.cases import (
     Action,
+    Answer,
     CaseRecord,
     CaseStatus,
     FreeText,
     Party,
     TimelineEvent,
 )
-from sync_protocol.catalogue import QuestionSet
+from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.errors import WorkflowRefused
 from sync_protocol.mutations import (
     AnswerCase,
@@ -214,8 +216,33 @@ def _check_answers(case: CaseRecord, args: AnswerCase, question_set: QuestionSet
         raise WorkflowRefused("answers_incomplete", "answer every question of the request once")
     for answer in args.answers:
         question = question_set.question(answer.question)
-        if question is None or answer.answer not in {o.code for o in question.answers}:
+        if question is None or not _fits(question, answer):
+            shown = answer.answer or ", ".join(answer.choices) or answer.value or ""
             raise WorkflowRefused(
-                "not_an_answer", f"{answer.answer} is not an answer to {answer.question}",
-                params={"question": answer.question, "answer": answer.answer},
+                "not_an_answer", f"{shown} is not an answer to {answer.question}",
+                params={"question": answer.question, "answer": shown},
             )
+
+
+def _fits(question: Question, answer: Answer) -> bool:
+    """Whether ``answer`` is of the kind ``question`` asks for (its type, its options)."""
+    options = {o.code for o in question.answers}
+    if question.answer_type == "multiple_choice":
+        return (bool(answer.choices) and set(answer.choices) <= options
+                and len(set(answer.choices)) == len(answer.choices))
+    if question.is_choice:
+        return answer.answer in options
+    if answer.value is None:
+        return False
+    if question.answer_type == "date":
+        try:
+            dt.date.fromisoformat(answer.value)
+        except ValueError:
+            return False
+        return True
+    if question.answer_type == "number":
+        try:
+            return decimal.Decimal(answer.value.replace(",", ".")).is_finite()
+        except decimal.InvalidOperation:
+            return False
+    return True  # text, document: any text

@@ -93,7 +93,8 @@ def _offline_accept_reply(de: Officer) -> None:
 def _refused_answer(de: Officer, hu: Officer) -> None:
     case_id = uuid.uuid4().hex
     qs = de.replica.question_sets("PQ")[0]
-    questions = [q.code for q in qs.questions[:3]]
+    asked = [q for q in qs.questions if q.is_choice][:3]
+    questions = [q.code for q in asked]
     cases.perform(de.replica, name="case.create", args={
         "case_id": case_id, "area": qs.area, "question_set": qs.code,
         "question_set_version": qs.version, "responder_authority_id": "HU-ENKK",
@@ -111,8 +112,7 @@ def _refused_answer(de: Officer, hu: Officer) -> None:
     cases.perform(hu.replica, name="case.accept", args={"case_id": case_id})
     cases.perform(hu.replica, name="case.answer", args={
         "case_id": case_id,
-        "answers": [{"question": q.code, "answer": q.answers[0].code}
-                    for q in qs.questions[:3]],
+        "answers": [{"question": q.code, "answer": q.answers[0].code} for q in asked],
         "reply_text": {"text": "A diploma hiteles; a nyilvántartási szám: 12345/2011.",
                        "lang": "hu"},
     })

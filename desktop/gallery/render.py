@@ -146,6 +146,13 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
             for scroll in controller.window.case_view.findChildren(QScrollArea):
                 scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
+        # The same case with the counterpart's wording beside the reader's (Hungarian here).
+        view = controller.window.case_view
+        view.show_beside(view.beside_language.currentData())
+        for scroll in view.findChildren(QScrollArea):
+            scroll.verticalScrollBar().setValue(0)
+        shooter.shoot(controller.window, "main-beside", lang)
+        view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
                       prepare=_click("send"))

@@ -12,11 +12,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from desktop import formatting
+from desktop.catalogue_text import answer_text
 from desktop.i18n import _
 from desktop.labels import PROFESSIONS, STEP_NAMES, label
 from desktop.refusals import AuthorityName, explain
-from sync_protocol.cases import CaseRecord
+from sync_protocol.cases import Answer, CaseRecord
 from sync_protocol.catalogue import QuestionSet
 from sync_protocol.languages import localized
 from sync_protocol.mutations import MUTATIONS
@@ -98,12 +101,13 @@ def _answer_rows(args: dict[str, Any], qs: QuestionSet | None,
     rows = []
     for number, given in enumerate(args.get("answers", []), start=1):
         question = qs.question(given["question"]) if qs else None
-        option = next((o for o in question.answers if o.code == given["answer"]), None) \
-            if question else None
         rows.append((_("Question {n}").format(n=number),
                      localized(question.texts, language) if question else given["question"]))
-        rows.append((_("Answer {n}").format(n=number),
-                     localized(option.texts, language) if option else given["answer"]))
+        try:
+            shown = answer_text(question, Answer.model_validate(given), language)
+        except ValidationError:  # kept as the officer entered it, even if it does not fit
+            shown = str(given.get("answer") or given.get("value") or given.get("choices") or "")
+        rows.append((_("Answer {n}").format(n=number), shown))
     if args.get("reply_text"):
         rows.append((_("Message"), _text(args["reply_text"])))
     return rows

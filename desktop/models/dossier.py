@@ -11,16 +11,15 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from babel.languages import get_official_languages
-
 from desktop import formatting
+from desktop.catalogue_text import answer_text, is_free_text, section_title
 from desktop.i18n import _, current_language
 from desktop.labels import ACTIONS, PROFESSIONS, STATES, label
 from desktop.models import cases
 from desktop.models.replica import Replica
-from sync_protocol.cases import CaseRecord, FreeText
-from sync_protocol.catalogue import QuestionSet
-from sync_protocol.languages import LANGUAGES, localized
+from sync_protocol.cases import Answer, CaseRecord, FreeText
+from sync_protocol.catalogue import Question, QuestionSet
+from sync_protocol.languages import localized
 
 
 @dataclass(frozen=True)
@@ -33,36 +32,19 @@ def reference(case: CaseRecord) -> str:
     return case.id[:8].upper()
 
 
-def counterpart_language(replica: Replica, case: CaseRecord, authority_id: str) -> str | None:
-    """The language the other authority of the case reads: the one it wrote its message in,
-    else its member state's first official language (CLDR)."""
-    i_respond = case.responder_authority_id == authority_id
-    other_id = case.requester_authority_id if i_respond else case.responder_authority_id
-    written = case.request_text if i_respond else case.reply_text
-    if written is not None and written.lang in LANGUAGES:
-        return written.lang
-    found = replica.authority_name(other_id)
-    if found is None:
-        return None
-    territory = {"EL": "GR"}.get(found[1], found[1])
-    return next((lang for lang in get_official_languages(territory, de_facto=True)
-                 if lang in LANGUAGES), None)
-
-
-def build(replica: Replica, case_id: str, *, authority_id: str, printed_by: str,
-          printed_at: dt.datetime, beside: bool = False) -> Dossier | None:
+def build(replica: Replica, case_id: str, *, printed_by: str, printed_at: dt.datetime,
+          beside: str | None = None) -> Dossier | None:
     """The dossier of ``case_id`` in the current UI language (``None`` if the case is gone).
 
-    ``beside``: the questions and answers also in the counterpart's language, if it differs.
+    ``beside``: a second language for the questions and predefined answers (the one the case
+    view shows beside the reader's, by default the counterpart's), if it differs.
     """
     case = cases.get_case(replica, case_id)
     if case is None:
         return None
     question_set = replica.question_set(case.question_set, case.question_set_version)
     lang = current_language()
-    other = counterpart_language(replica, case, authority_id) if beside else None
-    if other == lang:
-        other = None
+    other = beside if beside != lang else None
     parts = [_header(replica, case, question_set, lang, printed_by, printed_at)]
     if case.request_text:
         parts.append(_heading(_("Message from the requesting authority")))
@@ -150,34 +132,53 @@ def _free_text(text: FreeText) -> str:
 
 def _questions(case: CaseRecord, question_set: QuestionSet | None, lang: str,
                other: str | None) -> str:
-    answers = {a.question: a.answer for a in case.answers}
+    """The questions under their sections, each with its answer; with ``other``, a column in
+    that language beside. A written answer spans the columns, once, as written."""
+    answers = {a.question: a for a in case.answers}
     columns = [lang] + ([other] if other else [])
     share = f"{95 // len(columns)}%"
-    head = ""
+    rows = []
     if other:
-        head = ("<tr><th width='5%'></th>" + "".join(
+        rows.append("<tr><th width='5%'></th>" + "".join(
             f"<th width='{share}'>{_esc(formatting.language_name(c))}</th>" for c in columns)
             + "</tr>")
-    rows = []
+    section = None
     for number, code in enumerate(case.questions, start=1):
         question = question_set.question(code) if question_set else None
-        cells = []
-        for column in columns:
-            text = localized(question.texts, column) if question else code
-            cell = f"<p lang='{_esc(column)}'>{_esc(text)}</p>"
-            if code in answers:
-                option = next((o for o in question.answers if o.code == answers[code]),
-                              None) if question else None
-                answer = localized(option.texts, column) if option else answers[code]
-                cell += f"<p lang='{_esc(column)}'>➜ <b>{_esc(answer)}</b></p>"
-            else:
-                unanswered = _("not answered")
-                cell += f"<p class='muted'><i>{_esc(unanswered)}</i></p>"
-            cells.append(f"<td width='{share}'>{cell}</td>")
-        rows.append(f"<tr><td width='5%' style='white-space:nowrap'>{number}.</td>"
-                    f"{''.join(cells)}</tr>")
+        titles = [section_title(question_set, question, c) if question_set and question else ""
+                  for c in columns]
+        if titles[0] and titles[0] != section:
+            section = titles[0]
+            rows.append("<tr><td width='5%'></td>" + "".join(
+                f"<td width='{share}'><b lang='{_esc(c)}'>{_esc(t)}</b></td>"
+                for c, t in zip(columns, titles, strict=True)) + "</tr>")
+        rows.append(_question_row(number, code, question, answers.get(code), columns, share))
     return (_heading(_("Questions and answers"))
-            + f"<table width='100%' cellspacing='0'>{head}{''.join(rows)}</table>")
+            + f"<table width='100%' cellspacing='0'>{''.join(rows)}</table>")
+
+
+def _question_row(number: int, code: str, question: Question | None, answer: Answer | None,
+                  columns: list[str], share: str) -> str:
+    written = answer is not None and is_free_text(question, answer)
+    cells = []
+    for column in columns:
+        text = localized(question.texts, column) if question else code
+        cell = f"<p lang='{_esc(column)}'>{_esc(text)}</p>"
+        if answer is None:
+            unanswered = _("not answered")
+            cell += f"<p class='muted'><i>{_esc(unanswered)}</i></p>"
+        elif not written:
+            cell += (f"<p lang='{_esc(column)}'>➜ "
+                     f"<b>{_esc(answer_text(question, answer, column))}</b></p>")
+        cells.append(f"<td width='{share}'>{cell}</td>")
+    row = (f"<tr><td width='5%' style='white-space:nowrap'>{number}.</td>"
+           f"{''.join(cells)}</tr>")
+    if answer is not None and written:
+        value = answer.value or ""
+        shown = _free_text(FreeText(text=value, lang=answer.lang)) if answer.lang \
+            else f"<blockquote>{_esc(value).replace(chr(10), '<br>')}</blockquote>"
+        row += (f"<tr><td width='5%'></td><td colspan='{len(columns)}'>{shown}</td></tr>")
+    return row
 
 
 def _timeline(replica: Replica, case: CaseRecord) -> str:

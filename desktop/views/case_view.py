@@ -1,8 +1,10 @@
 """One case, read in the reader's own language, with the steps they may take now.
 
 Questions and answers are codes; their texts come from the question set in the UI language.
-Free text is shown as written, labelled with the language it was written in. Which steps are
-possible is the owner's to say (``allowed``, from the workflow table); the view only shows.
+With "show beside" on, each question and predefined answer is also shown in a second language,
+by default the counterpart authority's: what the officer on the other side read. Free text is
+shown once, as written, labelled with the language it was written in. Which steps are possible
+is the owner's to say (``allowed``, from the workflow table); the view only shows.
 """
 
 import html
@@ -10,9 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop import formatting
+from desktop.catalogue_text import answer_text, is_free_text, section_title
 from desktop.i18n import N_, _, current_language
 from desktop.labels import ACTIONS, PROFESSIONS, STATES, label
 from desktop.qt import (
+    QCheckBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,9 +28,9 @@ from desktop.qt import (
     QWidget,
     Signal,
 )
-from sync_protocol.cases import Action, CaseRecord, FreeText, TimelineEvent
-from sync_protocol.catalogue import QuestionSet
-from sync_protocol.languages import localized
+from sync_protocol.cases import Action, Answer, CaseRecord, FreeText, TimelineEvent
+from sync_protocol.catalogue import Question, QuestionSet
+from sync_protocol.languages import LANGUAGES, localized
 
 # The buttons, in the order a case moves through them.
 STEP_BUTTONS: tuple[tuple[Action, str], ...] = (
@@ -53,8 +58,20 @@ class CaseView(QWidget):
         self._case: CaseRecord | None = None
         self._allowed: frozenset[Action] = frozenset()
         self._render_args: tuple[Any, ...] = ()
+        self._counterpart: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        beside = QHBoxLayout()
+        self.beside = QCheckBox()
+        self.beside.setObjectName("showBeside")
+        self.beside_language = QComboBox()
+        self.beside_language.setObjectName("besideLanguage")
+        self.beside.toggled.connect(self._rerender)
+        self.beside_language.currentIndexChanged.connect(self._rerender)
+        beside.addWidget(self.beside)
+        beside.addWidget(self.beside_language)
+        beside.addStretch(1)
+        layout.addLayout(beside)
         self._body = QLabel()
         self._body.setObjectName("caseBody")
         self._body.setWordWrap(True)
@@ -114,10 +131,14 @@ class CaseView(QWidget):
 
     def show_case(self, case: CaseRecord | None, *, question_set: QuestionSet | None = None,
                   authority: Callable[[str], dict[str, Any] | None] = lambda _id: None,
-                  allowed: frozenset[Action] = frozenset(), pending: bool = False) -> None:
+                  allowed: frozenset[Action] = frozenset(), pending: bool = False,
+                  counterpart_language: str | None = None) -> None:
+        """``counterpart_language``: the language the other authority reads the catalogue in,
+        offered first to show beside the reader's own."""
+        another = case is None or self._case is None or case.id != self._case.id
         self._case = case
         self._allowed = allowed if case else frozenset()
-        self._render_args = (question_set, authority, allowed, pending)
+        self._render_args = (question_set, authority, allowed, pending, counterpart_language)
         for action, text in STEP_BUTTONS:
             button = self._buttons[action]
             button.setText(_(text))
@@ -125,18 +146,62 @@ class CaseView(QWidget):
         for button, to_pdf in self._print_buttons:
             button.setText(_("Save as PDF…") if to_pdf else _("Print…"))
             button.setVisible(case is not None)
+        self._fill_beside(counterpart_language, another=another)
+        self.beside.setVisible(case is not None)
+        self.beside_language.setVisible(case is not None)
         if case is None:
             hint = _("Select a case.")
             self._body.setText(f"<p style='color:gray'>{html.escape(hint)}</p>")
         else:
-            self._body.setText(_render(case, question_set, authority, pending))
+            self._body.setText(_render(case, question_set, authority, pending,
+                                       beside=self.beside_code()))
         self.sig_case_shown.emit()
 
+    def beside_code(self) -> str | None:
+        """The language shown beside the reader's, if "show beside" is on."""
+        if not self.beside.isChecked():
+            return None
+        code = self.beside_language.currentData()
+        return str(code) if code else None
+
+    def show_beside(self, language: str | None) -> None:
+        """Show ``language`` beside the reader's (None: only the reader's)."""
+        if language is not None:
+            self.beside_language.setCurrentIndex(self.beside_language.findData(language))
+        self.beside.setChecked(language is not None)
+
+    def _fill_beside(self, counterpart: str | None, *, another: bool) -> None:
+        """The language list in the reader's language, the counterpart's first."""
+        self._counterpart = counterpart
+        chosen = self.beside_language.currentData()
+        if another and counterpart:
+            chosen = counterpart
+        own = current_language()
+        names = sorted((formatting.language_name(code), code) for code in LANGUAGES
+                       if code not in (own, counterpart))
+        if counterpart and counterpart != own:
+            names.insert(0, (formatting.language_name(counterpart), counterpart))
+        blocked = self.beside_language.blockSignals(True)
+        self.beside_language.clear()
+        for name, code in names:
+            self.beside_language.addItem(name, code)
+        index = self.beside_language.findData(chosen)
+        self.beside_language.setCurrentIndex(max(index, 0))
+        self.beside_language.blockSignals(blocked)
+        self.beside.setText(_("Show the questions and answers also in:"))
+        self.beside.setToolTip(_("What the officer on the other side reads: the same questions "
+                                 "and predefined answers in their language. Free text is "
+                                 "always shown as it was written."))
+
+    def _rerender(self) -> None:
+        if self._case is not None:
+            self.retranslate()
+
     def retranslate(self) -> None:
-        question_set, authority, allowed, pending = self._render_args or (
-            None, lambda _id: None, frozenset(), False)
+        question_set, authority, allowed, pending, counterpart = self._render_args or (
+            None, lambda _id: None, frozenset(), False, None)
         self.show_case(self._case, question_set=question_set, authority=authority,
-                       allowed=allowed, pending=pending)
+                       allowed=allowed, pending=pending, counterpart_language=counterpart)
 
 
 def _esc(text: str) -> str:
@@ -171,7 +236,8 @@ def _free_text(text: FreeText | None) -> str:
 
 
 def _render(case: CaseRecord, question_set: QuestionSet | None,
-            authority: Callable[[str], dict[str, Any] | None], pending: bool) -> str:
+            authority: Callable[[str], dict[str, Any] | None], pending: bool, *,
+            beside: str | None = None) -> str:
     lang = current_language()
     subject = case.subject
     parts = [f"<h2>{_esc(subject.family_name.upper())}, {_esc(subject.given_names)}</h2>"]
@@ -198,19 +264,7 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
     if case.request_text:
         parts.append(_heading(_("Message from the requesting authority")))
         parts.append(_free_text(case.request_text))
-    answers = {a.question: a.answer for a in case.answers}
-    parts.append(_heading(_("Questions")) + "<ol>")
-    for code in case.questions:
-        question = question_set.question(code) if question_set else None
-        text = localized(question.texts, lang) if question else code
-        item = f"<li><p>{_esc(text)}</p>"
-        if code in answers:
-            option = next((o for o in question.answers if o.code == answers[code]), None) \
-                if question else None
-            answer = localized(option.texts, lang) if option else answers[code]
-            item += f"<p>➜ <b>{_esc(answer)}</b></p>"
-        parts.append(item + "</li>")
-    parts.append("</ol>")
+    parts.append(_questions(case, question_set, lang, beside))
     if case.reply_text:
         parts.append(_heading(_("Message from the requested authority")))
         parts.append(_free_text(case.reply_text))
@@ -225,6 +279,58 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
         )
     parts.append("</table>")
     return "".join(parts)
+
+
+def _questions(case: CaseRecord, question_set: QuestionSet | None, lang: str,
+               beside: str | None) -> str:
+    """The questions under their sections, each with its answer; with ``beside``, a second
+    column in that language (free text answers are shown once, as written)."""
+    answers = {a.question: a for a in case.answers}
+    beside = beside if beside != lang else None
+    parts = [_heading(_("Questions"))]
+    cell = "<td width='50%' valign='top' style='padding:2px 12px 2px 0'"
+    rows: list[str] = []
+    if beside:
+        rows.append(f"<tr>{cell} style='color:gray'>"
+                    f"{_esc(formatting.language_name(lang))}</td>{cell} style='color:gray'>"
+                    f"<span lang='{_esc(beside)}'>{_esc(formatting.language_name(beside))}"
+                    "</span></td></tr>")
+    section = None
+    for number, code in enumerate(case.questions, start=1):
+        question = question_set.question(code) if question_set else None
+        title = section_title(question_set, question, lang) if question_set and question else ""
+        if title and title != section:
+            section = title
+            other = section_title(question_set, question, beside) if beside and question_set \
+                and question else ""
+            rows.append(f"<tr>{cell}><b>{_esc(title)}</b></td>"
+                        + (f"{cell} style='color:#555'><b lang='{_esc(beside or '')}'>"
+                           f"{_esc(other)}</b></td>" if beside else "") + "</tr>")
+        rows.append(_question_row(number, code, question, answers.get(code), lang, beside, cell))
+    parts.append(f"<table width='100%' cellspacing='0'>{''.join(rows)}</table>")
+    return "".join(parts)
+
+
+def _question_row(number: int, code: str, question: Question | None, answer: Answer | None,
+                  lang: str, beside: str | None, cell: str) -> str:
+    def texts(language: str) -> str:
+        text = localized(question.texts, language) if question else code
+        html_text = f"<p>{number}. {_esc(text)}</p>"
+        if answer is not None and not is_free_text(question, answer):
+            html_text += f"<p>➜ <b>{_esc(answer_text(question, answer, language))}</b></p>"
+        return html_text
+
+    row = f"<tr>{cell}>{texts(lang)}</td>"
+    if beside:
+        row += f"{cell} style='color:#555'><div lang='{_esc(beside)}'>{texts(beside)}</div></td>"
+    row += "</tr>"
+    if answer is not None and is_free_text(question, answer):
+        value = answer.value or ""
+        shown = _free_text(FreeText(text=value, lang=answer.lang)) if answer.lang \
+            else f"<blockquote>{_esc(value)}</blockquote>"
+        span = " colspan='2'" if beside else ""
+        row += f"<tr><td{span} style='padding-left:24px'>{shown}</td></tr>"
+    return row
 
 
 def _event_time(event: TimelineEvent) -> str:

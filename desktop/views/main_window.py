@@ -160,10 +160,7 @@ class MainWindow(QMainWindow):
         self.pdf_action = named(QAction(self), "saveCasePdf")
         self.pdf_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
         self.pdf_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=True))
-        # Each question and answer also in the other authority's language, beside the reader's.
-        self.print_beside_action = named(QAction(self), "printBeside")
-        self.print_beside_action.setCheckable(True)
-        for item in (self.print_action, self.pdf_action, self.print_beside_action):
+        for item in (self.print_action, self.pdf_action):
             item.setEnabled(False)
             self.file_menu.addAction(item)
         self.file_menu.addSeparator()
@@ -225,7 +222,7 @@ class MainWindow(QMainWindow):
         return lambda: self.folders.setCurrentRow(row)
 
     def _case_shown(self) -> None:
-        for item in (self.print_action, self.pdf_action, self.print_beside_action):
+        for item in (self.print_action, self.pdf_action):
             item.setEnabled(self.case_view.case is not None)
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
@@ -247,7 +244,6 @@ class MainWindow(QMainWindow):
         self.quit_action.setText(_("Close IMI"))
         self.print_action.setText(_("Print case…"))
         self.pdf_action.setText(_("Save case as PDF…"))
-        self.print_beside_action.setText(_("Print with the other authority's language beside"))
         self.file_menu.setTitle(_("&File"))
         self.case_menu.setTitle(_("&Case"))
         self.view_menu.setTitle(_("&View"))

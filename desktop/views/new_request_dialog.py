@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from desktop.catalogue_text import section_title
 from desktop.i18n import _, current_language
 from desktop.labels import PROFESSIONS, label
 from desktop.models import request_form
@@ -196,7 +197,7 @@ class NewRequestDialog(QDialog):
             return
         groups: dict[str, QTreeWidgetItem] = {}
         for question in qs.questions:
-            group_name = localized(question.group, self._lang) if question.group else ""
+            group_name = section_title(qs, question, self._lang)
             parent = groups.get(group_name)
             if parent is None:
                 parent = groups[group_name] = QTreeWidgetItem(self.questions, [group_name])
@@ -206,7 +207,9 @@ class NewRequestDialog(QDialog):
             item.setData(0, Qt.ItemDataRole.UserRole, question.code)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Unchecked)
-            item.setToolTip(0, localized(question.texts, self._lang))
+            help_text = localized(question.help, self._lang)
+            item.setToolTip(0, localized(question.texts, self._lang)
+                            + (f"\n\n{help_text}" if help_text else ""))
 
     def _fill_authorities(self) -> None:
         self.authority_list.clear()

@@ -5,24 +5,40 @@ caller's transaction and take the sequence lock, so they combine with other writ
 """
 
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.catalogue import CatalogueFile, QuestionSet
 from sync_protocol.errors import LocalProtocolError
 from sync_protocol.messages import EntityKind
 from sync_server.catalogue.models import LegislativeArea, QuestionSetRow
+from sync_server.sync.models import SyncRow
 from sync_server.sync.publish import PUBLIC, json_payload, publish
 from sync_server.sync.sequence import SequenceLock
 
 
 def load_catalogue(session: Session, seq: SequenceLock, catalogue: CatalogueFile) -> int:
-    """Add the catalogue's areas and question sets that are not there yet; return how many."""
+    """Add the catalogue's areas and question sets that are not there yet; return how many.
+
+    A question set already stored keeps its version as it is (cases were made with it). An
+    area already stored gains the names in languages it did not have yet (a release that adds
+    languages); a name already there is kept, as it may have been edited since.
+    """
     added = 0
     for area in catalogue.areas:
-        if session.get(LegislativeArea, area.code) is None:
+        row = session.get(LegislativeArea, area.code)
+        if row is None:
             session.add(LegislativeArea(code=area.code, names=dict(area.names)))
             publish(session, seq, kind=EntityKind.AREA, entity_id=area.code, version=1,
                     payload=json_payload(area.model_dump(mode="json")), audiences=PUBLIC)
+            added += 1
+        elif set(area.names) - set(row.names):
+            row.names = {**area.names, **row.names}
+            version = (session.scalar(select(func.max(SyncRow.version)).where(
+                SyncRow.kind == EntityKind.AREA.value, SyncRow.entity_id == area.code)) or 0) + 1
+            publish(session, seq, kind=EntityKind.AREA, entity_id=area.code, version=version,
+                    payload=json_payload({"code": area.code, "names": row.names}),
+                    audiences=PUBLIC)
             added += 1
     session.flush()
     for qs in catalogue.question_sets:

@@ -81,7 +81,7 @@ def test_a_case_saves_as_pdf_in_the_readers_language_with_the_other_beside(
     qs = controller.reader.question_set("PQ-GEN", 1)
     reference = case_id[:8].upper()
 
-    controller.window.print_beside_action.setChecked(True)
+    controller.window.case_view.show_beside("hu")  # as the officer ticks it
     german = _save_pdf(controller, qtbot, monkeypatch, tmp_path / "de.pdf")
     assert reference in german
     for authority_id in (case.requester_authority_id, case.responder_authority_id):
@@ -99,7 +99,7 @@ def test_a_case_saves_as_pdf_in_the_readers_language_with_the_other_beside(
         assert event.user_name in german
     assert "Anhänge" in german and "Keine Anhänge." in german
 
-    controller.window.print_beside_action.setChecked(False)
+    controller.window.case_view.show_beside(None)
     controller.change_language("hu")
     hungarian = _save_pdf(controller, qtbot, monkeypatch, tmp_path / "hu.pdf")
     assert reference in hungarian

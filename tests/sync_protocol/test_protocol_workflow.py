@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sync_protocol.cases import Action, Answer, CaseRecord, CaseStatus, FreeText, Party, Subject
-from sync_protocol.catalogue import CatalogueFile
-from sync_protocol.errors import WorkflowRefused
+from sync_protocol.catalogue import CatalogueFile, QuestionSet
+from sync_protocol.errors import RemoteProtocolError, WorkflowRefused
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS, parse_args
 from sync_protocol.workflow import HANDLER_ROLE, TRANSITIONS, Actor, allowed_actions, apply_step
 
@@ -433,3 +433,71 @@ def test_refusals_carry_their_parameters():
     refused = refuse(case_in(S.WITHDRAWN), A.ANSWER, ACTORS[P.RESPONDER])
 
     assert refused.params == {"action": "answer", "state": "withdrawn"}
+
+
+# Answers of every type -----------------------------------------------------------------------
+
+TYPED = QuestionSet.model_validate({
+    "code": "TYPED", "area": "PQ", "version": 1, "names": {"en": "Every answer type"},
+    "questions": [
+        {"code": code, "texts": {"en": code}, "answer_type": answer_type,
+         "answers": [{"code": f"{code}-A{n}", "texts": {"en": str(n)}}
+                     for n in range(1, options + 1)]}
+        for code, answer_type, options in (
+            ("YN", "yes_no", 2), ("ONE", "single_choice", 3), ("MANY", "multiple_choice", 3),
+            ("DATE", "date", 0), ("NUM", "number", 0), ("TEXT", "text", 0), ("DOC", "document", 0))
+    ],
+})
+GOOD_TYPED = {
+    "YN": {"answer": "YN-A2"}, "ONE": {"answer": "ONE-A3"},
+    "MANY": {"choices": ["MANY-A1", "MANY-A3"]},
+    "DATE": {"value": "2019-09-01"}, "NUM": {"value": "4,5"},
+    "TEXT": {"value": "Eingetragen unter Nr. 4711.", "lang": "de"},
+    "DOC": {"value": "Kopie der Approbationsurkunde, per Post am 3. Mai versandt", "lang": "de"},
+}
+
+
+def typed_case():
+    case = apply_step(None, A.CREATE, create_args(question_set="TYPED", questions=list(GOOD_TYPED)),
+                      actor=ACTORS[P.REQUESTER], now=NOW, question_set=TYPED)
+    for action, party in ((A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER)):
+        case = apply_step(case, action, step_args(action), actor=ACTORS[party], now=NOW,
+                          question_set=TYPED)
+    return case
+
+
+def typed_answers(**changes):
+    return [{"question": code, **changes.get(code, given)} for code, given in GOOD_TYPED.items()]
+
+
+def test_every_answer_type_is_answered_with_its_kind_of_answer():
+    new = apply_step(typed_case(), A.ANSWER, step_args(A.ANSWER, answers=typed_answers()),
+                     actor=ACTORS[P.RESPONDER], now=LATER, question_set=TYPED)
+
+    given = {a.question: a for a in new.answers}
+    assert given["MANY"].choices == ("MANY-A1", "MANY-A3")
+    assert (given["TEXT"].value, given["TEXT"].lang) == ("Eingetragen unter Nr. 4711.", "de")
+    assert given["DATE"].value == "2019-09-01"
+    # A choice answer is written as before the answer types: no empty keys on the wire.
+    assert given["YN"].model_dump(mode="json") == {"question": "YN", "answer": "YN-A2"}
+
+
+@pytest.mark.parametrize(("question", "given"), [
+    ("YN", {"value": "yes"}), ("ONE", {"answer": "YN-A1"}), ("ONE", {"choices": ["ONE-A1"]}),
+    ("MANY", {"answer": "MANY-A1"}), ("MANY", {"choices": ["MANY-A1", "MANY-A9"]}),
+    ("MANY", {"choices": ["MANY-A1", "MANY-A1"]}), ("DATE", {"value": "1 May 2019"}),
+    ("DATE", {"answer": "DATE"}), ("NUM", {"value": "four"}), ("NUM", {"value": "NaN"}),
+    ("TEXT", {"answer": "ONE-A1"}),
+], ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v.values())))
+def test_an_answer_of_the_wrong_kind_is_refused(question, given):
+    refused = refuse(typed_case(), A.ANSWER, ACTORS[P.RESPONDER], question_set=TYPED,
+                     args=step_args(A.ANSWER, answers=typed_answers(**{question: given})))
+
+    assert refused.code == "not_an_answer"
+    assert refused.params["question"] == question
+
+
+@pytest.mark.parametrize("given", [{}, {"answer": "YN-A1", "value": "yes"}, {"value": ""}])
+def test_an_answer_gives_exactly_one_thing(given):
+    with pytest.raises(RemoteProtocolError):
+        parse_args("case.answer", {"case_id": CASE_ID, "answers": [{"question": "YN", **given}]})

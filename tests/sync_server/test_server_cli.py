@@ -62,12 +62,13 @@ def test_init_creates_the_key_and_a_seeded_database_and_is_idempotent(
     assert (data / KEY_FILE).stat().st_mode & 0o077 == 0
     assert f"initialised {data}" in capsys.readouterr().out
     assert _count(database_url, MemberState) == 30
-    assert _count(database_url, QuestionSetRow) == 1
+    assert _count(database_url, QuestionSetRow) == 3  # PQ-GEN 1 and 2, SERV-GEN 1
     assert _count(database_url, ServerState) == 1
 
     assert _init(data, database_url) == 0  # again: upgrades, adds nothing twice
     assert (data / KEY_FILE).read_text() == key
     assert _count(database_url, MemberState) == 30
+    assert _count(database_url, QuestionSetRow) == 3
     assert _count(database_url, ServerState) == 1
 
 
