@@ -150,7 +150,8 @@ def _questions(case: CaseRecord, question_set: QuestionSet | None, lang: str,
         if titles[0] and titles[0] != section:
             section = titles[0]
             rows.append("<tr><td width='5%'></td>" + "".join(
-                f"<td width='{share}'><b lang='{_esc(c)}'>{_esc(t)}</b></td>"
+                f"<td width='{share}' style='padding-top:10px'><b lang='{_esc(c)}'>{_esc(t)}</b>"
+                "</td>"
                 for c, t in zip(columns, titles, strict=True)) + "</tr>")
         rows.append(_question_row(number, code, question, answers.get(code), columns, share))
     return (_heading(_("Questions and answers"))
@@ -192,5 +193,9 @@ def _timeline(replica: Replica, case: CaseRecord) -> str:
         rows.append(f"<tr><td style='white-space:nowrap'>{_esc(when)}</td>"
                     f"<td>{_esc(event.user_name)}<br><span class='muted'>{_esc(side)}</span></td>"
                     f"<td>{_esc(label(ACTIONS, event.action.value))}</td></tr>")
-    return (_heading(_("History")) + f"<table width='100%' cellspacing='0'><tr>{head}</tr>"
-            f"{''.join(rows)}</table>")
+    # The heading and the column names are the table's header: Qt repeats them on each page
+    # the history runs over, so no heading is left alone at the foot of a page.
+    heading = _heading(_("History"))
+    title = f"<tr><td colspan='3' style='padding-top:12px'>{heading}</td></tr>"
+    return (f"<table width='100%' cellspacing='0'><thead>{title}<tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
