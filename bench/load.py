@@ -2,6 +2,7 @@
 
     python -m bench.load [--databases sqlite postgres] [--instances 1 2] [--seconds 5]
                          [--devices 64] [--long-polls 200] [--quick]
+                         [--baseline CHECKOUT [--baseline-python PYTHON]]
 
 For each database and each number of server instances (real ``imi-server run`` processes on
 127.0.0.1 sharing one database), it signs in ``--devices`` devices, brings each one's cursor up
@@ -16,7 +17,8 @@ to date, and drives three kinds of traffic, each for ``--seconds`` per level:
 
 Open-loop latencies are measured from the moment a request was *due*, not when it was sent, so
 a server that falls behind shows it (no coordinated omission). Requests a level could not even
-start before its end count as ``late``. The load generator runs in this process, on the same
+start before its end, or that have not answered ``GRACE_S`` after it, count as ``late``.
+The load generator runs in this process, on the same
 machine: its own CPU use and the servers' are reported beside every level, so a level where the
 generator saturated a core is visible as such. Results go to ``bench/results/load.json``.
 """
@@ -63,6 +65,7 @@ CLOSED_LEVELS = (1, 8, 32, 64)
 IDLE_RATES = (250, 500, 1000, 2000)
 MUTATION_CLOSED_LEVELS = (1, 4, 16)
 MUTATION_RATES = (25, 50, 100, 300)
+GRACE_S = 5.0  # how long an open-loop level waits for its last answers
 
 
 @dataclasses.dataclass
@@ -107,6 +110,10 @@ class Level:
             # Share of one core, summed over processes (2.0 = both cores of this machine).
             "generator_cpu_cores": round(self.generator_cpu, 2),
             "server_cpu_cores": round(self.server_cpu, 2),
+            # What one request costs the servers, whatever share of the cores they got: on a
+            # machine shared with other work, the figure that compares across runs.
+            "server_cpu_ms_per_request": round(1000 * self.server_cpu * self.seconds / done, 2)
+            if done else None,
         }
 
 
@@ -146,7 +153,9 @@ class Load:
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator["Load"]:
-        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        # Idle connections are dropped before the server would (uvicorn: 5 s), or a request
+        # meets a connection the server has just closed.
+        connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=2)
         timeout = aiohttp.ClientTimeout(total=60)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             self._http = http
@@ -232,6 +241,9 @@ class Load:
                                   headers=device.headers) as response:
             answer = await response.json(content_type=None)
             if response.status != 200:
+                if answer.get("code") == "mutation_gap":
+                    # A push cancelled at a level's end may have landed: take the server's id.
+                    device.last_mutation_id = int(answer["params"]["expected"]) - 1
                 raise _Failed(f"HTTP {response.status} {answer.get('code', '')}")
         device.last_mutation_id = answer["last_mutation_id"]
         statuses = {result["status"] for result in answer["results"]}
@@ -294,7 +306,12 @@ class Load:
                 task.add_done_callback(tasks.discard)
                 index += 1
             if tasks:
-                await asyncio.wait(tasks, timeout=30)
+                # Bounded: what has not answered a few seconds after the level ends counts as
+                # late (a saturated server would otherwise stretch every level to minutes).
+                _done, unfinished = await asyncio.wait(tasks, timeout=GRACE_S)
+                for task in unfinished:
+                    task.cancel()
+                level.late += len(unfinished)
         return level
 
     async def mutations_open(self, rate: int) -> Level:
@@ -368,7 +385,7 @@ async def _drive(load: Load, options: argparse.Namespace) -> list[dict[str, Any]
             f"cpu gen {summary['generator_cpu_cores']} srv {summary['server_cpu_cores']}")
         levels.append(level)
 
-    closed = [c for c in CLOSED_LEVELS if c <= options.devices]
+    closed = [c for c in options.closed_levels if c <= options.devices]
     for concurrency in closed:
         show(await load.closed_loop("idle", concurrency, load.idle_check))
     for rate in options.idle_rates:
@@ -380,7 +397,7 @@ async def _drive(load: Load, options: argparse.Namespace) -> list[dict[str, Any]
                                                concurrency, load.idle_check)
                 show(level)
         report.progress(f"long-polls: {held}")
-    for concurrency in MUTATION_CLOSED_LEVELS:
+    for concurrency in options.mutation_levels:
         if concurrency <= options.devices:
             show(await load.mutations_closed(concurrency))
     for rate in options.mutation_rates:
@@ -405,13 +422,25 @@ def _database(kind: str) -> Iterator[str | None]:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """Which server code runs: this checkout, or another (``--baseline``) with its own
+    interpreter (a virtual environment without the newer dependencies)."""
+
+    label: str
+    command: tuple[str, ...] = local_server.SERVER_COMMAND
+    source: Path | None = None
+
+
 @contextlib.contextmanager
-def _servers(data_dir: Path, count: int) -> Iterator[tuple[list[str], list[int]]]:
+def _servers(data_dir: Path, count: int, variant: Variant
+             ) -> Iterator[tuple[list[str], list[int]]]:
     started: list[subprocess.Popen[bytes]] = []
     try:
         urls = []
         for _ in range(count):
-            process, url = local_server.start(data_dir)
+            process, url = local_server.start(data_dir, server=variant.command,
+                                              source=variant.source)
             started.append(process)
             urls.append(url)
         yield urls, [process.pid for process in started]
@@ -421,15 +450,15 @@ def _servers(data_dir: Path, count: int) -> Iterator[tuple[list[str], list[int]]
 
 
 def _run_one(database: str, instances: int, options: argparse.Namespace,
-             workdir: Path) -> dict[str, Any]:
-    data_dir = workdir / f"{database}-{instances}"
+             workdir: Path, variant: Variant) -> dict[str, Any]:
+    data_dir = workdir / f"{variant.label}-{database}-{instances}"
     with _database(database) as url:
         if url is None:
             os.environ.pop("IMI_DATABASE_URL", None)
         else:
             os.environ["IMI_DATABASE_URL"] = url  # the server processes inherit it
-        local_server.init(data_dir, demo=True)
-        with _servers(data_dir, instances) as (urls, pids):
+        local_server.init(data_dir, demo=True, server=variant.command, source=variant.source)
+        with _servers(data_dir, instances, variant) as (urls, pids):
             load = Load(urls, pids, options.seconds)
 
             async def go() -> list[dict[str, Any]]:
@@ -437,10 +466,12 @@ def _run_one(database: str, instances: int, options: argparse.Namespace,
                     await load.sign_in(options.devices)
                     return await _drive(load, options)
 
-            report.progress(f"{database}, {instances} instance(s): {options.devices} devices")
+            report.progress(f"{variant.label}: {database}, {instances} instance(s): "
+                            f"{options.devices} devices")
             levels = asyncio.run(go())
         os.environ.pop("IMI_DATABASE_URL", None)
-    return {"database": database, "instances": instances, "levels": levels}
+    return {"server": variant.label, "database": database, "instances": instances,
+            "levels": levels}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -452,8 +483,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="per level")
     parser.add_argument("--devices", type=int, default=64)
     parser.add_argument("--long-polls", type=int, default=200)
+    parser.add_argument("--closed-levels", nargs="*", type=int, default=list(CLOSED_LEVELS),
+                        help="idle-check concurrencies")
+    parser.add_argument("--mutation-levels", nargs="*", type=int,
+                        default=list(MUTATION_CLOSED_LEVELS), help="push concurrencies")
     parser.add_argument("--idle-rates", nargs="*", type=int, default=list(IDLE_RATES))
     parser.add_argument("--mutation-rates", nargs="*", type=int, default=list(MUTATION_RATES))
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="also run the server of this checkout (e.g. `git worktree add "
+                             "/tmp/base main`), each configuration right before this one's, "
+                             "and report this one's throughput as a ratio of it")
+    parser.add_argument("--baseline-python", type=Path, metavar="PYTHON",
+                        help="the interpreter for --baseline (a venv with its dependencies)")
     parser.add_argument("--quick", action="store_true",
                         help="1 s per level, SQLite and one instance: a smoke run")
     options = parser.parse_args(argv)
@@ -468,15 +509,23 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_level": options.seconds, "devices": options.devices,
         "long_polls": options.long_polls, "runs": [],
     }
+    variants = [Variant("this")]
+    if options.baseline is not None:
+        python = str(options.baseline_python or sys.executable)
+        variants.insert(0, Variant("baseline", (python, "-m", "sync_server.cli"),
+                                   options.baseline.resolve()))
+    results["baseline"] = str(options.baseline) if options.baseline else None
     try:
         for database in options.databases:
             for instances in options.instances:
-                results["runs"].append(_run_one(database, instances, options, workdir))
+                for variant in variants:
+                    results["runs"].append(_run_one(database, instances, options, workdir,
+                                                    variant))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    _print_table(results)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    _print_table(results)
     print(f"\nwritten to {RESULTS}")
     return 0
 
@@ -484,15 +533,26 @@ def main(argv: list[str] | None = None) -> int:
 def _print_table(results: dict[str, Any]) -> None:
     print(f"\nload: {results['devices']} devices, {results['seconds_per_level']} s per level, "
           f"load average at start {results['load_average_at_start']:.2f}")
-    header = (f"{'database':<9}{'inst':>5}  {'kind':<22}{'mode':<7}{'level':>6}"
-              f"{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}{'late':>6}{'gen':>6}{'srv':>6}")
+    header = (f"{'server':<9}{'database':<9}{'inst':>5}  {'kind':<22}{'mode':<7}{'level':>6}"
+              f"{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}{'late':>6}{'gen':>6}{'srv':>6}"
+              f"{'cpu ms':>8}{'x base':>8}")
     print(header)
+    base = {(run["database"], run["instances"], lv["kind"], lv["mode"], lv["level"]):
+            lv["throughput_per_s"]
+            for run in results["runs"] if run["server"] == "baseline" for lv in run["levels"]}
     for run in results["runs"]:
         for lv in run["levels"]:
-            print(f"{run['database']:<9}{run['instances']:>5}  {lv['kind']:<22}{lv['mode']:<7}"
+            before = base.get((run["database"], run["instances"], lv["kind"], lv["mode"],
+                               lv["level"]))
+            ratio = (f"{lv['throughput_per_s'] / before:.2f}"
+                     if run["server"] != "baseline" and before else "")
+            lv["throughput_vs_baseline"] = float(ratio) if ratio else None
+            print(f"{run['server']:<9}{run['database']:<9}{run['instances']:>5}  "
+                  f"{lv['kind']:<22}{lv['mode']:<7}"
                   f"{lv['level']:>6}{lv['throughput_per_s']:>9}{lv['p50_ms']!s:>9}"
                   f"{lv['p99_ms']!s:>9}{sum(lv['errors'].values()):>6}{lv['late']:>6}"
-                  f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}")
+                  f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}"
+                  f"{lv.get('server_cpu_ms_per_request')!s:>8}{ratio:>8}")
 
 
 if __name__ == "__main__":

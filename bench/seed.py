@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 from bench.casegen import HOME, make_cases
 from sync_protocol.cases import CaseRecord
 from sync_protocol.messages import EntityKind
-from sync_server.cases.models import Case
+from sync_protocol.visibility import case_views
+from sync_server.cases.models import Case, CaseParticipant
 from sync_server.config import load_settings
 from sync_server.crypto import Sealer, case_binding
 from sync_server.db import make_engine
 from sync_server.seed import DEMO_PASSWORD
 from sync_server.sync.models import SyncRow
-from sync_server.sync.publish import publish
+from sync_server.sync.publish import publish_views
 from sync_server.sync.sequence import SequenceLock
 
 
@@ -48,6 +49,10 @@ def seed_cases(data_dir: Path, cases: Sequence[CaseRecord]) -> float:
             with session.no_autoflush:
                 for case in cases:
                     _persist(session, seq, sealer, case)
+            session.flush()  # the cases before their participants (foreign key)
+            session.add_all(CaseParticipant(case_id=case.id, authority_id=p.authority_id,
+                                            role=p.role.value)
+                            for case in cases for p in case.participants)
             seq.flush()
     finally:
         engine.dispose()
@@ -55,16 +60,16 @@ def seed_cases(data_dir: Path, cases: Sequence[CaseRecord]) -> float:
 
 
 def _persist(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRecord) -> None:
-    # As sync_server.cases.service.apply_case_mutation writes a new case.
+    # As sync_server.cases.service.store_case writes a new case (participants: by the caller).
     payload = case.model_dump_json().encode()
     session.add(Case(
         id=case.id, version=case.version, state=case.state.value, area=case.area,
-        requester_authority_id=case.requester_authority_id,
-        responder_authority_id=case.responder_authority_id,
         sealed=sealer.seal(payload, where=case_binding(case.id)), updated_at=case.updated_at,
     ))
-    publish(session, seq, kind=EntityKind.CASE, entity_id=case.id, version=case.version,
-            payload=payload, audiences=case.audiences(), sealer=sealer)
+    views = {audience: view.model_dump_json().encode()
+             for audience, view in case_views(case).items()}
+    publish_views(session, seq, kind=EntityKind.CASE, entity_id=case.id, version=case.version,
+                  views=views, sealer=sealer)
 
 
 def visible_cases(data_dir: Path, authority_id: str) -> int:

@@ -7,8 +7,9 @@ write goes to the database lane; sync runs on the network lane.
 import datetime as dt
 import importlib.metadata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from desktop import formatting
@@ -19,6 +20,7 @@ from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
 from desktop.models.case_table import PAGE, CaseTableModel, Deliver, Loader
+from desktop.models.directory import DirectoryChoices, DirectoryIndex, Filters, Results
 from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.request_form import RequestForm
@@ -27,21 +29,32 @@ from desktop.models.transport import Connection, Offline, ServerRefused, Transpo
 from desktop.operations import Workers
 from desktop.qt import QMessageBox, QObject, Qt
 from desktop.qt_locale import apply_language, switch_language
-from desktop.refusals import explain_error
+from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
 from desktop.views import case_print
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
+from desktop.views.catalogue_dialog import CatalogueDialog
+from desktop.views.directory_dialog import DirectoryDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
+from desktop.views.refuse_dialog import RefuseDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.widgets import confirm
-from sync_protocol.cases import Action, CaseRecord, Party
+from sync_protocol.authoring import (
+    CATALOGUE_EDITOR_ROLE,
+    Draft,
+    ImportReport,
+    Problem,
+    PublishOutcome,
+)
+from sync_protocol.cases import Action, CaseRecord, CaseRole, CaseStatus, Party
 from sync_protocol.errors import ProtocolError
 from sync_protocol.languages import authority_language
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
+from sync_protocol.translation import MachineTranslation
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_protocol.workflow import allowed_actions
 
@@ -56,12 +69,19 @@ CONFIRM = {
         N_("Accept the reply to request {reference} about {person} and close the case? A "
            "closed case cannot be reopened."),
         N_("Accept and close")),
+    Action.APPROVE: (
+        N_("Approve"),
+        N_("Approve {reference} about {person}? It goes on to the other authority."),
+        N_("Approve")),
     Action.WITHDRAW: (
         N_("Withdraw the request"),
         N_("Withdraw request {reference} about {person}? The other authority is told, and "
            "the request cannot be sent again."),
         N_("Withdraw")),
 }
+
+# Whose step a refusal returns, by the state the case waits in.
+_AUTHOR_OF_WAITING = {CaseStatus.REPLY_AWAITING_APPROVAL: CaseRole.RESPONDER}
 
 
 def offline_note() -> str:
@@ -88,6 +108,7 @@ class AppController(QObject):
             raise ProtocolError("not_signed_in", "this profile never signed in")
         self.user = user
         self.workers = Workers(profile.replica_path, key)
+        self._directory: tuple[Replica, DirectoryIndex] | None = None
         self.transport = Transport(profile.server_url, token=self.reader.get_meta("token"),
                                    connection=connection, training=profile.training)
         self.engine = SyncEngine(transport=self.transport,
@@ -104,28 +125,37 @@ class AppController(QObject):
         self.window = MainWindow(self.model, shipped_languages())
         self.window.set_identity(lambda: f"{user.display_name} — {user.authority_name} "
                                  f"({formatting.country_name(user.member_state)})")
+        self.window.show_for_roles(frozenset(user.roles))
         self.notice_box: QMessageBox | None = None
         if language_locked:
             self.window.set_language_choice_enabled(False, _("Set by your administrator"))
         self._closed = False
         self._sync_asked = False
         self._sign_in: SignInDialog | None = None
+        self._translating: tuple[str, str] | None = None  # (case id, field) asked for
+        self.catalogue: CatalogueDialog | None = None
+        self._shown_online = True
+        if CATALOGUE_EDITOR_ROLE in user.roles:
+            self.window.enable_catalogue()
         self._wire()
 
     def _wire(self) -> None:
         w = self.window
         w.sig_new_request_requested.connect(self.new_request)
+        w.sig_directory_requested.connect(self.show_directory)
         w.sig_sync_requested.connect(self.sync_now)
         w.sig_case_selected.connect(self.show_case)
         w.sig_language_requested.connect(self.change_language)
         w.sig_attention_requested.connect(self.show_attention)
         w.sig_help_requested.connect(self.show_help)
         w.sig_about_requested.connect(self.show_about)
+        w.sig_catalogue_requested.connect(self.show_catalogue)
         w.sig_filter_changed.connect(self.model.set_filter)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
         w.case_view.sig_print_requested.connect(self.print_case)
+        w.case_view.sig_translation_requested.connect(self.translate)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
@@ -178,6 +208,11 @@ class AppController(QObject):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        online = self.sync.online is not False
+        shown = self.window.case_view.case
+        if online != self._shown_online and shown is not None:
+            self._shown_online = online
+            self.show_case(shown.id)  # "translation when online" or the link, as it now is
         self.window.status.update_state(
             online=self.sync.online, pending=self.reader.pending_count(),
             last_sync=self.sync.last_sync or _parse_time(self.reader.get_meta("last_sync")),
@@ -198,10 +233,18 @@ class AppController(QObject):
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
             authority=self.reader.authority,
-            allowed=allowed_actions(case, self.user.authority_id),
+            allowed=allowed_actions(case, self.user.authority_id, frozenset(self.user.roles)),
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
             counterpart_language=self._counterpart_language(case),
+            translations=self.reader.translations(case_id),
+            online=self._note_online(),
+            translating=self._translating[1] if self._translating and
+            self._translating[0] == case_id else None,
         )
+
+    def _note_online(self) -> bool:
+        self._shown_online = self.sync.online is not False
+        return self._shown_online
 
     def _counterpart_language(self, case: CaseRecord) -> str:
         """The language the other authority of ``case`` reads the catalogue in."""
@@ -259,7 +302,7 @@ class AppController(QObject):
         def load(replica: Replica) -> tuple[Any, ...]:
             areas = replica.areas()
             return (areas, {a.code: replica.question_sets(a.code) for a in areas},
-                    replica.authorities())
+                    self._directory_choices(replica))
 
         def loaded(result: tuple[Any, ...]) -> None:
             self.window.new_action.setEnabled(True)
@@ -272,12 +315,12 @@ class AppController(QObject):
         self.workers.run_db(load, success=loaded, failure=failed)
 
     def _ask_new_request(self, areas: list[Any], question_sets: dict[str, list[Any]],
-                         authorities: list[dict[str, Any]], *, initial: RequestForm | None,
+                         choices: DirectoryChoices, *, initial: RequestForm | None,
                          editing: bool, then: Callable[[], None] | None) -> None:
         dialog = NewRequestDialog(
-            areas=areas, question_sets=question_sets, authorities=authorities,
-            my_authority=self.user.authority_id, initial=initial, editing=editing,
-            parent=self.window,
+            areas=areas, question_sets=question_sets, directory=choices,
+            search=self.directory_search, my_authority=self.user.authority_id,
+            initial=initial, editing=editing, parent=self.window,
         )
         if not dialog.exec() or dialog.result_args is None:
             return
@@ -292,6 +335,45 @@ class AppController(QObject):
                 then()
 
         self.perform(steps, then=opened)
+
+    # -- the directory -------------------------------------------------------------------------
+
+    def _directory_index(self, replica: Replica) -> DirectoryIndex:
+        """The search index over the database lane's replica (used on that lane only)."""
+        if self._directory is None or self._directory[0] is not replica:
+            self._directory = (replica, DirectoryIndex(replica.connection))
+        return self._directory[1]
+
+    def _directory_choices(self, replica: Replica) -> DirectoryChoices:
+        index = self._directory_index(replica)
+        return DirectoryChoices(competences=index.competence_list(),
+                                regions=index.regions_by_state())
+
+    def directory_search(self, query: str, filters: Filters,
+                         deliver: Callable[[Results], None]) -> None:
+        """Search the replica's directory on the database lane; ``deliver`` the results on the
+        GUI thread."""
+        language = current_language()
+        self.workers.run_db(
+            lambda replica: self._directory_index(replica).search(
+                query, language=language, filters=filters),
+            success=deliver, failure=self._failed)
+
+    def show_directory(self) -> None:
+        def load(replica: Replica) -> tuple[list[Any], DirectoryChoices]:
+            return replica.areas(), self._directory_choices(replica)
+
+        def loaded(result: tuple[list[Any], DirectoryChoices]) -> None:
+            areas, choices = result
+            dialog = DirectoryDialog(language=current_language(), areas=areas,
+                                     competences=choices.competences, regions=choices.regions,
+                                     parent=self.window)
+            dialog.panel.sig_search_requested.connect(
+                lambda query, filters: self.directory_search(query, filters, dialog.show_results))
+            dialog.panel.request_search()
+            dialog.exec()
+
+        self.workers.run_db(load, success=loaded, failure=self._failed)
 
     def open_case(self, folder: str, case_id: str) -> None:
         for row in range(self.window.folders.count()):
@@ -326,6 +408,13 @@ class AppController(QObject):
             if not dialog.exec() or dialog.result_args is None:
                 return
             args = dialog.result_args
+        elif action is Action.REFUSE:
+            author = case.holders(_AUTHOR_OF_WAITING.get(case.state, CaseRole.REQUESTER))[0]
+            refusal = RefuseDialog(case, author=self._authority_name(author) or author,
+                                   initial=initial, parent=self.window)
+            if not refusal.exec() or refusal.result_args is None:
+                return
+            args = refusal.result_args
         elif action in CONFIRM:
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
@@ -364,6 +453,125 @@ class AppController(QObject):
                 _("Saved as {path}").format(path=str(path)), 10000)
 
         self.workers.run_db(work, success=built, failure=self._failed)
+
+    def translate(self, case_id: str, field: str) -> None:
+        """Ask the server for a machine translation of a free text into the UI language; it
+        is kept in the replica (and reaches it by sync anyway) and shown beside the text."""
+        if self._translating is not None:
+            return
+        self._translating = (case_id, field)
+        target = current_language()
+
+        def stored(_result: None) -> None:
+            self._translating = None
+            self._show_again(case_id)
+
+        def arrived(translation: MachineTranslation) -> None:
+            self.workers.run_db(lambda replica: _keep_translation(replica, translation),
+                                success=stored, failure=failed)
+
+        def failed(error: BaseException) -> None:
+            self._translating = None
+            self._show_again(case_id)
+            self._failed(error)
+
+        self._show_again(case_id)
+        self.workers.run_net(lambda: self.transport.translate(case_id=case_id, field=field,
+                                                              target=target),
+                             success=arrived, failure=failed)
+
+    def _show_again(self, case_id: str) -> None:
+        shown = self.window.case_view.case
+        if not self._closed and shown is not None and shown.id == case_id:
+            self.show_case(case_id)
+
+    # -- the catalogue (the Commission's editors) -----------------------------------------
+
+    def show_catalogue(self) -> CatalogueDialog:
+        published = [(area, qs) for area in self.reader.areas()
+                     for qs in self.reader.question_sets(area.code)]
+        dialog = CatalogueDialog(published, parent=self.window)
+        dialog.sig_save_requested.connect(self._save_draft)
+        dialog.sig_publish_requested.connect(self._publish_draft)
+        dialog.sig_export_requested.connect(self._export_draft)
+        dialog.sig_import_requested.connect(self._import_draft)
+        dialog.finished.connect(lambda _r: setattr(self, "catalogue", None))
+        self.catalogue = dialog
+        dialog.open()
+        self._load_drafts(keep_unsaved=True)
+        return dialog
+
+    def _load_drafts(self, *, keep_unsaved: bool) -> None:
+        self.workers.run_net(self.transport.drafts, success=lambda drafts: (
+            self.catalogue.show_drafts(drafts, keep_unsaved=keep_unsaved)
+            if self.catalogue else None), failure=self._catalogue_failed)
+
+    def _catalogue_failed(self, error: BaseException) -> None:
+        if self.catalogue is not None:
+            self.catalogue.show_outcome(
+                explain_error(error, authority_name=self._authority_name), problem=True)
+
+    def _save_draft(self, draft: Draft) -> None:
+        def saved(stored: Draft) -> None:
+            if self.catalogue is not None:
+                self.catalogue.draft_saved(stored)
+                self.catalogue.show_outcome(_("The draft is saved."), problem=False)
+
+        self.workers.run_net(lambda: self.transport.save_draft(draft), success=saved,
+                             failure=self._catalogue_failed)
+
+    def _publish_draft(self, draft: Draft) -> None:
+        def publish() -> PublishOutcome:
+            self.transport.save_draft(draft)
+            return self.transport.publish_draft(draft.code)
+
+        def done(outcome: PublishOutcome) -> None:
+            if self.catalogue is None:
+                return
+            if outcome.published:
+                self.catalogue.show_outcome(_(
+                    "Published as version {version}. Every authority receives it with its "
+                    "next synchronisation.").format(version=outcome.version), problem=False)
+                self._load_drafts(keep_unsaved=False)
+                self.sync.request_sync()
+            else:
+                self._load_drafts(keep_unsaved=False)
+                self.catalogue.show_outcome(
+                    _("Not published yet:") + "\n" + _problem_lines(outcome.problems),
+                    problem=True)
+
+        self.workers.run_net(publish, success=done, failure=self._catalogue_failed)
+
+    def _export_draft(self, code: str, language: str, file_format: str, path: str) -> None:
+        def export() -> None:
+            Path(path).write_bytes(self.transport.export_draft(
+                code, language=language, file_format=file_format))
+
+        def done(_result: None) -> None:
+            if self.catalogue is not None:
+                self.catalogue.show_outcome(_("Exported to {path}.").format(path=path),
+                                            problem=False)
+
+        self.workers.run_net(export, success=done, failure=self._catalogue_failed)
+
+    def _import_draft(self, code: str, language: str, file_format: str, path: str) -> None:
+        def read() -> ImportReport:
+            return self.transport.import_draft(code, language=language,
+                                               file_format=file_format,
+                                               data=Path(path).read_bytes())
+
+        def done(report: ImportReport) -> None:
+            if self.catalogue is None:
+                return
+            text = ngettext("{n} text taken.", "{n} texts taken.", report.accepted).format(
+                n=report.accepted)
+            if report.refused:
+                text += "\n" + _("Refused, and left as they were:") + "\n" + _problem_lines(
+                    report.refused)
+            self.catalogue.show_outcome(text, problem=bool(report.refused))
+            self._load_drafts(keep_unsaved=False)
+
+        self.workers.run_net(read, success=done, failure=self._catalogue_failed)
 
     def sync_now(self) -> None:
         """The officer asked for a sync: if the server cannot be reached, say so."""
@@ -413,7 +621,8 @@ class AppController(QObject):
             told.append(refusal)
             if item["name"] == "case.create" or (
                 case is not None
-                and Action(refusal.action) in allowed_actions(case, self.user.authority_id)
+                and Action(refusal.action) in allowed_actions(case, self.user.authority_id,
+                                                            frozenset(self.user.roles))
             ):
                 redoable.add(refusal.item_id)
         return told, redoable
@@ -531,6 +740,22 @@ class AppController(QObject):
         QMessageBox.warning(self.window, _("Not possible"),
                             explain_error(error, authority_name=self._authority_name))
         self.refresh()
+
+
+PROBLEMS_SHOWN = 8
+
+
+def _problem_lines(problems: Sequence[Problem]) -> str:
+    lines = [explain(p.code, {"text": p.text, "language": p.language})
+             for p in problems[:PROBLEMS_SHOWN]]
+    if len(problems) > PROBLEMS_SHOWN:
+        lines.append(_("… and {n} more.").format(n=len(problems) - PROBLEMS_SHOWN))
+    return "\n".join("• " + line for line in lines)
+
+
+def _keep_translation(replica: Replica, translation: MachineTranslation) -> None:
+    with replica.transaction():
+        replica.put_translation(translation)
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:

@@ -4,8 +4,10 @@ from desktop.i18n import N_, _
 
 STATES = {
     "draft": N_("Draft"),
+    "awaiting_approval": N_("Awaiting approval"),
     "sent": N_("Sent"),
     "accepted": N_("Accepted"),
+    "reply_awaiting_approval": N_("Reply awaiting approval"),
     "answered": N_("Answered"),
     "closed": N_("Closed"),
     "withdrawn": N_("Withdrawn"),
@@ -19,6 +21,32 @@ ACTIONS = {
     "answer": N_("Answered"),
     "accept_reply": N_("Accepted the reply and closed the case"),
     "withdraw": N_("Withdrew the request"),
+    "approve": N_("Approved"),
+    "refuse": N_("Refused and returned"),
+}
+
+# The free texts of a case, as a translation refusal names them (``note-3`` is a ``note``).
+TEXT_FIELDS = {
+    "request_text": N_("Message from the requesting authority"),
+    "reply_text": N_("Message from the requested authority"),
+    "note": N_("Note"),
+}
+
+ANSWER_TYPES = {
+    "yes_no": N_("Yes / no"),
+    "single_choice": N_("One of several answers"),
+    "multiple_choice": N_("Several answers"),
+    "date": N_("Date"),
+    "number": N_("Number"),
+    "text": N_("Text"),
+    "document": N_("Request for a document"),
+}
+
+# The state of one catalogue text in one language (``sync_protocol.authoring.status``).
+TEXT_STATES = {
+    "current": N_("Translated"),
+    "outdated": N_("Outdated"),
+    "missing": N_("Missing"),
 }
 
 PROFESSIONS = {
@@ -42,6 +70,8 @@ FOLDERS = {
     "drafts": N_("Drafts"),
     "closed": N_("Closed"),
     "all": N_("All cases"),
+    # A coordinator's cases waiting for its decision (shown to coordinators only).
+    "approvals": N_("Approvals"),
 }
 
 # A workflow step by its action, as a button or a list of refused steps names it.
@@ -53,6 +83,8 @@ STEP_NAMES = {
     "answer": N_("Answer"),
     "accept_reply": N_("Accept reply and close"),
     "withdraw": N_("Withdraw"),
+    "approve": N_("Approve"),
+    "refuse": N_("Refuse"),
 }
 
 # Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in

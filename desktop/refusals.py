@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop import formatting
 from desktop.i18n import N_, _
-from desktop.labels import SIGN_IN_REASONS, STATES, STEP_NAMES, label
+from desktop.labels import SIGN_IN_REASONS, STATES, STEP_NAMES, TEXT_FIELDS, label
 
 PROTOCOL: dict[str, str] = {
     "forbidden": N_("You do not have the request handler role needed for this step."),
@@ -39,6 +39,22 @@ PROTOCOL: dict[str, str] = {
                             "active."),
     "not_competent": N_("{authority} does not handle requests in the legislative area "
                         "{area}."),
+    "authority_cannot_send": N_("{authority} only answers requests in the legislative area "
+                                "{area}; it cannot send them."),
+    "authority_cannot_answer": N_("{authority} only sends requests in the legislative area "
+                                  "{area}; it cannot be asked."),
+    "approval_withdrawn": N_("The sender withdrew the case before your decision reached the "
+                             "server. Your decision was not applied, and the other authority "
+                             "never received the request."),
+    "approval_already_decided": N_("Another coordinator ({user}) had already decided "
+                                   "(“{decision}”) before your decision reached the server. "
+                                   "Your decision was not applied."),
+    "approval_not_pending": N_("The case no longer waits for an approval: it has the status "
+                               "“{state}”. Your decision was not applied."),
+    "not_a_coordinator": N_("Only a coordinator can change the organisation settings."),
+    "outside_scope": N_("This setting is outside your coordinator's scope ({member_state})."),
+    "approver_outside_scope": N_("{authority} does not coordinate this member state, region "
+                                 "or area."),
     "invalid_arguments": N_("The server found the entry incomplete or invalid. This is a "
                             "fault of the program; please report it."),
     "unknown_mutation": N_("The server does not know the step “{name}”. Please update IMI."),
@@ -74,11 +90,44 @@ PROTOCOL: dict[str, str] = {
     "invalid_role": N_("This role does not exist."),
     "unknown_user": N_("This user does not exist."),
     "unknown_area": N_("This legislative area does not exist."),
+    "unknown_competence": N_("The profession or activity {competence} is not in the "
+                             "directory's lists."),
     "password_mismatch": N_("The passwords differ."),
     "cannot_deactivate_self": N_("You cannot deactivate your own account."),
     "not_signed_in": N_("This profile has never signed in. Please set it up again."),
     "record_unreadable": N_("The server cannot read its copy of this case; the problem is "
                             "recorded in the server's log."),
+    "translation_off": N_("Machine translation is not switched on for this server."),
+    "nothing_to_translate": N_("There is no text to translate in “{field}”, or it is already "
+                               "in your language."),
+    "translation_language_unsupported": N_("The translation service {engine} does not "
+                                           "translate from {source} into {target}."),
+    "translation_unavailable": N_("The translation service {engine} cannot be reached at the "
+                                  "moment. The case is unchanged; please try again later."),
+    "translation_timeout": N_("The translation service {engine} did not answer in time. The "
+                              "case is unchanged; please try again later."),
+    "translation_garbled": N_("The translation service {engine} gave an answer that is not a "
+                              "translation. The case is unchanged; please try again later."),
+    "not_catalogue_editor": N_("Only the Commission's catalogue editors may change question "
+                               "sets."),
+    "draft_not_found": N_("There is no draft of the question set {question_set}."),
+    "draft_outdated": N_("The question set {question_set} was published as version {version} "
+                         "in the meantime. Start the draft again from that version."),
+    "area_mismatch": N_("The question set {question_set} belongs to another legislative "
+                        "area than {area}."),
+    "import_unreadable": N_("The file cannot be read as {format}. Nothing was imported."),
+    "import_wrong_language": N_("The file is for {language}, not for {expected}. Nothing was "
+                                "imported."),
+    "text_missing": N_("{text}: the text in {language} is missing."),
+    "text_outdated": N_("{text}: the text in {language} was translated from an earlier "
+                        "English text."),
+    "placeholders_differ": N_("{text}: the placeholders in {language} differ from the "
+                              "English ones."),
+    "unknown_text": N_("{text} ({language}): this text is not part of the question set."),
+    "text_unconfirmed": N_("{text} ({language}): the translation is still marked for "
+                           "review."),
+    "text_invalid": N_("{text} ({language}): the translation contains characters that are "
+                       "not allowed."),
     # Why the server no longer accepts this computer's sign-in: the sign-in dialog's texts.
     **SIGN_IN_REASONS,
 }
@@ -112,8 +161,16 @@ def _param(name: str, value: Any, authority_name: AuthorityName | None) -> str:
         return label(STEP_NAMES, text)
     if name == "state":
         return label(STATES, text)
+    if name == "decision":
+        return label(STEP_NAMES, text)
+    if name == "member_state":
+        return formatting.country_name(text)
     if name == "authority" and authority_name is not None:
         return authority_name(text) or text
+    if name in ("source", "target", "language", "expected") and len(text) == 2:
+        return formatting.language_name(text)
+    if name == "field":
+        return label(TEXT_FIELDS, text.split("-")[0])
     if name == "answer_by":
         try:
             return formatting.date_text(dt.date.fromisoformat(text))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
     model_serializer,
@@ -15,20 +16,22 @@ from pydantic import (
 )
 
 from sync_protocol import text
-from sync_protocol.audiences import authority_audience
 from sync_protocol.bounds import BirthDate, Date, Timestamp, Version
 from sync_protocol.catalogue import Code
 from sync_protocol.frozen import Frozen
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-
-
+AuthorityIdStr = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class CaseStatus(StrEnum):
     DRAFT = "draft"
+    # A request held back until the requester's coordinator approves it (never seen by the
+    # responder); a reply held back until the responder's coordinator approves it.
+    AWAITING_APPROVAL = "awaiting_approval"
     SENT = "sent"
     ACCEPTED = "accepted"
+    REPLY_AWAITING_APPROVAL = "reply_awaiting_approval"
     ANSWERED = "answered"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
@@ -42,13 +45,27 @@ class Action(StrEnum):
     ANSWER = "answer"
     ACCEPT_REPLY = "accept_reply"
     WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    REFUSE = "refuse"
 
 
-class Party(StrEnum):
-    """The side of a case an authority is on."""
+class CaseRole(StrEnum):
+    """The part an authority plays in one case. A case's participants may change over its
+    life (a coordinator joins when a step needs its approval); later roles are added here."""
 
     REQUESTER = "requester"
     RESPONDER = "responder"
+    REQUESTER_COORDINATOR = "requester_coordinator"
+    RESPONDER_COORDINATOR = "responder_coordinator"
+
+
+Party = CaseRole
+"""The earlier name of ``CaseRole``, when a case had two sides only."""
+
+
+class Participant(Frozen):
+    authority_id: AuthorityIdStr
+    role: CaseRole
 
 
 class FreeText(Frozen):
@@ -109,6 +126,14 @@ class TimelineEvent(Frozen):
 
 
 class CaseRecord(Frozen):
+    """``participants`` is the source of truth of who takes part, in which role.
+
+    ``requester_authority_id`` and ``responder_authority_id`` mirror the participants with
+    those roles, checked equal when the record is built: version-1 clients list cases by them,
+    and records stored before participants existed carry only them (the participants are then
+    built from them).
+    """
+
     id: str
     version: Version
     state: CaseStatus
@@ -126,19 +151,70 @@ class CaseRecord(Frozen):
     created_at: Timestamp
     updated_at: Timestamp
     timeline: tuple[TimelineEvent, ...] = ()
+    participants: tuple[Participant, ...] = Field(default=(), max_length=20)
 
-    def party_of(self, authority_id: str) -> Party | None:
-        if authority_id == self.requester_authority_id:
-            return Party.REQUESTER
-        if authority_id == self.responder_authority_id:
-            return Party.RESPONDER
+    @model_validator(mode="before")
+    @classmethod
+    def _participants_or_mirrors(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if not data.get("participants") and "requester_authority_id" in data:
+            data["participants"] = (
+                {"authority_id": data["requester_authority_id"], "role": CaseRole.REQUESTER},
+                {"authority_id": data.get("responder_authority_id"),
+                 "role": CaseRole.RESPONDER},
+            )
+        for role, mirror in _MIRRORS.items():
+            if mirror not in data:
+                holders = [p for p in data.get("participants", ())
+                           if _role_of(p) == role]
+                if holders:
+                    data[mirror] = _authority_of(holders[0])
+        return data
+
+    @model_validator(mode="after")
+    def _one_requester_and_responder(self) -> "CaseRecord":
+        for role, mirror in _MIRRORS.items():
+            holders = [p.authority_id for p in self.participants if p.role is role]
+            if holders != [getattr(self, mirror)]:
+                raise ValueError(f"a case has one {role.value}, the one of {mirror}")
+        if len(set(self.participants)) != len(self.participants):
+            raise ValueError("a participant is listed twice")
+        return self
+
+    def roles_of(self, authority_id: str) -> frozenset[CaseRole]:
+        """The roles ``authority_id`` holds in this case (none: not involved)."""
+        return frozenset(p.role for p in self.participants if p.authority_id == authority_id)
+
+    def holders(self, role: CaseRole) -> tuple[str, ...]:
+        return tuple(p.authority_id for p in self.participants if p.role is role)
+
+    def party_of(self, authority_id: str) -> CaseRole | None:
+        """The requester or responder side ``authority_id`` is on, if any."""
+        roles = self.roles_of(authority_id)
+        for role in (CaseRole.REQUESTER, CaseRole.RESPONDER):
+            if role in roles:
+                return role
         return None
 
-    def audiences(self) -> tuple[str, ...]:
-        """Who may see this case: need-to-know. A draft is its author's alone."""
-        if self.state is CaseStatus.DRAFT:
-            return (authority_audience(self.requester_authority_id),)
-        return (
-            authority_audience(self.requester_authority_id),
-            authority_audience(self.responder_authority_id),
-        )
+    def with_participants(self, participants: tuple[Participant, ...],
+                          **changes: Any) -> "CaseRecord":
+        """This record with other participants (and ``changes``), checked as when built."""
+        data = self.model_dump()
+        data.update(changes, participants=participants)
+        return CaseRecord.model_validate(data)
+
+
+_MIRRORS = {CaseRole.REQUESTER: "requester_authority_id",
+            CaseRole.RESPONDER: "responder_authority_id"}
+
+
+def _role_of(participant: Any) -> Any:
+    return participant.role if isinstance(participant, Participant) else participant.get("role")
+
+
+def _authority_of(participant: Any) -> Any:
+    if isinstance(participant, Participant):
+        return participant.authority_id
+    return participant.get("authority_id")

@@ -34,8 +34,35 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_an_answer": ("question", "answer"),
     "unknown_authority": ("authority",),
     "not_competent": ("authority", "area"),
+    "authority_cannot_send": ("authority", "area"),
+    "authority_cannot_answer": ("authority", "area"),
+    # A coordinator's queued decision that no longer applies.
+    "approval_withdrawn": (),
+    "approval_already_decided": ("decision", "user"),
+    "approval_not_pending": ("state",),
     "invalid_arguments": (),
     "unknown_mutation": ("name",),
+    # Machine translation of free text (``sync_protocol.translation``).
+    "translation_off": (),
+    "nothing_to_translate": ("field",),
+    "translation_language_unsupported": ("engine", "source", "target"),
+    "translation_unavailable": ("engine",),
+    "translation_timeout": ("engine",),
+    "translation_garbled": ("engine",),
+    # Authoring the catalogue (``sync_protocol.authoring``): refusals, and the problems a
+    # publication or an import reports text by text.
+    "not_catalogue_editor": (),
+    "draft_not_found": ("question_set",),
+    "draft_outdated": ("question_set", "version"),
+    "area_mismatch": ("question_set", "area"),
+    "import_unreadable": ("format",),
+    "import_wrong_language": ("language", "expected"),
+    "text_missing": ("text", "language"),
+    "text_outdated": ("text", "language"),
+    "placeholders_differ": ("text", "language"),
+    "unknown_text": ("text", "language"),
+    "text_unconfirmed": ("text", "language"),
+    "text_invalid": ("text", "language"),
     # Signing in and tokens.
     "wrong_credentials": (),
     "unauthorised": (),
@@ -65,9 +92,14 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "invalid_role": (),
     "unknown_user": (),
     "unknown_area": (),
+    "unknown_competence": ("competence",),
     "password_mismatch": (),
     "cannot_deactivate_self": (),
     "not_signed_in": (),
+    # The configurable organisation (coordinators only, within their scope).
+    "not_a_coordinator": (),
+    "outside_scope": ("member_state",),
+    "approver_outside_scope": ("authority",),
 }
 
 

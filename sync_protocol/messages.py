@@ -161,6 +161,12 @@ class EntityKind(StrEnum):
     MEMBER_STATE = "member_state"
     AREA = "area"
     QUESTION_SET = "question_set"
+    TRANSLATION = "translation"
+    COMPETENCE = "competence"
+    # The configurable organisation (``sync_protocol.organisation``).
+    COORDINATOR = "coordinator"
+    APPROVAL_RULE = "approval_rule"
+    AUTHORITY_MODE = "authority_mode"
 
 
 class Change(Message):

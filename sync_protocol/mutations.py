@@ -54,6 +54,18 @@ class WithdrawCase(_Args):
     reason: FreeText | None = None
 
 
+class ApprovalDecision(_Args):
+    """A coordinator lets a request or reply waiting for its approval go on."""
+
+    note: FreeText | None = None
+
+
+class RefuseApproval(_Args):
+    """A coordinator sends a request or reply back to its author: the reason is required."""
+
+    reason: FreeText
+
+
 MUTATIONS: Final[dict[str, tuple[type[_Args], Action]]] = {
     "case.create": (CreateCase, Action.CREATE),
     "case.edit_draft": (EditDraft, Action.EDIT),
@@ -62,6 +74,8 @@ MUTATIONS: Final[dict[str, tuple[type[_Args], Action]]] = {
     "case.answer": (AnswerCase, Action.ANSWER),
     "case.accept_reply": (CaseStep, Action.ACCEPT_REPLY),
     "case.withdraw": (WithdrawCase, Action.WITHDRAW),
+    "case.approve": (ApprovalDecision, Action.APPROVE),
+    "case.refuse": (RefuseApproval, Action.REFUSE),
 }
 
 MUTATION_FOR_ACTION: Final[dict[Action, str]] = {

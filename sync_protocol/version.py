@@ -12,7 +12,11 @@ Rules this module owns:
   table for is kept and ignored (``desktop.models.schema``, rung 2), never fatal.
 """
 
-PROTOCOL_VERSION = 1
+# Version 2: a case record lists its participants (authority and role in the case) and may
+# wait for a coordinator's approval (states ``awaiting_approval``, ``reply_awaiting_approval``;
+# mutations ``case.approve``, ``case.refuse``). The record keeps ``requester_authority_id`` and
+# ``responder_authority_id`` for version-1 clients, which list their cases by them.
+PROTOCOL_VERSION = 2
 FIRST_PROTOCOL_VERSION = 1
 
 

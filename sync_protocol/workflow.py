@@ -1,53 +1,83 @@
-"""The request workflow (M5): which step may be taken, by whom, in which state.
+"""The request workflow (M5): which step may be taken, in which role, in which state.
 
-This module owns the rules. ``TRANSITIONS`` is the whole table (state x action x party ->
-state); ``apply_step`` turns a case and a checked mutation into the next case. The server
-enforces it on every push; the client uses the same function to apply a step optimistically
-and ``allowed_actions`` to enable its buttons. There is no second copy of these rules.
+This module owns the rules. ``TRANSITIONS`` is the whole table (state x action x role in the
+case -> state); each action has a small handler in ``HANDLERS`` that checks its arguments and
+reads the synced configuration through its guards (``sync_protocol.organisation``: approval
+rules hold an outgoing request or reply for a coordinator, authority modes allow sending or
+answering per area). ``apply_step`` turns a case and a checked mutation into the next case.
+The server enforces it on every push; the client uses the same function to apply a step
+optimistically and ``allowed_actions`` to enable its buttons. There is no second copy.
 """
 
 import dataclasses
 import datetime as dt
 import decimal
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from sync_protocol.cases import (
     Action,
     Answer,
     CaseRecord,
+    CaseRole,
     CaseStatus,
     FreeText,
-    Party,
+    Participant,
     TimelineEvent,
 )
 from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.errors import WorkflowRefused
 from sync_protocol.mutations import (
     AnswerCase,
+    ApprovalDecision,
     CaseStep,
     CreateCase,
     EditDraft,
+    RefuseApproval,
     WithdrawCase,
     _Args,
 )
+from sync_protocol.organisation import NO_ORGANISATION, Direction, Organisation
+from sync_protocol.visibility import sees
 
-S, A, P = CaseStatus, Action, Party
+S, A, R = CaseStatus, Action, CaseRole
 
-# (state before, action, party) -> state after. ``None`` is "no case yet".
-TRANSITIONS: Final[dict[tuple[CaseStatus | None, Action, Party], CaseStatus]] = {
-    (None, A.CREATE, P.REQUESTER): S.DRAFT,
-    (S.DRAFT, A.EDIT, P.REQUESTER): S.DRAFT,
-    (S.DRAFT, A.SEND, P.REQUESTER): S.SENT,
-    (S.SENT, A.ACCEPT, P.RESPONDER): S.ACCEPTED,
-    (S.ACCEPTED, A.ANSWER, P.RESPONDER): S.ANSWERED,
-    (S.ANSWERED, A.ACCEPT_REPLY, P.REQUESTER): S.CLOSED,
-    (S.DRAFT, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
-    (S.SENT, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
-    (S.ACCEPTED, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
+# (state before, action, role in the case) -> state after. ``None`` is "no case yet".
+# Send and answer go to the approval states instead when a rule asks for a coordinator's
+# approval (their handlers' guards); approving goes on to where the step was heading.
+TRANSITIONS: Final[dict[tuple[CaseStatus | None, Action, CaseRole], CaseStatus]] = {
+    (None, A.CREATE, R.REQUESTER): S.DRAFT,
+    (S.DRAFT, A.EDIT, R.REQUESTER): S.DRAFT,
+    (S.DRAFT, A.SEND, R.REQUESTER): S.SENT,
+    (S.AWAITING_APPROVAL, A.APPROVE, R.REQUESTER_COORDINATOR): S.SENT,
+    (S.AWAITING_APPROVAL, A.REFUSE, R.REQUESTER_COORDINATOR): S.DRAFT,
+    (S.SENT, A.ACCEPT, R.RESPONDER): S.ACCEPTED,
+    (S.ACCEPTED, A.ANSWER, R.RESPONDER): S.ANSWERED,
+    (S.REPLY_AWAITING_APPROVAL, A.APPROVE, R.RESPONDER_COORDINATOR): S.ANSWERED,
+    (S.REPLY_AWAITING_APPROVAL, A.REFUSE, R.RESPONDER_COORDINATOR): S.ACCEPTED,
+    (S.ANSWERED, A.ACCEPT_REPLY, R.REQUESTER): S.CLOSED,
+    (S.DRAFT, A.WITHDRAW, R.REQUESTER): S.WITHDRAWN,
+    (S.AWAITING_APPROVAL, A.WITHDRAW, R.REQUESTER): S.WITHDRAWN,
+    (S.SENT, A.WITHDRAW, R.REQUESTER): S.WITHDRAWN,
+    (S.ACCEPTED, A.WITHDRAW, R.REQUESTER): S.WITHDRAWN,
+    (S.REPLY_AWAITING_APPROVAL, A.WITHDRAW, R.REQUESTER): S.WITHDRAWN,
 }
 
-# The role a user needs at their authority to take any step on a request.
+# The role a user needs at their authority to act in each role of a case.
 HANDLER_ROLE: Final = "request_handler"
+COORDINATOR_ROLE: Final = "coordinator"
+USER_ROLE_FOR: Final[Mapping[CaseRole, str]] = {
+    R.REQUESTER: HANDLER_ROLE,
+    R.RESPONDER: HANDLER_ROLE,
+    R.REQUESTER_COORDINATOR: COORDINATOR_ROLE,
+    R.RESPONDER_COORDINATOR: COORDINATOR_ROLE,
+}
+
+# The coordinator role whose decision each approval state waits for.
+DECIDED_BY: Final[Mapping[CaseStatus, CaseRole]] = {
+    S.AWAITING_APPROVAL: R.REQUESTER_COORDINATOR,
+    S.REPLY_AWAITING_APPROVAL: R.RESPONDER_COORDINATOR,
+}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -60,12 +90,46 @@ class Actor:
     roles: frozenset[str]
 
 
-def allowed_actions(case: CaseRecord, authority_id: str) -> frozenset[Action]:
-    """The steps ``authority_id`` may take on ``case`` now (to enable buttons)."""
-    party = case.party_of(authority_id)
+def allowed_actions(case: CaseRecord, authority_id: str,
+                    user_roles: frozenset[str] | None = None) -> frozenset[Action]:
+    """The steps ``authority_id`` may take on ``case`` now (to enable buttons).
+
+    ``user_roles``: the user's roles at the authority; when given, a case role the user
+    cannot act in (a coordinator's decision without the coordinator role) adds nothing.
+    """
+    roles = case.roles_of(authority_id)
+    if user_roles is not None:
+        roles = frozenset(r for r in roles if USER_ROLE_FOR[r] in user_roles)
     return frozenset(
-        action for (state, action, p) in TRANSITIONS if state is case.state and p is party
+        action for (state, action, role) in TRANSITIONS if state is case.state and role in roles
     )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Step:
+    """One step being applied: what a handler reads."""
+
+    case: CaseRecord
+    args: _Args
+    actor: Actor
+    role: CaseRole
+    target: CaseStatus
+    organisation: Organisation
+    question_set: QuestionSet | None
+    now: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What a handler decides: the state, field changes, the timeline note, participants."""
+
+    state: CaseStatus
+    changes: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    note: FreeText | None = None
+    participants: tuple[Participant, ...] | None = None
+
+
+Handler = Callable[[Step], Outcome]
 
 
 def apply_step(
@@ -78,73 +142,197 @@ def apply_step(
     question_set: QuestionSet | None,
     base_version: int | None = None,
     acted_at: dt.datetime | None = None,
+    organisation: Organisation = NO_ORGANISATION,
 ) -> CaseRecord:
     """The case after ``actor`` takes ``action`` with ``args``; raise ``WorkflowRefused``.
 
     ``question_set`` is the catalogue entry the case uses (needed to check codes on create,
-    edit and answer). ``base_version`` is the version the actor saw; a refusal on a case that
-    has moved on since is reported as a ``conflict`` so the user learns that someone else acted.
-    ``acted_at`` is when the officer took the step (the mutation's ``created_at``; offline,
-    hours before ``now``, when the server receives it). The timeline keeps both; a clock that
-    runs ahead cannot date a step after its receipt.
+    edit and answer). ``organisation`` is the synced configuration the guards read (approval
+    rules, authority modes, where the authorities are). ``base_version`` is the version the
+    actor saw; a refusal on a case that has moved on since is reported as a ``conflict`` (or,
+    for a coordinator's decision, as the reason it no longer applies) so the user learns that
+    someone else acted. ``acted_at`` is when the officer took the step (the mutation's
+    ``created_at``; offline, hours before ``now``, when the server receives it). The timeline
+    keeps both; a clock that runs ahead cannot date a step after its receipt.
     """
     acted = min(acted_at, now) if acted_at is not None else now
-    if HANDLER_ROLE not in actor.roles:
-        raise WorkflowRefused("forbidden", "you do not have the request handler role")
     if action is Action.CREATE:
+        if HANDLER_ROLE not in actor.roles:
+            raise WorkflowRefused("forbidden", "you do not have the request handler role")
         if case is not None:
             raise WorkflowRefused("already_exists", "a case with this id already exists")
         assert isinstance(args, CreateCase)
-        return _create(args, actor=actor, now=now, acted=acted, question_set=question_set)
+        return _create(args, actor=actor, now=now, acted=acted, question_set=question_set,
+                       organisation=organisation)
     if case is None:
+        if HANDLER_ROLE not in actor.roles and COORDINATOR_ROLE not in actor.roles:
+            raise WorkflowRefused("forbidden", "you do not have the request handler role")
         raise WorkflowRefused("not_found", "no such case")
-    party = case.party_of(actor.authority_id)
-    if party is None:
+    roles = case.roles_of(actor.authority_id)
+    # A responder the request never reached is not involved yet; a coordinator is told why
+    # its decision no longer applies, even once the case has left its sight.
+    if not any(sees(case, role) or role in DECIDED_BY.values() for role in roles):
+        if HANDLER_ROLE not in actor.roles and COORDINATOR_ROLE not in actor.roles:
+            raise WorkflowRefused("forbidden", "you do not have the request handler role")
         raise WorkflowRefused("not_involved", "your authority is not involved in this case")
-    new_state = TRANSITIONS.get((case.state, action, party))
-    if new_state is None:
-        if base_version is not None and base_version < case.version:
-            raise WorkflowRefused(
-                "conflict",
-                f"the case changed before your {action.value} reached the server: "
-                f"it is now {case.state.value}",
-                params={"action": action.value, "state": case.state.value},
-            )
-        raise WorkflowRefused(
-            "invalid_transition", f"cannot {action.value} a case that is {case.state.value}",
-            params={"action": action.value, "state": case.state.value},
-        )
-    changes: dict[str, object] = {}
-    note: FreeText | None = None
-    if isinstance(args, EditDraft):
-        _check_request(args, actor=actor, now=now, question_set=question_set)
-        changes = {field: getattr(args, field) for field in _REQUEST_FIELDS}
-    elif isinstance(args, AnswerCase):
-        _check_answers(case, args, question_set)
-        changes = {"answers": args.answers, "reply_text": args.reply_text}
-        note = None
-    elif isinstance(args, WithdrawCase):
-        note = args.reason
-    elif isinstance(args, CaseStep):
-        note = args.note
+    role, target = _transition(case, action, roles, actor=actor, base_version=base_version)
+    outcome = HANDLERS[action](Step(case=case, args=args, actor=actor, role=role,
+                                    target=target, organisation=organisation,
+                                    question_set=question_set, now=now))
     event = TimelineEvent(
         at=now,
         acted_at=acted,
         action=action,
-        state=new_state,
+        state=outcome.state,
         authority_id=actor.authority_id,
         user_name=actor.user_name,
-        note=note,
+        note=outcome.note,
     )
-    return case.model_copy(
-        update={
-            **changes,
-            "state": new_state,
-            "version": case.version + 1,
-            "updated_at": now,
-            "timeline": (*case.timeline, event),
-        }
+    changes = {
+        **outcome.changes,
+        "state": outcome.state,
+        "version": case.version + 1,
+        "updated_at": now,
+        "timeline": (*case.timeline, event),
+    }
+    if outcome.participants is not None:
+        return case.with_participants(outcome.participants, **changes)
+    return case.model_copy(update=changes)
+
+
+def _transition(case: CaseRecord, action: Action, roles: frozenset[CaseRole], *,
+                actor: Actor, base_version: int | None) -> tuple[CaseRole, CaseStatus]:
+    """The role the actor acts in and the state the table leads to; or the refusal."""
+    acting = [r for r in roles if USER_ROLE_FOR[r] in actor.roles]
+    for role in sorted(acting):
+        target = TRANSITIONS.get((case.state, action, role))
+        if target is not None:
+            return role, target
+    if not acting:
+        needed = {USER_ROLE_FOR[r] for r in roles}
+        if COORDINATOR_ROLE in needed and HANDLER_ROLE not in needed:
+            raise WorkflowRefused("forbidden", "you do not have the coordinator role")
+        raise WorkflowRefused("forbidden", "you do not have the request handler role")
+    if action in (Action.APPROVE, Action.REFUSE) and any(r in DECIDED_BY.values()
+                                                          for r in acting):
+        _decision_no_longer_applies(case)
+    if base_version is not None and base_version < case.version:
+        raise WorkflowRefused(
+            "conflict",
+            f"the case changed before your {action.value} reached the server: "
+            f"it is now {case.state.value}",
+            params={"action": action.value, "state": case.state.value},
+        )
+    raise WorkflowRefused(
+        "invalid_transition", f"cannot {action.value} a case that is {case.state.value}",
+        params={"action": action.value, "state": case.state.value},
     )
+
+
+def _decision_no_longer_applies(case: CaseRecord) -> None:
+    """A coordinator's approve or refuse on a case that no longer waits for it: say why."""
+    if case.state is CaseStatus.WITHDRAWN:
+        raise WorkflowRefused("approval_withdrawn",
+                              "the sender withdrew the case before your decision reached "
+                              "the server")
+    decided = next((e for e in reversed(case.timeline)
+                    if e.action in (Action.APPROVE, Action.REFUSE)), None)
+    if decided is not None:
+        raise WorkflowRefused("approval_already_decided",
+                              f"another coordinator already decided ({decided.action.value})",
+                              params={"decision": decided.action.value,
+                                      "user": decided.user_name})
+    raise WorkflowRefused("approval_not_pending",
+                          f"the case does not wait for an approval: it is {case.state.value}",
+                          params={"state": case.state.value})
+
+
+# The handlers: one per action. Each checks its arguments and runs its guards.
+
+def _edit(step: Step) -> Outcome:
+    args = step.args
+    assert isinstance(args, EditDraft)
+    _check_request(args, actor=step.actor, now=step.now, question_set=step.question_set,
+                   organisation=step.organisation)
+    participants = tuple(
+        Participant(authority_id=args.responder_authority_id, role=p.role)
+        if p.role is CaseRole.RESPONDER else p
+        for p in step.case.participants)
+    return Outcome(state=step.target,
+                   changes={field: getattr(args, field) for field in _REQUEST_FIELDS},
+                   participants=participants)
+
+
+def _send(step: Step) -> Outcome:
+    case = step.case
+    _check_modes(case.area, case.requester_authority_id, case.responder_authority_id,
+                 step.organisation)
+    approver = step.organisation.approver(case.requester_authority_id, case.area,
+                                          Direction.REQUEST)
+    note = _note(step.args)
+    if approver is None or approver == case.requester_authority_id:
+        return Outcome(state=step.target, note=note)
+    return Outcome(state=CaseStatus.AWAITING_APPROVAL, note=note,
+                   participants=_joined(case, approver, CaseRole.REQUESTER_COORDINATOR))
+
+
+def _answer(step: Step) -> Outcome:
+    args, case = step.args, step.case
+    assert isinstance(args, AnswerCase)
+    _check_answers(case, args, step.question_set)
+    changes = {"answers": args.answers, "reply_text": args.reply_text}
+    approver = step.organisation.approver(case.responder_authority_id, case.area,
+                                          Direction.REPLY)
+    if approver is None or approver == case.responder_authority_id:
+        return Outcome(state=step.target, changes=changes)
+    return Outcome(state=CaseStatus.REPLY_AWAITING_APPROVAL, changes=changes,
+                   participants=_joined(case, approver, CaseRole.RESPONDER_COORDINATOR))
+
+
+def _approve(step: Step) -> Outcome:
+    return Outcome(state=step.target, note=_note(step.args))
+
+
+def _refuse(step: Step) -> Outcome:
+    args = step.args
+    assert isinstance(args, RefuseApproval)
+    # A refused reply goes back to its author without reaching the requester: drop it.
+    changes = ({"answers": (), "reply_text": None}
+               if step.case.state is CaseStatus.REPLY_AWAITING_APPROVAL else {})
+    return Outcome(state=step.target, note=args.reason, changes=changes)
+
+
+def _withdraw(step: Step) -> Outcome:
+    args = step.args
+    assert isinstance(args, WithdrawCase)
+    return Outcome(state=step.target, note=args.reason)
+
+
+def _plain(step: Step) -> Outcome:
+    return Outcome(state=step.target, note=_note(step.args))
+
+
+def _note(args: _Args) -> FreeText | None:
+    return args.note if isinstance(args, (CaseStep, ApprovalDecision)) else None
+
+
+def _joined(case: CaseRecord, authority_id: str, role: CaseRole) -> tuple[Participant, ...]:
+    joining = Participant(authority_id=authority_id, role=role)
+    if joining in case.participants:
+        return case.participants
+    return (*case.participants, joining)
+
+
+HANDLERS: Final[Mapping[Action, Handler]] = {
+    Action.EDIT: _edit,
+    Action.SEND: _send,
+    Action.ACCEPT: _plain,
+    Action.ANSWER: _answer,
+    Action.ACCEPT_REPLY: _plain,
+    Action.WITHDRAW: _withdraw,
+    Action.APPROVE: _approve,
+    Action.REFUSE: _refuse,
+}
 
 
 # What an edit of a draft may change: everything the create set, except the case id.
@@ -155,15 +343,20 @@ _REQUEST_FIELDS: Final = ("area", "question_set", "question_set_version",
 
 def _create(
     args: CreateCase, *, actor: Actor, now: dt.datetime, acted: dt.datetime,
-    question_set: QuestionSet | None,
+    question_set: QuestionSet | None, organisation: Organisation,
 ) -> CaseRecord:
-    _check_request(args, actor=actor, now=now, question_set=question_set)
-    state = TRANSITIONS[(None, Action.CREATE, Party.REQUESTER)]
+    _check_request(args, actor=actor, now=now, question_set=question_set,
+                   organisation=organisation)
+    state = TRANSITIONS[(None, Action.CREATE, CaseRole.REQUESTER)]
     return CaseRecord(
         id=args.case_id,
         version=1,
         state=state,
         requester_authority_id=actor.authority_id,
+        participants=(
+            Participant(authority_id=actor.authority_id, role=CaseRole.REQUESTER),
+            Participant(authority_id=args.responder_authority_id, role=CaseRole.RESPONDER),
+        ),
         **{field: getattr(args, field) for field in _REQUEST_FIELDS},
         created_at=now,
         updated_at=now,
@@ -181,7 +374,8 @@ def _create(
 
 
 def _check_request(
-    args: CreateCase, *, actor: Actor, now: dt.datetime, question_set: QuestionSet | None
+    args: CreateCase, *, actor: Actor, now: dt.datetime, question_set: QuestionSet | None,
+    organisation: Organisation,
 ) -> None:
     if question_set is None or (question_set.code, question_set.version) != (
         args.question_set,
@@ -205,6 +399,19 @@ def _check_request(
                               params={"answer_by": args.answer_by.isoformat()})
     if args.responder_authority_id == actor.authority_id:
         raise WorkflowRefused("request_to_itself", "an authority cannot send a request to itself")
+    _check_modes(args.area, actor.authority_id, args.responder_authority_id, organisation)
+
+
+def _check_modes(area: str, requester: str, responder: str, organisation: Organisation) -> None:
+    """Guard: the requester may send, and the responder answer, in ``area``."""
+    if not organisation.may_send(requester, area):
+        raise WorkflowRefused("authority_cannot_send",
+                              f"{requester} only answers requests in {area}",
+                              params={"authority": requester, "area": area})
+    if not organisation.may_answer(responder, area):
+        raise WorkflowRefused("authority_cannot_answer",
+                              f"{responder} only sends requests in {area}",
+                              params={"authority": responder, "area": area})
 
 
 def _check_answers(case: CaseRecord, args: AnswerCase, question_set: QuestionSet | None) -> None:

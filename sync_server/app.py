@@ -11,12 +11,16 @@ from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SY
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.admin_routes import router as admin_router
 from sync_server.auth.routes import router as auth_router
+from sync_server.catalogue.routes import router as catalogue_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
 from sync_server.errors import BodyLimit, RequestScope, install_error_handlers
 from sync_server.health import router as health_router
+from sync_server.organisation.routes import router as organisation_router
 from sync_server.sync import epoch
+from sync_server.sync.relay import relayed
 from sync_server.sync.routes import router as sync_router
+from sync_server.translation.routes import router as translation_router
 
 
 def create_app(
@@ -32,7 +36,8 @@ def create_app(
         data_dir, sessions = server.settings.data_dir, server.sessions
         await run_in_threadpool(epoch.check_restored, data_dir, sessions)
         await run_in_threadpool(epoch.remember, data_dir, sessions)
-        yield
+        async with relayed(server.notifier, server.settings.database_url):
+            yield
         server.notifier.close()
         await run_in_threadpool(epoch.remember, data_dir, sessions)
         # Close the pooled connections now: uvicorn ends the process by re-raising the stop
@@ -62,6 +67,9 @@ def api(*, training: bool = False,
     app.include_router(auth_router)
     app.include_router(sync_router)
     app.include_router(admin_router)
+    app.include_router(translation_router)
+    app.include_router(catalogue_router)
+    app.include_router(organisation_router)
     app.include_router(health_router)
     return app
 

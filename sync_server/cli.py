@@ -4,6 +4,7 @@
     imi-server reset-training --data DIR
     imi-server run --data DIR [--host 127.0.0.1] [--port 8470] [--ssl-certfile F --ssl-keyfile K]
                    [--log-format text|json] [--metrics loopback|open|off]
+                   [--translation-url URL --translation-engine NAME --translation-timeout S]
     imi-server add-authority --data DIR --id ID --member-state CC --name NAME --areas PQ,...
     imi-server add-user --data DIR --username U --authority ID --name NAME [--roles ...]
     imi-server set-password --data DIR --username U
@@ -41,7 +42,13 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server import backup
 from sync_server.auth import admin
 from sync_server.auth.models import User
-from sync_server.config import ConfigError, Settings, key_file_path, load_settings
+from sync_server.config import (
+    ConfigError,
+    Settings,
+    key_file_path,
+    load_settings,
+    load_translation,
+)
 from sync_server.context import NotInitialised, open_database
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine
@@ -121,6 +128,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="a token unused this long expires (default: IMI_TOKEN_IDLE_DAYS or 30)")
     run.add_argument("--token-max-days", type=float,
                      help="a token this old expires (default: IMI_TOKEN_MAX_DAYS or 90)")
+    run.add_argument("--translation-url",
+                     help="machine translation of free text through this LibreTranslate "
+                          "server (default: IMI_TRANSLATION_URL; none: off). Its key: "
+                          "IMI_TRANSLATION_API_KEY")
+    run.add_argument("--translation-engine", help="the engine's name readers see beside each "
+                     "translation (default: IMI_TRANSLATION_ENGINE or LibreTranslate)")
+    run.add_argument("--translation-timeout", type=float,
+                     help="seconds the engine may take (default: IMI_TRANSLATION_TIMEOUT or 15)")
     run.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
 
@@ -129,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     authority.add_argument("--member-state", required=True)
     authority.add_argument("--name", required=True, help="official name, untranslated")
     authority.add_argument("--areas", default="PQ", help="comma-separated area codes")
+    authority.add_argument("--competences", default="",
+                           help="comma-separated professions or activities (e.g. dentist,retail)")
     authority.add_argument("--region", default="")
     authority.add_argument("--level", choices=["national", "regional", "local"],
                            default="national")
@@ -288,7 +305,11 @@ def _run(options: argparse.Namespace) -> int:
 
     logs = log_config(options.log_level, options.log_format)
     logging.config.dictConfig(logs)
-    settings = dataclasses.replace(_settings(options), metrics_access=options.metrics)
+    settings = dataclasses.replace(
+        _settings(options), metrics_access=options.metrics,
+        translation=load_translation(options.translation_url,
+                                     engine_name=options.translation_engine,
+                                     timeout_s=options.translation_timeout))
     context = build_context(settings)
     scheme = "https" if options.ssl_certfile else "http"
     print(f"imi-server: serving {scheme}://{options.host}:{options.port} on "
@@ -355,6 +376,7 @@ def _add_authority(options: argparse.Namespace) -> int:
         "region": options.region,
         "level": options.level,
         "areas": [a.strip() for a in options.areas.split(",") if a.strip()],
+        "competences": [c.strip() for c in options.competences.split(",") if c.strip()],
     }
 
     def work(session: Session) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sync_server.auth.throttle import LoginLimits
 from sync_server.keys import Keyring, KeyringError, read_key_file, write_key_file
+from sync_server.translation.provider import TranslationSettings
 
 KEY_FILE = "server.key"
 DEFAULT_TOKEN_IDLE_DAYS = 30.0
@@ -37,6 +38,8 @@ class Settings:
     login_limits: LoginLimits = dataclasses.field(default_factory=LoginLimits)
     # Who may read /metrics (``metrics.METRICS_ACCESS``): the same machine only, by default.
     metrics_access: str = "loopback"
+    # Machine translation of free text: off (None) unless the administrator names an engine.
+    translation: TranslationSettings | None = None
 
     @property
     def cursor_key(self) -> bytes:
@@ -92,7 +95,33 @@ def load_settings(
         token_idle=dt.timedelta(days=idle),
         token_max_age=dt.timedelta(days=max(idle, max_age)),
         login_limits=LoginLimits.from_environment(),
+        translation=load_translation(),
     )
+
+
+def load_translation(url: str | None = None, *, engine_name: str | None = None,
+                     timeout_s: float | None = None) -> TranslationSettings | None:
+    """The machine-translation engine: ``--translation-url`` or ``IMI_TRANSLATION_URL`` (a
+    LibreTranslate server), its key in ``IMI_TRANSLATION_API_KEY`` (never on the command line,
+    where other users of the machine could read it), the name readers see
+    (``IMI_TRANSLATION_ENGINE``, default LibreTranslate) and the time it may take
+    (``IMI_TRANSLATION_TIMEOUT``, seconds, default 15). No URL: machine translation is off."""
+    url = url or os.environ.get("IMI_TRANSLATION_URL")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("the machine-translation URL must start with http:// or https://")
+    if timeout_s is None:
+        text = os.environ.get("IMI_TRANSLATION_TIMEOUT")
+        try:
+            timeout_s = float(text) if text else 15.0
+        except ValueError:
+            raise ConfigError("IMI_TRANSLATION_TIMEOUT must be a number of seconds") from None
+    if not 0 < timeout_s <= 120:
+        raise ConfigError("the machine-translation timeout must be between 0 and 120 seconds")
+    name = engine_name or os.environ.get("IMI_TRANSLATION_ENGINE") or "LibreTranslate"
+    return TranslationSettings(url=url, engine_name=name[:100], timeout_s=timeout_s,
+                               api_key=os.environ.get("IMI_TRANSLATION_API_KEY") or None)
 
 
 def _days(variable: str, given: float | None, default: float) -> float:

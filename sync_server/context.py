@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.auth.hash_pool import HashPool
 from sync_server.auth.throttle import LoginThrottle
+from sync_server.auth.token_cache import TokenCache
 from sync_server.config import Settings
 from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
 from sync_server.orm import ServerState
 from sync_server.sync.notifier import ChangeNotifier
+from sync_server.translation.libretranslate import LibreTranslate
+from sync_server.translation.provider import TranslationProvider
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -25,7 +28,11 @@ class ServerContext:
     # read per request (``sync.epoch.committed``), never kept here.
     throttle: LoginThrottle
     hashes: HashPool
+    # Tokens verified recently (``auth.token_cache``); what a revocation ends at once.
+    tokens: TokenCache = dataclasses.field(default_factory=TokenCache)
     training: bool = False
+    # The machine-translation engine, None when the administrator configured none.
+    translator: TranslationProvider | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -73,4 +80,5 @@ def build_context(settings: Settings) -> ServerContext:
         training=identity.training,
         throttle=LoginThrottle(settings.login_limits),
         hashes=HashPool.from_environment(),
+        translator=LibreTranslate(settings.translation) if settings.translation else None,
     )

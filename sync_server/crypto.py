@@ -57,6 +57,10 @@ def sync_row_binding(kind: str, entity_id: str, audience: str) -> bytes:
             f"|{len(audience)}:{audience}").encode()
 
 
+def translation_binding(entity_id: str) -> bytes:
+    return binding("case_translations.sealed", entity_id)
+
+
 def result_binding(device_id: str, mutation_id: int) -> bytes:
     return binding("applied_mutations.sealed_result", device_id, mutation_id)
 

@@ -8,15 +8,21 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.errors import LocalProtocolError, ProtocolError
 from sync_protocol.messages import ErrorBody
 from sync_server.auth.service import Principal, authenticate
 from sync_server.context import ServerContext
+from sync_server.orm import ServerState
+from sync_server.sync.epoch import Committed
 
 
-def get_context(request: Request) -> ServerContext:
+async def get_context(request: Request) -> ServerContext:
+    # ``async``: FastAPI runs a plain ``def`` dependency on the thread pool, a hand-off per
+    # request for an attribute read.
     context: ServerContext = request.app.state.context
     return context
 
@@ -34,17 +40,43 @@ SessionDep = Annotated[Session, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_principal(
+async def get_principal(
+    request: Request,
     context: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller, from the token: one hand-off to the thread pool, one short session."""
     if credentials is None:
         raise LocalProtocolError("unauthorised", "sign in first", status_hint=401)
-    # A session of its own, closed at once: a long-poll must not hold a connection.
+    principal, state = await run_in_threadpool(principal_and_state, context,
+                                               credentials.credentials)
+    request.state.committed = state
+    return principal
+
+
+def principal_and_state(context: ServerContext, token: str) -> tuple[Principal, Committed]:
+    """The token's principal, and the committed state read with it (one query for both).
+
+    A session of its own, closed at once: a long-poll must not hold a connection. The state
+    row carries ``auth_version``, so a token verified recently is not looked up again
+    (``auth.token_cache``); the epoch and sequence are what a pull then starts from
+    (``committed_state``).
+    """
     with context.sessions() as session:
-        return authenticate(session=session, token=credentials.credentials, now=utcnow(),
-                            idle=context.settings.token_idle,
-                            max_age=context.settings.token_max_age)
+        epoch, seq, auth_version = session.execute(
+            select(ServerState.epoch, ServerState.last_seq, ServerState.auth_version)
+            .where(ServerState.id == 1)).one()
+        principal = authenticate(session=session, token=token, now=utcnow(),
+                                 idle=context.settings.token_idle,
+                                 max_age=context.settings.token_max_age,
+                                 cache=context.tokens, auth_version=auth_version)
+    return principal, Committed(epoch=epoch, seq=seq)
+
+
+def committed_state(request: Request) -> Committed:
+    """The committed state read when the caller was authenticated (``get_principal``)."""
+    state: Committed = request.state.committed
+    return state
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -69,7 +101,9 @@ def token_problem(request: Request) -> ProtocolError | None:
     credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=token)
                    if scheme.lower() == "bearer" and token else None)
     try:
-        get_principal(get_context(request), credentials)
+        if credentials is None:
+            raise LocalProtocolError("unauthorised", "sign in first", status_hint=401)
+        principal_and_state(request.app.state.context, credentials.credentials)
     except ProtocolError as refused:
         return refused
     return None

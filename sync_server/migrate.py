@@ -8,6 +8,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from sync_server.auth.token_cache import MIGRATING
 from sync_server.orm import ServerState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,6 +25,7 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision and make sure the server state row exists."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        connection.execution_options(**{MIGRATING: True})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     with Session(engine) as session, session.begin():

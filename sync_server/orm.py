@@ -38,3 +38,6 @@ class ServerState(Base):
     epoch: Mapped[str] = mapped_column(String(32))
     last_seq: Mapped[int] = mapped_column(BigInteger)
     training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Bumped by every transaction that changes a token, a user or an authority
+    # (``auth.token_cache``): a token verified under an older value is checked again.
+    auth_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

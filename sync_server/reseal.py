@@ -25,8 +25,10 @@ from sync_server.crypto import (
     case_binding,
     result_binding,
     sync_row_binding,
+    translation_binding,
 )
 from sync_server.sync.models import AppliedMutation, SyncRow
+from sync_server.translation.models import CaseTranslation
 
 log = logging.getLogger("imi.server")
 
@@ -55,6 +57,8 @@ COLUMNS = (
     _Column("applied_mutations", AppliedMutation,
             (AppliedMutation.device_id, AppliedMutation.mutation_id),
             AppliedMutation.sealed_result, (), result_binding),
+    _Column("case_translations", CaseTranslation, (CaseTranslation.id,), CaseTranslation.sealed,
+            (), translation_binding),
 )
 
 

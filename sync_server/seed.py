@@ -10,20 +10,24 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync_protocol.cases import CaseRecord, CaseRole, CaseStatus
 from sync_protocol.catalogue import Question, QuestionSet
+from sync_protocol.directory import EEA_STATES, CompetenceList
 from sync_protocol.mutations import parse_args
-from sync_protocol.workflow import Actor
+from sync_protocol.workflow import COORDINATOR_ROLE, HANDLER_ROLE, Actor
 from sync_server.auth.models import User
 from sync_server.cases.service import apply_case_mutation
 from sync_server.catalogue.service import load_catalogue
 from sync_server.catalogue.shipped import EARLIER_SETS_FILE, shipped_catalogue
 from sync_server.crypto import Sealer
+from sync_server.directory.models import Authority
 from sync_server.directory.service import (
-    EEA_STATES,
-    add_authority,
+    add_authorities,
+    add_competences,
     add_member_states,
     add_user,
 )
+from sync_server.organisation.seed import seed_coordinators, seed_demo_organisation
 from sync_server.sync.sequence import SequenceLock
 
 SEED_DIR = Path(__file__).parent / "seed"
@@ -31,17 +35,30 @@ SEED_DIR = Path(__file__).parent / "seed"
 # catalogue is ``shipped_catalogue()``.
 CATALOGUE_FILE = EARLIER_SETS_FILE
 DIRECTORY_FILE = SEED_DIR / "demo_directory.json"
+COMPETENCES_FILE = SEED_DIR / "competences.json"
+# The Commission, the 30 national coordinators and Germany's 16 Land coordinators.
+COORDINATORS_FILE = SEED_DIR / "coordinators.json"
 
 # Every demo user signs in with this password; the README says so. Never used outside --demo.
 DEMO_PASSWORD = "imi-demo"
 
 
 def seed_base(session: Session) -> None:
-    """What every server starts with: the 30 EEA states and the shipped catalogue."""
+    """What every server starts with: the 30 EEA states, the shipped catalogue, the
+    controlled lists of competences and the coordinators (each added once)."""
     seq = SequenceLock(session).acquire()
     add_member_states(session, seq, EEA_STATES)
     session.flush()
     load_catalogue(session, seq, shipped_catalogue())
+    session.flush()
+    add_competences(session, seq,
+                    CompetenceList.model_validate_json(COMPETENCES_FILE.read_bytes()))
+    session.flush()
+    coordinators = json.loads(COORDINATORS_FILE.read_text(encoding="utf-8"))["authorities"]
+    known = set(session.scalars(select(Authority.id)))
+    add_authorities(session, seq, [a for a in coordinators if a["id"] not in known])
+    session.flush()
+    seed_coordinators(session, seq)  # their scopes (the directory made their authorities)
     seq.flush()
 
 
@@ -49,15 +66,16 @@ def seed_demo(session: Session, *, password: str = DEMO_PASSWORD) -> dict[str, A
     """The demo directory: authorities and users of several member states."""
     directory = json.loads(DIRECTORY_FILE.read_text(encoding="utf-8"))
     seq = SequenceLock(session).acquire()
-    for authority in directory["authorities"]:
-        add_authority(session, seq, authority)
+    add_authorities(session, seq, directory["authorities"])
     session.flush()
     for user in directory["users"]:
         add_user(session, username=user["username"], password=password,
                  display_name=user["display_name"], authority_id=user["authority_id"],
                  roles=user["roles"], language=user["language"])
+    coordinators = seed_demo_organisation(session, seq, password=password)
     seq.flush()
-    return {"authorities": len(directory["authorities"]), "users": len(directory["users"])}
+    return {"authorities": len(directory["authorities"]),
+            "users": len(directory["users"]) + coordinators}
 
 
 # (requester, responder, subject, profession, questions, final step, days ago)
@@ -76,6 +94,10 @@ _DEMO_CASES: tuple[tuple[str, str, tuple[str, str, str], str, tuple[int, ...], s
     ("IT-FNOMCEO", "DE-AEK-BLN", ("Rossi", "Marco", "1982-12-12"), "doctor", (1, 12), "send", 3),
     ("DE-LZK-BW", "HU-ENKK", ("Varga", "Zsófia", "1991-06-25"), "dentist", (1, 4, 12), "create",
      0),
+    # Waiting in the coordinators' queues (``organisation.seed.DEMO_RULES``): a Bavarian
+    # request for the Bavarian coordinator, a Polish reply for the Polish one.
+    ("DE-BLZK", "HU-ENKK", ("Fekete", "Ilona", "1984-04-08"), "dentist", (1, 4, 12), "send", 1),
+    ("AT-OEZK", "PL-NIL", ("Mazur", "Katarzyna", "1986-10-19"), "dentist", (1, 12), "answer", 5),
 )
 # A Services exchange: a German chamber of crafts asks a Hungarian government office about a
 # hairdresser's establishment, registration, authorisation and insurance; answered.
@@ -84,6 +106,9 @@ _DEMO_SERVICES_CASE: Final = ("DE-HWK-S", "HU-BFKH", ("Kiss", "Péter", "1976-04
 _DEMO_QUALIFICATIONS: Final = {"dentist": "Diploma in dentistry", "doctor": "Medical degree",
                                 "hairdresser": "Master craftsman's certificate (hairdressing)"}
 _STEPS = ("create", "send", "accept", "answer", "accept_reply")
+# The coordinator role that decides a case waiting in each state.
+_APPROVER = {CaseStatus.AWAITING_APPROVAL: CaseRole.REQUESTER_COORDINATOR,
+             CaseStatus.REPLY_AWAITING_APPROVAL: CaseRole.RESPONDER_COORDINATOR}
 
 # The free text a seeded answer gives to a text or document question, in the answerer's
 # language (English where the demo has none).
@@ -107,6 +132,9 @@ class SeedCase:
     started: dt.datetime
     answer_in_days: int = 14
     area: str = "PQ"
+    # Whether the last step may leave the case waiting for a coordinator's approval (else
+    # the coordinator approves it, as for every step followed by another).
+    waits: bool = True
 
 
 def seed_demo_cases(session: Session, sealer: Sealer) -> int:
@@ -153,7 +181,11 @@ def demo_answer(question: Question, lang: str) -> dict[str, object]:
 
 
 def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
-    """Take ``case.steps`` as its parties' users would, five hours apart; return the case id."""
+    """Take ``case.steps`` as its parties' users would, five hours apart; return the case id.
+
+    A step held for a coordinator's approval is approved by that coordinator when more steps
+    follow; the last step may leave the case waiting in the coordinator's queue.
+    """
     qs = latest_question_set(case.area)
     case_id = uuid.uuid4().hex
     questions = [qs.questions[n - 1].code for n in case.questions]
@@ -171,17 +203,30 @@ def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
                         for q in qs.questions if q.code in questions],
         },
     }
+    at = case.started
     for number, step in enumerate(case.steps):
         args = args_by_step.get(step, {"case_id": case_id})
-        checked, action = parse_args(f"case.{step}", args)
         requesting = step in ("create", "send", "accept_reply", "withdraw")
-        seq = SequenceLock(session).acquire()
-        apply_case_mutation(session, seq, sealer, action=action, args=checked,
-                            actor=_actor(session, case.requester if requesting else case.responder),
-                            base_version=None,
-                            now=case.started + dt.timedelta(hours=5 * number))
-        seq.flush()
+        record = _step(session, sealer, step, args, at=at,
+                       authority=case.requester if requesting else case.responder)
+        at += dt.timedelta(hours=5)
+        role = _APPROVER.get(record.state)
+        if role is not None and (number + 1 < len(case.steps) or not case.waits):
+            _step(session, sealer, "approve", {"case_id": case_id}, at=at,
+                  authority=record.holders(role)[0])
+            at += dt.timedelta(hours=5)
     return case_id
+
+
+def _step(session: Session, sealer: Sealer, step: str, args: dict[str, object], *,
+          at: dt.datetime, authority: str) -> CaseRecord:
+    checked, action = parse_args(f"case.{step}", args)
+    seq = SequenceLock(session).acquire()
+    record, _audiences = apply_case_mutation(session, seq, sealer, action=action, args=checked,
+                                             actor=_actor(session, authority),
+                                             base_version=None, now=at)
+    seq.flush()
+    return record
 
 
 def _user(session: Session, authority_id: str) -> User:
@@ -193,5 +238,7 @@ def _user(session: Session, authority_id: str) -> User:
 
 def _actor(session: Session, authority_id: str) -> Actor:
     user = _user(session, authority_id)
+    # The seed acts for each party in its own role: a coordinator decides, a handler the rest.
+    role = COORDINATOR_ROLE if COORDINATOR_ROLE in user.roles else HANDLER_ROLE
     return Actor(user_id=user.id, user_name=user.display_name, authority_id=authority_id,
-                 roles=frozenset(user.roles) | {"request_handler"})
+                 roles=frozenset(user.roles) | {role})

@@ -6,12 +6,16 @@ Alembic's environment and anything that creates or inspects the whole schema imp
 from sync_server.auth import audit as admin_audit
 from sync_server.auth import models as auth_models
 from sync_server.cases import models as case_models
+from sync_server.catalogue import draft_models
 from sync_server.catalogue import models as catalogue_models
 from sync_server.directory import models as directory_models
+from sync_server.organisation import models as organisation_models
 from sync_server.orm import Base
 from sync_server.sync import models as sync_models
+from sync_server.translation import models as translation_models
 
 metadata = Base.metadata
 
 __all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
-           "metadata", "sync_models"]
+           "draft_models", "metadata", "organisation_models", "sync_models",
+           "translation_models"]

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 
 from sync_protocol.cases import CaseStatus
 from sync_protocol.messages import EntityKind
+from sync_protocol.organisation import Direction
 from sync_server.auth.models import User
-from sync_server.cases.models import Case, CaseEvent
+from sync_server.cases.models import Case, CaseEvent, CaseParticipant
 from sync_server.crypto import Sealer
 from sync_server.directory.models import Authority
+from sync_server.organisation.service import organisation_for
 from sync_server.orm import ServerState
 from sync_server.seed import SeedCase, make_case, practice_area
 from sync_server.sync.models import SyncRow
@@ -41,12 +43,15 @@ STEPS_TO: Final[dict[CaseStatus, tuple[str, ...]]] = {
     CaseStatus.ANSWERED: ("create", "send", "accept", "answer"),
     CaseStatus.CLOSED: ("create", "send", "accept", "answer", "accept_reply"),
     CaseStatus.WITHDRAWN: ("create", "send", "withdraw"),
+    CaseStatus.AWAITING_APPROVAL: ("create", "send"),
+    CaseStatus.REPLY_AWAITING_APPROVAL: ("create", "send", "accept", "answer"),
 }
 CASES_PER_STATE = 8
 # How long ago cases in each state started, in days (a range, so lists look lived-in).
 _AGE: Final[dict[CaseStatus, tuple[int, int]]] = {
     CaseStatus.DRAFT: (0, 3), CaseStatus.SENT: (1, 8), CaseStatus.ACCEPTED: (4, 30),
     CaseStatus.ANSWERED: (6, 25), CaseStatus.CLOSED: (20, 120), CaseStatus.WITHDRAWN: (3, 40),
+    CaseStatus.AWAITING_APPROVAL: (0, 4), CaseStatus.REPLY_AWAITING_APPROVAL: (5, 20),
 }
 
 _NAMES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
@@ -101,12 +106,27 @@ def seed_training_cases(session: Session, sealer: Sealer, *,
     in_area = {a.id for a in session.scalars(select(Authority)) if area in a.areas and a.active}
     handlers = sorted({u.authority_id for u in session.scalars(select(User))
                        if "request_handler" in u.roles and u.authority_id in in_area})
+    # The cases waiting for approval are between authorities the approval rules hold back.
+    organisation = organisation_for(session, handlers)
+    held = {
+        CaseStatus.AWAITING_APPROVAL: [h for h in handlers if organisation.approver(
+            h, area, Direction.REQUEST)],
+        CaseStatus.REPLY_AWAITING_APPROVAL: [h for h in handlers if organisation.approver(
+            h, area, Direction.REPLY)],
+    }
     made = 0
     for state, steps in STEPS_TO.items():
         for _number in range(CASES_PER_STATE):
             # Requesters in turn, so every trainee's authority has cases on both sides.
             requester = handlers[made % len(handlers)]
-            responder = rng.choice([a for a in handlers if a[:2] != requester[:2]])
+            if state is CaseStatus.AWAITING_APPROVAL:
+                requester = rng.choice(held[state])
+            if state is CaseStatus.REPLY_AWAITING_APPROVAL:
+                responder = rng.choice(held[state])
+                if requester[:2] == responder[:2]:
+                    requester = rng.choice([a for a in handlers if a[:2] != responder[:2]])
+            else:
+                responder = rng.choice([a for a in handlers if a[:2] != requester[:2]])
             low, high = _AGE[state]
             make_case(session, sealer, SeedCase(
                 requester=requester, responder=responder,
@@ -114,6 +134,7 @@ def seed_training_cases(session: Session, sealer: Sealer, *,
                 questions=tuple(sorted(rng.sample(range(1, 13), k=rng.randint(2, 5)))),
                 steps=steps, answer_in_days=rng.randint(7, 21),
                 started=now - dt.timedelta(days=rng.randint(low, high), hours=rng.randint(1, 9)),
+                waits=state in held,
             ))
             made += 1
     return made
@@ -134,6 +155,7 @@ def reset_training(session: Session, sealer: Sealer) -> int:
             seq.next(), row.version + 1, None, False, "deleted")
     seq.flush()
     session.execute(delete(CaseEvent))
+    session.execute(delete(CaseParticipant))
     session.execute(delete(Case))
     session.flush()
     return seed_training_cases(session, sealer)

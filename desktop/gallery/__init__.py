@@ -13,11 +13,14 @@ that size.
 
 SIZES = ((1280, 800), (1920, 1080))
 
-# The screens of the officer who asks (Anna), of the one who answers (Peter), and of the
-# first start, in the order they are rendered.
-ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-incomplete",
+# The screens of the officer who asks (Anna), of the one who answers (Peter), of a
+# coordinator, and of the first start, in the order they are rendered.
+ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search", "directory",
+                "new-request-incomplete",
                 "edit-draft", "answer", "confirm-withdraw", "confirm-accept-reply",
                 "user-guide", "about", "main-offline", "close-with-queued-changes")
 PETER_SCREENS = ("main-inbox-responder", "needs-attention")
+# The Bavarian coordinator's approval queue, and its two decisions.
+COORDINATOR_SCREENS = ("approval-queue", "confirm-approve", "refuse-approval")
 FIRST_START_SCREENS = ("unlock", "set-up")
-SCREENS = (*ANNA_SCREENS, *PETER_SCREENS, *FIRST_START_SCREENS)
+SCREENS = (*ANNA_SCREENS, *PETER_SCREENS, *COORDINATOR_SCREENS, *FIRST_START_SCREENS)

@@ -23,7 +23,8 @@ from desktop.models.transport import Transport
 
 PASSWORD = "imi-demo"  # every demo user's (sync_server.seed.DEMO_PASSWORD)
 PASSPHRASE = "gallery-passphrase"  # protects the gallery's throwaway profiles
-OFFICERS = ("de.weber", "hu.kovacs")
+# The third is a coordinator (the Bavarian SDIMIC): its approval queue.
+OFFICERS = ("de.weber", "hu.kovacs", "by.hofmann")
 
 
 @dataclasses.dataclass
@@ -70,13 +71,14 @@ def prepare(base: Path) -> dict[str, Path]:
     local_server.init(server_dir, demo=True)
     process, url = local_server.start(server_dir)
     try:
-        de, hu = (_officer(url, name, base / name) for name in OFFICERS)
+        de, hu, coordinator = (_officer(url, name, base / name) for name in OFFICERS)
         try:
             _offline_accept_reply(de)
             _refused_answer(de, hu)
         finally:
             de.close()
             hu.close()
+            coordinator.close()
     finally:
         local_server.stop(process)
     return {name: base / name for name in OFFICERS}

@@ -11,17 +11,21 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
-from desktop.gallery import ANNA_SCREENS, PETER_SCREENS, fit
+from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
-from desktop.models import case_list
+from desktop.models import authoring, case_list
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
-from desktop.qt import QApplication, QDialog, QScrollArea, QTimer, QWidget
+from desktop.qt import QApplication, QDialog, QPlainTextEdit, QScrollArea, QTimer, QWidget
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
+from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
+from desktop.views.directory_panel import DirectoryPanel
+from desktop.views.question_set_editor import QuestionDialog
 from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
+from sync_protocol.authoring import set_text, with_sources
 
 WAIT_S = 10.0
 
@@ -108,6 +112,24 @@ def _click(name: str) -> Callable[[QWidget], None]:
     return click
 
 
+# What an officer types to find the dentists' authorities of another state, in their language.
+_SEARCHES = {"de": "ungarische Zahnärzte", "hu": "fogorvos Németország",
+             "fr": "médecins Autriche", "en": "dentists Hungary"}
+
+
+def _search(text: str) -> Callable[[QWidget], None]:
+    """Type ``text`` into a dialog's directory search; wait for its results (database lane)."""
+    def search(dialog: QWidget) -> None:
+        panel = dialog.findChild(DirectoryPanel)
+        assert panel is not None
+        panel.search.setText(text)
+        _wait_until(lambda: panel.shown_query == text)
+        if panel.results.count():
+            panel.results.setCurrentRow(0)
+        _settle()
+    return search
+
+
 def _case(controller: AppController, family_name: str) -> str:
     for row in case_list.page(controller.reader, ListQuery(folder="all", text=family_name),
                                after=None, limit=1000):
@@ -154,6 +176,10 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         shooter.shoot(controller.window, "main-beside", lang)
         view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
+        shooter.modal(controller.new_request, "new-request-search", lang,
+                      prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
+        shooter.modal(controller.show_directory, "directory", lang,
+                      prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
                       prepare=_click("send"))
         shooter.modal(lambda: controller.take_step("edit", cases["Varga"]), "edit-draft", lang)
@@ -179,6 +205,41 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         shooter.modal(controller.may_close, "close-with-queued-changes", lang)
 
 
+def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    """The Commission's catalogue window, over demo drafts: a new version of a shipped set
+    with one English text changed since its translation, and a new area in English only."""
+    published = [(area, qs) for area in controller.reader.areas()
+                 for qs in controller.reader.question_sets(area.code)]
+    area, qs = next((a, q) for a, q in published if len(q.questions) > 10)
+    # Every translation of the published set counts as current, as on the server.
+    changed = with_sources(None, authoring.from_published(area, qs))
+    first = changed.question_set.questions[1]
+    changed = set_text(changed, first.code, "en", first.texts["en"] + " (as of today)")
+    new_area = authoring.add_question(
+        authoring.new_draft(area_code="DENT", area_name="Dental hygienists",
+                            set_code="DENT-REG", set_name="Registration of dental hygienists",
+                            first_question="Describe the duties of the person."),
+        section=None, answer_type="yes_no", text="Is the person registered?",
+        answers=("Yes", "No"))
+    for lang in languages:
+        controller.change_language(lang)
+        dialog = CatalogueDialog(published, parent=controller.window)
+        dialog.show_drafts([changed, new_area])
+        dialog.show()
+        dialog.list.setCurrentRow(1)
+        shooter.shoot(dialog, "catalogue-question-set", lang)
+        dialog.tabs.setCurrentIndex(1)
+        dialog.show_outcome(explain("text_outdated", {"text": first.code, "language": lang}),
+                            problem=True)
+        shooter.shoot(dialog, "catalogue-languages", lang)
+        for made in (QuestionDialog([("S1", "Registration")], dialog),
+                     NewAreaDialog(set(), dialog)):
+            made.show()
+            shooter.shoot(made, "catalogue-" + made.objectName(), lang)
+            made.close()
+        dialog.close()
+
+
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
     if not shooter.wants("main-inbox-responder", "needs-attention"):
         return
@@ -187,6 +248,25 @@ def _peter(shooter: Shooter, controller: AppController, languages: list[str]) ->
         controller.window.folders.setCurrentRow(0)
         shooter.shoot(controller.window, "main-inbox-responder", lang)
         shooter.modal(controller.show_attention, "needs-attention", lang)
+
+
+def _coordinator(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
+    waiting = _case(controller, "Fekete")  # a Bavarian request in the demo's queue
+    for lang in languages:
+        controller.change_language(lang)
+        controller.open_case("approvals", waiting)
+        shooter.shoot(controller.window, "approval-queue", lang)
+        shooter.modal(lambda: controller.take_step("approve", waiting), "confirm-approve", lang)
+        shooter.modal(lambda: controller.take_step("refuse", waiting), "refuse-approval", lang,
+                      prepare=_reason)
+
+
+def _reason(dialog: QWidget) -> None:
+    # What a Bavarian coordinator writes, in German whatever the UI language: free text is
+    # shown as written.
+    field = dialog.findChild(QPlainTextEdit, "refuseReason")
+    assert field is not None
+    field.setPlainText("Die Rechtsgrundlage der Anfrage fehlt; bitte ergänzen.")
 
 
 def _first_start(shooter: Shooter, languages: list[str]) -> None:
@@ -236,13 +316,16 @@ def render_all(out: Path, data: Path, width: int, height: int, *,
     shooter = Shooter(out, width, height, screens)
     languages = languages or shipped_languages()
     _first_start(shooter, languages)
-    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter),
-                                        (ANNA_SCREENS, PETER_SCREENS), strict=True):
+    for username, scenes, theirs in zip(OFFICERS, (_anna, _peter, _coordinator),
+                                        (ANNA_SCREENS, PETER_SCREENS, COORDINATOR_SCREENS),
+                                        strict=True):
         if not shooter.wants(*theirs):
             continue
         controller = _open(data, username)
         try:
             scenes(shooter, controller, languages)
+            if scenes is _anna:
+                _catalogue(shooter, controller, languages)
         finally:
             controller.shutdown()
             controller.window.close()

@@ -133,7 +133,8 @@ def describe(item: dict[str, Any], *, case: CaseRecord | None, question_sets: Qu
     return Refusal(
         item_id=int(item["id"]), case_id=str(item["case_id"]),
         reference=str(item["case_id"])[:8].upper(),
-        person=_person(args.get("subject"), case), step=label(STEP_NAMES, action),
+        person=item.get("person") or _person(args.get("subject"), case),
+        step=label(STEP_NAMES, action),
         action=action, acted_at=_when(item.get("acted_at")), refused_at=_when(item["at"]),
         reason=explain(item["code"], item.get("params"), authority_name=authority_name),
         entered=tuple(entered), args=args,

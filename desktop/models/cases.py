@@ -13,6 +13,7 @@ from typing import Any
 
 import pydantic_core
 
+from desktop.models import organisation
 from desktop.models.replica import Replica
 from sync_protocol.cases import CaseRecord
 from sync_protocol.errors import RemoteProtocolError, WorkflowRefused
@@ -49,9 +50,12 @@ def row_values(data: dict[str, Any], text: str, my_authority: str,
     """One ``cases`` row from a case's wire form (a dict), without a full model parse."""
     try:
         outgoing = data["requester_authority_id"] == my_authority
+        incoming = data["responder_authority_id"] == my_authority
+        # Neither side: a coordinator's case, waiting for its approval.
+        direction = "out" if outgoing else "in" if incoming else "approval"
         subject = data["subject"]
         return (
-            data["id"], data["version"], data["state"], "out" if outgoing else "in",
+            data["id"], data["version"], data["state"], direction,
             data["responder_authority_id"] if outgoing else data["requester_authority_id"],
             f"{subject['family_name'].upper()}, {subject['given_names']}",
             data["answer_by"], data["updated_at"], text, confirmed,
@@ -76,13 +80,17 @@ def _step(replica: Replica, case: CaseRecord | None, name: str, args: dict[str, 
     """``case`` after one step (``None`` before a create), checked against the question set
     it uses, as the server will check it. Raises ``WorkflowRefused``/``RemoteProtocolError``."""
     checked, action = parse_args(name, args)
+    involved = [actor.authority_id]
     if isinstance(checked, CreateCase):
         question_set = replica.question_set(checked.question_set, checked.question_set_version)
+        involved.append(checked.responder_authority_id)
     elif case is not None:
         question_set = replica.question_set(case.question_set, case.question_set_version)
+        involved += [p.authority_id for p in case.participants]
     else:
         question_set = None
-    new = apply_step(case, action, checked, actor=actor, now=now, question_set=question_set)
+    new = apply_step(case, action, checked, actor=actor, now=now, question_set=question_set,
+                     organisation=organisation.organisation_for(replica, involved))
     return new, checked
 
 
@@ -181,7 +189,9 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str, *,
     directory, latest = _newest_per_case(changes)
     with replica.transaction():
         for change in directory:
-            if isinstance(change.kind, EntityKind):
+            if change.kind in organisation.KINDS:
+                replica.put_organisation(str(change.kind), change.id, change.data)
+            elif isinstance(change.kind, EntityKind):
                 replica.put_directory(change.kind.value, change.id, change.data)
             else:
                 replica.keep_change(change.kind, change.id, change.version, change.data)
@@ -240,14 +250,19 @@ def apply_push_results(replica: Replica, results: Iterable[MutationResult],
             replica.remove_outbox(result.mutation_id)
             if result.status == "rejected":
                 refused.append(result)
+                held = get_case(replica, step["case_id"])
                 replica.add_attention(
+                    person=None if held is None else (
+                        f"{held.subject.family_name.upper()}, {held.subject.given_names}"),
                     mutation_id=result.mutation_id, name=step["name"], case_id=step["case_id"],
                     code=result.code or "http_error", params=dict(result.params),
                     message=result.message or "", args=step["args"], at=now.isoformat(),
                     acted_at=step["created_at"],
                 )
             server = result.change
-            if server is not None and server.data is not None and (
+            if server is None and result.status == "applied":
+                confirmed = None  # applied, and no longer ours to see (a decided approval)
+            elif server is not None and server.data is not None and (
                 confirmed is None or server.version >= int(confirmed["version"])
             ):
                 confirmed = server.data

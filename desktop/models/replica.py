@@ -17,7 +17,9 @@ import sqlcipher3
 
 from desktop.models import schema
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
+from sync_protocol.directory import Competence
 from sync_protocol.messages import UserInfo
+from sync_protocol.translation import MachineTranslation
 
 CASE_COLUMNS = ("id", "version", "state", "direction", "counterpart", "subject", "answer_by",
                 "updated_at", "data", "confirmed")
@@ -144,7 +146,10 @@ class Replica:
         )
 
     def delete_cases(self, case_ids: Iterable[str]) -> None:
-        self._db.executemany("DELETE FROM cases WHERE id = ?", [(i,) for i in case_ids])
+        ids = [(i,) for i in case_ids]
+        self._db.executemany("DELETE FROM cases WHERE id = ?", ids)
+        # Data protection reaches the translations of a case that is gone from this replica.
+        self._db.executemany("DELETE FROM translations WHERE case_id = ?", ids)
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one read-only query (the list queries of ``desktop.models.case_list``)."""
@@ -218,19 +223,21 @@ class Replica:
 
     def add_attention(self, *, mutation_id: int, name: str, case_id: str, code: str,
                       params: dict[str, Any], message: str, args: dict[str, Any], at: str,
-                      acted_at: str) -> None:
+                      acted_at: str, person: str | None = None) -> None:
         """A refused step: its code and parameters, what the officer entered (in full), when
-        they took the step (``acted_at``) and when the refusal arrived (``at``)."""
+        they took the step (``acted_at``) and when the refusal arrived (``at``). ``person``:
+        who the case is about, kept for a case this replica is about to lose sight of (a
+        coordinator's decision on a withdrawn request)."""
         self._db.execute(
             "INSERT INTO attention (mutation_id, name, case_id, code, params, message, args, at, "
-            "acted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "acted_at, person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (mutation_id, name, case_id, code, json.dumps(params), message, json.dumps(args),
-             at, acted_at),
+             at, acted_at, person),
         )
 
     def attention(self) -> list[dict[str, Any]]:
         keys = ("id", "mutation_id", "name", "case_id", "code", "params", "message", "args",
-                "at", "acted_at")
+                "at", "acted_at", "person")
         rows = self._db.execute(
             f"SELECT {', '.join(keys)} FROM attention WHERE dismissed = 0 ORDER BY id"
         )
@@ -261,12 +268,23 @@ class Replica:
                     "INSERT OR REPLACE INTO authorities VALUES (?, ?, ?, ?)",
                     (entity_id, data["member_state"], data["official_name"], json.dumps(data)),
                 )
+        elif kind == "competence":
+            if data is None:
+                self._db.execute("DELETE FROM competences WHERE code = ?", (entity_id,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO competences VALUES (?, ?, ?)",
+                                 (entity_id, data["area"], json.dumps(data)))
         elif kind == "area":
             if data is None:
                 self._db.execute("DELETE FROM areas WHERE code = ?", (entity_id,))
             else:
                 self._db.execute("INSERT OR REPLACE INTO areas VALUES (?, ?)",
                                  (entity_id, json.dumps(data)))
+        elif kind == "translation":
+            if data is None:
+                self._db.execute("DELETE FROM translations WHERE id = ?", (entity_id,))
+            else:
+                self.put_translation(MachineTranslation.model_validate(data))
         elif kind == "question_set":
             if data is None:
                 self._db.execute("DELETE FROM question_sets WHERE id = ?", (entity_id,))
@@ -275,6 +293,30 @@ class Replica:
                     "INSERT OR REPLACE INTO question_sets VALUES (?, ?, ?, ?, ?)",
                     (entity_id, data["code"], data["version"], data["area"], json.dumps(data)),
                 )
+
+    def put_organisation(self, kind: str, entity_id: str, data: dict[str, Any] | None) -> None:
+        """A coordinator, approval rule or authority mode (``sync_protocol.organisation``)."""
+        if data is None:
+            self._db.execute("DELETE FROM organisation WHERE kind = ? AND id = ?",
+                             (kind, entity_id))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO organisation VALUES (?, ?, ?)",
+                             (kind, entity_id, json.dumps(data)))
+
+    def organisation_rows(self, kind: str) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT data FROM organisation WHERE kind = ? ORDER BY id",
+                                (kind,))
+        return [json.loads(r[0]) for r in rows]
+
+    def translations(self, case_id: str) -> list[MachineTranslation]:
+        rows = self._db.execute("SELECT data FROM translations WHERE case_id = ? ORDER BY id",
+                                (case_id,))
+        return [MachineTranslation.model_validate_json(r[0]) for r in rows]
+
+    def put_translation(self, translation: MachineTranslation) -> None:
+        self._db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)",
+                         (translation.entity_id, translation.case_id,
+                          translation.model_dump_json()))
 
     def keep_change(self, kind: str, entity_id: str, version: int,
                     data: dict[str, Any] | None) -> None:
@@ -307,6 +349,17 @@ class Replica:
         rows = self._db.execute("SELECT data FROM authorities ORDER BY member_state, official_name")
         return [json.loads(r[0]) for r in rows]
 
+    def competences(self) -> list[Competence]:
+        """The controlled lists (professions, service activities), in their shipped order."""
+        rows = self._db.execute("SELECT data FROM competences ORDER BY area, rowid")
+        return [Competence.model_validate_json(r[0]) for r in rows]
+
+    @property
+    def connection(self) -> Any:
+        """The replica's connection, for read-only queries of the database lane's models
+        (the directory search); writes go through this class."""
+        return self._db
+
     def areas(self) -> list[LegislativeArea]:
         rows = self._db.execute("SELECT data FROM areas ORDER BY code")
         return [LegislativeArea.model_validate_json(r[0]) for r in rows]
@@ -330,6 +383,6 @@ class Replica:
         """Forget everything pulled (the server asked for a re-bootstrap); keep the outbox."""
         with self.transaction():
             for table in ("cases", "member_states", "authorities", "areas", "question_sets",
-                          "kept_changes"):
+                          "competences", "kept_changes", "translations", "organisation"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up')")

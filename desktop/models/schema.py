@@ -216,7 +216,101 @@ ALTER TABLE attention ADD COLUMN acted_at TEXT;
 """
 
 
-RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4))
+# Version 5: machine translations of the cases' free texts, as the server synced them.
+_V5 = """
+CREATE TABLE translations (
+    id TEXT PRIMARY KEY,              -- case id : field : target language
+    case_id TEXT NOT NULL,
+    data TEXT NOT NULL                -- sync_protocol.translation.MachineTranslation
+);
+CREATE INDEX ix_translations_case ON translations (case_id);
+"""
+
+
+# Version 6: the directory's controlled lists (professions, service activities; labelled in
+# every language) and the offline search index over authorities: a trigram full-text table of
+# their names, designations, descriptions and places, folded (case and accents) once here, kept
+# in step with ``authorities`` by triggers; ``directory_generation`` counts directory changes,
+# so an in-memory search cache knows when to reload. ``INSERT OR REPLACE`` into authorities
+# deletes the old row without its delete triggers, hence the clean-up before the insert.
+_AUTHORITY_TEXT = """{r}.rowid, imi_fold({r}.official_name),
+    imi_fold(coalesce(
+        (SELECT group_concat(value, ' ') FROM json_each({r}.data, '$.designation')), '')),
+    imi_fold(coalesce(
+        (SELECT group_concat(value, ' ') FROM json_each({r}.data, '$.description')), '')),
+    imi_fold(coalesce(json_extract({r}.data, '$.region'), '') || ' ' ||
+             coalesce(json_extract({r}.data, '$.city'), ''))"""
+_V6 = f"""
+CREATE TABLE competences (code TEXT PRIMARY KEY, area TEXT NOT NULL, data TEXT NOT NULL);
+CREATE VIRTUAL TABLE authority_text USING fts5(
+    official_name, designation, description, places, tokenize = 'trigram'
+);
+INSERT INTO authority_text (rowid, official_name, designation, description, places)
+    SELECT {_AUTHORITY_TEXT.format(r="a")} FROM authorities a;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('directory_generation', '1');
+CREATE TRIGGER authority_reindexed BEFORE INSERT ON authorities BEGIN
+    DELETE FROM authority_text
+    WHERE rowid = (SELECT rowid FROM authorities WHERE id = new.id);
+END;
+CREATE TRIGGER authority_indexed AFTER INSERT ON authorities BEGIN
+    INSERT INTO authority_text (rowid, official_name, designation, description, places)
+    VALUES ({_AUTHORITY_TEXT.format(r="new")});
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
+END;
+CREATE TRIGGER authority_unindexed AFTER DELETE ON authorities BEGIN
+    DELETE FROM authority_text WHERE rowid = old.rowid;
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
+END;
+CREATE TRIGGER competence_listed AFTER INSERT ON competences BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'directory_generation';
+END;
+"""
+
+
+# Version 7: cases waiting for a coordinator's approval. A coordinator's cases (direction
+# 'approval') list in the folder 'approvals'; a request or reply waiting for approval stays in
+# its author's outbox or inbox. The organisation's synced configuration (coordinators,
+# approval rules, authority modes) gets a table, one JSON row per entity. A refusal keeps
+# the person its case is about (the case may leave the replica with the refusal).
+_FOLDER_V7 = """CASE
+    WHEN {r}.direction = 'approval' THEN 'approvals'
+    WHEN {r}.state IN ('closed', 'withdrawn') THEN 'closed'
+    WHEN {r}.state = 'draft' THEN CASE {r}.direction WHEN 'out' THEN 'drafts' ELSE 'other' END
+    WHEN {r}.state IN ('sent', 'accepted', 'answered', 'awaiting_approval',
+                       'reply_awaiting_approval')
+        THEN CASE {r}.direction WHEN 'in' THEN 'inbox' ELSE 'outbox' END
+    ELSE 'other' END"""
+_STATE_RANK_V7 = """CASE {r}.state WHEN 'draft' THEN 0 WHEN 'awaiting_approval' THEN 1
+    WHEN 'sent' THEN 2 WHEN 'accepted' THEN 3 WHEN 'reply_awaiting_approval' THEN 4
+    WHEN 'answered' THEN 5 WHEN 'closed' THEN 6 WHEN 'withdrawn' THEN 7 ELSE 9 END"""
+_LISTED_V7 = {**_LISTED, "folder": _FOLDER_V7, "state_rank": _STATE_RANK_V7}
+_LISTED_V7_NEW = ", ".join(expr.format(r="new") for expr in _LISTED_V7.values())
+_RELIST_V7 = ", ".join(f"{column} = {expr.format(r='new')}" for column, expr in _LISTED_V7.items())
+_V7 = f"""
+DROP TRIGGER cases_listed;
+DROP TRIGGER cases_relisted;
+CREATE TRIGGER cases_listed AFTER INSERT ON cases BEGIN
+    INSERT INTO case_list (id, {_LIST_NAMES}) VALUES (new.id, {_LISTED_V7_NEW});
+END;
+CREATE TRIGGER cases_relisted AFTER UPDATE ON cases BEGIN
+    UPDATE case_list SET {_RELIST_V7}
+    WHERE id = new.id;
+END;
+UPDATE case_list SET
+    folder = (SELECT {_FOLDER_V7.format(r="c")} FROM cases c WHERE c.id = case_list.id),
+    state_rank = (SELECT {_STATE_RANK_V7.format(r="c")} FROM cases c WHERE c.id = case_list.id);
+ALTER TABLE attention ADD COLUMN person TEXT;
+CREATE TABLE organisation (
+    kind TEXT NOT NULL,               -- 'coordinator', 'approval_rule', 'authority_mode'
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+"""
+
+
+RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
+                         _script(_V5), _script(_V6), _script(_V7))
 SCHEMA_VERSION = len(RUNGS)
 
 

@@ -31,6 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from sync_protocol import version
+from sync_protocol.authoring import Draft, ImportReport, PublishOutcome
 from sync_protocol.messages import (
     DEFAULT_PULL_LIMIT,
     SYSTEM_HEADER,
@@ -47,11 +48,13 @@ from sync_protocol.messages import (
     PushResponse,
     WaitResponse,
 )
+from sync_protocol.translation import MachineTranslation, TranslateRequest
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
+_DRAFTS = pydantic.TypeAdapter(list[Draft])
 
 
 class Offline(Exception):
@@ -230,13 +233,15 @@ class Transport:
             session.close()
 
     def _call(self, method: str, path: str, *, json_body: Any = None,
-              params: dict[str, Any] | None = None, read_timeout: float | None = None) -> bytes:
+              params: dict[str, Any] | None = None, read_timeout: float | None = None,
+              data: bytes | None = None) -> bytes:
         if self._aborted.is_set():
             raise Offline("the connection was closed")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = self._http.request(
                 method, self.base_url + path, json=json_body, params=params, headers=headers,
+                data=data,
                 timeout=(CONNECT_TIMEOUT, read_timeout or self.read_timeout),
                 # Per call: requests lets REQUESTS_CA_BUNDLE and HTTP(S)_PROXY in the
                 # environment override a session's own settings, but not a call's.
@@ -310,6 +315,40 @@ class Transport:
             return PullResponse.model_validate(pydantic_core.from_json(body))
         except ValueError:
             raise ServerTrouble(200, "the server's answer is not a valid PullResponse") from None
+
+    def translate(self, *, case_id: str, field: str, target: str) -> MachineTranslation:
+        """A machine translation of one free text of a case (the server keeps and syncs it)."""
+        request = TranslateRequest(case_id=case_id, field=field, target=target)
+        body = self._call("POST", "/v1/translations", json_body=request.model_dump(mode="json"))
+        return self._parse(MachineTranslation, body)
+
+    # -- the Commission's catalogue editors (``sync_protocol.authoring``) -------------------
+
+    def drafts(self) -> list[Draft]:
+        body = self._call("GET", "/v1/catalogue/drafts")
+        try:
+            return _DRAFTS.validate_json(body)
+        except ValueError:
+            raise ServerTrouble(200, "the server's answer is not a list of drafts") from None
+
+    def save_draft(self, draft: Draft) -> Draft:
+        body = self._call("PUT", f"/v1/catalogue/drafts/{draft.code}",
+                          json_body=draft.model_dump(mode="json"))
+        return self._parse(Draft, body)
+
+    def publish_draft(self, code: str) -> PublishOutcome:
+        return self._parse(PublishOutcome,
+                           self._call("POST", f"/v1/catalogue/drafts/{code}/publish"))
+
+    def export_draft(self, code: str, *, language: str, file_format: str) -> bytes:
+        return self._call("GET", f"/v1/catalogue/drafts/{code}/export",
+                          params={"language": language, "format": file_format})
+
+    def import_draft(self, code: str, *, language: str, file_format: str,
+                     data: bytes) -> ImportReport:
+        body = self._call("POST", f"/v1/catalogue/drafts/{code}/import",
+                          params={"language": language, "format": file_format}, data=data)
+        return self._parse(ImportReport, body)
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
         params = {"cursor": cursor, "timeout": timeout,

@@ -3,12 +3,14 @@
 Questions and answers are codes; their texts come from the question set in the UI language.
 With "show beside" on, each question and predefined answer is also shown in a second language,
 by default the counterpart authority's: what the officer on the other side read. Free text is
-shown once, as written, labelled with the language it was written in. Which steps are possible
-is the owner's to say (``allowed``, from the workflow table); the view only shows.
+shown once, as written, labelled with the language it was written in; a machine translation
+into the reader's language, when there is one, stands beside it, marked with the engine that
+made it, never in its place. Which steps are possible is the owner's to say (``allowed``, from
+the workflow table); the view only shows.
 """
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop import formatting
@@ -31,9 +33,15 @@ from desktop.qt import (
 from sync_protocol.cases import Action, Answer, CaseRecord, FreeText, TimelineEvent
 from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.languages import LANGUAGES, localized
+from sync_protocol.translation import MachineTranslation, free_text
+
+# A link in the case's text that asks for a machine translation of one of its free texts.
+TRANSLATE_LINK = "translate:"
 
 # The buttons, in the order a case moves through them.
 STEP_BUTTONS: tuple[tuple[Action, str], ...] = (
+    (Action.APPROVE, N_("Approve")),
+    (Action.REFUSE, N_("Refuse…")),
     (Action.EDIT, N_("Edit draft…")),
     (Action.SEND, N_("Send request")),
     (Action.ACCEPT, N_("Accept request")),
@@ -47,10 +55,12 @@ OFFLINE_GAP_S = 60
 
 
 class CaseView(QWidget):
-    """Shows a case; emits ``sig_step_requested(action, case_id)`` for its buttons."""
+    """Shows a case; emits ``sig_step_requested(action, case_id)`` for its buttons and
+    ``sig_translation_requested(case_id, field)`` for a free text's translation link."""
 
     sig_step_requested = Signal(str, str)
     sig_print_requested = Signal(str, bool)  # case id, True: save as PDF
+    sig_translation_requested = Signal(str, str)
     sig_case_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -77,7 +87,11 @@ class CaseView(QWidget):
         self._body.setWordWrap(True)
         self._body.setTextFormat(Qt.TextFormat.RichText)
         self._body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self._body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self._body.setOpenExternalLinks(False)
+        self._body.linkActivated.connect(self._link)
         self._body.setMargin(8)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -117,6 +131,14 @@ class CaseView(QWidget):
         if self._case is not None:
             self.sig_print_requested.emit(self._case.id, to_pdf)
 
+    def _link(self, href: str) -> None:
+        if href.startswith(TRANSLATE_LINK):
+            self.request_translation(href.removeprefix(TRANSLATE_LINK))
+
+    def request_translation(self, field: str) -> None:
+        if self._case is not None and free_text(self._case, field) is not None:
+            self.sig_translation_requested.emit(self._case.id, field)
+
     def request_step(self, action: Action) -> None:
         if self._case is not None and action in self._allowed:
             self.sig_step_requested.emit(action.value, self._case.id)
@@ -132,13 +154,18 @@ class CaseView(QWidget):
     def show_case(self, case: CaseRecord | None, *, question_set: QuestionSet | None = None,
                   authority: Callable[[str], dict[str, Any] | None] = lambda _id: None,
                   allowed: frozenset[Action] = frozenset(), pending: bool = False,
-                  counterpart_language: str | None = None) -> None:
+                  counterpart_language: str | None = None,
+                  translations: Sequence[MachineTranslation] = (), online: bool = True,
+                  translating: str | None = None) -> None:
         """``counterpart_language``: the language the other authority reads the catalogue in,
-        offered first to show beside the reader's own."""
+        offered first to show beside the reader's own. ``translations``: the machine
+        translations the replica holds for this case; ``online``: whether a translation can be
+        asked for now; ``translating``: the field whose translation is on its way."""
         another = case is None or self._case is None or case.id != self._case.id
         self._case = case
         self._allowed = allowed if case else frozenset()
-        self._render_args = (question_set, authority, allowed, pending, counterpart_language)
+        self._render_args = (question_set, authority, allowed, pending, counterpart_language,
+                             translations, online, translating)
         for action, text in STEP_BUTTONS:
             button = self._buttons[action]
             button.setText(_(text))
@@ -153,7 +180,8 @@ class CaseView(QWidget):
             hint = _("Select a case.")
             self._body.setText(f"<p style='color:gray'>{html.escape(hint)}</p>")
         else:
-            self._body.setText(_render(case, question_set, authority, pending,
+            texts = _FreeTexts(case, translations, online, translating)
+            self._body.setText(_render(case, question_set, authority, pending, texts,
                                        beside=self.beside_code()))
         self.sig_case_shown.emit()
 
@@ -198,10 +226,12 @@ class CaseView(QWidget):
             self.retranslate()
 
     def retranslate(self) -> None:
-        question_set, authority, allowed, pending, counterpart = self._render_args or (
-            None, lambda _id: None, frozenset(), False, None)
+        (question_set, authority, allowed, pending, counterpart, translations, online,
+         translating) = self._render_args or (
+            None, lambda _id: None, frozenset(), False, None, (), True, None)
         self.show_case(self._case, question_set=question_set, authority=authority,
-                       allowed=allowed, pending=pending, counterpart_language=counterpart)
+                       allowed=allowed, pending=pending, counterpart_language=counterpart,
+                       translations=translations, online=online, translating=translating)
 
 
 def _esc(text: str) -> str:
@@ -235,9 +265,53 @@ def _free_text(text: FreeText | None) -> str:
             f"<p style='color:gray'><i>{_esc(written_in)}</i></p>")
 
 
+class _FreeTexts:
+    """Renders a case's free texts, each with its machine translation into the reader's
+    language beside it, or the way to ask for one."""
+
+    def __init__(self, case: CaseRecord, translations: Sequence[MachineTranslation],
+                 online: bool, translating: str | None) -> None:
+        self.language = current_language()
+        self.online, self.translating = online, translating
+        self.translations = {t.field: t for t in translations
+                             if t.target_lang == self.language
+                             and t.translates(free_text(case, t.field))}
+
+    def render(self, field: str, text: FreeText | None) -> str:
+        if text is None:
+            return ""
+        written_in = _("written in {language}").format(
+            language=formatting.language_name(text.lang))
+        original = (f"<blockquote lang='{_esc(text.lang)}'>{_esc(text.text)}</blockquote>"
+                    f"<p style='color:gray'><i>{_esc(written_in)}</i></p>")
+        if text.lang == self.language:
+            return original
+        beside = self._beside(field)
+        return ("<table width='100%' cellspacing='0' cellpadding='4'><tr>"
+                f"<td width='50%' valign='top'>{original}</td>"
+                f"<td width='50%' valign='top' style='background-color:#f3f4f8'>{beside}</td>"
+                "</tr></table>")
+
+    def _beside(self, field: str) -> str:
+        translation = self.translations.get(field)
+        language = formatting.language_name(self.language)
+        if translation is not None:
+            marked = _("Machine translation ({engine}) into {language}, not checked by a "
+                       "person: the original is authoritative.").format(
+                engine=translation.engine, language=language)
+            return (f"<p lang='{_esc(translation.target_lang)}'>{_esc(translation.text)}</p>"
+                    f"<p style='color:gray'><small><i>{_esc(marked)}</i></small></p>")
+        if self.translating == field or not self.online:
+            waiting = _("Translating…") if self.translating == field else _(
+                "Translation when online")
+            return f"<p style='color:gray'><i>{_esc(waiting)}</i></p>"
+        link = _("Machine translation into {language}").format(language=language)
+        return f"<p><a href='{TRANSLATE_LINK}{_esc(field)}'>{_esc(link)}</a></p>"
+
+
 def _render(case: CaseRecord, question_set: QuestionSet | None,
-            authority: Callable[[str], dict[str, Any] | None], pending: bool, *,
-            beside: str | None = None) -> str:
+            authority: Callable[[str], dict[str, Any] | None], pending: bool,
+            texts: _FreeTexts, *, beside: str | None = None) -> str:
     lang = current_language()
     subject = case.subject
     parts = [f"<h2>{_esc(subject.family_name.upper())}, {_esc(subject.given_names)}</h2>"]
@@ -263,13 +337,13 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
     parts.append(_labelled(_("Requested authority"), responder))
     if case.request_text:
         parts.append(_heading(_("Message from the requesting authority")))
-        parts.append(_free_text(case.request_text))
+        parts.append(texts.render("request_text", case.request_text))
     parts.append(_questions(case, question_set, lang, beside))
     if case.reply_text:
         parts.append(_heading(_("Message from the requested authority")))
-        parts.append(_free_text(case.reply_text))
+        parts.append(texts.render("reply_text", case.reply_text))
     parts.append(_heading(_("History")) + "<table>")
-    for event in case.timeline:
+    for index, event in enumerate(case.timeline):
         side = _authority_name(authority, event.authority_id)
         parts.append(
             f"<tr><td style='color:gray;padding-right:12px'>"
@@ -277,6 +351,9 @@ def _render(case: CaseRecord, question_set: QuestionSet | None,
             f"<td>{_esc(event.user_name)} ({_esc(side)})</td>"
             f"<td style='padding-left:12px'>{_esc(label(ACTIONS, event.action.value))}</td></tr>"
         )
+        if event.note is not None:
+            parts.append(f"<tr><td></td><td colspan='2'>"
+                         f"{texts.render(f'note-{index}', event.note)}</td></tr>")
     parts.append("</table>")
     return "".join(parts)
 

@@ -43,12 +43,14 @@ from sync_protocol.cases import Action
 
 class MainWindow(QMainWindow):
     sig_new_request_requested = Signal()
+    sig_directory_requested = Signal()
     sig_sync_requested = Signal()
     sig_case_selected = Signal(str)
     sig_language_requested = Signal(str)
     sig_attention_requested = Signal()
     sig_help_requested = Signal()
     sig_about_requested = Signal()
+    sig_catalogue_requested = Signal()
     sig_filter_changed = Signal(str)
     sig_closing = Signal()
 
@@ -69,6 +71,9 @@ class MainWindow(QMainWindow):
         self.new_action.setObjectName("newRequest")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(self.sig_new_request_requested)
+        self.directory_action = named(QAction(self), "directory")
+        self.directory_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.directory_action.triggered.connect(self.sig_directory_requested)
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sig_sync_requested)
@@ -76,6 +81,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         toolbar.addAction(self.new_action)
+        toolbar.addAction(self.directory_action)
         toolbar.addAction(self.sync_action)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
@@ -152,7 +158,13 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = named(QMenu(self), "fileMenu")
         self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.directory_action)
         self.file_menu.addAction(self.sync_action)
+        # The Commission's catalogue editors only (``enable_catalogue``).
+        self.catalogue_action = named(QAction(self), "catalogue")
+        self.catalogue_action.triggered.connect(self.sig_catalogue_requested)
+        self.catalogue_action.setVisible(False)
+        self.file_menu.addAction(self.catalogue_action)
         self.file_menu.addSeparator()
         self.print_action = named(QAction(self), "printCase")
         self.print_action.setShortcut(QKeySequence.StandardKey.Print)
@@ -227,6 +239,27 @@ class MainWindow(QMainWindow):
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
+    def show_for_roles(self, roles: frozenset[str]) -> None:
+        """Show only what the user's roles allow: a coordinator's approvals to coordinators;
+        requests to request handlers (and to anyone who is not a coordinator, as before
+        coordinators existed)."""
+        coordinator = "coordinator" in roles
+        handles = "request_handler" in roles or not coordinator
+        visible = {"approvals": coordinator, "inbox": handles, "outbox": handles,
+                   "drafts": handles}
+        for row in range(self.folders.count()):
+            item = self.folders.item(row)
+            shown = visible.get(item.data(Qt.ItemDataRole.UserRole), True)
+            item.setHidden(not shown)
+            self.folder_actions[row].setVisible(shown)
+        self.new_action.setVisible(handles)
+        current = self.folders.currentItem()
+        if current is None or current.isHidden() or (coordinator and not handles):
+            first = "approvals" if coordinator else "inbox"
+            for row in range(self.folders.count()):
+                if self.folders.item(row).data(Qt.ItemDataRole.UserRole) == first:
+                    self.folders.setCurrentRow(row)
+
     def set_identity(self, text: Callable[[], str]) -> None:
         """``text`` names the user in the UI language (their country, for one): it is asked
         again whenever the language changes."""
@@ -238,8 +271,14 @@ class MainWindow(QMainWindow):
             widget.setEnabled(enabled)
             widget.setToolTip(why)
 
+    def enable_catalogue(self) -> None:
+        """Offer the catalogue window: the signed-in user edits the catalogue."""
+        self.catalogue_action.setVisible(True)
+
     def retranslate(self) -> None:
+        self.catalogue_action.setText(_("Catalogue and languages…"))
         self.new_action.setText(_("New request"))
+        self.directory_action.setText(_("Directory"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
         self.print_action.setText(_("Print case…"))

@@ -2,20 +2,21 @@
 
 The dialog only collects input into a ``RequestForm``; the form's rules say what is missing
 (``desktop.models.request_form``) and the directory search finds authorities
-(``desktop.models.directory``). It returns the ``case.create`` arguments, or the
+(``desktop.models.directory``, run by whoever opened the dialog through ``search``, on the
+database lane). It returns the ``case.create`` arguments, or the
 ``case.edit_draft`` ones when it edits a draft. Whoever opened it performs the step.
 """
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from desktop.catalogue_text import section_title
 from desktop.i18n import _, current_language
 from desktop.labels import PROFESSIONS, label
 from desktop.models import request_form
-from desktop.models.directory import AuthoritySearch
+from desktop.models.directory import DirectoryChoices, Filters, Results
 from desktop.models.request_form import RequestForm
 from desktop.qt import (
     QCheckBox,
@@ -28,8 +29,6 @@ from desktop.qt import (
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     Qt,
@@ -40,9 +39,13 @@ from desktop.qt import (
     named,
 )
 from desktop.qt_locale import date_format
+from desktop.views.directory_panel import DirectoryPanel
 from desktop.views.widgets import WrappingDelegate, error_label, fit_to_screen
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
+
+# Runs a directory search off the GUI thread and hands the results to the callback.
+Searcher = Callable[[str, Filters, Callable[[Results], None]], None]
 
 
 def _qdate(value: dt.date) -> QDate:
@@ -51,7 +54,7 @@ def _qdate(value: dt.date) -> QDate:
 
 class NewRequestDialog(QDialog):
     def __init__(self, *, areas: list[LegislativeArea], question_sets: dict[str, list[QuestionSet]],
-                 authorities: list[dict[str, Any]], my_authority: str,
+                 directory: DirectoryChoices, search: Searcher, my_authority: str,
                  initial: RequestForm | None = None, editing: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,8 +66,7 @@ class NewRequestDialog(QDialog):
         self.result_args: dict[str, Any] | None = None
         self._lang = current_language()
         self._question_sets = question_sets
-        self._search = AuthoritySearch(authorities, my_authority=my_authority,
-                                       language=self._lang)
+        self._run_search = search
         form = initial or RequestForm(case_id=uuid.uuid4().hex, language=self._lang)
         self._case_id = form.case_id
         self._initial = form
@@ -88,13 +90,13 @@ class NewRequestDialog(QDialog):
 
         whom = QGroupBox(_("Authority to ask"))
         whom_layout = QVBoxLayout(whom)
-        self.search = named(QLineEdit(), "authoritySearch")
-        self.search.setPlaceholderText(_("Search by name, country, city or profession…"))
-        self.authority_list = named(QListWidget(), "authorityList")
-        self.authority_list.setMinimumHeight(120)
-        self.authority_list.setWordWrap(True)
-        whom_layout.addWidget(self.search)
-        whom_layout.addWidget(self.authority_list)
+        self.directory = DirectoryPanel(language=self._lang, areas=areas,
+                                        competences=directory.competences,
+                                        regions=directory.regions, compact=True,
+                                        exclude=my_authority)
+        self.search = self.directory.search
+        self.authority_list = self.directory.results
+        whom_layout.addWidget(self.directory)
         left.addWidget(whom, 1)
 
         who = QGroupBox(_("Professional concerned"))
@@ -174,11 +176,11 @@ class NewRequestDialog(QDialog):
             self.area.setCurrentIndex(max(0, self.area.findData(form.area)))
         self.area.currentIndexChanged.connect(self._area_changed)
         self.question_set.currentIndexChanged.connect(self._fill_questions)
-        self.search.textChanged.connect(self._fill_authorities)
+        self.directory.sig_search_requested.connect(self._search_directory)
+        self._wanted_authority = form.responder_authority_id
         self._area_changed()
         for code in form.questions:
             self.set_question_checked(code)
-        self._select_authority(form.responder_authority_id)
 
     def _area_code(self) -> str:
         return str(self.area.currentData() or "")
@@ -188,7 +190,7 @@ class NewRequestDialog(QDialog):
         for qs in self._question_sets.get(self._area_code(), []):
             self.question_set.addItem(localized(qs.names, self._lang), qs)
         self._fill_questions()
-        self._fill_authorities()
+        self.directory.set_area(self._area_code())
 
     def _fill_questions(self) -> None:
         self.questions.clear()
@@ -211,20 +213,15 @@ class NewRequestDialog(QDialog):
             item.setToolTip(0, localized(question.texts, self._lang)
                             + (f"\n\n{help_text}" if help_text else ""))
 
-    def _fill_authorities(self) -> None:
-        self.authority_list.clear()
-        for authority in self._search.find(self.search.text(), area=self._area_code()):
-            first, second = self._search.describe(authority)
-            item = QListWidgetItem(f"{first}\n{second}" if second else first)
-            item.setData(Qt.ItemDataRole.UserRole, authority["id"])
-            self.authority_list.addItem(item)
-        if self.authority_list.count() == 1:
-            self.authority_list.setCurrentRow(0)
+    def _search_directory(self, query: str, filters: Filters) -> None:
+        self._run_search(query, filters, self._show_authorities)
 
-    def _select_authority(self, authority_id: str) -> None:
-        for row in range(self.authority_list.count()):
-            if self.authority_list.item(row).data(Qt.ItemDataRole.UserRole) == authority_id:
-                self.authority_list.setCurrentRow(row)
+    def _show_authorities(self, results: Results) -> None:
+        self.directory.show_results(results)
+        if self._wanted_authority:  # a draft's authority, chosen again once it is listed
+            self.directory.select(self._wanted_authority)
+        if self.directory.selected_id():
+            self._wanted_authority = ""
 
     def _question_items(self) -> Iterator[QTreeWidgetItem]:
         for g in range(self.questions.topLevelItemCount()):
@@ -248,7 +245,6 @@ class NewRequestDialog(QDialog):
 
     def form(self) -> RequestForm:
         """What the dialog holds now."""
-        selected = self.authority_list.currentItem()
         qs: QuestionSet | None = self.question_set.currentData()
         text = self.message.toPlainText()
         return RequestForm(
@@ -256,8 +252,8 @@ class NewRequestDialog(QDialog):
             area=self._area_code(),
             question_set=qs.code if qs else "",
             question_set_version=qs.version if qs else 0,
-            responder_authority_id=str(selected.data(Qt.ItemDataRole.UserRole)) if selected
-            else "",
+            # A draft's authority stays chosen until the search lists it or another is picked.
+            responder_authority_id=self.directory.selected_id() or self._wanted_authority,
             family_name=self.family_name.text(),
             given_names=self.given_names.text(),
             date_of_birth=_pydate(self.birth_date.date()) if self.birth_known.isChecked()

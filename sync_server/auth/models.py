@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sync_server.auth.token_cache import watch_accounts
 from sync_server.orm import Base
 
 
@@ -41,3 +42,7 @@ class Token(Base):
     # Renewed by use, at most once an hour (see ``service.authenticate``): the idle expiry.
     last_used_at: Mapped[dt.datetime]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+# Changes to these tables end the tokens verified in memory (``auth.token_cache``).
+watch_accounts()

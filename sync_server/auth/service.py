@@ -31,6 +31,7 @@ from sync_server.auth.hash_pool import HashPool
 from sync_server.auth.models import Device, Token, User
 from sync_server.auth.passwords import DUMMY_HASH, new_token, token_digest, verify_password
 from sync_server.auth.throttle import LoginThrottle
+from sync_server.auth.token_cache import RENEWAL, TokenCache, Verified
 from sync_server.directory.models import Authority
 
 
@@ -190,8 +191,21 @@ def register_device(*, session: Session, principal: Principal, request: NewDevic
 
 
 def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.timedelta,
-                 max_age: dt.timedelta) -> Principal:
+                 max_age: dt.timedelta, cache: TokenCache | None = None,
+                 auth_version: int | None = None) -> Principal:
+    """The caller a token names, or a 401 refusal saying why not.
+
+    With a ``cache`` and the ``auth_version`` read from the server state at the start of this
+    request (``auth.token_cache``): a token verified under the same version, recently, is not
+    looked up again; its idle and age limits are still checked.
+    """
     digest = token_digest(token)
+    if cache is not None and auth_version is not None:
+        hit = cache.get(digest, auth_version)
+        if hit is not None and not _expired(hit.created_at, hit.last_used_at, now, idle,
+                                            max_age) and now - hit.last_used_at <= RENEW_EVERY:
+            principal: Principal = hit.principal
+            return principal
     row = session.execute(
         select(Token, User, Authority)
         .join(User, User.id == Token.user_id)
@@ -206,14 +220,15 @@ def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.tim
     refused = _deactivated(user, authority, 401)
     if refused is not None:
         raise refused
-    last_used = _utc(tok.last_used_at)
-    if now - last_used > idle or now - _utc(tok.created_at) > max_age:
+    last_used, created = _utc(tok.last_used_at), _utc(tok.created_at)
+    if _expired(created, last_used, now, idle, max_age):
         raise _unauthorised("the session token has expired: sign in again", "token_expired")
     if now - last_used > RENEW_EVERY:
         session.execute(update(Token).where(Token.token_hash == digest)
-                        .values(last_used_at=now))
+                        .values(last_used_at=now).execution_options(**{RENEWAL: True}))
         session.commit()
-    return Principal(
+        last_used = now
+    principal = Principal(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
@@ -222,3 +237,12 @@ def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.tim
         scope_version=user.scope_version,
         device_id=tok.device_id,
     )
+    if cache is not None and auth_version is not None:
+        cache.put(digest, Verified(principal=principal, created_at=created,
+                                   last_used_at=last_used, auth_version=auth_version))
+    return principal
+
+
+def _expired(created: dt.datetime, last_used: dt.datetime, now: dt.datetime,
+             idle: dt.timedelta, max_age: dt.timedelta) -> bool:
+    return now - last_used > idle or now - created > max_age

@@ -13,12 +13,21 @@ class Case(Base):
     __tablename__ = "cases"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int]
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
     area: Mapped[str] = mapped_column(String(64))
-    requester_authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), index=True)
-    responder_authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), index=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime]
+
+
+class CaseParticipant(Base):
+    """Who takes part in a case, in which role (``sync_protocol.cases.Participant``): the
+    case record's participants, kept in the clear so cases can be found by authority."""
+
+    __tablename__ = "case_participants"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), primary_key=True,
+                                              index=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class CaseEvent(Base):

@@ -8,20 +8,24 @@ result: the sealed case row, its publication to the authorities involved, the au
 import datetime as dt
 import logging
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from sync_protocol.audiences import authority_audience
 from sync_protocol.cases import Action, CaseRecord
 from sync_protocol.errors import WorkflowRefused
 from sync_protocol.messages import Change, EntityKind
-from sync_protocol.mutations import CreateCase, _Args
+from sync_protocol.mutations import CreateCase, EditDraft, _Args
+from sync_protocol.visibility import case_audiences, case_views
 from sync_protocol.workflow import Actor, apply_step
-from sync_server.cases.models import Case
+from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
 from sync_server.directory.models import Authority
-from sync_server.sync.publish import publish
+from sync_server.organisation.service import organisation_for
+from sync_server.sync.publish import publish_views
 from sync_server.sync.sequence import SequenceLock
+from sync_server.translation.publication import republish
 
 log = logging.getLogger("imi.server")
 
@@ -45,8 +49,10 @@ def case_change(case: CaseRecord) -> Change:
                   data=case.model_dump(mode="json"))
 
 
-def visible_to(case: CaseRecord, authority_id: str) -> bool:
-    return authority_audience(authority_id) in case.audiences()
+def view_change(case: CaseRecord, authority_id: str) -> Change | None:
+    """The case as ``authority_id`` may see it now, or ``None`` if it may not."""
+    view = case_views(case).get(authority_audience(authority_id))
+    return case_change(view) if view is not None else None
 
 
 def apply_case_mutation(
@@ -69,23 +75,41 @@ def apply_case_mutation(
     if isinstance(args, CreateCase):
         _check_responder(session, args)
         qs = question_set(session, args.question_set, args.question_set_version)
+        involved = [actor.authority_id, args.responder_authority_id]
     else:
         qs = question_set(session, case.question_set, case.question_set_version) if case else None
+        involved = [p.authority_id for p in case.participants] if case else []
+    if isinstance(args, EditDraft):
+        involved.append(args.responder_authority_id)
     new = apply_step(case, action, args, actor=actor, now=now, question_set=qs,
-                     base_version=base_version, acted_at=acted_at)
-    sealed = sealer.seal(new.model_dump_json().encode(), where=case_binding(new.id))
-    row = session.get(Case, new.id)
-    if row is None:
-        row = Case(id=new.id)
-        session.add(row)
-    row.version, row.state, row.area = new.version, new.state.value, new.area
-    row.requester_authority_id = new.requester_authority_id
-    row.responder_authority_id = new.responder_authority_id
-    row.sealed, row.updated_at = sealed, now
-    audiences = publish(session, seq, kind=EntityKind.CASE, entity_id=new.id, version=new.version,
-                        payload=new.model_dump_json().encode(), audiences=new.audiences(),
-                        sealer=sealer)
+                     base_version=base_version, acted_at=acted_at,
+                     organisation=organisation_for(session, involved))
+    audiences = store_case(session, seq, sealer, new, now=now)
+    if case is not None and set(case_audiences(case)) != set(case_audiences(new)):
+        # Its machine translations follow the case to whoever sees it now, and only to them.
+        audiences |= republish(session, seq, sealer, new)
     return new, audiences
+
+
+def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRecord, *,
+               now: dt.datetime) -> set[str]:
+    """Persist ``case`` (sealed, with its participants) and publish each audience its view;
+    return the audiences whose view changed."""
+    sealed = sealer.seal(case.model_dump_json().encode(), where=case_binding(case.id))
+    row = session.get(Case, case.id)
+    if row is None:
+        row = Case(id=case.id)
+        session.add(row)
+    row.version, row.state, row.area = case.version, case.state.value, case.area
+    row.sealed, row.updated_at = sealed, now
+    session.flush()  # the case row before its participants' (foreign key)
+    session.execute(delete(CaseParticipant).where(CaseParticipant.case_id == case.id))
+    session.add_all(CaseParticipant(case_id=case.id, authority_id=p.authority_id,
+                                    role=p.role.value) for p in case.participants)
+    views = {audience: view.model_dump_json().encode()
+             for audience, view in case_views(case).items()}
+    return publish_views(session, seq, kind=EntityKind.CASE, entity_id=case.id,
+                         version=case.version, views=views, sealer=sealer)
 
 
 def _check_responder(session: Session, args: CreateCase) -> None:

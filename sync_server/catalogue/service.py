@@ -54,6 +54,22 @@ def load_catalogue(session: Session, seq: SequenceLock, catalogue: CatalogueFile
     return added
 
 
+# Validated question sets by (database, code, version). A published version never changes
+# (``load_catalogue`` only adds; a change is a new version), so each is parsed once per process
+# instead of on every ``case.create``. Bounded: catalogues hold hundreds of sets, not more.
+_PARSED: dict[tuple[str, str, int], QuestionSet] = {}
+_PARSED_MAX = 2_000
+
+
 def question_set(session: Session, code: str, version: int) -> QuestionSet | None:
+    key = (session.get_bind().engine.url.render_as_string(), code, version)
+    parsed = _PARSED.get(key)
+    if parsed is not None:
+        return parsed
     row = session.get(QuestionSetRow, (code, version))
-    return QuestionSet.model_validate(row.data) if row is not None else None
+    if row is None:
+        return None
+    parsed = QuestionSet.model_validate(row.data)
+    if len(_PARSED) < _PARSED_MAX:
+        _PARSED[key] = parsed
+    return parsed

@@ -6,7 +6,7 @@ fresh sequence number, and turns the row of an audience that lost sight of the e
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -42,7 +42,22 @@ def publish(
     ``payload`` is the entity's JSON. With a ``sealer`` it is stored encrypted (personal data).
     Returns every audience whose view changed, for waking long-polls.
     """
-    wanted = set(audiences)
+    return publish_views(session, seq, kind=kind, entity_id=entity_id, version=version,
+                         views=dict.fromkeys(audiences, payload), sealer=sealer)
+
+
+def publish_views(
+    session: Session,
+    seq: SequenceLock,
+    *,
+    kind: EntityKind,
+    entity_id: str,
+    version: int,
+    views: Mapping[str, bytes],
+    sealer: Sealer | None = None,
+) -> set[str]:
+    """``publish`` with each audience's own payload (the view of the entity it may see)."""
+    wanted = set(views)
     existing = {
         row.audience: row
         for row in session.scalars(
@@ -57,6 +72,7 @@ def publish(
         # Sealed once per audience: each row's associated data names its audience, so a row
         # copied to another audience in the database does not open there.
         row.seq, row.version = seq.next(), version
+        payload = views[audience]
         row.payload = payload if sealer is None else sealer.seal(
             payload, where=sync_row_binding(kind.value, entity_id, audience))
         row.sealed, row.reason = sealer is not None, None
@@ -67,3 +83,24 @@ def publish(
             seq.next(), version, None, False, "revoked"
         )
     return wanted | revoked
+
+
+def publish_new(
+    session: Session,
+    seq: SequenceLock,
+    *,
+    kind: EntityKind,
+    entities: Iterable[tuple[str, int, bytes]],
+    audiences: Iterable[str],
+) -> None:
+    """Publish public entities that were never published before (``(id, version, payload)``),
+    in one batch: there is no earlier row to rewrite or revoke, so nothing is read first.
+
+    Only for entities created in this transaction (seeding a list, a bulk registration).
+    """
+    wanted = sorted(set(audiences))
+    session.add_all([
+        SyncRow(kind=kind.value, entity_id=entity_id, audience=audience, seq=seq.next(),
+                version=version, payload=payload, sealed=False, reason=None)
+        for entity_id, version, payload in entities for audience in wanted
+    ])

@@ -89,10 +89,16 @@ def _decode_with_any(token: str, keys: Sequence[bytes]) -> Cursor:
 
 
 def check_history(*, sessions: sessionmaker[Session], token: str | None,
-                  principal: Principal, keys: Sequence[bytes]) -> tuple[Cursor, Committed]:
-    """``start_cursor`` on a fresh read of the committed state, rotating the epoch if needed."""
-    with sessions() as session:
-        state = committed(session)
+                  principal: Principal, keys: Sequence[bytes],
+                  state: Committed | None = None) -> tuple[Cursor, Committed]:
+    """``start_cursor`` on the committed state, rotating the epoch if needed.
+
+    ``state``: as read when the request was authenticated (``deps.committed_state``), or
+    else read now.
+    """
+    if state is None:
+        with sessions() as session:
+            state = committed(session)
     try:
         return start_cursor(token=token, principal=principal, state=state, keys=keys), state
     except HistoryLost as lost:

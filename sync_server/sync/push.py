@@ -31,7 +31,7 @@ from sync_protocol.mutations import MUTATIONS, parse_args
 from sync_server.auth.models import Device
 from sync_server.auth.service import Principal
 from sync_server.cases.models import CaseEvent
-from sync_server.cases.service import apply_case_mutation, case_change, load_case, visible_to
+from sync_server.cases.service import apply_case_mutation, load_case, view_change
 from sync_server.crypto import Sealer, Unreadable, result_binding
 from sync_server.sync.models import AppliedMutation
 from sync_server.sync.notifier import ChangeNotifier
@@ -81,6 +81,7 @@ def push(
         for mutation in request.mutations:
             with sessions.begin() as session:
                 result, audiences, last = _push_one(session, sealer, principal, mutation, now)
+                notifier.announce(session, audiences)
             results.append(result)
             changed |= audiences
     finally:
@@ -127,17 +128,16 @@ def _push_one(
                 base_version=mutation.base_version, now=now, acted_at=mutation.created_at,
             )
         result = MutationResult(mutation_id=mutation.mutation_id, status="applied",
-                                change=case_change(case))
+                                change=view_change(case, principal.authority_id))
     except (WorkflowRefused, RemoteProtocolError) as refused:
         try:
             current = load_case(session, sealer, case_id, lock=False) if case_id else None
         except WorkflowRefused:  # unreadable: refuse the step without showing the case
             current = None
-        shown = current if current and visible_to(current, principal.authority_id) else None
         result = MutationResult(
             mutation_id=mutation.mutation_id, status="rejected", code=refused.code,
             params=refused.params, message=refused.message,
-            change=case_change(shown) if shown else None,
+            change=view_change(current, principal.authority_id) if current else None,
         )
     session.add(AppliedMutation(
         device_id=device.id, mutation_id=mutation.mutation_id, status=result.status,

@@ -3,7 +3,7 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync_protocol import version
@@ -19,7 +19,7 @@ from sync_protocol.messages import (
 )
 from sync_server import metrics
 from sync_server.deps import ERROR_RESPONSES as _errors
-from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, utcnow
+from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, committed_state, utcnow
 from sync_server.sync import pull as pull_service
 from sync_server.sync import push as push_service
 from sync_server.sync.epoch import committed
@@ -53,24 +53,31 @@ def push(body: PushRequest, context: ContextDep, principal: CurrentPrincipal) ->
 
 
 @router.get("/sync/pull", responses={200: {"model": PullResponse}, **_errors})
-def pull(
+async def pull(
+    request: Request,
     context: ContextDep,
     principal: CurrentPrincipal,
     query: Annotated[PullQuery, Query()],
 ) -> Response:
     _spoken(query.protocol_version)
-    start, state = pull_service.check_history(sessions=context.sessions, token=query.cursor,
-                                              principal=principal,
-                                              keys=context.settings.cursor_keys)
-    with context.sessions() as session:
-        body = pull_service.pull(session=session, sealer=context.sealer, principal=principal,
-                                 cursor=start, upto=state.seq, limit=query.limit,
-                                 key=context.settings.cursor_key)
-    return Response(body, media_type="application/json")
+    state = committed_state(request)
+
+    def page() -> bytes:
+        # One hand-off to the thread pool for the cursor check and the page.
+        start, state_now = pull_service.check_history(
+            sessions=context.sessions, token=query.cursor, principal=principal,
+            keys=context.settings.cursor_keys, state=state)
+        with context.sessions() as session:
+            return pull_service.pull(session=session, sealer=context.sealer,
+                                     principal=principal, cursor=start, upto=state_now.seq,
+                                     limit=query.limit, key=context.settings.cursor_key)
+
+    return Response(await run_in_threadpool(page), media_type="application/json")
 
 
 @router.get("/sync/wait", responses=_errors)
 async def wait(
+    request: Request,
     context: ContextDep,
     principal: CurrentPrincipal,
     query: Annotated[WaitQuery, Query()],
@@ -78,7 +85,7 @@ async def wait(
     _spoken(query.protocol_version)
     start, _state = await run_in_threadpool(
         pull_service.check_history, sessions=context.sessions, token=query.cursor,
-        principal=principal, keys=context.settings.cursor_keys)
+        principal=principal, keys=context.settings.cursor_keys, state=committed_state(request))
 
     def check() -> bool:
         with context.sessions() as session:

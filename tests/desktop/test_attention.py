@@ -142,6 +142,7 @@ def test_a_refused_request_is_sent_again_from_what_was_entered(qtbot, window_for
         assert dialog.checked_questions() == ["PQ-GEN-Q01", "PQ-GEN-Q04"]
         assert dialog.message.toPlainText() == "Bitte um Bestätigung."
         dialog.search.setText("Egészségügyi")
+        qtbot.waitUntil(lambda: dialog.directory.shown_query == "Egészségügyi")
         dialog.authority_list.setCurrentRow(0)
         dialog.send_button.click()
         return dialog.result()

@@ -32,6 +32,8 @@ def test_create_and_send_a_request_through_the_window(qtbot, controller: AppCont
         dialog.show()
         # The officer searches in German without knowing how Hungary is organised.
         qtbot.keyClicks(dialog.search, "ungarn gesundheit")
+        # The search runs on the database lane; its results come back to the window.
+        qtbot.waitUntil(lambda: dialog.directory.shown_query == "ungarn gesundheit")
         assert dialog.authority_list.count() >= 1
         names = [dialog.authority_list.item(i).text() for i in
                  range(dialog.authority_list.count())]

@@ -15,6 +15,7 @@ import sqlcipher3
 
 from desktop.models import case_list, schema
 from desktop.models.case_list import ListQuery
+from desktop.models.directory import DirectoryIndex
 from desktop.models.replica import Replica, ReplicaError
 
 V1_SQL = (Path(__file__).parent / "replica_v1.sql").read_text(encoding="utf-8")
@@ -145,3 +146,14 @@ def test_a_replica_from_a_newer_client_is_refused_and_left_alone(tmp_path):
         Replica.open(path, KEY)
     assert raw(path).execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION + 1,)
     assert os.path.getsize(path) == before
+
+
+def test_the_search_index_rung_indexes_the_authorities_already_there(tmp_path):
+    path = tmp_path / "replica.db"
+    at_version(path, 4)
+    replica = Replica.open(path, KEY)
+    try:
+        found = DirectoryIndex(replica.connection).search("egeszsegugyi", language="de")
+        assert [h.authority["id"] for h in found.hits] == ["HU-ENKK"]
+    finally:
+        replica.close()

@@ -9,6 +9,7 @@ import pytest
 from desktop import controller as controller_module
 from desktop.controller import AppController
 from desktop.models import cases
+from desktop.models.directory import DirectoryChoices
 from desktop.qt import QKeySequence, QLabel, QTextBrowser
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.case_view import CaseView
@@ -132,7 +133,8 @@ def test_the_main_action_of_each_dialog_is_its_default_button(qtbot, controller)
     compose = NewRequestDialog(
         areas=areas, question_sets={a.code: controller.reader.question_sets(a.code)
                                     for a in areas},
-        authorities=controller.reader.authorities(), my_authority="DE-LZK-BW")
+        directory=DirectoryChoices(competences=controller.reader.competences(), regions={}),
+        search=controller.directory_search, my_authority="DE-LZK-BW")
     qtbot.addWidget(compose)
     compose.show()
     compose.draft_button.setFocus()

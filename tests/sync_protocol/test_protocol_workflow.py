@@ -6,11 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from sync_protocol.cases import Action, Answer, CaseRecord, CaseStatus, FreeText, Party, Subject
+from sync_protocol.cases import (
+    Action,
+    Answer,
+    CaseRecord,
+    CaseRole,
+    CaseStatus,
+    FreeText,
+    Subject,
+)
 from sync_protocol.catalogue import CatalogueFile, QuestionSet
 from sync_protocol.errors import RemoteProtocolError, WorkflowRefused
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS, parse_args
-from sync_protocol.workflow import HANDLER_ROLE, TRANSITIONS, Actor, allowed_actions, apply_step
+from sync_protocol.organisation import ApprovalRule, Direction, Organisation, Place
+from sync_protocol.visibility import case_audiences
+from sync_protocol.workflow import (
+    COORDINATOR_ROLE,
+    HANDLER_ROLE,
+    TRANSITIONS,
+    Actor,
+    allowed_actions,
+    apply_step,
+)
 
 CATALOGUE_FILE = Path(__file__).parents[2] / "sync_server" / "seed" / "question_set_pq.json"
 QS = CatalogueFile.model_validate_json(CATALOGUE_FILE.read_bytes()).question_sets[0]
@@ -19,40 +36,67 @@ NOW = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=1)
 CASE_ID = "0123456789abcdef0123456789abcdef"
 REQUESTER, RESPONDER, THIRD = "DE-LZK", "HU-ENKK", "FR-ONCD"
+REQUESTER_COORD, RESPONDER_COORD = "sdimic-DE-BW", "nimic-HU"
 
-S, A, P = CaseStatus, Action, Party
+S, A, P = CaseStatus, Action, CaseRole
+COORDINATORS = (P.REQUESTER_COORDINATOR, P.RESPONDER_COORDINATOR)
 
 # The workflow as the specification states it, written out rather than derived from the code.
 EXPECTED_TRANSITIONS = {
     (None, A.CREATE, P.REQUESTER): S.DRAFT,
     (S.DRAFT, A.EDIT, P.REQUESTER): S.DRAFT,
     (S.DRAFT, A.SEND, P.REQUESTER): S.SENT,
+    (S.AWAITING_APPROVAL, A.APPROVE, P.REQUESTER_COORDINATOR): S.SENT,
+    (S.AWAITING_APPROVAL, A.REFUSE, P.REQUESTER_COORDINATOR): S.DRAFT,
     (S.SENT, A.ACCEPT, P.RESPONDER): S.ACCEPTED,
     (S.ACCEPTED, A.ANSWER, P.RESPONDER): S.ANSWERED,
+    (S.REPLY_AWAITING_APPROVAL, A.APPROVE, P.RESPONDER_COORDINATOR): S.ANSWERED,
+    (S.REPLY_AWAITING_APPROVAL, A.REFUSE, P.RESPONDER_COORDINATOR): S.ACCEPTED,
     (S.ANSWERED, A.ACCEPT_REPLY, P.REQUESTER): S.CLOSED,
     (S.DRAFT, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
+    (S.AWAITING_APPROVAL, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
     (S.SENT, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
     (S.ACCEPTED, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
+    (S.REPLY_AWAITING_APPROVAL, A.WITHDRAW, P.REQUESTER): S.WITHDRAWN,
 }
 
 EXPECTED_ALLOWED = {
     (S.DRAFT, P.REQUESTER): {A.EDIT, A.SEND, A.WITHDRAW},
+    (S.AWAITING_APPROVAL, P.REQUESTER): {A.WITHDRAW},
+    (S.AWAITING_APPROVAL, P.REQUESTER_COORDINATOR): {A.APPROVE, A.REFUSE},
     (S.SENT, P.REQUESTER): {A.WITHDRAW},
     (S.SENT, P.RESPONDER): {A.ACCEPT},
     (S.ACCEPTED, P.REQUESTER): {A.WITHDRAW},
     (S.ACCEPTED, P.RESPONDER): {A.ANSWER},
+    (S.REPLY_AWAITING_APPROVAL, P.REQUESTER): {A.WITHDRAW},
+    (S.REPLY_AWAITING_APPROVAL, P.RESPONDER_COORDINATOR): {A.APPROVE, A.REFUSE},
     (S.ANSWERED, P.REQUESTER): {A.ACCEPT_REPLY},
 }
 
-# The steps that lead from a new draft to each state, and who takes them.
+# The organisation the paths run under: the requester's requests and the responder's replies
+# need their coordinators' approval, so every role takes part.
+ORG = Organisation.of(
+    rules=[ApprovalRule(member_state="DE", region="BW", area="PQ", direction=Direction.REQUEST,
+                        coordinator_authority_id=REQUESTER_COORD),
+           ApprovalRule(member_state="HU", area="PQ", direction=Direction.REPLY,
+                        coordinator_authority_id=RESPONDER_COORD)],
+    places={REQUESTER: Place(member_state="DE", region="BW"),
+            RESPONDER: Place(member_state="HU")})
+
+_SENT = [(A.SEND, P.REQUESTER), (A.APPROVE, P.REQUESTER_COORDINATOR)]
+_ANSWERED = [*_SENT, (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER),
+             (A.APPROVE, P.RESPONDER_COORDINATOR)]
+# The steps (under ``ORG``) that lead from a new draft to each state, and who takes them.
 PATHS = {
-    S.DRAFT: [],
-    S.SENT: [(A.SEND, P.REQUESTER)],
-    S.ACCEPTED: [(A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER)],
-    S.ANSWERED: [(A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER)],
-    S.CLOSED: [(A.SEND, P.REQUESTER), (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER),
-               (A.ACCEPT_REPLY, P.REQUESTER)],
-    S.WITHDRAWN: [(A.WITHDRAW, P.REQUESTER)],
+    S.DRAFT: [(A.SEND, P.REQUESTER), (A.REFUSE, P.REQUESTER_COORDINATOR)],
+    S.AWAITING_APPROVAL: [(A.SEND, P.REQUESTER)],
+    S.SENT: _SENT,
+    S.ACCEPTED: [*_SENT, (A.ACCEPT, P.RESPONDER)],
+    S.REPLY_AWAITING_APPROVAL: [*_SENT, (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER)],
+    S.ANSWERED: _ANSWERED,
+    S.CLOSED: [*_ANSWERED, (A.ACCEPT_REPLY, P.REQUESTER)],
+    S.WITHDRAWN: [*_SENT, (A.ACCEPT, P.RESPONDER), (A.ANSWER, P.RESPONDER),
+                  (A.WITHDRAW, P.REQUESTER)],
 }
 
 
@@ -61,7 +105,9 @@ def actor(authority_id, roles=frozenset({HANDLER_ROLE})):
                  authority_id=authority_id, roles=roles)
 
 
-ACTORS = {P.REQUESTER: actor(REQUESTER), P.RESPONDER: actor(RESPONDER)}
+ACTORS = {P.REQUESTER: actor(REQUESTER), P.RESPONDER: actor(RESPONDER),
+          P.REQUESTER_COORDINATOR: actor(REQUESTER_COORD, frozenset({COORDINATOR_ROLE})),
+          P.RESPONDER_COORDINATOR: actor(RESPONDER_COORD, frozenset({COORDINATOR_ROLE}))}
 
 
 def create_args(**overrides):
@@ -84,6 +130,8 @@ def step_args(action, **extra):
     base = {"case_id": CASE_ID, **extra}
     if action is A.ANSWER and "answers" not in extra:
         base["answers"] = answers()
+    if action is A.REFUSE and "reason" not in extra:
+        base["reason"] = {"text": "Bitte ergänzen", "lang": "de"}
     if action is A.EDIT:
         base = {**create_args().model_dump(mode="json", exclude_none=True), **extra}
     return parse_args(MUTATION_FOR_ACTION[action], base)[0]
@@ -98,15 +146,32 @@ def case_in(state):
     case = new_case()
     for action, party in PATHS[state]:
         case = apply_step(case, action, step_args(action), actor=ACTORS[party], now=NOW,
-                          question_set=QS)
+                          question_set=QS, organisation=ORG)
     assert case.state is state
     return case
 
 
-def refuse(case, action, who, *, args=None, base_version=None, question_set=QS):
+def expected_refusal(case, action, role, *, moved_on):
+    """The code a step outside the table is refused with, as the specification says."""
+    if role not in case.roles_of(ACTORS[role].authority_id):
+        return "not_involved"
+    if role is P.RESPONDER and not any(e.state is S.SENT for e in case.timeline):
+        return "not_involved"  # the request never reached it
+    if role in COORDINATORS and action in (A.APPROVE, A.REFUSE):
+        if case.state is S.WITHDRAWN:
+            return "approval_withdrawn"
+        if any(e.action in (A.APPROVE, A.REFUSE) for e in case.timeline):
+            return "approval_already_decided"
+        return "approval_not_pending"
+    return "conflict" if moved_on else "invalid_transition"
+
+
+def refuse(case, action, who, *, args=None, base_version=None, question_set=QS,
+           organisation=ORG):
     with pytest.raises(WorkflowRefused) as info:
         apply_step(case, action, args or step_args(action), actor=who, now=LATER,
-                   question_set=question_set, base_version=base_version)
+                   question_set=question_set, base_version=base_version,
+                   organisation=organisation)
     assert info.value.status_hint == 409
     return info.value
 
@@ -133,7 +198,9 @@ def test_create_makes_a_draft_of_the_requester():
     assert case.created_at == case.updated_at == NOW
     assert [(e.action, e.state, e.authority_id, e.user_name) for e in case.timeline] == [
         (A.CREATE, S.DRAFT, REQUESTER, "Handler DE-LZK")]
-    assert case.audiences() == (f"authority:{REQUESTER}",)
+    assert case_audiences(case) == (f"authority:{REQUESTER}",)
+    assert [(p.authority_id, p.role) for p in case.participants] == [
+        (REQUESTER, P.REQUESTER), (RESPONDER, P.RESPONDER)]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +211,7 @@ def test_create_makes_a_draft_of_the_requester():
 def test_every_allowed_transition(before, action, party, after):
     case = case_in(before)
     note = FreeText(text="Bitte beachten", lang="de")
-    extra = {"reason": note.model_dump()} if action is A.WITHDRAW else (
+    extra = {"reason": note.model_dump()} if action in (A.WITHDRAW, A.REFUSE) else (
         {} if action in (A.ANSWER, A.EDIT) else {"note": note.model_dump()})
 
     new = apply_step(case, action, step_args(action, **extra), actor=ACTORS[party], now=LATER,
@@ -192,8 +259,10 @@ def test_steps_outside_the_table_are_invalid_transitions(state, action, party):
     current = refuse(case, action, ACTORS[party])
     seen_current = refuse(case, action, ACTORS[party], base_version=case.version)
 
-    assert current.code == seen_current.code == "invalid_transition"
-    assert state.value in current.message
+    expected = expected_refusal(case, action, party, moved_on=False)
+    assert current.code == seen_current.code == expected
+    if expected == "invalid_transition":
+        assert state.value in current.message
 
 
 @pytest.mark.parametrize(("state", "action", "party"), REFUSED,
@@ -203,8 +272,10 @@ def test_refusal_on_a_case_that_moved_on_is_a_conflict(state, action, party):
 
     refused = refuse(case, action, ACTORS[party], base_version=case.version - 1)
 
-    assert refused.code == "conflict"
-    assert state.value in refused.message
+    expected = expected_refusal(case, action, party, moved_on=True)
+    assert refused.code == expected
+    if expected == "conflict":
+        assert state.value in refused.message
 
 
 def test_an_allowed_step_on_an_older_version_still_applies():
@@ -225,15 +296,20 @@ WHERE_ALLOWED = {
     A.ANSWER: (S.ACCEPTED, P.RESPONDER),
     A.ACCEPT_REPLY: (S.ANSWERED, P.REQUESTER),
     A.WITHDRAW: (S.SENT, P.REQUESTER),
+    A.APPROVE: (S.AWAITING_APPROVAL, P.REQUESTER_COORDINATOR),
+    A.REFUSE: (S.REPLY_AWAITING_APPROVAL, P.RESPONDER_COORDINATOR),
 }
 
 
 @pytest.mark.parametrize("action", list(A), ids=lambda a: a.value)
-def test_without_the_handler_role_every_step_is_forbidden(action):
+def test_without_the_needed_role_every_step_is_forbidden(action):
+    """Request handlers act for requester and responder, coordinators decide approvals:
+    neither can do the other's part."""
     state, party = WHERE_ALLOWED[action]
     assert (state, action, party) in EXPECTED_TRANSITIONS
+    other = HANDLER_ROLE if party in COORDINATORS else COORDINATOR_ROLE
     no_role = actor(ACTORS[party].authority_id,
-                    roles=frozenset({"allocator", "local_data_administrator"}))
+                    roles=frozenset({"allocator", "local_data_administrator", other}))
     case = None if state is None else case_in(state)
     args = create_args() if action is A.CREATE else step_args(action)
 
@@ -369,17 +445,54 @@ def test_answer_date_today_is_allowed():
 
 
 def test_party_and_audiences():
-    draft, sent = case_in(S.DRAFT), case_in(S.SENT)
+    draft, sent = new_case(), case_in(S.SENT)
 
     assert draft.party_of(REQUESTER) is P.REQUESTER
     assert draft.party_of(RESPONDER) is P.RESPONDER
     assert draft.party_of(THIRD) is None
-    assert draft.audiences() == (f"authority:{REQUESTER}",)
-    for state in (S.SENT, S.CLOSED, S.WITHDRAWN):
-        assert set(case_in(state).audiences()) == {f"authority:{REQUESTER}",
-                                                  f"authority:{RESPONDER}"}
+    assert case_audiences(draft) == (f"authority:{REQUESTER}",)
     # The record survives the wire unchanged.
     assert CaseRecord.model_validate_json(sent.model_dump_json()) == sent
+
+
+def audience(*authorities):
+    return {f"authority:{a}" for a in authorities}
+
+
+# Who sees a case in each state of ``PATHS`` (every role took part): need to know.
+EXPECTED_AUDIENCES = {
+    S.DRAFT: audience(REQUESTER),  # refused by its coordinator: back to its author only
+    S.AWAITING_APPROVAL: audience(REQUESTER, REQUESTER_COORD),
+    S.SENT: audience(REQUESTER, RESPONDER),
+    S.ACCEPTED: audience(REQUESTER, RESPONDER),
+    S.REPLY_AWAITING_APPROVAL: audience(REQUESTER, RESPONDER, RESPONDER_COORD),
+    S.ANSWERED: audience(REQUESTER, RESPONDER),
+    S.CLOSED: audience(REQUESTER, RESPONDER),
+    S.WITHDRAWN: audience(REQUESTER, RESPONDER),
+}
+
+
+@pytest.mark.parametrize("state", list(S), ids=lambda s: s.value)
+def test_audiences_per_state(state):
+    assert set(case_audiences(case_in(state))) == EXPECTED_AUDIENCES[state]
+
+
+def test_records_stored_before_participants_read_with_both_parties():
+    stored = case_in(S.SENT).model_dump(mode="json")
+    del stored["participants"]
+
+    old = CaseRecord.model_validate(stored)
+
+    assert [(p.authority_id, p.role) for p in old.participants] == [
+        (REQUESTER, P.REQUESTER), (RESPONDER, P.RESPONDER)]
+
+
+def test_participants_and_their_mirrors_must_agree():
+    stored = case_in(S.SENT).model_dump(mode="json")
+    stored["responder_authority_id"] = THIRD
+
+    with pytest.raises(ValueError, match="one responder"):
+        CaseRecord.model_validate(stored)
 
 
 # Editing a draft, and when the officer acted ----------------------------------------------

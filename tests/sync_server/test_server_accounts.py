@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from sync_server.auth import admin
 from sync_server.auth.audit import AdminEvent
-from sync_server.auth.models import Token
+from sync_server.auth.models import Token, User
 from sync_server.auth.passwords import token_digest
+from sync_server.db import make_engine
+from sync_server.directory.models import Authority
 from sync_server.directory.service import add_user
 
 
@@ -226,3 +228,29 @@ def test_item3_the_admin_routes_are_described_in_openapi(server):
                  "/v1/admin/authorities/{authority_id}/reactivate"):
         assert "post" in paths[path]
         assert "403" in paths[path]["post"]["responses"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda peer: update(Token).where(Token.token_hash == token_digest(peer.token))
+     .values(revoked=True), "token_revoked"),
+    (lambda peer: update(User).where(User.id == peer.user["user_id"])
+     .values(active=False), "account_deactivated"),
+    (lambda peer: update(Authority).where(Authority.id == peer.authority_id)
+     .values(active=False), "authority_deactivated"),
+], ids=["token_revoked", "user_deactivated", "authority_deactivated"])
+def test_a_token_in_use_stops_at_its_next_request_after_a_change_made_elsewhere(
+        server, change, expected):
+    """Verified tokens are kept in memory (``auth.token_cache``); a revocation or deactivation
+    written by another process (another instance, the command line), in a plain statement
+    on a connection of its own, still ends the token at its very next request."""
+    peer = server.peer("DE")
+    assert peer.pull_raw().status_code == 200
+    assert peer.pull_raw().status_code == 200  # verified, and now kept
+    elsewhere = make_engine(server.url)
+    try:
+        with elsewhere.begin() as connection:
+            connection.execute(change(peer))
+    finally:
+        elsewhere.dispose()
+
+    assert _code(peer.pull_raw()) == (401, expected)

@@ -44,7 +44,7 @@ def test_backup_then_restore_puts_the_data_back_under_a_new_epoch(
     epoch, authorities = _state(database_url)
 
     assert main(["add-authority", *db, "--id", "HU-LATE", "--member-state", "HU",
-                 "--name", "Added after the backup", "--areas", "regulated_professions"]) == 0
+                 "--name", "Added after the backup", "--areas", "PQ"]) == 0
     assert main(["restore", *db, "--from", str(backup)]) == 0
     assert "new epoch" in capsys.readouterr().out
 

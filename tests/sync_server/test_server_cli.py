@@ -19,8 +19,9 @@ from sync_server.cli import main
 from sync_server.config import KEY_FILE, load_settings
 from sync_server.db import make_engine
 from sync_server.directory.models import Authority, MemberState
+from sync_server.organisation.seed import DEMO_COORDINATORS
 from sync_server.orm import ServerState
-from sync_server.seed import DEMO_PASSWORD, DIRECTORY_FILE
+from sync_server.seed import COORDINATORS_FILE, DEMO_PASSWORD, DIRECTORY_FILE
 
 
 @pytest.fixture(autouse=True)
@@ -80,10 +81,15 @@ def test_init_demo_seeds_the_demo_directory_and_its_users_can_sign_in(
     assert _init(data, database_url, "--demo") == 0
 
     out = capsys.readouterr().out
+    # Besides the directory: the coordinators every server has, and the demo's coordinators.
+    users = len(directory["users"]) + len(DEMO_COORDINATORS)
     assert f"seeded {len(directory['authorities'])} authorities" in out
-    assert f"{len(directory['users'])} users" in out
-    assert _count(database_url, Authority) == len(directory["authorities"])
-    assert _count(database_url, User) == len(directory["users"])
+    # Besides the directory: the demo's coordinator users.
+    users = len(directory["users"]) + len(DEMO_COORDINATORS)
+    assert f"{users} users" in out
+    coordinators = json.loads(COORDINATORS_FILE.read_text(encoding="utf-8"))["authorities"]
+    assert _count(database_url, Authority) == len(directory["authorities"]) + len(coordinators)
+    assert _count(database_url, User) == users
     user = directory["users"][0]
     client = TestClient(create_app(load_settings(data, database_url=database_url)))
     try:
@@ -113,11 +119,14 @@ def test_add_authority_add_user_and_list(tmp_path, database_url, capsys, monkeyp
     capsys.readouterr()
 
     assert main(["list-authorities", "--data", str(data), *db]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    # Besides the coordinators every server starts with (the Commission, nimic-XX, sdimic-DE-XX).
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if not line.split()[1].startswith(("commission", "nimic-", "sdimic-"))]
     assert [line.split()[:2] for line in lines] == [["DE", "DE-LZK"], ["HU", "HU-ENKK"]]
     assert "Egészségügyi Központ" in lines[1]
     assert main(["list-authorities", "--data", str(data), *db, "--member-state", "hu"]) == 0
-    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["HU-ENKK"]
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == [
+        "HU-ENKK", "nimic-HU"]
 
     engine = make_engine(database_url)
     try:
@@ -154,7 +163,8 @@ def test_refused_admin_commands_exit_1_with_the_reason(tmp_path, database_url, c
     assert main(["add-user", "--data", str(data), *db, "--username", "u",
                  "--authority", "NOPE", "--name", "U", "--password-stdin"]) == 1
     assert "no authority NOPE" in capsys.readouterr().err
-    assert _count(database_url, Authority) == 0
+    assert _count(database_url, Authority) == len(
+        json.loads(COORDINATORS_FILE.read_text(encoding="utf-8"))["authorities"])
     assert _count(database_url, User) == 0
 
 

@@ -80,12 +80,13 @@ def test_the_openapi_description_tells_the_truth(server):
     schemas = document["components"]["schemas"]
 
     assert schemas["LoginRequest"]["properties"]["protocol_version"]["enum"] == [
-        PROTOCOL_VERSION]
+        PROTOCOL_VERSION - 1, PROTOCOL_VERSION]
     mutation = schemas["MutationIn"]["properties"]
     assert mutation["mutation_id"]["maximum"] == SAFE_INT_MAX
     assert mutation["name"]["enum"] == sorted(["case.create", "case.edit_draft", "case.send",
                                                "case.accept", "case.answer",
-                                               "case.accept_reply", "case.withdraw"])
+                                               "case.accept_reply", "case.withdraw",
+                                               "case.approve", "case.refuse"])
     assert "2000-01-01" in mutation["created_at"]["description"]
     base_version = mutation["base_version"]["anyOf"][0]
     assert base_version["maximum"] == INT32_MAX

@@ -29,7 +29,7 @@ from sync_server.config import Settings
 from sync_server.context import build_context
 from sync_server.crypto import SCHEME, Sealer, Unreadable, header, sync_row_binding
 from sync_server.db import make_engine
-from sync_server.directory.models import Authority, MemberState
+from sync_server.directory.models import MemberState
 from sync_server.keys import Keyring, KeyringError
 from sync_server.migrate import alembic_config, upgrade
 from sync_server.orm import ServerState
@@ -232,7 +232,7 @@ def test_item1_reseal_is_resumable_reports_progress_and_skips_what_does_not_open
             (p.column, p.resealed, p.unreadable, p.total)))
 
     assert sum(p.resealed for p in done) == stale - 2  # not the one done before, nor the damaged
-    assert [p.unreadable for p in done] == [1, 0, 0]
+    assert [p.unreadable for p in done] == [1, 0, 0, 0]
     assert progress[0] == ("cases", 1, 1, 2)
     assert progress[-1][0] == "applied_mutations"
     assert damaged_id in caplog.text and "Kiss" not in caplog.text
@@ -266,18 +266,30 @@ def test_item1_values_sealed_before_key_ids_are_migrated_and_stay_readable(
                                                                      last_seq=2))
             session.add(MemberState(code="HU"))
             session.flush()
-            session.add(Authority(id="HU-OLD", member_state="HU", official_name="Régi Hatóság",
-                                  designation={}, description={}, areas=["PQ"], competences=[]))
-            session.flush()
+            # authorities as revision 0001 has them (0006 moves the lists into tables)
+            session.execute(insert(table(
+                "authorities", column("id"), column("member_state"), column("official_name"),
+                column("designation"), column("description"), column("region"),
+                column("level"), column("city"), column("email"), column("phone"),
+                column("areas"), column("competences"), column("active"),
+            )).values(id="HU-OLD", member_state="HU", official_name="Régi Hatóság",
+                      designation="{}", description="{}", region="", level="national",
+                      city="", email="", phone="", areas='["PQ"]', competences="[]",
+                      active=True))
             session.add(User(id="u1", username="hu.old", display_name="Régi", authority_id="HU-OLD",
                              password_hash=hash_password("pw"), roles=["request_handler"],
                              language="hu", scope_version=1, active=True))
             session.flush()
             session.add(Device(id=device_id, user_id="u1", name="", last_mutation_id=1,
                                created_at=func.now()))
-            session.add(Case(id=case_id, version=1, state="sent", area="PQ",
-                             requester_authority_id="HU-OLD", responder_authority_id="HU-OLD",
-                             sealed=_legacy_seal(master, record), updated_at=func.now()))
+            # cases as revision 0001 has it (0007 moves the parties to case_participants)
+            session.execute(insert(table(
+                "cases", column("id"), column("version"), column("state"), column("area"),
+                column("requester_authority_id"), column("responder_authority_id"),
+                column("sealed"), column("updated_at"),
+            )).values(id=case_id, version=1, state="sent", area="PQ",
+                      requester_authority_id="HU-OLD", responder_authority_id="HU-OLD",
+                      sealed=_legacy_seal(master, record), updated_at=func.now()))
             session.add(SyncRow(kind="case", entity_id=case_id, audience="authority:HU-OLD",
                                 seq=1, version=1, payload=_legacy_seal(master, record),
                                 sealed=True))

@@ -195,7 +195,8 @@ def test_the_server_process_logs_no_personal_data_and_prints_one_start_line(tmp_
             local_server.stop(process)
     logged = log_path.read_text(encoding="utf-8", errors="replace")
 
-    assert out_path.read_text() == f"imi-server: serving {url} on sqlite, protocol 1\n"
+    assert out_path.read_text() == (
+        f"imi-server: serving {url} on sqlite, protocol {PROTOCOL_VERSION}\n")
     assert all(status < 500 for status in statuses), statuses
     assert "failed sign-in for user name 'nobody.here'" in logged  # it does log, at DEBUG
     assert "POST /v1/sync/push 422" in logged

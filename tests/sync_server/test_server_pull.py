@@ -12,9 +12,10 @@ from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_server.auth.models import User
 from sync_server.catalogue.models import LegislativeArea as Area
 from sync_server.catalogue.models import QuestionSetRow
-from sync_server.directory.models import Authority, MemberState
+from sync_server.directory.models import Authority, Competence, MemberState
 from sync_server.directory.service import add_authority
 from sync_server.migrate import new_epoch
+from sync_server.organisation.models import Coordinator
 from sync_server.sync.sequence import SequenceLock
 
 
@@ -24,6 +25,8 @@ def _expected_public(server):
         "area": server.count(Area),
         "question_set": server.count(QuestionSetRow),
         "authority": server.count(Authority),
+        "competence": server.count(Competence),
+        "coordinator": server.count(Coordinator),
     })
 
 
@@ -35,7 +38,10 @@ def test_bootstrap_has_the_directory_and_catalogue(server):
     kinds = Counter(c["kind"] for c in changes)
     assert kinds == _expected_public(server)
     assert kinds["member_state"] == 30
-    assert kinds["authority"] == 3
+    # the test directory's three, the Commission, 30 national and 16 German Land coordinators
+    assert kinds["authority"] == 3 + 1 + 30 + 16
+    assert kinds["competence"] >= 19
+    assert kinds["coordinator"] == 1 + 30 + 16  # and their scopes
     question_set = next(c for c in changes if c["kind"] == "question_set")
     assert question_set["id"] == "PQ-GEN@1"
     assert question_set["data"]["questions"][0]["code"] == "PQ-GEN-Q01"

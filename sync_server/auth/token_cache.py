@@ -1,0 +1,104 @@
+"""Verified tokens, kept briefly in memory so an idle sync check does not look its token up.
+
+Thousands of clients re-poll every few seconds; each check would otherwise join tokens, users
+and authorities before it even reads its cursor. A cached entry is used only while all of
+these hold, so that a revocation or deactivation still takes effect at the next request:
+
+1. the server state's ``auth_version`` is the value read *before* the entry was verified.
+   Every transaction that changes (or deletes) a token, a user or an authority bumps it
+   (``watch_accounts``, installed on every SQLAlchemy engine, in the same transaction as the
+   change: the admin routes, the ``imi-server`` command line, any instance, ORM or plain
+   statements), so any such change drops every entry of every instance on the same database
+   at their next request;
+2. the entry is younger than ``TTL``: a bound on anything written past the ORM by hand;
+3. the token's own idle and age limits still hold, checked at each use as ``authenticate``
+   does; when its last use is due to be written again, the token is looked up afresh.
+
+A token's use being written (``last_used_at``) is not an account change: that statement
+carries ``RENEWAL`` and bumps nothing.
+"""
+
+import dataclasses
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from cachetools import TTLCache
+from sqlalchemy import Connection, Delete, Engine, Update, event, update
+
+from sync_server.orm import ServerState
+
+TTL_S = 30.0
+MAX_ENTRIES = 100_000
+RENEWAL = "imi_token_renewal"  # execution option of the statement that writes a token's use
+# Execution option of the migrations' connection: a data migration of these tables may run
+# before the column exists, and no server holds verified tokens across a migration.
+MIGRATING = "imi_migrating"
+
+_WATCHED = ("tokens", "users", "authorities")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Verified:
+    """What a look-up found: the principal (``auth.service.Principal``) and the token's times."""
+
+    principal: Any
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    auth_version: int
+
+
+class TokenCache:
+    """Token digest -> ``Verified``; thread-safe (the look-ups run on the request threads)."""
+
+    def __init__(self, *, ttl: float = TTL_S, size: int = MAX_ENTRIES) -> None:
+        self._entries: TTLCache[str, Verified] = TTLCache(maxsize=size, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, auth_version: int) -> Verified | None:
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is not None and entry.auth_version != auth_version:
+                del self._entries[digest]
+                return None
+        return entry
+
+    def put(self, digest: str, entry: Verified) -> None:
+        with self._lock:
+            self._entries[digest] = entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _bump(connection: Connection) -> None:
+    connection.execute(update(ServerState).where(ServerState.id == 1)
+                       .values(auth_version=ServerState.auth_version + 1))
+
+
+def _before_execute(connection: Connection, statement: Any, _multiparams: Any, _params: Any,
+                    execution_options: Mapping[str, Any]) -> None:
+    # UPDATE and DELETE only: a new row changes nobody's verified token (a sign-in adds one).
+    # The ORM's flushes run through here too, so this sees every change but raw SQL text.
+    if not isinstance(statement, Update | Delete):
+        return
+    if getattr(statement.table, "name", None) not in _WATCHED:
+        return
+    if (execution_options.get(RENEWAL) or statement.get_execution_options().get(RENEWAL)
+            or connection.get_execution_options().get(MIGRATING)):
+        return
+    _bump(connection)
+
+
+_installed = False
+
+
+def watch_accounts() -> None:
+    """Install the ``auth_version`` bump on every engine (once per process)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Engine, "before_execute", _before_execute)
+    _installed = True

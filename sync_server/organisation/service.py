@@ -1,0 +1,141 @@
+"""The configurable organisation on the server: read it for a workflow step, change it as the
+right coordinator, publish it to every replica (public sync rows).
+
+Changes are keyword-only functions writing inside the caller's transaction; each checks that
+the acting coordinator's scope ``covers`` what it changes (``sync_protocol.organisation``).
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_protocol.errors import LocalProtocolError
+from sync_protocol.messages import EntityKind
+from sync_protocol.organisation import (
+    ApprovalRule,
+    AuthorityAreaMode,
+    AuthorityMode,
+    CoordinatorScope,
+    Direction,
+    Organisation,
+    Place,
+    covers,
+)
+from sync_server.directory.models import Authority
+from sync_server.organisation.models import ApprovalRuleRow, AuthorityModeRow, Coordinator
+from sync_server.sync.publish import PUBLIC, json_payload, publish
+from sync_server.sync.sequence import SequenceLock
+
+
+def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisation:
+    """The configuration a step on a case between ``authority_ids`` needs."""
+    ids = sorted(set(authority_ids))
+    places = {
+        a.id: Place(member_state=a.member_state, region=a.region or None)
+        for a in session.scalars(select(Authority).where(Authority.id.in_(ids)))
+    }
+    states = sorted({p.member_state for p in places.values()})
+    rules = [rule_of(r) for r in session.scalars(
+        select(ApprovalRuleRow).where(ApprovalRuleRow.member_state.in_(states),
+                                      ApprovalRuleRow.active.is_(True)))]
+    modes = [mode_of(m) for m in session.scalars(
+        select(AuthorityModeRow).where(AuthorityModeRow.authority_id.in_(ids)))]
+    return Organisation.of(rules=rules, modes=modes, places=places)
+
+
+def rule_of(row: ApprovalRuleRow) -> ApprovalRule:
+    return ApprovalRule(member_state=row.member_state, region=row.region, area=row.area,
+                        direction=Direction(row.direction),
+                        coordinator_authority_id=row.coordinator_authority_id)
+
+
+def mode_of(row: AuthorityModeRow) -> AuthorityAreaMode:
+    return AuthorityAreaMode(authority_id=row.authority_id, area=row.area,
+                             mode=AuthorityMode(row.mode))
+
+
+def scope_of(row: Coordinator) -> CoordinatorScope:
+    return CoordinatorScope.model_validate({
+        "authority_id": row.authority_id, "kind": row.kind, "member_state": row.member_state,
+        "region": row.region, "area": row.area, "parent_authority_id": row.parent_authority_id})
+
+
+def coordinator_scope(session: Session, authority_id: str) -> CoordinatorScope | None:
+    row = session.get(Coordinator, authority_id)
+    return scope_of(row) if row else None
+
+
+def add_coordinator(session: Session, seq: SequenceLock, scope: CoordinatorScope) -> None:
+    """Record ``scope`` for an existing authority (seed, console); publish it."""
+    if session.get(Authority, scope.authority_id) is None:
+        raise LocalProtocolError("unknown_authority", f"no authority {scope.authority_id}",
+                                 params={"authority": scope.authority_id})
+    row = session.get(Coordinator, scope.authority_id)
+    if row is None:
+        row = Coordinator(authority_id=scope.authority_id)
+        session.add(row)
+    row.kind, row.member_state, row.region = scope.kind.value, scope.member_state, scope.region
+    row.area, row.parent_authority_id = scope.area, scope.parent_authority_id
+    publish(session, seq, kind=EntityKind.COORDINATOR, entity_id=scope.authority_id,
+            version=1, payload=json_payload(scope.model_dump(mode="json")), audiences=PUBLIC)
+
+
+def _acting_scope(session: Session, actor_authority_id: str) -> CoordinatorScope:
+    scope = coordinator_scope(session, actor_authority_id)
+    if scope is None:
+        raise LocalProtocolError("not_a_coordinator", "your authority is not a coordinator",
+                                 status_hint=403)
+    return scope
+
+
+def set_approval_rule(session: Session, seq: SequenceLock, *, actor_authority_id: str,
+                      rule: ApprovalRule, active: bool = True) -> ApprovalRule:
+    """Add, change or (``active=False``) remove a rule, as ``actor_authority_id``.
+
+    The acting coordinator must cover the rule's state, region and area, and so must the
+    coordinator the rule names (it decides in that scope).
+    """
+    scope = _acting_scope(session, actor_authority_id)
+    if not covers(scope, rule.member_state, rule.region, rule.area):
+        raise LocalProtocolError("outside_scope", "this is outside your coordinator's scope",
+                                 params={"member_state": rule.member_state}, status_hint=403)
+    approver = coordinator_scope(session, rule.coordinator_authority_id)
+    if approver is None or not covers(approver, rule.member_state, rule.region, rule.area):
+        raise LocalProtocolError("approver_outside_scope",
+                                 f"{rule.coordinator_authority_id} does not coordinate there",
+                                 params={"authority": rule.coordinator_authority_id})
+    row = session.get(ApprovalRuleRow, rule.id)
+    if row is None:
+        row = ApprovalRuleRow(id=rule.id, member_state=rule.member_state, region=rule.region,
+                              area=rule.area, direction=rule.direction.value, version=0)
+        session.add(row)
+    row.coordinator_authority_id = rule.coordinator_authority_id
+    row.active, row.version = active, row.version + 1
+    publish(session, seq, kind=EntityKind.APPROVAL_RULE, entity_id=rule.id,
+            version=row.version, payload=json_payload(rule.model_dump(mode="json")),
+            audiences=PUBLIC if active else ())
+    return rule
+
+
+def set_authority_mode(session: Session, seq: SequenceLock, *, actor_authority_id: str,
+                       mode: AuthorityAreaMode) -> AuthorityAreaMode:
+    """Set whether an authority sends, answers or both in an area, as a covering coordinator."""
+    scope = _acting_scope(session, actor_authority_id)
+    authority = session.get(Authority, mode.authority_id)
+    if authority is None:
+        raise LocalProtocolError("unknown_authority", f"no authority {mode.authority_id}",
+                                 params={"authority": mode.authority_id})
+    if not covers(scope, authority.member_state, authority.region or None, mode.area):
+        raise LocalProtocolError("outside_scope", "this is outside your coordinator's scope",
+                                 params={"member_state": authority.member_state},
+                                 status_hint=403)
+    row = session.get(AuthorityModeRow, (mode.authority_id, mode.area))
+    if row is None:
+        row = AuthorityModeRow(authority_id=mode.authority_id, area=mode.area, version=0)
+        session.add(row)
+    row.mode, row.version = mode.mode.value, row.version + 1
+    publish(session, seq, kind=EntityKind.AUTHORITY_MODE, entity_id=mode.id,
+            version=row.version, payload=json_payload(mode.model_dump(mode="json")),
+            audiences=PUBLIC)
+    return mode

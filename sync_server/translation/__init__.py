@@ -1,0 +1,1 @@
+"""Machine translation of free text through a pluggable engine (off unless configured)."""
