@@ -106,7 +106,9 @@ class RuleDialog(QDialog):
         self.region.currentIndexChanged.connect(lambda _i: self._fill_approvers())
         self.area.currentIndexChanged.connect(lambda _i: self._fill_approvers())
         self._fill_regions(rule.region if rule else None)
-        self._fill_approvers(rule.coordinator_authority_id if rule else None)
+        # A new rule names this coordinator, unless the coordinator changes it.
+        self._fill_approvers(rule.coordinator_authority_id if rule
+                             else settings.scope.authority_id)
         if rule is not None:
             for fixed in (self.member_state, self.region, self.area, self.direction):
                 fixed.setEnabled(False)
@@ -192,6 +194,7 @@ class OrganisationDialog(QDialog):
         self.remove_rule = named(QPushButton(_("Remove rule")), "removeRule")
         self.change_rule = named(QPushButton(_("Change rule…")), "changeRule")
         self.add_rule = named(QPushButton(_("New rule…")), "addRule")
+        self.add_rule.setDefault(True)  # the main action
         for button in (self.remove_rule, self.change_rule, self.add_rule):
             row.addWidget(button)
         self.add_rule.clicked.connect(lambda: self._ask_rule(None))
