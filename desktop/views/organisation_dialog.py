@@ -18,6 +18,7 @@ from desktop.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     Qt,
@@ -195,7 +196,7 @@ class OrganisationDialog(QDialog):
         self.change_rule = named(QPushButton(_("Change rule…")), "changeRule")
         self.add_rule = named(QPushButton(_("New rule…")), "addRule")
         self.add_rule.setDefault(True)  # the main action
-        for button in (self.remove_rule, self.change_rule, self.add_rule):
+        for button in (self.add_rule, self.change_rule, self.remove_rule):
             row.addWidget(button)
         self.add_rule.clicked.connect(lambda: self._ask_rule(None))
         self.change_rule.clicked.connect(lambda: self._ask_rule(self._selected_rule()))
@@ -236,9 +237,14 @@ class OrganisationDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._online = online
+        for tree in (self.rule_list, self.mode_list):
+            header = tree.header()
+            for column in range(tree.columnCount() - 1):
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._show_rules()
         self._show_modes()
         self.set_online(online)
+        self.add_rule.setFocus()
 
     # -- what the owner calls ---------------------------------------------------------------
 
@@ -290,8 +296,6 @@ class OrganisationDialog(QDialog):
             self.rule_list.addTopLevelItem(item)
             if rule.id == select:
                 self.rule_list.setCurrentItem(item)
-        for column in range(4):
-            self.rule_list.resizeColumnToContents(column)
         self.no_rules.setVisible(not self.rules)
         self._enable()
 
@@ -305,8 +309,6 @@ class OrganisationDialog(QDialog):
                                     self._area(mode.area), label(MODES, mode.mode.value)])
             item.setData(0, Qt.ItemDataRole.UserRole, (mode.authority_id, mode.area))
             self.mode_list.addTopLevelItem(item)
-        self.mode_list.resizeColumnToContents(0)
-        self.mode_list.resizeColumnToContents(1)
 
     def _mode_selected(self) -> None:
         item = self.mode_list.currentItem()
