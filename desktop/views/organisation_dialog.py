@@ -222,11 +222,16 @@ class OrganisationDialog(QDialog):
                                              for a in settings.areas])
         self.mode_choice = _combo("modeChoice", [(_(text), code) for code, text in
                                                  MODES.items()])
+        for box in (self.mode_authority, self.mode_area):
+            # Long names (authorities, areas) may not widen the dialog beyond the screen.
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(12)
         self.set_mode = named(QPushButton(_("Set mode")), "setMode")
         self.set_mode.clicked.connect(self._set_mode)
         pick.addWidget(self.mode_authority, 3)
         pick.addWidget(self.mode_area, 2)
-        pick.addWidget(self.mode_choice, 1)
+        pick.addWidget(self.mode_choice)
         pick.addWidget(self.set_mode)
         modes_layout.addLayout(pick)
         layout.addWidget(modes_box, 2)
