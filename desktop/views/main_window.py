@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
     sig_filter_changed = Signal(str)
     sig_users_requested = Signal()
     sig_registrations_requested = Signal()
+    sig_organisation_requested = Signal()
     sig_register_authority_requested = Signal()
     sig_closing = Signal()
 
@@ -173,6 +174,16 @@ class MainWindow(QMainWindow):
         self.catalogue_action.setVisible(False)
         self.file_menu.addAction(self.catalogue_action)
         self.file_menu.addSeparator()
+        self.print_action = named(QAction(self), "printCase")
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=False))
+        self.pdf_action = named(QAction(self), "saveCasePdf")
+        self.pdf_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.pdf_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=True))
+        for item in (self.print_action, self.pdf_action):
+            item.setEnabled(False)
+            self.file_menu.addAction(item)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
         self.step_actions: dict[Action, QAction] = {}
@@ -220,7 +231,10 @@ class MainWindow(QMainWindow):
         self.registrations_action.triggered.connect(self.sig_registrations_requested)
         self.register_action = named(QAction(self), "registerAuthority")
         self.register_action.triggered.connect(self.sig_register_authority_requested)
-        for entry in (self.users_action, self.registrations_action, self.register_action):
+        self.organisation_action = named(QAction(self), "organisationSettings")
+        self.organisation_action.triggered.connect(self.sig_organisation_requested)
+        for entry in (self.users_action, self.registrations_action, self.register_action,
+                      self.organisation_action):
             self.admin_menu.addAction(entry)
         self.help_menu = named(QMenu(self), "helpMenu")
         self.guide_action = named(QAction(self), "userGuide")
@@ -238,10 +252,12 @@ class MainWindow(QMainWindow):
 
     def set_administration(self, *, users: bool, coordination: bool) -> None:
         """Show the administration a user's roles allow: their authority's users (a local
-        data administrator), registration work (a coordinator); no menu for anybody else."""
+        data administrator), registration work and organisation settings (a coordinator); no
+        menu for anybody else."""
         self.users_action.setVisible(users)
         self.registrations_action.setVisible(coordination)
         self.register_action.setVisible(coordination)
+        self.organisation_action.setVisible(coordination)
         self.admin_menu.menuAction().setVisible(users or coordination)
 
     def _stepper(self, action: Action) -> Callable[[], None]:
@@ -251,6 +267,8 @@ class MainWindow(QMainWindow):
         return lambda: self.folders.setCurrentRow(row)
 
     def _case_shown(self) -> None:
+        for item in (self.print_action, self.pdf_action):
+            item.setEnabled(self.case_view.case is not None)
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
@@ -296,6 +314,8 @@ class MainWindow(QMainWindow):
         self.directory_action.setText(_("Directory"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
+        self.print_action.setText(_("Print case…"))
+        self.pdf_action.setText(_("Save case as PDF…"))
         self.file_menu.setTitle(_("&File"))
         self.case_menu.setTitle(_("&Case"))
         self.view_menu.setTitle(_("&View"))
@@ -304,6 +324,7 @@ class MainWindow(QMainWindow):
         self.users_action.setText(_("Users and roles…"))
         self.registrations_action.setText(_("Registration requests…"))
         self.register_action.setText(_("Register an authority…"))
+        self.organisation_action.setText(_("Organisation settings…"))
         for (action, text) in STEP_BUTTONS:
             self.step_actions[action].setText(_(text))
         for row, folder in enumerate(self.folder_actions):
