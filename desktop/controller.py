@@ -16,7 +16,7 @@ from desktop import formatting
 from desktop.administration import Administration, offered
 from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import SIGN_IN_REASONS, label
-from desktop.models import account, case_list, cases, identity, request_form
+from desktop.models import account, case_list, cases, dossier, identity, request_form
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
@@ -33,6 +33,7 @@ from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
 from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
+from desktop.views import case_print
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.catalogue_dialog import CatalogueDialog
@@ -169,6 +170,7 @@ class AppController(QObject):
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close
         w.case_view.sig_step_requested.connect(self.take_step)
+        w.case_view.sig_print_requested.connect(self.print_case)
         w.case_view.sig_translation_requested.connect(self.translate)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
@@ -482,6 +484,35 @@ class AppController(QObject):
         """Keep the officer's choice in the profile (on the database lane)."""
         self.workers.run_db(lambda r: r.save_meta(TRAY_SETTING, on), success=lambda _: None,
                             failure=self._failed)
+
+    def print_case(self, case_id: str, to_pdf: bool) -> None:
+        """Print the case, or save it as PDF, as the case view shows it (with the language shown
+        beside, if one is): the dossier is built on the database lane, then Qt's print dialog
+        (or a file dialog) asks where it goes."""
+        printed_by = f"{self.user.display_name} — {self.user.authority_name}"
+        work = partial(dossier.build, case_id=case_id, printed_by=printed_by,
+                       printed_at=dt.datetime.now(dt.UTC),
+                       beside=self.window.case_view.beside_code())
+
+        def built(found: dossier.Dossier | None) -> None:
+            if found is None:
+                return
+            title = _("Request for information {reference}").format(reference=found.reference)
+            if not to_pdf:
+                case_print.ask_and_print(self.window, found.html, title=title)
+                return
+            path = case_print.ask_pdf_path(self.window, f"IMI-{found.reference}.pdf")
+            if path is None:
+                return
+            try:
+                case_print.write_pdf(found.html, path, title=title)
+            except OSError as error:
+                self._failed(error)
+                return
+            self.window.status.showMessage(
+                _("Saved as {path}").format(path=str(path)), 10000)
+
+        self.workers.run_db(work, success=built, failure=self._failed)
 
     def translate(self, case_id: str, field: str) -> None:
         """Ask the server for a machine translation of a free text into the UI language; it

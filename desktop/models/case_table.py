@@ -27,10 +27,12 @@ from desktop.i18n import N_, _
 from desktop.labels import STATES, label
 from desktop.models import case_list
 from desktop.models.case_list import Key, ListQuery, Row
+from desktop.models.deadlines import Badge, badge
 from desktop.models.folding import fold
 from desktop.models.replica import Replica
 from desktop.qt import (
     QAbstractTableModel,
+    QColor,
     QFont,
     QModelIndex,
     QPersistentModelIndex,
@@ -44,6 +46,12 @@ COLUMNS = (N_("Reference"), N_("Professional"), N_("Other authority"), N_("Statu
            N_("Answer by"), N_("Updated"))
 PAGE = 200
 _DISPLAY, _FONT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
+_COLOUR = Qt.ItemDataRole.ForegroundRole
+ANSWER_BY = 4
+# The answer date with its badge, and the badge's colour (dark enough on white and on the
+# alternate row colour).
+BADGES = {Badge.DUE_SOON: (N_("{date} — due soon"), QColor("#8a4b00")),
+          Badge.OVERDUE: (N_("{date} — overdue"), QColor("#b00020"))}
 # Above this many changed rows (a bootstrap), one reload is cheaper than row-by-row updates.
 RELOAD_OVER = 2000
 
@@ -244,6 +252,9 @@ class CaseTableModel(QAbstractTableModel):
         # A repaint asks every cell for ten roles; two of them are answered here.
         if role == _FONT:
             return self._bold if index.isValid() and self._rows[index.row()][8] else None
+        if role == _COLOUR and index.isValid() and index.column() == ANSWER_BY:
+            found = self.badge(index.row())
+            return BADGES[found][1] if found else None
         if role != _DISPLAY or not index.isValid():
             return None
         (case_id, subject, _counterpart, name, country, state, answer_by, updated_at, _unread,
@@ -257,11 +268,18 @@ class CaseTableModel(QAbstractTableModel):
             return f"{name} ({formatting.country_name(country)})" if country else name
         if column == 3:
             return label(STATES, state)
-        if column == 4:
-            return formatting.date_text(dt.date.fromisoformat(answer_by))
+        if column == ANSWER_BY:
+            date = formatting.date_text(dt.date.fromisoformat(answer_by))
+            found = badge(state, dt.date.fromisoformat(answer_by), _today())
+            return _(BADGES[found][0]).format(date=date) if found else date
         if column == 5:
             return formatting.datetime_text(dt.datetime.fromisoformat(updated_at))
         return None
+
+    def badge(self, row: int) -> Badge | None:
+        """The deadline badge of ``row``: due soon, overdue, or none."""
+        state, answer_by = self._rows[row][5], self._rows[row][6]
+        return badge(state, dt.date.fromisoformat(answer_by), _today())
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
@@ -270,3 +288,7 @@ class CaseTableModel(QAbstractTableModel):
         if self._rows:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
+
+def _today() -> dt.date:
+    return dt.datetime.now().astimezone().date()

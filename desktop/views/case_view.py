@@ -59,6 +59,7 @@ class CaseView(QWidget):
     ``sig_translation_requested(case_id, field)`` for a free text's translation link."""
 
     sig_step_requested = Signal(str, str)
+    sig_print_requested = Signal(str, bool)  # case id, True: save as PDF
     sig_translation_requested = Signal(str, str)
     sig_case_shown = Signal()
 
@@ -106,6 +107,13 @@ class CaseView(QWidget):
             buttons.addWidget(button)
             self._buttons[action] = button
         buttons.addStretch(1)
+        self._print_buttons: list[tuple[QPushButton, bool]] = []
+        for name, to_pdf in (("printCase", False), ("savePdf", True)):
+            button = QPushButton()
+            button.setObjectName(name)
+            button.clicked.connect(self._printer(to_pdf))
+            buttons.addWidget(button)
+            self._print_buttons.append((button, to_pdf))
         layout.addLayout(buttons)
         self.show_case(None)
 
@@ -113,6 +121,15 @@ class CaseView(QWidget):
         def emit() -> None:
             self.request_step(action)
         return emit
+
+    def _printer(self, to_pdf: bool) -> Callable[[], None]:
+        def emit() -> None:
+            self.request_print(to_pdf=to_pdf)
+        return emit
+
+    def request_print(self, *, to_pdf: bool) -> None:
+        if self._case is not None:
+            self.sig_print_requested.emit(self._case.id, to_pdf)
 
     def _link(self, href: str) -> None:
         if href.startswith(TRANSLATE_LINK):
@@ -153,6 +170,9 @@ class CaseView(QWidget):
             button = self._buttons[action]
             button.setText(_(text))
             button.setVisible(action in self._allowed)
+        for button, to_pdf in self._print_buttons:
+            button.setText(_("Save as PDF…") if to_pdf else _("Print…"))
+            button.setVisible(case is not None)
         self._fill_beside(counterpart_language, another=another)
         self.beside.setVisible(case is not None)
         self.beside_language.setVisible(case is not None)

@@ -173,6 +173,16 @@ class MainWindow(QMainWindow):
         self.catalogue_action.setVisible(False)
         self.file_menu.addAction(self.catalogue_action)
         self.file_menu.addSeparator()
+        self.print_action = named(QAction(self), "printCase")
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=False))
+        self.pdf_action = named(QAction(self), "saveCasePdf")
+        self.pdf_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.pdf_action.triggered.connect(lambda: self.case_view.request_print(to_pdf=True))
+        for item in (self.print_action, self.pdf_action):
+            item.setEnabled(False)
+            self.file_menu.addAction(item)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
         self.step_actions: dict[Action, QAction] = {}
@@ -251,6 +261,8 @@ class MainWindow(QMainWindow):
         return lambda: self.folders.setCurrentRow(row)
 
     def _case_shown(self) -> None:
+        for item in (self.print_action, self.pdf_action):
+            item.setEnabled(self.case_view.case is not None)
         for action, step in self.step_actions.items():
             step.setEnabled(action in self.case_view.allowed)
 
@@ -296,6 +308,8 @@ class MainWindow(QMainWindow):
         self.directory_action.setText(_("Directory"))
         self.sync_action.setText(_("Synchronise now"))
         self.quit_action.setText(_("Close IMI"))
+        self.print_action.setText(_("Print case…"))
+        self.pdf_action.setText(_("Save case as PDF…"))
         self.file_menu.setTitle(_("&File"))
         self.case_menu.setTitle(_("&Case"))
         self.view_menu.setTitle(_("&View"))
