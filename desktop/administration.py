@@ -10,18 +10,20 @@ from typing import TypeVar
 
 from desktop import formatting
 from desktop.i18n import _
-from desktop.models import administration
-from desktop.models.replica import Replica
-from desktop.models.transport import Transport
+from desktop.models import administration, organisation
+from desktop.models.replica import Replica, ReplicaError
+from desktop.models.transport import Offline, Transport
 from desktop.operations import Workers
 from desktop.qt import QObject, QWidget
 from desktop.refusals import explain_error
 from desktop.views.coordination_dialogs import RegisterAuthorityDialog, RegistrationQueueDialog
+from desktop.views.organisation_dialog import OrganisationDialog
 from desktop.views.registration_dialogs import ActivationCodeDialog
 from desktop.views.users_dialog import NewUserDialog, UsersDialog
 from desktop.views.widgets import confirm
 from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.messages import UserInfo
+from sync_protocol.organisation import ApprovalRule, AuthorityAreaMode
 from sync_protocol.registration import (
     COORDINATOR,
     LOCAL_DATA_ADMINISTRATOR,
@@ -52,13 +54,15 @@ class Administration(QObject):
     def __init__(self, *, window: QWidget, transport: Transport, workers: Workers,
                  reader: Replica, user: UserInfo,
                  failed: Callable[[BaseException], None],
-                 published: Callable[[], None]) -> None:
+                 published: Callable[[], None],
+                 online: Callable[[], bool] = lambda: True) -> None:
         super().__init__()
         self.window, self.transport, self.workers = window, transport, workers
         self.reader, self.user = reader, user
         self._failed = failed
         # Called when an authority was published: a sync brings it into the directory.
         self._published = published
+        self._online = online
 
     def _net(self, call: Callable[[Transport], T], success: Callable[[T], None],
              failure: Callable[[BaseException], None] | None = None) -> None:
@@ -166,4 +170,41 @@ class Administration(QObject):
                 lambda error: dialog.show_error(explain_error(error)))
 
         dialog.sig_register_requested.connect(register)
+        dialog.exec()
+
+    # -- organisation ------------------------------------------------------------------------
+
+    def show_organisation(self) -> None:
+        """The rules and modes of the coordinator's scope, read on the DB lane (offline too)."""
+        authority_id = self.user.authority_id
+        self.workers.run_db(lambda replica: organisation.settings(replica, authority_id),
+                            success=self._ask_organisation, failure=self._failed)
+
+    def _ask_organisation(self, settings: organisation.Settings | None) -> None:
+        if settings is None:  # the replica holds no scope for this authority
+            self._failed(ReplicaError("not_a_coordinator", "no coordinator scope synced"))
+            return
+        dialog = OrganisationDialog(settings, online=self._online(), parent=self.window)
+
+        def problem(error: BaseException) -> None:
+            dialog.set_online(not isinstance(error, Offline))
+            dialog.show_error(explain_error(error, authority_name=settings.names.get))
+
+        def rule(change: ApprovalRule, active: bool) -> None:
+            def changed(done: ApprovalRule) -> None:
+                dialog.rule_changed(done, active)
+                self._published()
+
+            self._net(lambda t: organisation.change_rule(t, change, active=active), changed,
+                      problem)
+
+        def mode(change: AuthorityAreaMode) -> None:
+            def changed(done: AuthorityAreaMode) -> None:
+                dialog.mode_changed(done)
+                self._published()
+
+            self._net(lambda t: organisation.set_mode(t, change), changed, problem)
+
+        dialog.sig_rule_requested.connect(rule)
+        dialog.sig_mode_requested.connect(mode)
         dialog.exec()

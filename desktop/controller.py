@@ -138,7 +138,7 @@ class AppController(QObject):
         self.administration = Administration(
             window=self.window, transport=self.transport, workers=self.workers,
             reader=self.reader, user=user, failed=self._failed,
-            published=self.sync.request_sync)
+            published=self.sync.request_sync, online=lambda: self.sync.online is not False)
         users, coordination = offered(frozenset(user.roles))
         self.window.set_administration(users=users, coordination=coordination)
         self._closed = False
@@ -166,6 +166,7 @@ class AppController(QObject):
         w.sig_users_requested.connect(self.administration.show_users)
         w.sig_registrations_requested.connect(self.administration.show_registrations)
         w.sig_register_authority_requested.connect(self.administration.register_authority)
+        w.sig_organisation_requested.connect(self.administration.show_organisation)
         w.sig_notifications_requested.connect(self.show_notifications)
         w.sig_closing.connect(self.shutdown)
         w.close_guard = self.may_close

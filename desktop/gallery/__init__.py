@@ -20,7 +20,8 @@ ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search
                 "edit-draft", "answer", "confirm-withdraw", "confirm-accept-reply",
                 "user-guide", "about", "main-offline", "close-with-queued-changes")
 PETER_SCREENS = ("main-inbox-responder", "needs-attention")
-# The Bavarian coordinator's approval queue, and its two decisions.
-COORDINATOR_SCREENS = ("approval-queue", "confirm-approve", "refuse-approval")
+# The Bavarian coordinator's approval queue, its two decisions, and its organisation settings.
+COORDINATOR_SCREENS = ("approval-queue", "confirm-approve", "refuse-approval",
+                       "organisation-settings", "organisation-rule")
 FIRST_START_SCREENS = ("unlock", "set-up")
 SCREENS = (*ANNA_SCREENS, *PETER_SCREENS, *COORDINATOR_SCREENS, *FIRST_START_SCREENS)

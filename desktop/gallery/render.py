@@ -15,15 +15,24 @@ from desktop.controller import AppController
 from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, administration, fit
 from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
 from desktop.i18n import set_language, shipped_languages
-from desktop.models import authoring, case_list
+from desktop.models import authoring, case_list, organisation
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
-from desktop.qt import QApplication, QDialog, QPlainTextEdit, QScrollArea, QTimer, QWidget
+from desktop.qt import (
+    QApplication,
+    QDialog,
+    QPlainTextEdit,
+    QScrollArea,
+    QTimer,
+    QTreeWidget,
+    QWidget,
+)
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
 from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
 from desktop.views.directory_panel import DirectoryPanel
+from desktop.views.organisation_dialog import OrganisationDialog, RuleDialog
 from desktop.views.question_set_editor import QuestionDialog
 from desktop.views.unlock_dialog import SetupDialog, UnlockDialog
 from sync_protocol.authoring import set_text, with_sources
@@ -264,6 +273,24 @@ def _coordinator(shooter: Shooter, controller: AppController, languages: list[st
         shooter.modal(lambda: controller.take_step("approve", waiting), "confirm-approve", lang)
         shooter.modal(lambda: controller.take_step("refuse", waiting), "refuse-approval", lang,
                       prepare=_reason)
+        shooter.modal(controller.administration.show_organisation, "organisation-settings",
+                      lang, prepare=_first_rule)
+        if shooter.wants("organisation-rule"):
+            settings = organisation.settings(controller.reader, controller.user.authority_id)
+            assert settings is not None
+            shown = OrganisationDialog(settings, online=True, parent=controller.window)
+            rule = RuleDialog(settings, shown.area_names, parent=shown)
+            rule.show()
+            shooter.shoot(rule, "organisation-rule", lang)
+            rule.close()
+            shown.close()
+
+
+def _first_rule(dialog: QWidget) -> None:
+    rules = dialog.findChild(QTreeWidget, "rules")
+    first = rules.topLevelItem(0) if rules is not None else None
+    if rules is not None and first is not None:
+        rules.setCurrentItem(first)
 
 
 def _reason(dialog: QWidget) -> None:

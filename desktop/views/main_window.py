@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
     sig_filter_changed = Signal(str)
     sig_users_requested = Signal()
     sig_registrations_requested = Signal()
+    sig_organisation_requested = Signal()
     sig_register_authority_requested = Signal()
     sig_closing = Signal()
 
@@ -230,7 +231,10 @@ class MainWindow(QMainWindow):
         self.registrations_action.triggered.connect(self.sig_registrations_requested)
         self.register_action = named(QAction(self), "registerAuthority")
         self.register_action.triggered.connect(self.sig_register_authority_requested)
-        for entry in (self.users_action, self.registrations_action, self.register_action):
+        self.organisation_action = named(QAction(self), "organisationSettings")
+        self.organisation_action.triggered.connect(self.sig_organisation_requested)
+        for entry in (self.users_action, self.registrations_action, self.register_action,
+                      self.organisation_action):
             self.admin_menu.addAction(entry)
         self.help_menu = named(QMenu(self), "helpMenu")
         self.guide_action = named(QAction(self), "userGuide")
@@ -248,10 +252,12 @@ class MainWindow(QMainWindow):
 
     def set_administration(self, *, users: bool, coordination: bool) -> None:
         """Show the administration a user's roles allow: their authority's users (a local
-        data administrator), registration work (a coordinator); no menu for anybody else."""
+        data administrator), registration work and organisation settings (a coordinator); no
+        menu for anybody else."""
         self.users_action.setVisible(users)
         self.registrations_action.setVisible(coordination)
         self.register_action.setVisible(coordination)
+        self.organisation_action.setVisible(coordination)
         self.admin_menu.menuAction().setVisible(users or coordination)
 
     def _stepper(self, action: Action) -> Callable[[], None]:
@@ -318,6 +324,7 @@ class MainWindow(QMainWindow):
         self.users_action.setText(_("Users and roles…"))
         self.registrations_action.setText(_("Registration requests…"))
         self.register_action.setText(_("Register an authority…"))
+        self.organisation_action.setText(_("Organisation settings…"))
         for (action, text) in STEP_BUTTONS:
             self.step_actions[action].setText(_(text))
         for row, folder in enumerate(self.folder_actions):

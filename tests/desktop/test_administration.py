@@ -105,6 +105,7 @@ def test_item7_a_local_administrator_sees_the_menu_and_changes_a_users_roles(
         assert window.admin_menu.menuAction().isVisible()
         assert window.users_action.isVisible()
         assert not window.registrations_action.isVisible()  # not a coordinator
+        assert not window.organisation_action.isVisible()
 
         shown: list[UsersDialog] = []
         monkeypatch.setattr(UsersDialog, "exec", lambda self: shown.append(self) or self.show())
