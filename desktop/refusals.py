@@ -43,6 +43,8 @@ PROTOCOL: dict[str, str] = {
                                 "{area}; it cannot send them."),
     "authority_cannot_answer": N_("{authority} only sends requests in the legislative area "
                                   "{area}; it cannot be asked."),
+    "area_not_allowed": N_("You have no rights in the legislative area {area}. Your local data "
+                           "administrator can give them to you."),
     "approval_withdrawn": N_("The sender withdrew the case before your decision reached the "
                              "server. Your decision was not applied, and the other authority "
                              "never received the request."),

@@ -36,6 +36,8 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "not_competent": ("authority", "area"),
     "authority_cannot_send": ("authority", "area"),
     "authority_cannot_answer": ("authority", "area"),
+    # The user's rights per legislative area (``user_areas``) do not include the case's area.
+    "area_not_allowed": ("area",),
     # A coordinator's queued decision that no longer applies.
     "approval_withdrawn": (),
     "approval_already_decided": ("decision", "user"),

@@ -88,15 +88,35 @@ class Actor:
     user_name: str
     authority_id: str
     roles: frozenset[str]
+    # The legislative areas the user has rights in (``user_areas``). ``None``: the user has no
+    # area rows and is not limited per area (users made before rights per area existed).
+    areas: frozenset[str] | None = None
+
+
+def area_allowed(area: str, areas: frozenset[str] | None) -> bool:
+    """Whether a user with rights in ``areas`` (``None``: not limited) may act in ``area``."""
+    return areas is None or area in areas
+
+
+def _check_area(area: str, actor: Actor) -> None:
+    """Guard of every step: the case's legislative area is one of the user's areas."""
+    if not area_allowed(area, actor.areas):
+        raise WorkflowRefused("area_not_allowed",
+                              f"you have no rights in the legislative area {area}",
+                              params={"area": area})
 
 
 def allowed_actions(case: CaseRecord, authority_id: str,
-                    user_roles: frozenset[str] | None = None) -> frozenset[Action]:
+                    user_roles: frozenset[str] | None = None,
+                    user_areas: frozenset[str] | None = None) -> frozenset[Action]:
     """The steps ``authority_id`` may take on ``case`` now (to enable buttons).
 
     ``user_roles``: the user's roles at the authority; when given, a case role the user
     cannot act in (a coordinator's decision without the coordinator role) adds nothing.
+    ``user_areas``: the user's legislative areas; a case in another area allows nothing.
     """
+    if not area_allowed(case.area, user_areas):
+        return frozenset()
     roles = case.roles_of(authority_id)
     if user_roles is not None:
         roles = frozenset(r for r in roles if USER_ROLE_FOR[r] in user_roles)
@@ -162,6 +182,7 @@ def apply_step(
         if case is not None:
             raise WorkflowRefused("already_exists", "a case with this id already exists")
         assert isinstance(args, CreateCase)
+        _check_area(args.area, actor)
         return _create(args, actor=actor, now=now, acted=acted, question_set=question_set,
                        organisation=organisation)
     if case is None:
@@ -176,6 +197,9 @@ def apply_step(
             raise WorkflowRefused("forbidden", "you do not have the request handler role")
         raise WorkflowRefused("not_involved", "your authority is not involved in this case")
     role, target = _transition(case, action, roles, actor=actor, base_version=base_version)
+    _check_area(case.area, actor)
+    if isinstance(args, EditDraft):
+        _check_area(args.area, actor)
     outcome = HANDLERS[action](Step(case=case, args=args, actor=actor, role=role,
                                     target=target, organisation=organisation,
                                     question_set=question_set, now=now))

@@ -28,7 +28,7 @@ from sync_protocol.messages import (
 )
 from sync_protocol.workflow import Actor
 from sync_server.auth.hash_pool import HashPool
-from sync_server.auth.models import Device, Token, User
+from sync_server.auth.models import Device, Token, User, UserArea
 from sync_server.auth.passwords import DUMMY_HASH, new_token, token_digest, verify_password
 from sync_server.auth.throttle import LoginThrottle
 from sync_server.auth.token_cache import RENEWAL, TokenCache, Verified
@@ -46,6 +46,9 @@ class Principal:
     roles: frozenset[str]
     scope_version: int
     device_id: str
+    # The user's legislative areas (``user_areas``); ``None`` when they have no rows: then the
+    # user is not limited per area (``sync_protocol.workflow.Actor.areas``).
+    areas: frozenset[str] | None = None
 
     @property
     def audiences(self) -> tuple[str, ...]:
@@ -58,6 +61,7 @@ class Principal:
             user_name=self.display_name,
             authority_id=self.authority_id,
             roles=self.roles,
+            areas=self.areas,
         )
 
 
@@ -236,11 +240,18 @@ def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.tim
         roles=frozenset(user.roles),
         scope_version=user.scope_version,
         device_id=tok.device_id,
+        areas=user_areas(session, user.id),
     )
     if cache is not None and auth_version is not None:
         cache.put(digest, Verified(principal=principal, created_at=created,
                                    last_used_at=last_used, auth_version=auth_version))
     return principal
+
+
+def user_areas(session: Session, user_id: str) -> frozenset[str] | None:
+    """The user's legislative areas, or ``None`` when no area rows limit them."""
+    areas = frozenset(session.scalars(select(UserArea.area).where(UserArea.user_id == user_id)))
+    return areas or None
 
 
 def _expired(created: dt.datetime, last_used: dt.datetime, now: dt.datetime,

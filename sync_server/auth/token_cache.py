@@ -5,7 +5,8 @@ and authorities before it even reads its cursor. A cached entry is used only whi
 these hold, so that a revocation or deactivation still takes effect at the next request:
 
 1. the server state's ``auth_version`` is the value read *before* the entry was verified.
-   Every transaction that changes (or deletes) a token, a user or an authority bumps it
+   Every transaction that changes (or deletes) a token, a user, an authority or a user's
+   area rights (a new ``user_areas`` row too) bumps it
    (``watch_accounts``, installed on every SQLAlchemy engine, in the same transaction as the
    change: the admin routes, the ``imi-server`` command line, any instance, ORM or plain
    statements), so any such change drops every entry of every instance on the same database
@@ -25,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import Connection, Delete, Engine, Update, event, update
+from sqlalchemy import Connection, Delete, Engine, Insert, Update, event, update
 
 from sync_server.orm import ServerState
 
@@ -36,7 +37,10 @@ RENEWAL = "imi_token_renewal"  # execution option of the statement that writes a
 # before the column exists, and no server holds verified tokens across a migration.
 MIGRATING = "imi_migrating"
 
-_WATCHED = ("tokens", "users", "authorities")
+_WATCHED = ("tokens", "users", "authorities", "user_areas")
+# Tables where a new row changes what a verified token allows: a user's legislative areas
+# (``Principal.areas``) grow by an insert.
+_WATCHED_INSERTS = ("user_areas",)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -80,11 +84,14 @@ def _bump(connection: Connection) -> None:
 
 def _before_execute(connection: Connection, statement: Any, _multiparams: Any, _params: Any,
                     execution_options: Mapping[str, Any]) -> None:
-    # UPDATE and DELETE only: a new row changes nobody's verified token (a sign-in adds one).
-    # The ORM's flushes run through here too, so this sees every change but raw SQL text.
-    if not isinstance(statement, Update | Delete):
-        return
-    if getattr(statement.table, "name", None) not in _WATCHED:
+    # UPDATE and DELETE: a new token, user or authority changes nobody's verified token (a
+    # sign-in adds one); a new area right does. The ORM's flushes run through here too, so
+    # this sees every change but raw SQL text.
+    table = getattr(getattr(statement, "table", None), "name", None)
+    if isinstance(statement, Insert):
+        if table not in _WATCHED_INSERTS:
+            return
+    elif not isinstance(statement, Update | Delete) or table not in _WATCHED:
         return
     if (execution_options.get(RENEWAL) or statement.get_execution_options().get(RENEWAL)
             or connection.get_execution_options().get(MIGRATING)):

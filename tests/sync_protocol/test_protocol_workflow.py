@@ -1,5 +1,6 @@
 """The request workflow: the transition table, who may act, and what each step checks."""
 
+import dataclasses
 import datetime as dt
 import itertools
 from pathlib import Path
@@ -614,3 +615,43 @@ def test_an_answer_of_the_wrong_kind_is_refused(question, given):
 def test_an_answer_gives_exactly_one_thing(given):
     with pytest.raises(RemoteProtocolError):
         parse_args("case.answer", {"case_id": CASE_ID, "answers": [{"question": "YN", **given}]})
+
+
+# Rights per legislative area (``user_areas``): every step of a user limited to other areas
+# is refused; a user without area rows is not limited.
+STEPS_ON_A_CASE = sorted(((state, action, role) for (state, action, role) in EXPECTED_TRANSITIONS
+                          if state is not None), key=str)
+
+
+@pytest.mark.parametrize(("state", "action", "role"), STEPS_ON_A_CASE)
+def test_a_user_limited_to_other_areas_is_refused_every_step(state, action, role):
+    case = case_in(state)
+    limited = dataclasses.replace(ACTORS[role], areas=frozenset({"SERV"}))
+    with pytest.raises(WorkflowRefused) as info:
+        apply_step(case, action, step_args(action), actor=limited, now=LATER,
+                   question_set=QS, organisation=ORG)
+    assert (info.value.code, info.value.params) == ("area_not_allowed", {"area": "PQ"})
+    assert allowed_actions(case, limited.authority_id, limited.roles, limited.areas) \
+        == frozenset()
+    granted = dataclasses.replace(limited, areas=frozenset({"SERV", "PQ"}))
+    assert apply_step(case, action, step_args(action), actor=granted, now=LATER,
+                      question_set=QS, organisation=ORG).state in (
+        EXPECTED_TRANSITIONS[(state, action, role)], S.AWAITING_APPROVAL,
+        S.REPLY_AWAITING_APPROVAL)
+    assert action in allowed_actions(case, granted.authority_id, granted.roles, granted.areas)
+
+
+def test_a_user_limited_to_other_areas_creates_nothing_and_moves_no_draft_there():
+    limited = dataclasses.replace(ACTORS[P.REQUESTER], areas=frozenset({"SERV"}))
+    with pytest.raises(WorkflowRefused) as info:
+        apply_step(None, A.CREATE, create_args(), actor=limited, now=NOW, question_set=QS,
+                   organisation=ORG)
+    assert info.value.code == "area_not_allowed"
+    assert ACTORS[P.REQUESTER].areas is None  # no rows: not limited, as before
+    only_pq = dataclasses.replace(ACTORS[P.REQUESTER], areas=frozenset({"PQ"}))
+    edit = parse_args("case.edit_draft", {**create_args().model_dump(mode="json"),
+                                          "area": "SERV"})[0]
+    with pytest.raises(WorkflowRefused) as info:
+        apply_step(new_case(), A.EDIT, edit, actor=only_pq, now=LATER, question_set=QS,
+                   organisation=ORG)
+    assert (info.value.code, info.value.params) == ("area_not_allowed", {"area": "SERV"})
