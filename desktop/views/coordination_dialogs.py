@@ -30,7 +30,7 @@ from desktop.qt import (
     named,
 )
 from desktop.views.authority_form import LEVEL_NAMES, AuthorityFields
-from desktop.views.widgets import error_label, fit_to_screen
+from desktop.views.widgets import dialog_buttons, error_label, fit_to_screen
 from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.languages import localized
 from sync_protocol.registration import Registration
@@ -196,13 +196,7 @@ class RegisterAuthorityDialog(QDialog):
         layout.addWidget(self.fields)
         self.error = error_label()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = named(buttons.addButton(_("Register"),
-                                                 QDialogButtonBox.ButtonRole.AcceptRole),
-                               "register")
-        self.ok_button.setDefault(True)
-        buttons.accepted.connect(self._try)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, _("Register"), "register", self._try)
         layout.addWidget(buttons)
 
     def _try(self) -> None:

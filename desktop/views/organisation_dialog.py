@@ -29,7 +29,7 @@ from desktop.qt import (
     Signal,
     named,
 )
-from desktop.views.widgets import confirm, error_label, fit_to_screen
+from desktop.views.widgets import confirm, dialog_buttons, error_label, fit_to_screen
 from sync_protocol.languages import localized
 from sync_protocol.organisation import (
     ApprovalRule,
@@ -96,12 +96,7 @@ class RuleDialog(QDialog):
         layout.addLayout(form)
         self.error = error_label()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save = named(buttons.addButton(_("Save rule"),
-                                            QDialogButtonBox.ButtonRole.AcceptRole), "saveRule")
-        self.save.setDefault(True)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save = dialog_buttons(self, _("Save rule"), "saveRule", self._accept)
         layout.addWidget(buttons)
         self.member_state.currentIndexChanged.connect(lambda _i: self._fill_regions())
         self.region.currentIndexChanged.connect(lambda _i: self._fill_approvers())

@@ -25,7 +25,7 @@ from desktop.qt import (
     named,
 )
 from desktop.views.authority_form import AuthorityFields
-from desktop.views.widgets import error_label, fit_to_screen
+from desktop.views.widgets import dialog_buttons, error_label, fit_to_screen
 from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.registration import MIN_PASSWORD_LENGTH
 
@@ -100,13 +100,9 @@ class SelfRegistrationDialog(QDialog):
         check_layout.addWidget(self.status)
         layout.addWidget(check)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.submit_button = named(buttons.addButton(_("Submit application"),
-                                                     QDialogButtonBox.ButtonRole.AcceptRole),
-                                   "submit")
-        self.submit_button.setDefault(True)
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.submit_button = dialog_buttons(
+            self, _("Submit application"), "submit", self._submit,
+            dismiss=QDialogButtonBox.StandardButton.Close)
         layout.addWidget(buttons)
 
     def _submit(self) -> None:
@@ -175,12 +171,7 @@ class ActivationDialog(QDialog):
         layout.addLayout(form)
         self.error = error_label()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = named(buttons.addButton(_("Activate"),
-                                                 QDialogButtonBox.ButtonRole.AcceptRole),
-                               "activate")
-        buttons.accepted.connect(self._try)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, _("Activate"), "activate", self._try)
         layout.addWidget(buttons)
 
     def _try(self) -> None:

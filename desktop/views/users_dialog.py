@@ -34,7 +34,7 @@ from desktop.qt import (
     named,
 )
 from desktop.views.authority_form import field_problem
-from desktop.views.widgets import error_label, fit_to_screen
+from desktop.views.widgets import dialog_buttons, error_label, fit_to_screen
 from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.languages import LANGUAGES, localized
 from sync_protocol.registration import AREA_ROLES, NewUser, UserList, UserSummary
@@ -250,13 +250,7 @@ class NewUserDialog(QDialog):
         layout.addWidget(self.rights)
         self.error = error_label()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = named(buttons.addButton(_("Create user"),
-                                                 QDialogButtonBox.ButtonRole.AcceptRole),
-                               "createUser")
-        self.ok_button.setDefault(True)
-        buttons.accepted.connect(self._try)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, _("Create user"), "createUser", self._try)
         layout.addWidget(buttons)
 
     def _try(self) -> None:

@@ -1,11 +1,16 @@
 """Small widgets and helpers the windows and dialogs share."""
 
+from collections.abc import Callable
+
 from desktop.qt import (
     QApplication,
+    QDialog,
+    QDialogButtonBox,
     QLabel,
     QMessageBox,
     QModelIndex,
     QPersistentModelIndex,
+    QPushButton,
     QRect,
     QSize,
     QSizePolicy,
@@ -32,6 +37,20 @@ def error_label() -> QLabel:
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return label
+
+
+def dialog_buttons(dialog: QDialog, action: str, name: str, on_accept: Callable[[], None], *,
+                   dismiss: QDialogButtonBox.StandardButton =
+                   QDialogButtonBox.StandardButton.Cancel) -> tuple[QDialogButtonBox, QPushButton]:
+    """A form dialog's buttons: its main action (the default button, named ``name`` for tests
+    and the gallery) runs ``on_accept``, which closes the dialog only if the input is right;
+    ``dismiss`` (Cancel or Close) rejects it."""
+    buttons = QDialogButtonBox(dismiss)
+    main = named(buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole), name)
+    main.setDefault(True)
+    buttons.accepted.connect(on_accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, main
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
