@@ -7,6 +7,7 @@ for one that is missing, then records each one's scope in ``coordinators``.
 
 from sqlalchemy.orm import Session
 
+from sync_protocol.authoring import CATALOGUE_EDITOR_ROLE
 from sync_protocol.directory import EEA_STATES
 from sync_protocol.organisation import ApprovalRule, CoordinatorKind, CoordinatorScope, Direction
 from sync_server.directory.models import Authority
@@ -89,6 +90,8 @@ DEMO_COORDINATORS = (
     ("pl.zielinski", "Tomasz Zieliński", nimic("PL"), "pl"),
     ("eu.dupont", "Claire Dupont", COMMISSION, "fr"),
 )
+# The Commission's official who also runs the catalogue (question sets, languages).
+DEMO_CATALOGUE_EDITORS = frozenset({"eu.dupont"})
 
 
 def seed_demo_organisation(session: Session, seq: SequenceLock, *, password: str) -> int:
@@ -97,6 +100,9 @@ def seed_demo_organisation(session: Session, seq: SequenceLock, *, password: str
         # Set as the Commission, whose scope covers every rule.
         set_approval_rule(session, seq, actor_authority_id=COMMISSION, rule=rule)
     for username, display_name, authority_id, language in DEMO_COORDINATORS:
+        roles = ["coordinator"]
+        if username in DEMO_CATALOGUE_EDITORS:
+            roles.append(CATALOGUE_EDITOR_ROLE)
         add_user(session, username=username, password=password, display_name=display_name,
-                 authority_id=authority_id, roles=["coordinator"], language=language)
+                 authority_id=authority_id, roles=roles, language=language)
     return len(DEMO_COORDINATORS)
