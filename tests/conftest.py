@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from desktop import local_server
+from desktop.controller import AppController
+from desktop.i18n import set_language
 from desktop.local_server import free_port
 from desktop.models import account, identity
 from desktop.models import profile as profiles
@@ -21,6 +24,7 @@ from desktop.models.profile import Profile
 from desktop.models.replica import Replica
 from desktop.models.sync_engine import SyncEngine, SyncReport
 from desktop.models.transport import Transport
+from desktop.qt_locale import apply_language
 from sync_server.seed import DEMO_PASSWORD
 
 if TYPE_CHECKING:
@@ -139,6 +143,27 @@ def _client(profile: Profile, replica: Replica) -> Client:
                                                                           profile.device_id),
                         db=InlineLane(replica))
     return Client(profile=profile, replica=replica, engine=engine)
+
+
+
+@contextlib.contextmanager
+def signed_in_window(qtbot: QtBot, server_url: str, folder: Path, username: str,
+                     language: str) -> Iterator[AppController]:
+    """An officer's whole window (profile set up against ``server_url``, first sync done),
+    shut down and the process's language put back to English afterwards."""
+    profile, key, replica = account.set_up(folder, server_url=server_url, username=username,
+                                           password=DEMO_PASSWORD, passphrase=PASSPHRASE)
+    replica.close()
+    made = AppController(profile, key, language=language)
+    qtbot.addWidget(made.window)
+    with qtbot.waitSignal(made.sync.sig_status_changed, timeout=15_000):
+        made.start()
+    try:
+        yield made
+    finally:
+        made.shutdown()
+        set_language("en")
+        apply_language("en")
 
 
 def make_client(server_url: str, username: str, path: Path) -> Client:

@@ -14,14 +14,11 @@ import pytest
 
 from desktop import local_server
 from desktop.controller import AppController
-from desktop.i18n import set_language
-from desktop.models import account, cases
+from desktop.models import cases
 from desktop.qt import QLabel
-from desktop.qt_locale import apply_language
 from desktop.views.case_view import TRANSLATE_LINK
-from sync_server.seed import DEMO_PASSWORD
 from tests import factories
-from tests.conftest import PASSPHRASE, LiveServer, copy_database, make_client
+from tests.conftest import LiveServer, copy_database, make_client, signed_in_window
 from tests.libretranslate_double import LibreTranslateDouble
 
 REQUEST = "Bitte bestätigen Sie die Echtheit des Diploms."
@@ -51,18 +48,8 @@ def server_url(live_server: LiveServer, engine: LibreTranslateDouble, tmp_path: 
 
 @pytest.fixture
 def hungary(qtbot, server_url: str, tmp_path: Path) -> Iterator[AppController]:
-    profile, key, replica = account.set_up(tmp_path / "hu.kovacs", server_url=server_url,
-                                           username="hu.kovacs", password=DEMO_PASSWORD,
-                                           passphrase=PASSPHRASE)
-    replica.close()
-    made = AppController(profile, key, language="hu")
-    qtbot.addWidget(made.window)
-    with qtbot.waitSignal(made.sync.sig_status_changed, timeout=15_000):
-        made.start()
-    yield made
-    made.shutdown()
-    set_language("en")
-    apply_language("en")
+    with signed_in_window(qtbot, server_url, tmp_path / "hu.kovacs", "hu.kovacs", "hu") as made:
+        yield made
 
 
 def test_a_translation_asked_in_the_window_shows_beside_the_text_and_reaches_both_sides(

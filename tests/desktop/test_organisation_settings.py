@@ -5,11 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.controller import AppController
-from desktop.i18n import set_language
-from desktop.models import account, organisation
+from desktop.models import organisation
 from desktop.qt import Qt
-from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views.organisation_dialog import OrganisationDialog, RuleDialog
 from sync_protocol.organisation import (
@@ -20,26 +17,16 @@ from sync_protocol.organisation import (
     CoordinatorScope,
     Direction,
 )
-from sync_server.seed import DEMO_PASSWORD
-from tests.conftest import PASSPHRASE, make_client
+from tests.conftest import make_client, signed_in_window
 
 
 @pytest.fixture
 def hofmann(qtbot, own_server, tmp_path: Path):
     """The Bavarian coordinator's window, in German, on a server of the test's own (its
     changes would reroute other tests' Bavarian messages)."""
-    profile, key, replica = account.set_up(
-        tmp_path / "by.hofmann", server_url=own_server.url, username="by.hofmann",
-        password=DEMO_PASSWORD, passphrase=PASSPHRASE)
-    replica.close()
-    made = AppController(profile, key, language="de")
-    qtbot.addWidget(made.window)
-    with qtbot.waitSignal(made.sync.sig_status_changed, timeout=15_000):
-        made.start()
-    yield made
-    made.shutdown()
-    set_language("en")
-    apply_language("en")
+    with signed_in_window(qtbot, own_server.url, tmp_path / "by.hofmann", "by.hofmann",
+                          "de") as made:
+        yield made
 
 
 def _rows(tree) -> list[list[str]]:
