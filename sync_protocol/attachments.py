@@ -1,0 +1,43 @@
+"""Attachments: documents added to a request, an answer, further information or a comment.
+
+A case record never carries a document's bytes, only ``AttachmentRef`` values: the document is
+a blob addressed by the SHA-256 of its content, uploaded in chunks before the mutation that
+references it is pushed (ARCHITECTURE.md, "Attachments"). The server refuses a mutation whose
+attachment it does not hold complete, or whose size or type is outside the limits below.
+"""
+
+from typing import Annotated, Final
+
+from pydantic import Field, StringConstraints
+
+from sync_protocol import text
+from sync_protocol.frozen import Frozen
+
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+MediaType = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]{1,100}$")]
+
+MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
+MAX_ATTACHMENTS_PER_STEP: Final = 10
+# What an officer files in a dossier: documents and scans, nothing executable.
+ALLOWED_MEDIA_TYPES: Final = frozenset({
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/tiff",
+    "text/plain",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/msword",
+})
+
+
+class AttachmentRef(Frozen):
+    """One document as a case step refers to it: its content's hash, name, size and type."""
+
+    sha256: Sha256Hex
+    name: text.Name
+    size: Annotated[int, Field(ge=1, le=MAX_ATTACHMENT_BYTES)]
+    media_type: MediaType
+
+
+Attachments = Annotated[tuple[AttachmentRef, ...], Field(max_length=MAX_ATTACHMENTS_PER_STEP)]
