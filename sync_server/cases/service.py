@@ -8,7 +8,7 @@ result: the sealed case row, its publication to the authorities involved, the au
 import datetime as dt
 import logging
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.audiences import authority_audience
@@ -21,7 +21,7 @@ from sync_protocol.workflow import Actor, apply_step
 from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
-from sync_server.directory.models import Authority
+from sync_server.directory.models import Authority, AuthorityArea
 from sync_server.jobs import case_jobs
 from sync_server.organisation.service import organisation_for
 from sync_server.sync.publish import publish_views
@@ -116,12 +116,19 @@ def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRe
 
 
 def _check_responder(session: Session, args: CreateCase) -> None:
-    responder = session.get(Authority, args.responder_authority_id)
+    # Columns, not the ``Authority``: that would load its competences too (see
+    # ``organisation_for``).
+    responder = session.execute(
+        select(Authority.active, Authority.official_name)
+        .where(Authority.id == args.responder_authority_id)).first()
     if responder is None or not responder.active:
         raise WorkflowRefused("unknown_authority",
                               f"no active authority {args.responder_authority_id}",
                               params={"authority": args.responder_authority_id})
-    if args.area not in responder.areas:
+    competent = session.scalar(
+        select(AuthorityArea.area).where(AuthorityArea.authority_id == args.responder_authority_id,
+                                         AuthorityArea.area == args.area))
+    if competent is None:
         raise WorkflowRefused("not_competent",
                               f"{responder.official_name} does not handle requests in {args.area}",
-                              params={"authority": responder.id, "area": args.area})
+                              params={"authority": args.responder_authority_id, "area": args.area})
