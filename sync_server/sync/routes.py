@@ -97,9 +97,11 @@ async def wait(
 ) -> WaitResponse:
     _spoken(query.protocol_version)
     snapshot = snapshot_of(request)
-    start = pull_service.quiet_cursor(snapshot=snapshot, token=query.cursor,
+    quiet = pull_service.quiet_cursor(snapshot=snapshot, token=query.cursor,
                                       principal=principal, keys=context.settings.cursor_keys)
-    if start is None:
+    if quiet is not None:
+        start = quiet
+    else:
         start, _state = await run_in_threadpool(
             pull_service.check_history, sessions=context.sessions, token=query.cursor,
             principal=principal, keys=context.settings.cursor_keys,

@@ -85,6 +85,7 @@ class _Round:
     def __init__(self) -> None:
         self.running: asyncio.Future[Snapshot] | None = None
         self.next: asyncio.Future[Snapshot] | None = None
+        self.task: asyncio.Task[None] | None = None
 
 
 class StateReader:
@@ -104,7 +105,7 @@ class StateReader:
             round_ = self._rounds[loop] = _Round()
         if round_.running is None:
             future = round_.running = loop.create_future()
-            loop.create_task(self._run(loop, round_, future))
+            round_.task = loop.create_task(self._run(round_, future))
         else:
             # The running read may have started before this request arrived: wait for the next.
             if round_.next is None:
@@ -112,12 +113,11 @@ class StateReader:
             future = round_.next
         return await asyncio.shield(future)
 
-    async def _run(self, loop: asyncio.AbstractEventLoop, round_: _Round,
-                   future: "asyncio.Future[Snapshot]") -> None:
+    async def _run(self, round_: _Round, future: "asyncio.Future[Snapshot]") -> None:
         while True:
             try:
                 future.set_result(await run_in_threadpool(self.read_now))
-            except Exception as exc:  # handed to every request waiting for this read
+            except Exception as exc:  # noqa: BLE001 - handed to every request waiting for it
                 future.set_exception(exc)
                 future.exception()  # retrieved, even if every one of them was cancelled
             follower, round_.next = round_.next, None
@@ -137,13 +137,15 @@ class StateReader:
                 marks = self._marks
                 if marks is None or marks.epoch != epoch or seq < marks.upto:
                     marks = self._marks = AudienceMarks(epoch, seq, dict(
-                        session.execute(_highest().where(SyncRow.seq <= seq)).all()))
+                        row._tuple() for row in
+                        session.execute(_highest().where(SyncRow.seq <= seq))))
                 elif seq > marks.upto:
-                    marks.advance(seq, session.execute(
-                        _highest().where(SyncRow.seq > marks.upto, SyncRow.seq <= seq)).all())
+                    marks.advance(seq, [
+                        row._tuple() for row in session.execute(
+                            _highest().where(SyncRow.seq > marks.upto, SyncRow.seq <= seq))])
         return Snapshot(committed=committed, auth_version=auth_version, marks=marks)
 
 
-def _highest() -> Select[tuple[str, int]]:
+def _highest() -> Select[str, int]:
     """Each audience's highest sequence number (the caller bounds the rows)."""
     return select(SyncRow.audience, func.max(SyncRow.seq)).group_by(SyncRow.audience)
