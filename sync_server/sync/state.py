@@ -30,7 +30,7 @@ import threading
 import weakref
 from collections.abc import Iterable
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -136,16 +136,16 @@ class StateReader:
             with self._lock:
                 marks = self._marks
                 if marks is None or marks.epoch != epoch or seq < marks.upto:
-                    marks = self._marks = AudienceMarks(epoch, seq, dict(
-                        row._tuple() for row in
-                        session.execute(_highest().where(SyncRow.seq <= seq))))
+                    marks = self._marks = AudienceMarks(epoch, seq, _read_highest(
+                        session, SyncRow.seq <= seq))
                 elif seq > marks.upto:
-                    marks.advance(seq, [
-                        row._tuple() for row in session.execute(
-                            _highest().where(SyncRow.seq > marks.upto, SyncRow.seq <= seq))])
+                    marks.advance(seq, _read_highest(
+                        session, SyncRow.seq > marks.upto, SyncRow.seq <= seq).items())
         return Snapshot(committed=committed, auth_version=auth_version, marks=marks)
 
 
-def _highest() -> Select[str, int]:
-    """Each audience's highest sequence number (the caller bounds the rows)."""
-    return select(SyncRow.audience, func.max(SyncRow.seq)).group_by(SyncRow.audience)
+def _read_highest(session: Session, *bounds: ColumnElement[bool]) -> dict[str, int]:
+    """Each audience's highest sequence number among the rows within ``bounds``."""
+    rows = session.execute(select(SyncRow.audience, func.max(SyncRow.seq).label("highest"))
+                           .where(*bounds).group_by(SyncRow.audience))
+    return {row.audience: row.highest for row in rows}
