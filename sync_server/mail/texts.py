@@ -65,6 +65,9 @@ EVENTS: dict[str, tuple[str, str]] = {
     "more_requested": (N_("Further reply requested"),
                        N_("The requesting authority has asked for a further reply to this "
                           "request. Please answer it again.")),
+    "approval_requested": (N_("Approval requested"),
+                           N_("A request or reply of an authority your authority coordinates "
+                              "is awaiting your approval.")),
     "escalated": (N_("Case escalated"),
                   N_("A case has been escalated to your authority as the responsible IMI "
                      "coordinator. Please review it.")),
