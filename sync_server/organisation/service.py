@@ -6,6 +6,7 @@ the acting coordinator's scope ``covers`` what it changes (``sync_protocol.organ
 """
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,19 +34,50 @@ def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisa
     ids = sorted(set(authority_ids))
     # Columns, not ``Authority`` objects: those load their areas and competences (hundreds of
     # rows for a broad authority) with them, which was a quarter of a push's time.
-    places = {
-        authority_id: Place(member_state=member_state, region=region or None)
-        for authority_id, member_state, region in session.execute(
-            select(Authority.id, Authority.member_state, Authority.region)
-            .where(Authority.id.in_(ids)))
-    }
+    authorities = [_Listed(*row) for row in session.execute(
+        select(Authority.id, Authority.member_state, Authority.region, Authority.coordinator_id)
+        .where(Authority.id.in_(ids)))]
+    places = {a.id: Place(member_state=a.member_state, region=a.region or None)
+              for a in authorities}
     states = sorted({p.member_state for p in places.values()})
     rules = [rule_of(r) for r in session.scalars(
         select(ApprovalRuleRow).where(ApprovalRuleRow.member_state.in_(states),
                                       ApprovalRuleRow.active.is_(True)))]
     modes = [mode_of(m) for m in session.scalars(
         select(AuthorityModeRow).where(AuthorityModeRow.authority_id.in_(ids)))]
-    return Organisation.of(rules=rules, modes=modes, places=places)
+    return Organisation.of(rules=rules, modes=modes, places=places,
+                           coordinators=_responsible(session, authorities))
+
+
+class _Listed(NamedTuple):
+    """What a step needs of an authority (``organisation_for``)."""
+
+    id: str
+    member_state: str
+    region: str
+    coordinator_id: str | None
+
+
+def _responsible(session: Session, authorities: Iterable[_Listed]) -> dict[str, str]:
+    """Each authority's responsible coordinator: the directory's ``coordinator_id`` when that
+    coordinator is active, else its member state's national coordinator (NIMIC)."""
+    authorities = list(authorities)
+    named = {a.coordinator_id for a in authorities if a.coordinator_id}
+    active = set(session.scalars(select(Coordinator.authority_id)
+                                 .join(Authority, Authority.id == Coordinator.authority_id)
+                                 .where(Coordinator.authority_id.in_(sorted(named)),
+                                        Authority.active.is_(True)))) if named else set()
+    national = {row.member_state: row.authority_id for row in session.scalars(
+        select(Coordinator).join(Authority, Authority.id == Coordinator.authority_id).where(
+            Coordinator.kind == "nimic", Authority.active.is_(True),
+            Coordinator.member_state.in_(sorted({a.member_state for a in authorities}))))}
+    responsible = {}
+    for authority in authorities:
+        if authority.coordinator_id in active:
+            responsible[authority.id] = str(authority.coordinator_id)
+        elif authority.member_state in national:
+            responsible[authority.id] = national[authority.member_state]
+    return responsible
 
 
 def rule_of(row: ApprovalRuleRow) -> ApprovalRule:
