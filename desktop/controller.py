@@ -163,6 +163,10 @@ class AppController(QObject):
         w.sig_about_requested.connect(self.show_about)
         w.sig_catalogue_requested.connect(self.show_catalogue)
         w.sig_filter_changed.connect(self.model.set_filter)
+        w.sig_filters_changed.connect(self._apply_filters)
+        w.sig_filters_cleared.connect(self.model.clear_filters)
+        w.sig_filter_choices_requested.connect(self._load_filter_choices)
+        w.filter_bar.set_me(self.user.user_id)
         w.sig_users_requested.connect(self.administration.show_users)
         w.sig_registrations_requested.connect(self.administration.show_registrations)
         w.sig_register_authority_requested.connect(self.administration.register_authority)
@@ -186,6 +190,7 @@ class AppController(QObject):
 
     def start(self) -> None:
         self.refresh()
+        self._load_filter_choices(self.model.folder)
         self.window.show()
         self.sync.start()
 
@@ -202,7 +207,11 @@ class AppController(QObject):
                              (self.sync.sig_sign_in_required, self.ask_sign_in),
                              (self.sync.sig_new_work, self.tray.show_new_work),
                              # a filter typed just before closing would read the closed lane
-                             (self.window.sig_filter_changed, self.model.set_filter)):
+                             (self.window.sig_filter_changed, self.model.set_filter),
+                             (self.window.sig_filters_changed, self._apply_filters),
+                             (self.window.sig_filters_cleared, self.model.clear_filters),
+                             (self.window.sig_filter_choices_requested,
+                              self._load_filter_choices)):
             signal.disconnect(slot)
         self.tray.close()
         if self._sign_in is not None:
@@ -222,10 +231,30 @@ class AppController(QObject):
         selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
         changed = self.window.refresh_list(self.model.refresh_changed)
-        self.window.set_folder_counts(case_list.folder_counts(self.reader))
+        self.window.set_folder_counts(case_list.folder_counts(self.reader),
+                                      case_list.deadline_counts(self.reader))
+        if changed and not self._closed:
+            self._load_filter_choices(self.model.folder)
         if current is not None and current.id in changed:
             self.show_case(current.id)
         self.refresh_status()
+
+    def _apply_filters(self, changes: dict[str, str]) -> None:
+        self.model.set_filters(**changes)
+
+    def _load_filter_choices(self, folder: str) -> None:
+        """The areas and other authorities of ``folder``'s cases, for the filter bar (read
+        on the database lane: they scan the folder)."""
+        def work(replica: Replica) -> tuple[Any, ...]:
+            with replica.snapshot():
+                return (replica.areas(), case_list.areas(replica, folder),
+                        case_list.counterparts(replica, folder))
+
+        def show(choices: tuple[Any, ...]) -> None:
+            if not self._closed and folder == self.model.folder:
+                self.window.filter_bar.set_choices(*choices)
+
+        self.workers.run_db(work, success=show, failure=self._failed)
 
     def refresh_status(self) -> None:
         online = self.sync.online is not False
