@@ -100,10 +100,11 @@ class CaseTableModel(QAbstractTableModel):
             return
         self._kept[self._query.folder] = self._query
         kept = self._kept.get(folder)
-        if kept is None:
-            self._set_query(folder=folder)
-        else:
-            self._replace(kept)
+        if kept is None:  # shown first: unfiltered, in the order the last folder had
+            kept = dataclasses.replace(self._query.without_filters(), folder=folder)
+            if kept.sort == RELEVANCE:
+                kept = dataclasses.replace(kept, sort=5, descending=True)
+        self._replace(kept)
 
     def set_filter(self, text: str) -> None:
         """Search ``text``; a new search is ordered by relevance, a search cleared by what
@@ -124,10 +125,10 @@ class CaseTableModel(QAbstractTableModel):
         self._set_query(**changes)
 
     def clear_filters(self) -> None:
-        self._replace(self._query.without_filters()
-                      if self._query.sort != RELEVANCE else
-                      dataclasses.replace(self._query.without_filters(), sort=5,
-                                          descending=True))
+        query = self._query.without_filters()
+        if query.sort == RELEVANCE:
+            query = dataclasses.replace(query, sort=5, descending=True)
+        self._replace(query)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if column == RELEVANCE and not self._query.words:

@@ -16,7 +16,6 @@ from desktop import formatting
 from desktop.i18n import N_, _, current_language
 from desktop.labels import STATES, label
 from desktop.models.case_list import ListQuery
-from desktop.qt_locale import date_format
 from desktop.qt import (
     QCheckBox,
     QComboBox,
@@ -32,6 +31,7 @@ from desktop.qt import (
     Signal,
     named,
 )
+from desktop.qt_locale import date_format
 from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.languages import localized
 
@@ -198,7 +198,7 @@ class FilterBar(QWidget):
         self.mine.setText(_("Assigned to me"))
         self.clear.setText(_("Clear filters"))
         self.state_label.setText(_("Status"))
-        self.area_label.setText(_("Area"))
+        self.area_label.setText(_("Legislative area"))
         self.counterpart_label.setText(_("Other authority"))
         self.answer_label.setText(_("Answer by"))
         for edit in (self.answer_from, self.answer_to):

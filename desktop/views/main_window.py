@@ -8,7 +8,7 @@ action with its keyboard shortcut; the toolbar repeats the frequent ones.
 from collections.abc import Callable
 
 from desktop import formatting
-from desktop.i18n import _, current_language, ngettext
+from desktop.i18n import _, current_language
 from desktop.labels import FOLDERS, label
 from desktop.models.case_list import RELEVANCE
 from desktop.models.case_table import ASSIGNEE, CaseTableModel
@@ -449,12 +449,10 @@ class MainWindow(QMainWindow):
 
 
 def _deadline_line(overdue: int, due_soon: int) -> str:
-    """"3 overdue · 2 due soon" under a folder's name (empty when neither)."""
+    """"Overdue: 3 · Due soon: 2" under a folder's name (empty when neither)."""
     parts = []
     if overdue:
-        parts.append(ngettext("{count} overdue", "{count} overdue", overdue).format(
-            count=formatting.number_text(overdue)))
+        parts.append(_("Overdue: {count}").format(count=formatting.number_text(overdue)))
     if due_soon:
-        parts.append(ngettext("{count} due soon", "{count} due soon", due_soon).format(
-            count=formatting.number_text(due_soon)))
+        parts.append(_("Due soon: {count}").format(count=formatting.number_text(due_soon)))
     return " · ".join(parts)
