@@ -15,9 +15,9 @@ from desktop.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    Qt,
     QVBoxLayout,
     QWidget,
-    Qt,
     named,
 )
 from desktop.views.widgets import dialog_buttons, error_label, fit_to_screen

@@ -100,8 +100,8 @@ class FilterBar(QWidget):
             bottom.addWidget(caption)
             bottom.addWidget(widget)
         self.answer_label.setBuddy(self.answer_from)
-        for widget in (self.answer_label, self.answer_from, self.until_label, self.answer_to):
-            bottom.addWidget(widget)
+        for part in (self.answer_label, self.answer_from, self.until_label, self.answer_to):
+            bottom.addWidget(part)
         bottom.addStretch(1)
         grid.addLayout(bottom, 1, 0)
 
