@@ -221,16 +221,18 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
 
 
 def _filtered(shooter: Shooter, controller: AppController, lang: str) -> None:
-    """The inbox narrowed by the filter bar: a status and an answer date, read off the GUI
+    """Every case narrowed by the filter bar: a status and an answer date, read off the GUI
     thread."""
     if not shooter.wants("main-filtered"):
         return
     window, model = controller.window, controller.model
     window.folders.setCurrentRow(4)  # all cases
     _wait_until(lambda: window.filter_bar.counterpart.count() > 1)
-    window.filter_bar.state.setCurrentIndex(window.filter_bar.state.findData("answered"))
+    window.filter_bar.state.setCurrentIndex(window.filter_bar.state.findData("closed"))
     window.filter_bar.answer_from.setDate(QDate(2020, 1, 1))
     _wait_until(lambda: not model.loading)
+    if model.rowCount() == 0:
+        shooter.problems.append(f"main-filtered-{lang}: the filtered list is empty")
     shooter.shoot(window, "main-filtered", lang)
     controller.model.clear_filters()
     window.folders.setCurrentRow(0)

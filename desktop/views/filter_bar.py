@@ -72,17 +72,13 @@ class FilterBar(QWidget):
         self.state = named(QComboBox(), "stateFilter")
         self.area = named(QComboBox(), "areaFilter")
         self.counterpart = named(QComboBox(), "counterpartFilter")
-        self.counterpart.setMinimumContentsLength(24)
-        self.counterpart.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.answer_from, self.answer_to = (named(QDateEdit(), "answerFrom"),
                                             named(QDateEdit(), "answerTo"))
         for edit in (self.answer_from, self.answer_to):
             edit.setCalendarPopup(True)
             edit.setMinimumDate(_NO_DATE)
             edit.setDate(_NO_DATE)
-        self.state_label, self.area_label = QLabel(), QLabel()
-        self.counterpart_label, self.answer_label = QLabel(), QLabel()
+        self.answer_label = QLabel()
         self.until_label = QLabel("–")
 
         grid = QGridLayout(self)
@@ -94,15 +90,18 @@ class FilterBar(QWidget):
         top.addWidget(self.clear)
         grid.addLayout(top, 0, 0)
         bottom = QHBoxLayout()
-        for caption, widget in ((self.state_label, self.state), (self.area_label, self.area),
-                                (self.counterpart_label, self.counterpart)):
-            caption.setBuddy(widget)
-            bottom.addWidget(caption)
-            bottom.addWidget(widget)
+        # Each choice says what it chooses ("Any status"): no caption needed, so the bar fits
+        # beside the folders at 1280 pixels in every language. Long names show in the list.
+        for combo in (self.state, self.area, self.counterpart, self.deadline):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        for combo in (self.state, self.area, self.counterpart):
+            bottom.addWidget(combo, 1)
+        self.counterpart.setMinimumContentsLength(14)
         self.answer_label.setBuddy(self.answer_from)
         for part in (self.answer_label, self.answer_from, self.until_label, self.answer_to):
             bottom.addWidget(part)
-        bottom.addStretch(1)
         grid.addLayout(bottom, 1, 0)
 
         for combo, field in ((self.state, "state"), (self.area, "area"),
@@ -197,9 +196,11 @@ class FilterBar(QWidget):
             _("Search reference, person, date of birth, texts, authority or status"))
         self.mine.setText(_("Assigned to me"))
         self.clear.setText(_("Clear filters"))
-        self.state_label.setText(_("Status"))
-        self.area_label.setText(_("Legislative area"))
-        self.counterpart_label.setText(_("Other authority"))
+        for combo, caption in ((self.state, _("Status")), (self.area, _("Legislative area")),
+                               (self.counterpart, _("Other authority")),
+                               (self.deadline, _("Answer by"))):
+            combo.setToolTip(caption)
+            combo.setAccessibleName(caption)
         self.answer_label.setText(_("Answer by"))
         for edit in (self.answer_from, self.answer_to):
             edit.setSpecialValueText(_("any date"))

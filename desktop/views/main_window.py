@@ -11,7 +11,7 @@ from desktop import formatting
 from desktop.i18n import _, current_language
 from desktop.labels import FOLDERS, label
 from desktop.models.case_list import RELEVANCE
-from desktop.models.case_table import ASSIGNEE, CaseTableModel
+from desktop.models.case_table import CaseTableModel
 from desktop.qt import (
     QAction,
     QActionGroup,
@@ -122,10 +122,9 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         fit, stretch = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
         for column, mode in enumerate((fit, QHeaderView.ResizeMode.Interactive, stretch, fit,
-                                       fit, fit, QHeaderView.ResizeMode.Interactive)):
+                                       fit, fit, fit)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(1, 220)
-        header.resizeSection(ASSIGNEE, 160)
         # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
         header.setResizeContentsPrecision(0)
         # Newest first; a click on a header sorts by that column (in SQL, over the list table).
@@ -140,6 +139,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.sig_filters_changed.connect(self.sig_filters_changed)
         self.filter_bar.sig_clear_requested.connect(self.sig_filters_cleared)
         model.sig_query_changed.connect(self._query_changed)
+        model.sig_page_loaded.connect(self._fit_columns)
         list_pane = QWidget()
         list_layout = QVBoxLayout(list_pane)
         list_layout.setContentsMargins(0, 0, 0, 0)
@@ -415,6 +415,15 @@ class MainWindow(QMainWindow):
             self.model.set_folder(folder)
             self.case_view.show_case(None)
             self.sig_filter_choices_requested.emit(folder)
+
+    def _fit_columns(self) -> None:
+        """Fit the columns sized to their contents to a page read off the GUI thread (the
+        header fitted them to the empty list it had meanwhile)."""
+        header = self.table.horizontalHeader()
+        for column in range(header.count()):
+            if header.sectionResizeMode(column) == QHeaderView.ResizeMode.ResizeToContents:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
     def _query_changed(self) -> None:
         """Show the model's filters and order: another folder brought back its own, or a
