@@ -16,7 +16,15 @@ from desktop import formatting
 from desktop.administration import Administration, offered
 from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import SIGN_IN_REASONS, label
-from desktop.models import account, case_list, cases, dossier, identity, request_form
+from desktop.models import (
+    account,
+    case_list,
+    cases,
+    colleagues,
+    dossier,
+    identity,
+    request_form,
+)
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
@@ -34,6 +42,7 @@ from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
 from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views import case_print
+from desktop.views.allocation_dialog import AllocationDialog
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.catalogue_dialog import CatalogueDialog
@@ -478,6 +487,10 @@ class AppController(QObject):
             if not refusal.exec() or refusal.result_args is None:
                 return
             args = refusal.result_args
+        elif action is Action.ALLOCATE:
+            args = self._allocation(case)
+            if args is None:
+                return
         elif action in CONFIRM:
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
@@ -487,6 +500,19 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+    def _allocation(self, case: CaseRecord) -> dict[str, Any] | None:
+        """Ask the allocator whom of their authority's request handlers the case goes to."""
+        mine = next((a.user_id for a in case.assignments
+                     if a.authority_id == self.user.authority_id), None)
+        dialog = AllocationDialog(
+            case_id=case.id, person=f"{case.subject.family_name.upper()}, "
+                                    f"{case.subject.given_names}",
+            handlers=colleagues.handlers(self.reader, case.area), current=mine,
+            parent=self.window)
+        if not dialog.exec():
+            return None
+        return dialog.result_args
 
     def show_notifications(self) -> None:
         """The notification settings: the e-mail part read from the server first (offline,
