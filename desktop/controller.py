@@ -488,9 +488,10 @@ class AppController(QObject):
                 return
             args = refusal.result_args
         elif action is Action.ALLOCATE:
-            args = self._allocation(case)
-            if args is None:
+            allocation = self._allocation(case)
+            if allocation is None:
                 return
+            args = allocation
         elif action in CONFIRM:
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
