@@ -316,7 +316,7 @@ CREATE TABLE organisation (
 # lists filter by area, "assigned to me" and sort by assignee; an index serves the deadline
 # filters and counts (state, answer date). ``case_text`` is the full-text index of the cases
 # (FTS5 inside the encrypted replica): reference, person (names, date of birth) and every free
-# text (request, reply, answers, notes of the timeline, messages), folded (case and accents)
+# text (request, reply, answers, notes of the timeline, messages, escalation, rating), folded (case and accents)
 # once here and kept in step with ``cases`` by triggers; its rowid is the case's rowid, as
 # the directory's ``authority_text`` uses the authority's. Colleagues (users of our own
 # authority, entity kind ``colleague``) are kept in ``organisation``; ones an older client
@@ -347,6 +347,8 @@ _CASE_TEXT = " || ' ' || ".join((
     "coalesce(json_extract({r}.data, '$.request_text.text'), '')",
     "coalesce(json_extract({r}.data, '$.reply_text.text'), '')",
     "coalesce(json_extract({r}.data, '$.subject.qualification'), '')",
+    "coalesce(json_extract({r}.data, '$.escalation.reason.text'), '')",
+    "coalesce(json_extract({r}.data, '$.rating.note.text'), '')",
     _texts("answers", "value"), _texts("timeline", "note"), _texts("messages", "text")))
 _CASE_INDEXED = (
     "{r}.rowid, {r}.id, {r}.id, "
