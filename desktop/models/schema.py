@@ -317,10 +317,10 @@ CREATE TABLE organisation (
 # filters and counts (state, answer date). ``case_text`` is the full-text index of the cases
 # (FTS5 inside the encrypted replica): reference, person (names, date of birth) and every free
 # text (request, reply, answers, notes of the timeline, messages, escalation, rating), folded
-# (case and accents) once here and kept in step with ``cases`` by triggers; its rowid is the case's rowid, as
-# the directory's ``authority_text`` uses the authority's. Colleagues (users of our own
-# authority, entity kind ``colleague``) are kept in ``organisation``; ones an older client
-# kept as changes of an unknown kind move there.
+# (case and accents) once here and kept in step with ``cases`` by triggers; its rowid is the
+# case's rowid, as the directory's ``authority_text`` uses the authority's. Colleagues (users
+# of our own authority, entity kind ``colleague``) are kept in ``organisation``; ones an older
+# client kept as changes of an unknown kind move there.
 _ME = "(SELECT json_extract(value, '$.authority_id') FROM meta WHERE key = 'user')"
 _ASSIGNED = ("coalesce((SELECT json_extract(a.value, '$.{field}') "
              "FROM json_each({{r}}.data, '$.assignments') a "
