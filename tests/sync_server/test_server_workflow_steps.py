@@ -59,8 +59,9 @@ def _latest(peer):
 def test_a_case_forwarded_after_accepting_leaves_the_forwarder_s_replica(server, peers):
     de, hu, fr = peers
     case_id = _sent(server, de, hu)
-    assert hu.step("case.accept", {"case_id": case_id, "proposed_answer_by":
-                                   (dt.date.today() + dt.timedelta(days=60)).isoformat()},
+    proposed = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=60)
+    assert hu.step("case.accept", {"case_id": case_id,
+                                   "proposed_answer_by": proposed.isoformat()},
                    base_version=2)["status"] == "applied"
     assert case_id in _latest(hu)
 
