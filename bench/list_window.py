@@ -139,9 +139,12 @@ def main(profile_dir: Path) -> None:
         table.viewport().repaint()
         shown = time.perf_counter() - started
         pages: list[float] = []
-        while model.canFetchMore(model.index(-1, -1)):
+        # The view itself asks for the next page when scrolled to the bottom: a page is
+        # either asked for here or already on its way.
+        while model.loading or model.canFetchMore(model.index(-1, -1)):
             begun = time.perf_counter()
-            model.fetchMore(model.index(-1, -1))
+            if not model.loading:
+                model.fetchMore(model.index(-1, -1))
             _wait_for(model, QEventLoop)
             table.scrollToBottom()
             table.viewport().repaint()
