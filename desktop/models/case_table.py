@@ -14,10 +14,10 @@ A row in bold is unread: new, or changed by the other side since it was last ope
 Rows come a page at a time (``canFetchMore``/``fetchMore``), each page the rows after the last
 key shown, so a folder of 100,000 cases scrolls as fast as one of 100. Sorting and filtering
 are SQL over the list table (``desktop.models.case_list``); each folder keeps its own filters
-and order while the window is open. A search is ordered by relevance until a column is
-picked. After a sync, ``refresh_changed``
-re-reads only the rows the replica's change log names, and inserts, moves, updates or removes
-just those, so the view keeps its selection and scroll position.
+and order while the window is open, and a search is ordered by relevance until a column is
+picked. After a sync, ``refresh_changed`` re-reads only the rows the replica's change log
+names, and inserts, moves, updates or removes just those, so the view keeps its selection and
+scroll position.
 """
 
 import dataclasses
