@@ -49,15 +49,15 @@ def _say(**figures: Any) -> None:
     print(json.dumps(figures), flush=True)
 
 
-def _wait_for(model: Any, loop_class: Any) -> None:
-    """Until the page the model asked the database lane for is shown."""
+def _wait_for(model: Any, waiting: Any) -> None:
+    """Until the page the model asked the database lane for is shown (``waiting``: an event
+    loop that quits when a page is shown).
+
+    One event loop run per page: PySide6 6.12 loses a reference to None on every
+    processEvents() call, so a polling loop crashes the interpreter; and one connection for
+    every page, as a connect and disconnect per page lose references to True and False."""
     if model.loading:
-        # One event loop run per page: PySide6 6.12 loses a reference to None on every
-        # processEvents() call, so a polling loop crashes the interpreter.
-        waiting = loop_class()
-        model.sig_page_loaded.connect(waiting.quit)
         waiting.exec()
-        model.sig_page_loaded.disconnect(waiting.quit)
 
 
 def main(profile_dir: Path) -> None:
@@ -78,6 +78,8 @@ def main(profile_dir: Path) -> None:
          rows=controller.model.rowCount())
 
     table, model = controller.window.table, controller.model
+    waiting = QEventLoop()
+    model.sig_page_loaded.connect(waiting.quit)
     scrolls: dict[str, Any] = {}
     for folder, column, order in (("inbox", 5, Qt.SortOrder.DescendingOrder),
                                   ("all", 5, Qt.SortOrder.DescendingOrder),
@@ -111,7 +113,7 @@ def main(profile_dir: Path) -> None:
         started = time.perf_counter()
         model.set_filter(text)
         gui = time.perf_counter() - started
-        _wait_for(model, QEventLoop)
+        _wait_for(model, waiting)
         table.viewport().repaint()
         filters.append((gui, time.perf_counter() - started))
     model.set_filter("")
@@ -135,7 +137,7 @@ def main(profile_dir: Path) -> None:
         model.set_filter(search)
         model.set_filters(**changes)
         gui = time.perf_counter() - started
-        _wait_for(model, QEventLoop)
+        _wait_for(model, waiting)
         table.viewport().repaint()
         shown = time.perf_counter() - started
         pages: list[float] = []
@@ -145,7 +147,7 @@ def main(profile_dir: Path) -> None:
             begun = time.perf_counter()
             if not model.loading:
                 model.fetchMore(model.index(-1, -1))
-            _wait_for(model, QEventLoop)
+            _wait_for(model, waiting)
             table.scrollToBottom()
             table.viewport().repaint()
             pages.append(time.perf_counter() - begun)
