@@ -2,12 +2,12 @@
 answer idle sync checks without a query (``sync.state``)
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0014
 """
 from alembic import op
 
 revision = '0017'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
