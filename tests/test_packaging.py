@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES
 from sync_server.seed import DEMO_PASSWORD
 from tests.conftest import LiveServer
 
@@ -87,14 +88,57 @@ def test_every_library_the_bundle_leaves_to_the_system_is_a_declared_dependency(
     assert {SYSTEM_LIBRARIES[name] for name in missing} <= {*DEPENDS, *RECOMMENDS}
 
 
+def _desktop_entry(path: Path) -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path, encoding="utf-8")
+    return parser["Desktop Entry"]
+
+
+def _entry_locales(language: str) -> tuple[str, ...]:
+    """The locale keys a menu looks up for ``language``: Norwegian systems run nb_NO (older
+    ones no_NO), the other languages' locales start with their code."""
+    return ("nb", "no") if language == "no" else (language,)
+
+
+@pytest.mark.parametrize(("name", "keys"), [
+    ("imi-desk", ("Name", "GenericName", "Comment")),
+    ("imi-desk-training", ("Name", "Comment")),
+])
+def test_desktop_entries_name_and_describe_the_client_in_every_language(name, keys):
+    entry = _desktop_entry(ROOT / "build" / "linux" / f"{name}.desktop")
+    translated = {key: {} for key in keys}
+    for language in LANGUAGES:
+        if language == FALLBACK_LANGUAGE:
+            continue
+        for locale in _entry_locales(language):
+            for key in keys:
+                text = entry.get(f"{key}[{locale}]", "")
+                assert text.strip(), (name, key, locale)
+                translated[key][language] = text
+    localized = {key[: key.index("[")] for key in entry if "[" in key}
+    assert localized == set(keys)  # nothing else is localized, nothing left in English
+    assert {key[key.index("[") + 1:-1] for key in entry if "[" in key} == {
+        locale for language in LANGUAGES if language != FALLBACK_LANGUAGE
+        for locale in _entry_locales(language)}
+    for key in keys:
+        english = entry[key]
+        if english == "IMI":  # the system's name is the same in every language
+            assert set(translated[key].values()) == {"IMI"}
+            continue
+        # Each language its own words: none left in English, no two languages alike.
+        assert english not in translated[key].values(), key
+        assert len(set(translated[key].values())) == len(translated[key]), key
+
+
 def test_desktop_entries_start_the_client_and_the_training_client(deb, tmp_path):
     subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
     entries = {}
     for name in ("imi-desk", "imi-desk-training"):
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str  # type: ignore[assignment,method-assign]
-        parser.read(tmp_path / "usr/share/applications" / f"{name}.desktop", encoding="utf-8")
-        entries[name] = parser["Desktop Entry"]
+        shipped = tmp_path / "usr/share/applications" / f"{name}.desktop"
+        # The package ships the entries as written, in every language.
+        assert shipped.read_bytes() == (ROOT / "build" / "linux" / f"{name}.desktop").read_bytes()
+        entries[name] = _desktop_entry(shipped)
     # The client is the handler of imi://case/<id> links (the mails carry them).
     assert entries["imi-desk"]["Exec"] == "imi-desk %u"
     assert entries["imi-desk"]["MimeType"] == "x-scheme-handler/imi;"
