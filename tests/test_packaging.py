@@ -15,6 +15,7 @@ import pytest
 
 from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES
 from sync_server.seed import DEMO_PASSWORD
+from tests.build_cache import cached_build
 from tests.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +38,20 @@ SYSTEM_LIBRARIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("client-packages")
+def _build_client_packages(out: Path) -> None:
     built = subprocess.run(["bash", str(ROOT / "build" / "build-client.sh"), str(out)],
                            capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stdout + built.stderr
+    for scaffolding in ("bundle", "work", "deb"):  # all of it is in the .deb
+        shutil.rmtree(out / scaffolding)
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .deb (and the icons the build rendered), built once per state of the sources
+    (``tests/build_cache.py``)."""
+    out = cached_build("client-packages", _build_client_packages,
+                       tmp_path_factory.mktemp("client-packages"))
     (package,) = out.glob("imi-desk_*.deb")
     return package
 
@@ -76,14 +85,25 @@ def test_deb_declares_the_system_libraries_and_ships_entries_icons_and_catalogue
     assert _dpkg_deb("-I", str(deb), "conffiles").split() == ["/etc/xdg/IMI/imi-desk.conf"]
 
 
-def test_every_library_the_bundle_leaves_to_the_system_is_a_declared_dependency(deb, tmp_path):
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
-    internal = tmp_path / "opt" / "imi-desk" / "_internal"
-    missing: set[str] = set()
-    for library in [*internal.rglob("*.so"), *internal.rglob("*.so.*")]:
-        linked = subprocess.run(["ldd", str(library)], capture_output=True, text=True,
-                                check=False, env={"LD_LIBRARY_PATH": str(internal)})
-        missing |= set(re.findall(r"^\s*(\S+) => not found", linked.stdout, re.MULTILINE))
+@pytest.fixture(scope="module")
+def unpacked(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .deb's files as dpkg-deb unpacks them (read only by the tests)."""
+    root = tmp_path_factory.mktemp("unpacked")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    return root
+
+
+def test_every_library_the_bundle_leaves_to_the_system_is_a_declared_dependency(unpacked):
+    internal = unpacked / "opt" / "imi-desk" / "_internal"
+    libraries = sorted(str(p) for p in [*internal.rglob("*.so"), *internal.rglob("*.so.*")])
+    assert len(libraries) > 50
+    # One ldd for all of them (it lists each file's libraries in turn): a run per library
+    # costs a process start each, for hundreds of them.
+    linked = subprocess.run(["ldd", *libraries], capture_output=True, text=True,
+                            check=False, env={"LD_LIBRARY_PATH": str(internal)})
+    for library in libraries:
+        assert f"{library}:" in linked.stdout, library  # every one was read
+    missing = set(re.findall(r"^\s*(\S+) => not found", linked.stdout, re.MULTILINE))
     assert missing <= set(SYSTEM_LIBRARIES), missing - set(SYSTEM_LIBRARIES)
     assert {SYSTEM_LIBRARIES[name] for name in missing} <= {*DEPENDS, *RECOMMENDS}
 
@@ -131,11 +151,10 @@ def test_desktop_entries_name_and_describe_the_client_in_every_language(name, ke
         assert len(set(translated[key].values())) == len(translated[key]), key
 
 
-def test_desktop_entries_start_the_client_and_the_training_client(deb, tmp_path):
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
+def test_desktop_entries_start_the_client_and_the_training_client(unpacked):
     entries = {}
     for name in ("imi-desk", "imi-desk-training"):
-        shipped = tmp_path / "usr/share/applications" / f"{name}.desktop"
+        shipped = unpacked / "usr/share/applications" / f"{name}.desktop"
         # The package ships the entries as written, in every language.
         assert shipped.read_bytes() == (ROOT / "build" / "linux" / f"{name}.desktop").read_bytes()
         entries[name] = _desktop_entry(shipped)
