@@ -21,16 +21,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Not sources of a build: version control, environments, caches, what builds and runs write,
-# the tests and benchmarks (no build packages them).
-NOT_SOURCES = frozenset({".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache",
-                         ".ruff_cache", ".build-cache", ".setuptools-build", "dist",
-                         "demo-data", "tests", "bench"})
+# Not sources of a build: what builds and runs write, the tests and benchmarks (no build
+# packages them); nor any hidden file or folder (version control, environments, the caches of
+# pytest, mypy, ruff, Hypothesis, this one).
+NOT_SOURCES = frozenset({"__pycache__", "dist", "demo-data", "tests", "bench"})
 
 
 def _sources(folder: Path) -> Iterator[Path]:
     for entry in sorted(folder.iterdir()):
-        if entry.name in NOT_SOURCES or entry.name.endswith(".egg-info"):
+        if (entry.name in NOT_SOURCES or entry.name.startswith(".")
+                or entry.name.endswith(".egg-info")):
             continue
         if entry.is_dir() and not entry.is_symlink():
             yield from _sources(entry)
