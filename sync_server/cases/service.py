@@ -109,7 +109,7 @@ def apply_case_mutation(
         # Its machine translations follow the case to whoever sees it now, and only to them.
         audiences |= republish(session, seq, sealer, new)
     case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
-                         now=now)
+                         now=now, actor_user=actor.user_id)
     if split is not None:
         # The new case is stored and published with the original, in the same transaction;
         # for its new responder it is a request sent to it.
