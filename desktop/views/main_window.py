@@ -26,6 +26,7 @@ from desktop.qt import (
     QMainWindow,
     QMenu,
     QSplitter,
+    QStyle,
     Qt,
     QTableView,
     QToolBar,
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
         for column, mode in enumerate((fit, QHeaderView.ResizeMode.Interactive, stretch, fit,
                                        fit, fit, fit)):
             header.setSectionResizeMode(column, mode)
-        header.resizeSection(1, 220)
+        header.resizeSection(_PROFESSIONAL_COLUMN, 220)
+        header.geometriesChanged.connect(self._room_for_counterpart)
         # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
         header.setResizeContentsPrecision(0)
         # Newest first; a click on a header sorts by that column (in SQL, over the list table).
@@ -424,6 +426,19 @@ class MainWindow(QMainWindow):
             if header.sectionResizeMode(column) == QHeaderView.ResizeMode.ResizeToContents:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._room_for_counterpart()
+
+    def _room_for_counterpart(self) -> None:
+        """Keep the stretching "Other authority" column at least as wide as its header (long
+        headers of the fitted columns, in Greek say, would squeeze it to a few letters): take
+        the room from the professional's column, never below that one's own header."""
+        header = self.table.horizontalHeader()
+        stretch, giver = _COUNTERPART_COLUMN, _PROFESSIONAL_COLUMN
+        missing = _header_width(header, stretch) - header.sectionSize(stretch)
+        if missing > 0:
+            size = max(header.sectionSize(giver) - missing, _header_width(header, giver))
+            if size < header.sectionSize(giver):
+                header.resizeSection(giver, size)
 
     def _query_changed(self) -> None:
         """Show the model's filters and order: another folder brought back its own, or a
@@ -455,6 +470,19 @@ class MainWindow(QMainWindow):
             return
         self.sig_closing.emit()
         super().closeEvent(event)
+
+
+_PROFESSIONAL_COLUMN, _COUNTERPART_COLUMN = 1, 2
+
+
+
+def _header_width(header: QHeaderView, section: int) -> int:
+    """The width ``section``'s title needs, with the header's margins and sort arrow."""
+    style = header.style()
+    text = str(header.model().headerData(section, header.orientation()) or "")
+    margin = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    arrow = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+    return header.fontMetrics().horizontalAdvance(text) + margin + arrow
 
 
 def _deadline_line(overdue: int, due_soon: int) -> str:
