@@ -121,7 +121,7 @@ USER_ROLE_FOR: Final[Mapping[CaseRole, str]] = {
     R.RESPONDER_COORDINATOR: COORDINATOR_ROLE,
     R.ESCALATION_COORDINATOR: COORDINATOR_ROLE,
 }
-# Steps a user takes with another role than the one their case role asks for.
+# Steps the requester's and responder's users take with another role than request handler.
 USER_ROLE_FOR_ACTION: Final[Mapping[Action, str]] = {A.ALLOCATE: ALLOCATOR_ROLE}
 
 
@@ -130,7 +130,9 @@ _CASE_USER_ROLES: Final = frozenset({HANDLER_ROLE, COORDINATOR_ROLE, ALLOCATOR_R
 
 def user_role_for(action: Action, role: CaseRole) -> str:
     """The role a user needs at their authority to take ``action`` in case role ``role``."""
-    return USER_ROLE_FOR_ACTION.get(action, USER_ROLE_FOR[role])
+    if role in (R.REQUESTER, R.RESPONDER):
+        return USER_ROLE_FOR_ACTION.get(action, USER_ROLE_FOR[role])
+    return USER_ROLE_FOR[role]
 
 
 # The coordinator role whose decision each approval state waits for.

@@ -28,11 +28,11 @@ from json.encoder import encode_basestring_ascii
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_protocol import version as protocol
 from sync_protocol.cases import for_version
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_protocol.errors import ProtocolError, RemoteProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
-from sync_protocol.version import PROTOCOL_VERSION
 from sync_server import metrics
 from sync_server.auth.service import Principal
 from sync_server.crypto import Sealer, Unreadable, sync_row_binding
@@ -126,7 +126,7 @@ def pull(
     of an older ``protocol_version`` gets each case as it can parse it (``for_version``): the
     one case where the stored JSON is parsed again.
     """
-    older = protocol_version is None or protocol_version < PROTOCOL_VERSION
+    older = protocol_version is None or protocol_version < protocol.PROTOCOL_VERSION
     limit = max(1, min(limit or DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT))
     rows = _rows_after(session, principal.audiences, cursor.seq, upto, limit + 1)
     has_more = len(rows) > limit
