@@ -36,13 +36,13 @@ from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views import case_print
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
+from desktop.views.case_view import ACCEPT_PROPOSING, action_of, escalation_possible_from
 from desktop.views.catalogue_dialog import CatalogueDialog
 from desktop.views.directory_dialog import DirectoryDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.notifications_dialog import NotificationsDialog
-from desktop.views.case_view import ACCEPT_PROPOSING, action_of, escalation_possible_from
 from desktop.views.refuse_dialog import RefuseDialog
 from desktop.views.sign_in_dialog import SignInDialog
 from desktop.views.step_dialogs import (

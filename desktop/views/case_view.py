@@ -46,8 +46,8 @@ from sync_protocol.cases import (
 )
 from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.languages import LANGUAGES, localized
-from sync_protocol.translation import MachineTranslation, free_text
 from sync_protocol.notices import INACTIVE_AFTER
+from sync_protocol.translation import MachineTranslation, free_text
 from sync_protocol.workflow import allowed_actions, last_activity
 
 # A link in the case's text that asks for a machine translation of one of its free texts.
@@ -94,6 +94,9 @@ def step_text(step: str) -> str:
         return _(text)
     return label(STEP_NAMES, step) + ("" if step in _NO_INPUT else "…")
 
+
+# Steps apart by more than this were taken offline: the history shows both times.
+OFFLINE_GAP_S = 60
 
 # The step a case waits on from the reader, the first of these they may take: shown as the
 # one main button. Beside it, the step that answers the same question the other way.

@@ -186,7 +186,7 @@ def test_the_steps_are_named_in_the_readers_language(qtbot):
 # The dialogs ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("step,field", [("decline_date", "reason"), ("ask_info", "text"),
+@pytest.mark.parametrize(("step", "field"), [("decline_date", "reason"), ("ask_info", "text"),
                                         ("give_info", "text"), ("comment", "text"),
                                         ("withdraw", "reason"), ("request_more", "reason"),
                                         ("escalate", "reason")])
