@@ -469,6 +469,7 @@ class RateDialog(QDialog):
                 if (initial or {}).get(field) == mark:
                     button.setChecked(True)
             self.marks[field] = group
+        grid.setColumnStretch(6, 1)  # the marks side by side, not spread over the width
         layout.addLayout(grid)
         layout.addWidget(QLabel(_("Note (optional, read by both authorities)")))
         self.note = named(QPlainTextEdit(_earlier_text(initial, "note")), "stepText")
