@@ -6,12 +6,15 @@ references it is pushed (ARCHITECTURE.md, "Attachments"). The server refuses a m
 attachment it does not hold complete, or whose size or type is outside the limits below.
 """
 
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import Field, StringConstraints
 
 from sync_protocol import text
 from sync_protocol.frozen import Frozen
+
+if TYPE_CHECKING:
+    from sync_protocol.cases import CaseRecord
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 MediaType = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]{1,100}$")]
@@ -41,3 +44,26 @@ class AttachmentRef(Frozen):
 
 
 Attachments = Annotated[tuple[AttachmentRef, ...], Field(max_length=MAX_ATTACHMENTS_PER_STEP)]
+
+
+def refs_of(args: object) -> tuple[AttachmentRef, ...]:
+    """The documents a mutation's arguments carry (none for a step that carries none)."""
+    refs: tuple[AttachmentRef, ...] = getattr(args, "attachments", ())
+    return refs
+
+
+def refs_in(case: "CaseRecord") -> set[str]:
+    """The SHA-256 of every document ``case`` refers to: its request, its reply and the
+    messages of its further information and comments."""
+    return set(refs_by_hash(case))
+
+
+def refs_by_hash(case: "CaseRecord") -> dict[str, AttachmentRef]:
+    """Every document ``case`` refers to, by its SHA-256 (the first reference of each)."""
+    refs = [*case.request_attachments, *case.reply_attachments]
+    for message in getattr(case, "messages", ()):
+        refs.extend(getattr(message, "attachments", ()))
+    found: dict[str, AttachmentRef] = {}
+    for ref in refs:
+        found.setdefault(ref.sha256, ref)
+    return found

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from sync_protocol import text
+from sync_protocol.attachments import Attachments
 from sync_protocol.bounds import BirthDate, Date, Timestamp, Version
 from sync_protocol.catalogue import Code
 from sync_protocol.frozen import Frozen
@@ -152,6 +153,9 @@ class CaseRecord(Frozen):
     updated_at: Timestamp
     timeline: tuple[TimelineEvent, ...] = ()
     participants: tuple[Participant, ...] = Field(default=(), max_length=20)
+    # Documents the request and the reply carry (``sync_protocol.attachments``).
+    request_attachments: Attachments = ()
+    reply_attachments: Attachments = ()
 
     @model_validator(mode="before")
     @classmethod

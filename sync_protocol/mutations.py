@@ -9,6 +9,7 @@ from typing import Annotated, Final
 
 from pydantic import Field, StringConstraints, ValidationError
 
+from sync_protocol.attachments import Attachments
 from sync_protocol.bounds import Date, Version
 from sync_protocol.cases import Action, Answer, FreeText, Subject
 from sync_protocol.catalogue import Code
@@ -33,6 +34,7 @@ class CreateCase(_Args):
     questions: tuple[Code, ...] = Field(min_length=1, max_length=100)
     answer_by: Date
     request_text: FreeText | None = None
+    attachments: Attachments = ()
 
 
 class EditDraft(CreateCase):
@@ -48,6 +50,7 @@ class CaseStep(_Args):
 class AnswerCase(_Args):
     answers: tuple[Answer, ...] = Field(min_length=1, max_length=100)
     reply_text: FreeText | None = None
+    attachments: Attachments = ()
 
 
 class WithdrawCase(_Args):

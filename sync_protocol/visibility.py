@@ -45,7 +45,8 @@ def view_for(case: CaseRecord, roles: frozenset[CaseRole]) -> CaseRecord:
     if (case.state is CaseStatus.REPLY_AWAITING_APPROVAL
             and CaseRole.RESPONDER not in roles
             and CaseRole.RESPONDER_COORDINATOR not in roles):
-        return case.model_copy(update={"answers": (), "reply_text": None})
+        return case.model_copy(update={"answers": (), "reply_text": None,
+                                       "reply_attachments": ()})
     return case
 
 

@@ -283,7 +283,8 @@ def _edit(step: Step) -> Outcome:
         if p.role is CaseRole.RESPONDER else p
         for p in step.case.participants)
     return Outcome(state=step.target,
-                   changes={field: getattr(args, field) for field in _REQUEST_FIELDS},
+                   changes={**{field: getattr(args, field) for field in _REQUEST_FIELDS},
+                            "request_attachments": args.attachments},
                    participants=participants)
 
 
@@ -304,7 +305,8 @@ def _answer(step: Step) -> Outcome:
     args, case = step.args, step.case
     assert isinstance(args, AnswerCase)
     _check_answers(case, args, step.question_set)
-    changes = {"answers": args.answers, "reply_text": args.reply_text}
+    changes = {"answers": args.answers, "reply_text": args.reply_text,
+               "reply_attachments": args.attachments}
     approver = step.organisation.approver(case.responder_authority_id, case.area,
                                           Direction.REPLY)
     if approver is None or approver == case.responder_authority_id:
@@ -321,7 +323,7 @@ def _refuse(step: Step) -> Outcome:
     args = step.args
     assert isinstance(args, RefuseApproval)
     # A refused reply goes back to its author without reaching the requester: drop it.
-    changes = ({"answers": (), "reply_text": None}
+    changes = ({"answers": (), "reply_text": None, "reply_attachments": ()}
                if step.case.state is CaseStatus.REPLY_AWAITING_APPROVAL else {})
     return Outcome(state=step.target, note=args.reason, changes=changes)
 
@@ -382,6 +384,7 @@ def _create(
             Participant(authority_id=args.responder_authority_id, role=CaseRole.RESPONDER),
         ),
         **{field: getattr(args, field) for field in _REQUEST_FIELDS},
+        request_attachments=args.attachments,
         created_at=now,
         updated_at=now,
         timeline=(
