@@ -45,6 +45,23 @@ class AttachmentRef(Frozen):
 
 Attachments = Annotated[tuple[AttachmentRef, ...], Field(max_length=MAX_ATTACHMENTS_PER_STEP)]
 
+# ``HEAD /v1/blobs/{sha256}`` answers in headers: the bytes held for the caller, the
+# document's size, and whether it is complete (``?1``) or not (``?0``).
+UPLOAD_OFFSET: Final = "Upload-Offset"
+UPLOAD_LENGTH: Final = "Upload-Length"
+UPLOAD_COMPLETE: Final = "Upload-Complete"
+# A chunk of an upload (one ``PUT``) holds at most this much: below the server's body limit.
+MAX_CHUNK_BYTES: Final = 4 * 1024 * 1024
+
+
+class BlobStatus(Frozen):
+    """The answer to a chunk's ``PUT``: how much of the document the server holds now."""
+
+    sha256: Sha256Hex
+    size: int
+    received: int
+    complete: bool
+
 
 def refs_of(args: object) -> tuple[AttachmentRef, ...]:
     """The documents a mutation's arguments carry (none for a step that carries none)."""

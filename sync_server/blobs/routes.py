@@ -7,7 +7,7 @@
   409 ``upload_offset`` with the offset to continue from. The last chunk checks the SHA-256.
 - ``GET`` streams the document, all of it or one ``Range: bytes=first-last``.
 
-The answers of ``HEAD`` and ``PUT`` carry ``BlobStatusOut``; refusals are ``ErrorBody`` codes.
+The answers of ``HEAD`` and ``PUT`` carry ``BlobStatus``; refusals are ``ErrorBody`` codes.
 """
 
 import re
@@ -18,11 +18,11 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from sync_protocol.attachments import UPLOAD_COMPLETE, UPLOAD_LENGTH, UPLOAD_OFFSET, BlobStatus
 from sync_protocol.errors import LocalProtocolError
-from sync_protocol.frozen import Frozen
 from sync_protocol.messages import ErrorBody
 from sync_server.blobs import service
-from sync_server.blobs.service import BlobStatus, HashMismatch
+from sync_server.blobs.service import HashMismatch, Held
 from sync_server.context import ServerContext
 from sync_server.deps import ERROR_RESPONSES as _errors
 from sync_server.deps import ContextDep, CurrentPrincipal, utcnow
@@ -34,21 +34,14 @@ _CONTENT_RANGE = re.compile(r"^bytes (\d{1,12})-(\d{1,12})/(\d{1,12})$")
 _RANGE = re.compile(r"^bytes=(\d{0,12})-(\d{0,12})$")
 
 
-class BlobStatusOut(Frozen):
-    sha256: str
-    size: int
-    received: int
-    complete: bool
+def _out(held: Held) -> BlobStatus:
+    return BlobStatus(sha256=held.sha256, size=held.size, received=held.received,
+                      complete=held.complete)
 
 
-def _out(status: BlobStatus) -> BlobStatusOut:
-    return BlobStatusOut(sha256=status.sha256, size=status.size, received=status.received,
-                         complete=status.complete)
-
-
-def _headers(status: BlobStatus) -> dict[str, str]:
-    return {"Upload-Offset": str(status.received), "Upload-Length": str(status.size),
-            "Upload-Complete": "?1" if status.complete else "?0"}
+def _headers(held: Held) -> dict[str, str]:
+    return {UPLOAD_OFFSET: str(held.received), UPLOAD_LENGTH: str(held.size),
+            UPLOAD_COMPLETE: "?1" if held.complete else "?0"}
 
 
 _REFUSED = {"model": ErrorBody}
@@ -71,7 +64,7 @@ def _invalid_range(message: str) -> LocalProtocolError:
 
 @router.head("/{sha256}", responses=_HEAD_RESPONSES)
 async def head(sha256: Sha256, context: ContextDep, principal: CurrentPrincipal) -> Response:
-    def look() -> BlobStatus | None:
+    def look() -> Held | None:
         with context.sessions() as session:
             return service.status(session, context.sealer, principal.authority_id, sha256)
 
@@ -84,7 +77,7 @@ async def head(sha256: Sha256, context: ContextDep, principal: CurrentPrincipal)
 
 @router.put("/{sha256}", responses=_PUT_RESPONSES)
 async def put(sha256: Sha256, request: Request, context: ContextDep,
-              principal: CurrentPrincipal) -> BlobStatusOut:
+              principal: CurrentPrincipal) -> BlobStatus:
     match = _CONTENT_RANGE.match(request.headers.get("content-range", ""))
     if match is None:
         raise _invalid_range("a chunk needs Content-Range: bytes first-last/total")
@@ -97,7 +90,7 @@ async def put(sha256: Sha256, request: Request, context: ContextDep,
 
 
 def _store(context: ServerContext, authority_id: str, sha256: str, start: int, end: int,
-           total: int, media_type: str, body: bytes) -> BlobStatus:
+           total: int, media_type: str, body: bytes) -> Held:
     try:
         with context.sessions.begin() as session:
             return service.put_chunk(session, context.sealer, authority_id=authority_id,
@@ -116,7 +109,7 @@ async def get(sha256: Sha256, request: Request, context: ContextDep,
               principal: CurrentPrincipal) -> Response:
     authority_id = principal.authority_id
 
-    def open_it() -> BlobStatus:
+    def open_it() -> Held:
         with context.sessions() as session:
             return service.open_for_reading(session, context.sealer, authority_id, sha256)
 

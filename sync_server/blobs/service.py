@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sync_protocol.attachments import (
     ALLOWED_MEDIA_TYPES,
     MAX_ATTACHMENT_BYTES,
+    MAX_CHUNK_BYTES,
     AttachmentRef,
     refs_in,
 )
@@ -41,15 +42,13 @@ from sync_server.crypto import Sealer, Unreadable, blob_binding, case_binding
 
 log = logging.getLogger("imi.server")
 
-# A chunk travels in one PUT, below the server's body limit (``errors.MAX_BODY_BYTES``).
-MAX_CHUNK_BYTES: Final = 4 * 1024 * 1024
 # Uploads of one authority that no case refers to yet (finished or not): a client uploads
 # what its queued steps attach, a handful; more is a fault or abuse.
 MAX_OPEN_UPLOADS: Final = 200
 
 
 @dataclasses.dataclass(frozen=True)
-class BlobStatus:
+class Held:
     sha256: str
     size: int
     received: int
@@ -57,8 +56,8 @@ class BlobStatus:
     media_type: str
 
 
-def _status(upload: BlobUpload) -> BlobStatus:
-    return BlobStatus(sha256=upload.sha256, size=upload.size, received=upload.received,
+def _status(upload: BlobUpload) -> Held:
+    return Held(sha256=upload.sha256, size=upload.size, received=upload.received,
                       complete=upload.complete, media_type=upload.media_type)
 
 
@@ -68,7 +67,7 @@ def _unavailable() -> LocalProtocolError:
                               status_hint=404)
 
 
-def status(session: Session, sealer: Sealer, authority_id: str, sha256: str) -> BlobStatus | None:
+def status(session: Session, sealer: Sealer, authority_id: str, sha256: str) -> Held | None:
     """What the server holds of ``sha256`` for ``authority_id``: its own upload so far, or the
     whole document if it may read it; ``None`` when nothing (an upload starts at 0)."""
     own = session.get(BlobUpload, (sha256, authority_id))
@@ -81,7 +80,7 @@ def status(session: Session, sealer: Sealer, authority_id: str, sha256: str) -> 
 
 
 def put_chunk(session: Session, sealer: Sealer, *, authority_id: str, sha256: str, start: int,
-              end: int, total: int, media_type: str, body: bytes, now: dt.datetime) -> BlobStatus:
+              end: int, total: int, media_type: str, body: bytes, now: dt.datetime) -> Held:
     """Append ``body`` (bytes ``start``..``end`` inclusive of a ``total``-byte document).
 
     Raises ``LocalProtocolError`` with nothing written, except for a hash mismatch: then the
@@ -195,7 +194,7 @@ def _case(session: Session, sealer: Sealer, case_id: str) -> CaseRecord | None:
 
 
 def open_for_reading(session: Session, sealer: Sealer, authority_id: str,
-                     sha256: str) -> BlobStatus:
+                     sha256: str) -> Held:
     upload = readable_upload(session, sealer, authority_id, sha256)
     if upload is None:
         raise _unavailable()

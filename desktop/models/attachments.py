@@ -1,0 +1,122 @@
+"""The documents of a profile: attached to steps, uploaded before them, downloaded on demand.
+
+- Attaching (``attach``) copies each picked file, encrypted, into the profile's attachment
+  folder and records it as waiting for upload, in the transaction of the step that refers to
+  it: the step's outbox row and its documents commit together.
+- The sync engine uploads what waits (``pending_uploads``) before it pushes the outbox, each
+  document resumed from the offset the server holds (``desktop.models.sync_engine``).
+- A document of a case is downloaded when the officer opens or keeps it (``fetch``); it is
+  kept for offline reading only when asked (``set_kept``): the others are removed at the next
+  unlock (``tidy``). One's own attached documents are kept.
+- A case that leaves this replica (revocation) takes its documents with it
+  (``Replica.delete_cases``).
+"""
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop.models.attachment_files import PickedFile
+from desktop.models.attachment_store import AttachmentStore
+from desktop.models.replica import Replica
+from sync_protocol.attachments import AttachmentRef
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalState:
+    """What this profile holds of one document."""
+
+    stored: bool = False
+    kept: bool = False
+    uploading: bool = False
+
+
+def _store(replica: Replica) -> AttachmentStore:
+    assert replica.attachments is not None, "a replica opened from a profile"
+    return replica.attachments
+
+
+def _upsert(replica: Replica, ref: AttachmentRef, *, keep: bool, upload: bool) -> None:
+    replica.write(
+        "INSERT INTO attachments (sha256, name, size, media_type, stored, keep, upload) "
+        "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (sha256) DO UPDATE SET stored = 1, "
+        "keep = max(keep, excluded.keep), upload = max(upload, excluded.upload)",
+        (ref.sha256, ref.name, ref.size, ref.media_type, int(keep), int(upload)))
+
+
+def attach(replica: Replica, picked: Sequence[PickedFile]) -> None:
+    """Copy ``picked`` into the encrypted folder and queue their upload (in the caller's
+    transaction, with the step that refers to them). Raises ``DocumentChanged`` if a file is
+    no longer what was picked."""
+    store = _store(replica)
+    with replica.transaction():
+        for item in picked:
+            if not store.has(item.ref.sha256):
+                store.import_file(item.path, sha256=item.ref.sha256, size=item.ref.size)
+            _upsert(replica, item.ref, keep=True, upload=True)
+
+
+def pending_uploads(replica: Replica) -> list[AttachmentRef]:
+    rows = replica.read("SELECT sha256, name, size, media_type FROM attachments "
+                        "WHERE upload = 1 AND stored = 1 ORDER BY rowid")
+    return [AttachmentRef(sha256=s, name=n, size=z, media_type=m) for s, n, z, m in rows]
+
+
+def uploaded(replica: Replica, sha256: str) -> None:
+    with replica.transaction():
+        replica.write("UPDATE attachments SET upload = 0 WHERE sha256 = ?",
+                                   (sha256,))
+
+
+def states(replica: Replica, hashes: Sequence[str]) -> dict[str, LocalState]:
+    if not hashes:
+        return {}
+    rows = replica.read("SELECT sha256, stored, keep, upload FROM attachments "
+                        "WHERE sha256 IN (SELECT value FROM json_each(?))",
+                        (json.dumps(list(hashes)),))
+    store = _store(replica)
+    return {sha: LocalState(stored=bool(stored) and store.has(sha), kept=bool(keep),
+                            uploading=bool(upload))
+            for sha, stored, keep, upload in rows}
+
+
+def save_download(replica: Replica, ref: AttachmentRef, data: bytes, *, keep: bool) -> None:
+    """Keep a downloaded document, encrypted; ``ValueError`` if it is not the document."""
+    if hashlib.sha256(data).hexdigest() != ref.sha256 or len(data) != ref.size:
+        raise ValueError("the downloaded content is not the document referred to")
+    _store(replica).put_bytes(ref.sha256, data)
+    with replica.transaction():
+        _upsert(replica, ref, keep=keep, upload=False)
+
+
+def set_kept(replica: Replica, sha256: str, keep: bool) -> None:
+    with replica.transaction():
+        replica.write("UPDATE attachments SET keep = ? WHERE sha256 = ?",
+                                   (int(keep), sha256))
+
+
+def tidy(replica: Replica) -> int:
+    """At unlock: remove documents downloaded only to be read once, and encrypted files no
+    row knows (left by a crash); return how many files went."""
+    store = _store(replica)
+    with replica.transaction():
+        gone = [sha for (sha,) in replica.read(
+            "SELECT sha256 FROM attachments WHERE keep = 0 AND upload = 0")]
+        for sha in gone:
+            replica.forget_document(sha)
+        known = {store.path(sha) for (sha,) in replica.read("SELECT sha256 FROM attachments")}
+    strays = store.stored() - known
+    for path in strays:
+        path.unlink(missing_ok=True)
+    return len(gone) + len(strays)
+
+
+def open_copy(replica: Replica, ref: AttachmentRef, folder: Path) -> Path:
+    """A decrypted copy of ``ref`` in ``folder`` (a private temporary folder), for the
+    system's viewer; named as the document, so the viewer shows its name."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in ref.name).strip() or "doc"
+    target = folder / f"{ref.sha256[:8]}-{safe}"
+    return _store(replica).decrypted_copy(ref.sha256, target)

@@ -1,0 +1,132 @@
+"""The profile's attachment folder: documents encrypted chunk by chunk with the replica's key
+material, read from any offset, refused when damaged or changed; a case that leaves the
+replica (revocation) takes its documents with it; what was only read once goes at unlock."""
+
+import hashlib
+import os
+import uuid
+
+import pytest
+
+from desktop.models import attachments, cases
+from desktop.models.attachment_files import PickedFile
+from desktop.models.attachment_store import CHUNK, DocumentChanged, DocumentDamaged
+from desktop.models.replica import Replica
+from sync_protocol.attachments import AttachmentRef
+
+KEY = bytes(range(32))
+
+
+@pytest.fixture
+def replica(tmp_path):
+    (tmp_path / "profile").mkdir()
+    made = Replica.open(tmp_path / "profile" / "replica.db", KEY)
+    yield made
+    made.close()
+
+
+def _doc(tmp_path, size, name="Diplom.pdf"):
+    data = os.urandom(size)
+    path = tmp_path / name
+    path.write_bytes(data)
+    ref = AttachmentRef(sha256=hashlib.sha256(data).hexdigest(), name=name, size=size,
+                        media_type="application/pdf")
+    return data, PickedFile(path=path, ref=ref)
+
+
+def test_documents_are_encrypted_and_read_back_from_any_offset(replica, tmp_path):
+    data, picked = _doc(tmp_path, 3 * CHUNK + 123)
+    attachments.attach(replica, [picked])
+    store = replica.attachments
+    assert store is not None
+    raw = store.path(picked.ref.sha256).read_bytes()
+    assert data[:64] not in raw and data[-64:] not in raw
+    assert picked.ref.sha256 not in str(store.path(picked.ref.sha256))
+    assert store.read(picked.ref.sha256) == data
+    for start, length in ((0, 10), (CHUNK - 5, 10), (2 * CHUNK, CHUNK + 123), (3 * CHUNK, 500)):
+        assert store.read_range(picked.ref.sha256, start, length) == data[start:start + length]
+    assert attachments.pending_uploads(replica) == [picked.ref]
+    attachments.uploaded(replica, picked.ref.sha256)
+    assert attachments.pending_uploads(replica) == []
+
+    # Another profile's key does not open it; a flipped bit or a cut-off end is found.
+    other = Replica.open(tmp_path / "other.db", bytes(32))
+    try:
+        assert other.attachments is not None
+        copied = other.attachments.path(picked.ref.sha256)
+        copied.parent.mkdir()
+        copied.write_bytes(raw)
+        with pytest.raises(DocumentDamaged):
+            other.attachments.read(picked.ref.sha256)
+    finally:
+        other.close()
+    path = store.path(picked.ref.sha256)
+    path.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))
+    with pytest.raises(DocumentDamaged):
+        store.read(picked.ref.sha256)
+    path.write_bytes(raw[:-(CHUNK // 2)])
+    with pytest.raises(DocumentDamaged):
+        store.read(picked.ref.sha256)
+
+
+def test_a_file_changed_since_it_was_picked_is_not_attached(replica, tmp_path):
+    _data, picked = _doc(tmp_path, 1000)
+    picked.path.write_bytes(os.urandom(1000))
+    with pytest.raises(DocumentChanged):
+        attachments.attach(replica, [picked])
+    assert attachments.pending_uploads(replica) == []
+    assert replica.attachments is not None and replica.attachments.stored() == set()
+
+
+def _case_data(*refs: AttachmentRef) -> dict:
+    return {
+        "id": uuid.uuid4().hex, "version": 2, "state": "sent", "area": "PQ",
+        "question_set": "PQ-GEN", "question_set_version": 1,
+        "requester_authority_id": "DE-LZK", "responder_authority_id": "HU-ENKK",
+        "subject": {"family_name": "Nagy", "given_names": "László", "profession": "dentist"},
+        "questions": ["PQ-GEN-Q01"], "answer_by": "2027-01-01",
+        "request_attachments": [r.model_dump() for r in refs],
+        "created_at": "2026-12-01T09:00:00+00:00", "updated_at": "2026-12-01T09:00:00+00:00"}
+
+
+def test_a_revoked_case_takes_its_documents_along_unless_another_case_refers_to_them(
+        replica, tmp_path):
+    only, only_ref = _doc(tmp_path, 5000, "a.pdf")
+    shared, shared_ref = _doc(tmp_path, 6000, "b.pdf")
+    first, second = _case_data(only_ref.ref, shared_ref.ref), _case_data(shared_ref.ref)
+    with replica.transaction():
+        replica.put_cases([cases.row_values(d, cases.json_text(d), "HU-ENKK", None)
+                           for d in (first, second)])
+    attachments.save_download(replica, only_ref.ref, only, keep=True)
+    attachments.save_download(replica, shared_ref.ref, shared, keep=True)
+    store = replica.attachments
+    assert store is not None
+
+    with replica.transaction():
+        replica.delete_cases([first["id"]])
+
+    assert not store.has(only_ref.ref.sha256)
+    assert store.has(shared_ref.ref.sha256)
+    assert set(attachments.states(replica, [only_ref.ref.sha256, shared_ref.ref.sha256])) == {
+        shared_ref.ref.sha256}
+    with replica.transaction():
+        replica.delete_cases([second["id"]])
+    assert store.stored() == set()
+
+
+def test_documents_read_once_go_at_unlock_kept_ones_stay(replica, tmp_path):
+    read_once, once = _doc(tmp_path, 3000, "once.pdf")
+    kept, keep = _doc(tmp_path, 4000, "keep.pdf")
+    attachments.save_download(replica, once.ref, read_once, keep=False)
+    attachments.save_download(replica, keep.ref, kept, keep=False)
+    attachments.set_kept(replica, keep.ref.sha256, True)
+    store = replica.attachments
+    assert store is not None
+    stray = store.folder / ("0" * 40 + ".imia")
+    stray.write_bytes(b"left by a crash")
+
+    assert attachments.tidy(replica) == 2
+    assert not store.has(once.ref.sha256) and store.has(keep.ref.sha256)
+    assert not stray.exists()
+    with pytest.raises(ValueError, match="not the document"):
+        attachments.save_download(replica, once.ref, b"not the document", keep=True)
