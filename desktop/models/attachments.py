@@ -18,10 +18,16 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from desktop import formatting
+from desktop.i18n import _
 from desktop.models.attachment_files import PickedFile
 from desktop.models.attachment_store import AttachmentStore
 from desktop.models.replica import Replica
 from sync_protocol.attachments import AttachmentRef
+from sync_protocol.cases import CaseRecord
+
+# (heading, documents) per step of a case that carries documents.
+Groups = Sequence[tuple[str, Sequence[AttachmentRef]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,3 +126,15 @@ def open_copy(replica: Replica, ref: AttachmentRef, folder: Path) -> Path:
     safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in ref.name).strip() or "doc"
     target = folder / f"{ref.sha256[:8]}-{safe}"
     return _store(replica).decrypted_copy(ref.sha256, target)
+
+
+def document_groups(case: CaseRecord) -> Groups:
+    """The case's documents under the step that carries them, in the reader's language."""
+    groups: list[tuple[str, Sequence[AttachmentRef]]] = [
+        (_("Request"), case.request_attachments), (_("Reply"), case.reply_attachments)]
+    for message in getattr(case, "messages", ()):
+        refs: Sequence[AttachmentRef] = getattr(message, "attachments", ())
+        if refs:
+            when = formatting.datetime_text(getattr(message, "at", None))
+            groups.append((_("Message of {when}").format(when=when), refs))
+    return [(title, refs) for title, refs in groups if refs]

@@ -10,13 +10,14 @@ the workflow table); the view only shows.
 """
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from desktop import formatting
 from desktop.catalogue_text import answer_text, is_free_text, section_title
 from desktop.i18n import N_, _, current_language
 from desktop.labels import ACTIONS, PROFESSIONS, STATES, label
+from desktop.models.attachments import LocalState, document_groups
 from desktop.qt import (
     QCheckBox,
     QComboBox,
@@ -30,6 +31,7 @@ from desktop.qt import (
     QWidget,
     Signal,
 )
+from desktop.views.attachment_list import AttachmentList
 from sync_protocol.cases import Action, Answer, CaseRecord, FreeText, TimelineEvent
 from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.languages import LANGUAGES, localized
@@ -98,6 +100,9 @@ class CaseView(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._body)
         layout.addWidget(scroll, 1)
+        # The documents of the request, the reply and the messages: open, keep offline.
+        self.attachments = AttachmentList()
+        layout.addWidget(self.attachments)
         buttons = QHBoxLayout()
         self._buttons: dict[Action, QPushButton] = {}
         for action, _text in STEP_BUTTONS:
@@ -156,16 +161,22 @@ class CaseView(QWidget):
                   allowed: frozenset[Action] = frozenset(), pending: bool = False,
                   counterpart_language: str | None = None,
                   translations: Sequence[MachineTranslation] = (), online: bool = True,
-                  translating: str | None = None) -> None:
+                  translating: str | None = None,
+                  documents: Mapping[str, LocalState] | None = None,
+                  downloading: set[str] | None = None) -> None:
         """``counterpart_language``: the language the other authority reads the catalogue in,
         offered first to show beside the reader's own. ``translations``: the machine
         translations the replica holds for this case; ``online``: whether a translation can be
-        asked for now; ``translating``: the field whose translation is on its way."""
+        asked for now; ``translating``: the field whose translation is on its way.
+        ``documents``: what this computer holds of the case's documents; ``downloading``: the
+        documents on their way."""
         another = case is None or self._case is None or case.id != self._case.id
         self._case = case
         self._allowed = allowed if case else frozenset()
         self._render_args = (question_set, authority, allowed, pending, counterpart_language,
-                             translations, online, translating)
+                             translations, online, translating, documents, downloading)
+        self.attachments.show_documents(document_groups(case) if case else (),
+                                        documents or {}, downloading)
         for action, text in STEP_BUTTONS:
             button = self._buttons[action]
             button.setText(_(text))
@@ -227,11 +238,13 @@ class CaseView(QWidget):
 
     def retranslate(self) -> None:
         (question_set, authority, allowed, pending, counterpart, translations, online,
-         translating) = self._render_args or (
-            None, lambda _id: None, frozenset(), False, None, (), True, None)
+         translating, documents, downloading) = self._render_args or (
+            None, lambda _id: None, frozenset(), False, None, (), True, None, None, None)
         self.show_case(self._case, question_set=question_set, authority=authority,
                        allowed=allowed, pending=pending, counterpart_language=counterpart,
-                       translations=translations, online=online, translating=translating)
+                       translations=translations, online=online, translating=translating,
+                       documents=documents, downloading=downloading)
+
 
 
 def _esc(text: str) -> str:
