@@ -69,8 +69,6 @@ class AttachmentPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = named(QListWidget(), "attachments")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.setMaximumHeight(96)
-        self.list.setMinimumHeight(48)
         row = QHBoxLayout()
         self.add_button = named(QPushButton(_("Add documents…")), "addAttachments")
         self.remove_button = named(QPushButton(_("Remove")), "removeAttachments")
@@ -142,6 +140,11 @@ class AttachmentPicker(QWidget):
         self.list.addItem(item)
 
     def _refresh_hint(self) -> None:
+        # As tall as its documents (one row when empty, four at most, then it scrolls): the
+        # dialog's other fields keep their room.
+        rows = max(1, min(len(self._refs), 4))
+        row = self.list.sizeHintForRow(0) if self._refs else self.list.fontMetrics().height() + 4
+        self.list.setFixedHeight(rows * row + 2 * self.list.frameWidth() + 4)
         self.add_button.setEnabled(len(self._refs) < MAX_ATTACHMENTS_PER_STEP)
         self.list.setToolTip("" if self._refs else _("No documents attached."))
 

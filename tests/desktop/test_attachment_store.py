@@ -2,13 +2,14 @@
 material, read from any offset, refused when damaged or changed; a case that leaves the
 replica (revocation) takes its documents with it; what was only read once goes at unlock."""
 
+import datetime as dt
 import hashlib
 import os
 import uuid
 
 import pytest
 
-from desktop.models import attachments, cases
+from desktop.models import attachments, cases, dossier
 from desktop.models.attachment_files import PickedFile
 from desktop.models.attachment_store import CHUNK, DocumentChanged, DocumentDamaged
 from desktop.models.replica import Replica
@@ -130,3 +131,17 @@ def test_documents_read_once_go_at_unlock_kept_ones_stay(replica, tmp_path):
     assert not stray.exists()
     with pytest.raises(ValueError, match="not the document"):
         attachments.save_download(replica, once.ref, b"not the document", keep=True)
+
+
+def test_the_dossier_lists_the_documents_with_their_hash(replica, tmp_path):
+    _data, picked = _doc(tmp_path, 180_000, "Diplom_Bauer.pdf")
+    data = _case_data(picked.ref)
+    with replica.transaction():
+        replica.put_cases([cases.row_values(data, cases.json_text(data), "DE-LZK", None)])
+    built = dossier.build(replica, data["id"], printed_by="Anna Weber",
+                          printed_at=dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC))
+    assert built is not None
+    sha = picked.ref.sha256
+    assert "Diplom_Bauer.pdf" in built.html and "175.8 kB" in built.html
+    assert " ".join(sha[i:i + 16] for i in range(0, 64, 16)) in built.html
+    assert "No attachments." not in built.html
