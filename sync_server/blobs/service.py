@@ -45,6 +45,9 @@ log = logging.getLogger("imi.server")
 # Uploads of one authority that no case refers to yet (finished or not): a client uploads
 # what its queued steps attach, a handful; more is a fault or abuse.
 MAX_OPEN_UPLOADS: Final = 200
+# An upload no case refers to after this long was for a step that never came (refused, or
+# abandoned): it goes when its authority starts another upload.
+STALE_AFTER: Final = dt.timedelta(days=14)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +108,7 @@ def put_chunk(session: Session, sealer: Sealer, *, authority_id: str, sha256: st
                     .values(updated_at=now))
     upload = session.get(BlobUpload, (sha256, authority_id), with_for_update=True)
     if upload is None:
+        _drop_stale(session, authority_id, now)
         _check_open_uploads(session, authority_id)
         upload = BlobUpload(sha256=sha256, authority_id=authority_id, size=total,
                             media_type=media_type, received=0, complete=False, created_at=now,
@@ -149,6 +153,14 @@ def drop(session: Session, sha256: str, authority_id: str) -> None:
                                             BlobChunk.authority_id == authority_id))
     session.execute(delete(BlobUpload).where(BlobUpload.sha256 == sha256,
                                              BlobUpload.authority_id == authority_id))
+
+
+def _drop_stale(session: Session, authority_id: str, now: dt.datetime) -> None:
+    stale = session.scalars(select(BlobUpload.sha256).where(
+        BlobUpload.authority_id == authority_id, BlobUpload.updated_at < now - STALE_AFTER,
+        BlobUpload.sha256.not_in(select(BlobRef.sha256)))).all()
+    for sha256 in stale:
+        drop(session, sha256, authority_id)
 
 
 def _check_open_uploads(session: Session, authority_id: str) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from desktop.models import attachments, cases
-from desktop.models.request_form import RequestForm
+from desktop.models.request_form import RequestForm, today
 from desktop.qt import QDesktopServices
 from desktop.views.new_request_dialog import NewRequestDialog
 
@@ -22,7 +22,7 @@ def test_a_request_with_documents_from_the_dialog_to_the_viewer(qtbot, controlle
         case_id=case_id, area="PQ", question_set="PQ-GEN", question_set_version=1,
         responder_authority_id="HU-ENKK", family_name="Nagy", given_names="Zsófia",
         profession="dentist", questions=["PQ-GEN-Q01"],
-        answer_by=dt.date.today() + dt.timedelta(days=10), language="de")
+        answer_by=today() + dt.timedelta(days=10), language="de")
 
     def fill(dialog: NewRequestDialog) -> int:
         qtbot.addWidget(dialog)

@@ -3,6 +3,7 @@ by the authorities that see a case referring to them; steps referring to a docum
 does not hold complete are refused. SQLite and PostgreSQL."""
 
 import dataclasses
+import datetime as dt
 import hashlib
 import os
 
@@ -256,3 +257,19 @@ def test_documents_are_resealed_under_a_rotated_key_and_still_read(server):
     _context, client = server.new_app_client(rotated)
     restarted = Peer.login(client, server.directory.users["DE"].username)
     assert restarted.client.get(f"/v1/blobs/{sha}", headers=restarted.headers).content == data
+
+
+def test_uploads_no_step_ever_referred_to_go_after_two_weeks(server):
+    de = server.peer("DE")
+    old, referred, new = _document(3000), _document(4000), _document(5000)
+    old_sha, referred_sha = _upload(de, old), _upload(de, referred)
+    assert de.step("case.create", create_args(responder=server.peer("HU").authority_id,
+                                              attachments=[_ref(referred)]))["status"] \
+        == "applied"
+    with Session(server.engine) as session, session.begin():
+        for upload in session.scalars(select(BlobUpload)):
+            upload.updated_at -= dt.timedelta(days=15)
+    _upload(de, new)
+    held = {sha for (sha,) in server.rows(select(BlobUpload.sha256))}
+    assert held == {referred_sha, _sha(new)}
+    assert server.count(BlobChunk, BlobChunk.sha256 == old_sha) == 0
