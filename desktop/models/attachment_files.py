@@ -32,6 +32,17 @@ MEDIA_TYPES: Final = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".doc": "application/msword",
 }
+# How a dossier names each type: the format's own short name, the same in every language.
+FORMAT_NAMES: Final = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/tiff": "TIFF",
+    "text/plain": "TXT",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/msword": "DOC",
+}
 CHUNK: Final = 1024 * 1024
 
 

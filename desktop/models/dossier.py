@@ -16,6 +16,7 @@ from desktop.catalogue_text import answer_text, is_free_text, section_title
 from desktop.i18n import _, current_language
 from desktop.labels import ACTIONS, PROFESSIONS, STATES, label
 from desktop.models import attachments, cases
+from desktop.models.attachment_files import FORMAT_NAMES
 from desktop.models.replica import Replica
 from sync_protocol.cases import Answer, CaseRecord, FreeText
 from sync_protocol.catalogue import Question, QuestionSet
@@ -74,7 +75,7 @@ def _attachments(case: CaseRecord) -> str:
             rows.append(
                 f"<tr><td>{_esc(title)}</td><td>{_esc(ref.name)}</td>"
                 f"<td>{_esc(formatting.size_text(ref.size))}</td>"
-                f"<td>{_esc(ref.media_type)}</td>"
+                f"<td>{_esc(FORMAT_NAMES.get(ref.media_type, ref.media_type))}</td>"
                 # In four groups, so that the cell can wrap on a narrow page.
                 f"<td class='muted'><small>{_esc(_grouped(ref.sha256))}</small></td></tr>")
     return f"<table width='100%'>{''.join(rows)}</table>"
