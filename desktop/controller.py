@@ -396,6 +396,7 @@ class AppController(QObject):
                 with replica.transaction():
                     if index == 0 and documents:
                         attachments.attach(replica, documents)
+                    attachments.queue_held(replica, args)
                     cases.perform(replica, name=name, args=args)
 
         def done(_result: None) -> None:

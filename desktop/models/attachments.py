@@ -64,6 +64,21 @@ def attach(replica: Replica, picked: Sequence[PickedFile]) -> None:
             _upsert(replica, item.ref, keep=True, upload=True)
 
 
+def queue_held(replica: Replica, args: dict[str, object]) -> None:
+    """Queue for upload the documents a step's arguments refer to that this computer holds
+    (a draft's documents, a refused step taken again): the server may have lost or dropped
+    its copy, and the check costs one ``HEAD`` when it has it."""
+    refs = args.get("attachments")
+    if not isinstance(refs, list):
+        return
+    store = _store(replica)
+    for ref in refs:
+        sha = ref.get("sha256") if isinstance(ref, dict) else None
+        if isinstance(sha, str) and store.has(sha):
+            replica.write("UPDATE attachments SET upload = 1 WHERE sha256 = ? AND stored = 1",
+                          (sha,))
+
+
 def pending_uploads(replica: Replica) -> list[AttachmentRef]:
     rows = replica.read("SELECT sha256, name, size, media_type FROM attachments "
                         "WHERE upload = 1 AND stored = 1 ORDER BY rowid")

@@ -41,9 +41,11 @@ PULL_PAGE = 2000
 # One PUT per chunk: small enough that a dropped line costs little, large enough that a 20 MB
 # document is 20 requests.
 UPLOAD_CHUNK = 1024 * 1024
-# The server's own refusals of a document: uploading it again would be refused again. The
-# step that refers to it is pushed all the same and comes back refused, under Needs attention.
-_DOCUMENT_REFUSED = frozenset({"attachment_too_large", "attachment_type", "too_many_uploads"})
+# Refusals that concern the caller, not the document (signed out, another device): the pass
+# stops and the sign-in flow takes over. Any other refusal of a document is final for this
+# upload: the step that refers to it is pushed all the same and comes back refused
+# (``attachment_missing``, ...) under Needs attention, and the pull is not held up.
+_CALLER_REFUSED = frozenset({401, 403})
 # Repairs per pass: each one makes the next push fit, so a second of the same kind in one
 # pass means the server keeps disagreeing; the pass then fails and is retried later.
 MAX_REPAIRS = 3
@@ -96,7 +98,7 @@ class SyncEngine:
             try:
                 self._upload(ref)
             except ServerRefused as refused:
-                if refused.code not in _DOCUMENT_REFUSED:
+                if refused.status in _CALLER_REFUSED:
                     raise
             self._db(functools.partial(attachments.uploaded, sha256=ref.sha256))
             report.uploaded += 1

@@ -145,3 +145,13 @@ def test_the_dossier_lists_the_documents_with_their_hash(replica, tmp_path):
     assert "Diplom_Bauer.pdf" in built.html and "175.8 kB" in built.html
     assert " ".join(sha[i:i + 16] for i in range(0, 64, 16)) in built.html
     assert "No attachments." not in built.html
+
+
+def test_a_step_referring_to_documents_held_here_queues_them_again(replica, tmp_path):
+    _data, picked = _doc(tmp_path, 2000)
+    attachments.attach(replica, [picked])
+    attachments.uploaded(replica, picked.ref.sha256)
+    with replica.transaction():
+        attachments.queue_held(replica, {"case_id": "x", "attachments": [
+            picked.ref.model_dump(), {"sha256": "0" * 64, "name": "elsewhere.pdf"}]})
+    assert attachments.pending_uploads(replica) == [picked.ref]
