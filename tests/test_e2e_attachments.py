@@ -11,9 +11,10 @@ import uuid
 import pytest
 
 from desktop.models import attachments, cases
-from desktop.models.attachment_files import inspect_file
+from desktop.models.attachment_files import PickedFile, inspect_file
 from desktop.models.sync_engine import UPLOAD_CHUNK
 from desktop.models.transport import Offline, Transport
+from sync_protocol.attachments import AttachmentRef
 from tests import factories
 from tests.conftest import make_client
 
@@ -84,3 +85,29 @@ def test_an_attachment_upload_interrupted_and_resumed(live_server, proxy, tmp_pa
     finally:
         de.close()
         hu.close()
+
+
+def test_a_document_the_server_refuses_does_not_hold_up_the_pass(live_server, tmp_path):
+    de = make_client(live_server.url, "de.weber", tmp_path / "de")
+    try:
+        de.sync()
+        archive = tmp_path / "Unterlagen.zip"
+        archive.write_bytes(b"PK\x03\x04" + os.urandom(2000))
+        # A type the picker would refuse, as an older or faulty client might queue it.
+        ref = AttachmentRef(sha256=hashlib.sha256(archive.read_bytes()).hexdigest(),
+                            name=archive.name, size=2004, media_type="application/zip")
+        case_id = uuid.uuid4().hex
+        with de.replica.transaction():
+            attachments.attach(de.replica, [PickedFile(path=archive, ref=ref)])
+            cases.perform(de.replica, name="case.create", args=factories.create_args(
+                responder="HU-ENKK", case_id=case_id, attachments=[ref.model_dump()]))
+
+        report = de.sync()
+
+        assert [(r.code, r.params) for r in report.refused] == [
+            ("attachment_type", {"media_type": "application/zip"})]
+        assert de.replica.pending_count() == 0
+        assert attachments.pending_uploads(de.replica) == []
+        assert cases.get_case(de.replica, case_id) is None  # the create did not happen
+    finally:
+        de.close()
