@@ -149,8 +149,8 @@ PROTOCOL: dict[str, str] = {
                            "review."),
     "text_invalid": N_("{text} ({language}): the translation contains characters that are "
                        "not allowed."),
-    "attachment_missing": N_("The document “{name}” has not reached the server completely. "
-                             "IMI uploads it again at the next synchronisation."),
+    "attachment_missing": N_("The document “{name}” had not reached the server completely. "
+                             "Take the step again: IMI uploads the document first."),
     "attachment_too_large": N_("The document is too large: a document may have at most "
                                "{limit}."),
     "attachment_type": N_("Documents of the type {media_type} cannot be attached."),

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from desktop.models import attachments, cases, dossier
+from desktop.models import attachments, attention, cases, dossier
 from desktop.models.attachment_files import PickedFile
 from desktop.models.attachment_store import CHUNK, DocumentChanged, DocumentDamaged
 from desktop.models.replica import Replica
@@ -155,3 +155,17 @@ def test_a_step_referring_to_documents_held_here_queues_them_again(replica, tmp_
         attachments.queue_held(replica, {"case_id": "x", "attachments": [
             picked.ref.model_dump(), {"sha256": "0" * 64, "name": "elsewhere.pdf"}]})
     assert attachments.pending_uploads(replica) == [picked.ref]
+
+
+def test_a_refused_step_lists_the_documents_it_carried():
+    ref = AttachmentRef(sha256="ab" * 32, name="Antwort.pdf", size=52_000,
+                        media_type="application/pdf")
+    item = {"id": 1, "case_id": "c" * 32, "name": "case.answer", "code": "attachment_missing",
+            "params": {"name": "Antwort.pdf"}, "at": "2026-12-02T09:00:00+00:00",
+            "acted_at": None, "args": {"case_id": "c" * 32, "answers": [],
+                                       "attachments": [ref.model_dump()]}}
+    told = attention.describe(item, case=None, question_sets=lambda _c, _v: None,
+                              authority_name=lambda _a: None, language="en")
+    assert ("Document", "Antwort.pdf (50.8 kB)") in told.entered
+    assert told.reason == ("The document “Antwort.pdf” had not reached the server completely. "
+                           "Take the step again: IMI uploads the document first.")
