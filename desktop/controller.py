@@ -27,6 +27,7 @@ from desktop.models import (
     request_form,
 )
 from desktop.models.attachment_files import PickedFile
+from desktop.models.attachment_store import OPENED_FOLDER
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
@@ -76,9 +77,7 @@ from sync_protocol.workflow import allowed_actions
 # The fields of a draft its edit takes again.
 EDITABLE = ("area", "question_set", "question_set_version", "responder_authority_id",
             "subject", "questions", "answer_by", "request_text", "request_attachments")
-# Decrypted copies of documents opened in the system's viewer: in the profile, removed when
-# the window closes and again at the next start (after a crash).
-OPENED_FOLDER = "opened"
+
 
 # Irreversible steps ask first: title, question, and the button that takes the step.
 CONFIRM = {
@@ -162,6 +161,8 @@ class AppController(QObject):
         self.catalogue: CatalogueDialog | None = None
         self._shown_online = True
         self._downloading: set[str] = set()
+        # Decrypted copies of documents opened in the system's viewer: removed when the window
+        # closes, and here again (after a crash).
         self._opened = profile.path / OPENED_FOLDER
         shutil.rmtree(self._opened, ignore_errors=True)
         if CATALOGUE_EDITOR_ROLE in user.roles:

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 FOLDER: Final = "attachments"
+# Decrypted copies of documents opened in the system's viewer (``desktop.controller``).
+OPENED_FOLDER: Final = "opened"
 MAGIC: Final = b"IMIA\x01"
 CHUNK: Final = 64 * 1024
 _PREFIX = 8

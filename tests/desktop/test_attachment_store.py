@@ -2,6 +2,7 @@
 material, read from any offset, refused when damaged or changed; a case that leaves the
 replica (revocation) takes its documents with it; what was only read once goes at unlock."""
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -10,8 +11,14 @@ import uuid
 import pytest
 
 from desktop.models import attachments, attention, cases, dossier
+from desktop.models import profile as profiles
 from desktop.models.attachment_files import PickedFile
-from desktop.models.attachment_store import CHUNK, DocumentChanged, DocumentDamaged
+from desktop.models.attachment_store import (
+    CHUNK,
+    OPENED_FOLDER,
+    DocumentChanged,
+    DocumentDamaged,
+)
 from desktop.models.replica import Replica
 from sync_protocol.attachments import AttachmentRef
 
@@ -23,7 +30,8 @@ def replica(tmp_path):
     (tmp_path / "profile").mkdir()
     made = Replica.open(tmp_path / "profile" / "replica.db", KEY)
     yield made
-    made.close()
+    with contextlib.suppress(Exception):
+        made.close()
 
 
 def _doc(tmp_path, size, name="Diplom.pdf"):
@@ -169,3 +177,13 @@ def test_a_refused_step_lists_the_documents_it_carried():
     assert ("Document", "Antwort.pdf (50.8 kB)") in told.entered
     assert told.reason == ("The document “Antwort.pdf” had not reached the server completely. "
                            "Take the step again: IMI uploads the document first.")
+
+
+def test_a_discarded_profile_leaves_no_documents(replica, tmp_path):
+    _data, picked = _doc(tmp_path, 2000)
+    attachments.attach(replica, [picked])
+    opened = attachments.open_copy(replica, picked.ref, tmp_path / "profile" / OPENED_FOLDER)
+    assert opened.read_bytes() == _data
+    replica.close()
+    profiles.discard(tmp_path / "profile")
+    assert sorted(p.name for p in (tmp_path / "profile").iterdir()) == []
