@@ -341,12 +341,16 @@ class AppController(QObject):
             finished()
             self._failed(error)
 
-        def fetched(data: bytes) -> None:
+        def fetched(_result: None) -> None:
             self.workers.run_db(
-                lambda replica: attachments.save_download(replica, ref, data, keep=keep),
+                lambda replica: attachments.record_download(replica, ref, keep=keep),
                 success=saved, failure=failed)
 
-        self.workers.run_net(lambda: self.transport.get_blob(sha256), success=fetched,
+        store = self.reader.attachments
+        assert store is not None
+        fetch = partial(self.transport.get_blob, sha256)
+        # In parts: a download the line cut off continues where it stopped when opened again.
+        self.workers.run_net(lambda: attachments.download(store, fetch, ref), success=fetched,
                              failure=failed)
 
     def _show_file(self, path: Path) -> None:

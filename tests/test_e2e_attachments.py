@@ -2,8 +2,10 @@
 a misbehaving HTTP server between them (``tests/misbehaving_proxy.py``) that cuts the line in
 the middle of the document. The step that refers to the document waits until the server holds
 all of it; the next passes resume from the offset the server holds; the other authority then
-downloads exactly the document, and both keep it encrypted in their profile folder."""
+downloads exactly the document (its download cut too, and resumed), and both keep it
+encrypted in their profile folder."""
 
+import functools
 import hashlib
 import os
 import uuid
@@ -22,6 +24,7 @@ from tests.conftest import make_client
 def test_an_attachment_upload_interrupted_and_resumed(live_server, proxy, tmp_path):
     de = make_client(proxy.url, "de.weber", tmp_path / "de")
     hu = make_client(live_server.url, "hu.kovacs", tmp_path / "hu")
+    through_proxy = Transport(proxy.url)
     try:
         de.sync()
         hu.sync()
@@ -67,10 +70,21 @@ def test_an_attachment_upload_interrupted_and_resumed(live_server, proxy, tmp_pa
         hu.sync()
         received = cases.get_case(hu.replica, case_id)
         assert received is not None and received.request_attachments == (picked.ref,)
-        downloaded = hu.engine.transport.get_blob(sha)
-        assert downloaded == data
         assert hu.engine.transport.get_blob(sha, start=len(data) - 10) == data[-10:]
-        attachments.save_download(hu.replica, picked.ref, downloaded, keep=True)
+        # HU downloads in parts; the line drops during the second: the next attempt fetches
+        # only what is missing.
+        store = hu.replica.attachments
+        assert store is not None
+        through_proxy.token = hu.replica.get_meta("token")
+        fetch = functools.partial(through_proxy.get_blob, sha)
+        proxy.fail_next("reset", path="/v1/blobs/", skip=1)
+        with pytest.raises(Offline):
+            attachments.download(store, fetch, picked.ref)
+        assert store.partial_size(sha) == UPLOAD_CHUNK and not store.has(sha)
+        gets = proxy.count("/v1/blobs/")
+        attachments.download(store, fetch, picked.ref)
+        assert proxy.count("/v1/blobs/") - gets == 3  # parts 2, 3 and 4
+        attachments.record_download(hu.replica, picked.ref, keep=True)
         assert attachments.states(hu.replica, [sha])[sha].kept
 
         # At rest in both profiles: encrypted, neither the content nor its hash in the clear.
@@ -85,6 +99,7 @@ def test_an_attachment_upload_interrupted_and_resumed(live_server, proxy, tmp_pa
     finally:
         de.close()
         hu.close()
+        through_proxy.close()
 
 
 def test_a_document_the_server_refuses_does_not_hold_up_the_pass(live_server, tmp_path):

@@ -162,7 +162,64 @@ class AttachmentStore:
         return target
 
     def stored(self) -> set[Path]:
-        return set(self.folder.glob("*.imia")) if self.folder.is_dir() else set()
+        """Every document file and every partial download in the folder."""
+        if not self.folder.is_dir():
+            return set()
+        return set(self.folder.glob("*.imia")) | set(self.folder.glob("*.partial"))
+
+    # A download in progress: whole chunks appended as they arrive (all sealed as "not the
+    # last"), so a download cut off continues from ``partial_size``; ``finish_partial``
+    # checks the document and writes it as a document file.
+
+    def _partial(self, sha256: str) -> Path:
+        return self.path(sha256).with_suffix(".partial")
+
+    def partial_size(self, sha256: str) -> int:
+        """The plaintext bytes of ``sha256`` downloaded so far."""
+        path = self._partial(sha256)
+        if not path.is_file():
+            return 0
+        chunks = (path.stat().st_size - _HEADER) // (CHUNK + _TAG)
+        return max(0, chunks) * CHUNK
+
+    def append_partial(self, sha256: str, data: bytes) -> None:
+        """Append ``data`` (whole chunks, except the document's end) to the download."""
+        path = self._partial(sha256)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.is_file():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(MAGIC + os.urandom(_PREFIX))
+        start = self.partial_size(sha256)
+        with path.open("r+b") as out:
+            prefix = out.read(_HEADER)[len(MAGIC):]
+            out.seek(_HEADER + (start // CHUNK) * (CHUNK + _TAG))
+            out.truncate()  # a chunk half-written when the process died
+            index = start // CHUNK
+            for at in range(0, len(data), CHUNK):
+                out.write(self._seal(prefix, sha256, index, data[at:at + CHUNK], last=False))
+                index += 1
+
+    def _partial_chunks(self, sha256: str) -> Iterator[bytes]:
+        path = self._partial(sha256)
+        with path.open("rb") as stream:
+            prefix = stream.read(_HEADER)[len(MAGIC):]
+            index = 0
+            while sealed := stream.read(CHUNK + _TAG):
+                try:
+                    yield self._aead.decrypt(prefix + struct.pack(">I", index), sealed,
+                                             _aad(sha256, index, False))
+                except InvalidTag:
+                    raise DocumentDamaged(f"downloaded chunk {index} does not open") from None
+                index += 1
+
+    def finish_partial(self, sha256: str, size: int) -> None:
+        """The download is complete: keep it as the document; ``DocumentChanged`` (and the
+        download is dropped) if it is not the document of that hash and size."""
+        try:
+            self._write(sha256, self._partial_chunks(sha256), size)
+        finally:
+            self._partial(sha256).unlink(missing_ok=True)
 
 
 def _pieces(stream: BinaryIO) -> Iterator[bytes]:

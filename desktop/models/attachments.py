@@ -15,7 +15,7 @@
 import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop import formatting
@@ -101,6 +101,36 @@ def states(replica: Replica, hashes: Sequence[str]) -> dict[str, LocalState]:
     return {sha: LocalState(stored=bool(stored) and store.has(sha), kept=bool(keep),
                             uploading=bool(upload))
             for sha, stored, keep, upload in rows}
+
+
+# A download travels in parts of this size (whole chunks of the attachment folder's files): a
+# line that drops costs the part in flight, and the next attempt continues after the last
+# part received.
+DOWNLOAD_PART = 1024 * 1024
+
+
+def download(store: AttachmentStore, fetch: Callable[[int, int], bytes],
+             ref: AttachmentRef) -> None:
+    """Download ``ref`` into ``store`` in parts, from where an earlier attempt stopped.
+    ``fetch(start, length)`` is the network call (``Transport.get_blob``); it raises
+    ``Offline`` when the line drops, and the parts received stay for the next attempt.
+    Network and files only: run on the network lane, then ``record_download``."""
+    if store.has(ref.sha256):
+        return
+    offset = store.partial_size(ref.sha256)
+    while offset < ref.size:
+        part = fetch(offset, min(DOWNLOAD_PART, ref.size - offset))
+        if not part or offset + len(part) > ref.size:
+            raise ValueError("the server sent another document than the one referred to")
+        store.append_partial(ref.sha256, part)
+        offset += len(part)
+    store.finish_partial(ref.sha256, ref.size)
+
+
+def record_download(replica: Replica, ref: AttachmentRef, *, keep: bool) -> None:
+    """The document downloaded into the folder (``download``) is known from now on."""
+    with replica.transaction():
+        _upsert(replica, ref, keep=keep, upload=False)
 
 
 def save_download(replica: Replica, ref: AttachmentRef, data: bytes, *, keep: bool) -> None:

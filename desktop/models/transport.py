@@ -397,9 +397,11 @@ class Transport:
         response = self._send("PUT", f"/v1/blobs/{ref.sha256}", data=chunk, headers=headers)
         return self._parse(BlobStatus, bytes(response.content))
 
-    def get_blob(self, sha256: str, start: int = 0) -> bytes:
-        """The document from byte ``start`` on (a download resumed after a cut)."""
-        headers = {"Range": f"bytes={start}-"} if start else {}
+    def get_blob(self, sha256: str, start: int = 0, length: int | None = None) -> bytes:
+        """The document from byte ``start`` on, ``length`` bytes of it or all the rest (a
+        download in parts, resumed after a cut)."""
+        end = "" if length is None else str(start + length - 1)
+        headers = {"Range": f"bytes={start}-{end}"} if start or length is not None else {}
         return bytes(self._send("GET", f"/v1/blobs/{sha256}", headers=headers).content)
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:

@@ -187,3 +187,33 @@ def test_a_discarded_profile_leaves_no_documents(replica, tmp_path):
     replica.close()
     profiles.discard(tmp_path / "profile")
     assert sorted(p.name for p in (tmp_path / "profile").iterdir()) == []
+
+
+def test_a_download_in_parts_resumes_and_refuses_another_document(replica, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setattr(attachments, "DOWNLOAD_PART", CHUNK)
+    data, picked = _doc(tmp_path, 3 * CHUNK + 777)
+    sha = picked.ref.sha256
+    store = replica.attachments
+    assert store is not None
+    asked: list[int] = []
+
+    def fetch(start: int, length: int) -> bytes:
+        asked.append(start)
+        if len(asked) == 3:
+            raise ConnectionError("the line dropped")
+        return data[start:start + length]
+
+    with pytest.raises(ConnectionError):
+        attachments.download(store, fetch, picked.ref)
+    assert store.partial_size(sha) == 2 * CHUNK and not store.has(sha)
+    partial = store.path(sha).with_suffix(".partial")
+    assert data[:64] not in partial.read_bytes()  # encrypted while it arrives
+    attachments.download(store, fetch, picked.ref)
+    assert asked == [0, CHUNK, 2 * CHUNK, 2 * CHUNK, 3 * CHUNK]
+    assert store.read(sha) == data and not partial.exists()
+
+    _other, wrong = _doc(tmp_path, 2 * CHUNK, "other.pdf")
+    with pytest.raises(DocumentChanged):
+        attachments.download(store, lambda _start, length: os.urandom(length), wrong.ref)
+    assert not store.has(wrong.ref.sha256) and store.partial_size(wrong.ref.sha256) == 0
