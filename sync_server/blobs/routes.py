@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.attachments import UPLOAD_COMPLETE, UPLOAD_LENGTH, UPLOAD_OFFSET, BlobStatus
@@ -102,6 +103,14 @@ def _store(context: ServerContext, authority_id: str, sha256: str, start: int, e
         with context.sessions.begin() as session:
             service.drop(session, sha256, authority_id)
         raise
+    except IntegrityError:
+        # Two first chunks of one document at once (two devices of the authority): the other
+        # one started the upload; continue from what it holds.
+        with context.sessions() as session:
+            held = service.status(session, context.sealer, authority_id, sha256)
+        offset = held.received if held is not None else 0
+        raise LocalProtocolError("upload_offset", f"the server holds {offset} bytes",
+                                 params={"offset": offset}, status_hint=409) from None
 
 
 @router.get("/{sha256}", responses=_GET_RESPONSES)
