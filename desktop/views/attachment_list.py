@@ -56,7 +56,6 @@ class AttachmentList(QWidget):
         self.tree.setColumnCount(2)
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setMaximumHeight(130)
         self.tree.itemDoubleClicked.connect(lambda item, _col: self._open_item(item))
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         row = QHBoxLayout()
@@ -103,6 +102,11 @@ class AttachmentList(QWidget):
                 if ref.sha256 == selected:
                     self.tree.setCurrentItem(item)
         self.tree.resizeColumnToContents(0)
+        # As tall as its rows (five at most, then it scrolls): the case's text keeps the room.
+        rows = min(max(self.tree.topLevelItemCount(), 1), 5)
+        row = self.tree.sizeHintForRow(0) if self.tree.topLevelItemCount() else 20
+        header = self.tree.header().sizeHint().height()
+        self.tree.setFixedHeight(rows * row + header + 2 * self.tree.frameWidth() + 2)
         self.setVisible(bool(self._refs))
         self._selection_changed()
 
