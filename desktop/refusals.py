@@ -53,6 +53,29 @@ PROTOCOL: dict[str, str] = {
                                    "Your decision was not applied."),
     "approval_not_pending": N_("The case no longer waits for an approval: it has the status "
                                "“{state}”. Your decision was not applied."),
+    "no_date_proposed": N_("The requested authority did not propose another answer date, or "
+                           "the proposal was already settled."),
+    "forward_to_itself": N_("A request cannot be forwarded or split off to the authority that "
+                            "already handles it."),
+    "forward_to_requester": N_("A request cannot be forwarded or split off to the authority "
+                               "that sent it."),
+    "split_all_questions": N_("Not every question can be split off: to pass on the whole "
+                              "request, forward it."),
+    "question_not_in_case": N_("These questions are not part of this request: {questions}."),
+    "info_already_requested": N_("Further information has already been requested and not yet "
+                                 "given. Wait for the reply before asking again."),
+    "no_info_requested": N_("The other authority has not requested further information, or it "
+                            "has already been given."),
+    "reason_required": N_("Please give a reason for withdrawing the request."),
+    "already_rated": N_("This case has already been rated."),
+    "not_inactive": N_("The case was last active on {since}. It can be escalated only after "
+                       "more than two months without activity."),
+    "no_coordinator": N_("{authority} has no responsible coordinator to whom the case could be "
+                         "escalated."),
+    "already_escalated": N_("This case has already been escalated to a coordinator."),
+    "not_allocator": N_("You do not have the allocator role needed to allocate cases."),
+    "unknown_handler": N_("The case can only be allocated to an active request handler of your "
+                          "authority."),
     "outside_scope": N_("This setting is outside your coordinator's scope ({member_state})."),
     "approver_outside_scope": N_("{authority} does not coordinate this member state, region "
                                  "or area."),
@@ -218,7 +241,7 @@ def _param(name: str, value: Any, authority_name: AuthorityName | None) -> str:
         return formatting.language_name(text)
     if name == "field":
         return label(TEXT_FIELDS, text.split("-")[0])
-    if name == "answer_by":
+    if name in ("answer_by", "since"):
         try:
             return formatting.date_text(dt.date.fromisoformat(text))
         except ValueError:

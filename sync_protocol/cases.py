@@ -5,7 +5,7 @@ codes into the catalogue; free text keeps the language it was written in.
 """
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -48,6 +48,19 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     APPROVE = "approve"
     REFUSE = "refuse"
+    # Version 3: the full workflow (M5).
+    AGREE_DATE = "agree_date"
+    DECLINE_DATE = "decline_date"
+    FORWARD = "forward"
+    SPLIT = "split"
+    ASK_INFO = "ask_info"
+    GIVE_INFO = "give_info"
+    COMMENT = "comment"
+    REQUEST_MORE = "request_more"
+    RATE = "rate"
+    ESCALATE = "escalate"
+    RESOLVE_ESCALATION = "resolve_escalation"
+    ALLOCATE = "allocate"
 
 
 class CaseRole(StrEnum):
@@ -58,6 +71,8 @@ class CaseRole(StrEnum):
     RESPONDER = "responder"
     REQUESTER_COORDINATOR = "requester_coordinator"
     RESPONDER_COORDINATOR = "responder_coordinator"
+    # The responder's responsible coordinator, while an escalation of the case is open.
+    ESCALATION_COORDINATOR = "escalation_coordinator"
 
 
 Party = CaseRole
@@ -126,6 +141,59 @@ class TimelineEvent(Frozen):
     note: FreeText | None = None
 
 
+class CaseLink(Frozen):
+    """Another case this one is linked to: ``split_into`` on the case some questions were split
+    off from, ``split_from`` on the new case made of them."""
+
+    case_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    kind: Literal["split_into", "split_from"]
+
+
+MessageKind = Literal["info_request", "info_reply", "comment"]
+
+
+class CaseMessage(Frozen):
+    """A request for further information, its reply, or a comment: text (and documents) one
+    side adds to a case without changing its state."""
+
+    kind: MessageKind
+    authority_id: AuthorityIdStr
+    user_name: text.Name
+    at: Timestamp
+    text: FreeText
+    attachments: Attachments = ()
+
+
+Score = Annotated[int, Field(ge=1, le=5)]
+
+
+class Rating(Frozen):
+    """The requester's rating of a closed case: timeliness and effort, 1 (poor) to 5."""
+
+    timeliness: Score
+    effort: Score
+    note: FreeText | None = None
+    at: Timestamp
+
+
+class Escalation(Frozen):
+    """A case inactive for too long, taken to the responder's responsible coordinator."""
+
+    reason: FreeText
+    authority_id: AuthorityIdStr  # who escalated
+    coordinator_id: AuthorityIdStr
+    at: Timestamp
+    open: bool = True
+
+
+class Assignment(Frozen):
+    """Which request handler of ``authority_id`` the case is allocated to (one per authority)."""
+
+    authority_id: AuthorityIdStr
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    user_name: text.Name
+
+
 class CaseRecord(Frozen):
     """``participants`` is the source of truth of who takes part, in which role.
 
@@ -153,6 +221,14 @@ class CaseRecord(Frozen):
     updated_at: Timestamp
     timeline: tuple[TimelineEvent, ...] = ()
     participants: tuple[Participant, ...] = Field(default=(), max_length=20)
+    # Version 3 (all defaulted: records stored before read as they were).
+    proposed_answer_by: Date | None = None  # the responder's counter-proposal on accepting
+    links: tuple[CaseLink, ...] = Field(default=(), max_length=100)
+    messages: tuple[CaseMessage, ...] = Field(default=(), max_length=1000)
+    open_info_request: CaseRole | None = None  # the side that waits for further information
+    rating: Rating | None = None
+    escalation: Escalation | None = None
+    assignments: tuple[Assignment, ...] = Field(default=(), max_length=20)
     # Documents the request and the reply carry (``sync_protocol.attachments``).
     request_attachments: Attachments = ()
     reply_attachments: Attachments = ()
@@ -222,3 +298,33 @@ def _authority_of(participant: Any) -> Any:
     if isinstance(participant, Participant):
         return participant.authority_id
     return participant.get("authority_id")
+
+
+# What a version-2 client can read of a record (``for_version``).
+_V2_FIELDS: frozenset[str] = frozenset({
+    "id", "version", "state", "area", "question_set", "question_set_version",
+    "requester_authority_id", "responder_authority_id", "subject", "questions", "answer_by",
+    "request_text", "answers", "reply_text", "created_at", "updated_at", "timeline",
+    "participants"})
+_V2_ROLES: frozenset[str] = frozenset({"requester", "responder", "requester_coordinator",
+                                       "responder_coordinator"})
+_V2_ACTIONS: frozenset[str] = frozenset({"create", "edit", "send", "accept", "answer",
+                                         "accept_reply", "withdraw", "approve", "refuse"})
+
+
+def for_version(data: dict[str, Any], protocol_version: int | None) -> dict[str, Any]:
+    """A case's wire form (``model_dump(mode="json")``) as a client of ``protocol_version``
+    can parse it. Version 3 added fields, the escalation coordinator's role and actions; a
+    version-2 client (whose records refuse unknown fields) gets the record without them: its
+    fields, the participants in roles it knows, the timeline steps it can name. ``None``
+    (a client that does not say): as version 2 and before."""
+    if protocol_version is not None and protocol_version >= 3:
+        return data
+    kept = {key: value for key, value in data.items() if key in _V2_FIELDS}
+    if "participants" in kept:
+        kept["participants"] = [p for p in kept["participants"]
+                                if _role_of(p) in _V2_ROLES]
+    if "timeline" in kept:
+        kept["timeline"] = [e for e in kept["timeline"]
+                            if isinstance(e, dict) and e.get("action") in _V2_ACTIONS]
+    return kept

@@ -132,13 +132,21 @@ class Organisation:
     rules: tuple[ApprovalRule, ...] = ()
     modes: Mapping[tuple[str, str], AuthorityMode] = dataclasses.field(default_factory=dict)
     places: Mapping[str, Place] = dataclasses.field(default_factory=dict)
+    # authority id -> its responsible coordinator (the directory's ``coordinator_id``), for
+    # the authorities involved: who an escalated case goes to.
+    coordinators: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, *, rules: Iterable[ApprovalRule] = (),
            modes: Iterable[AuthorityAreaMode] = (),
-           places: Mapping[str, Place] | None = None) -> "Organisation":
+           places: Mapping[str, Place] | None = None,
+           coordinators: Mapping[str, str] | None = None) -> "Organisation":
         return cls(rules=tuple(rules), modes={(m.authority_id, m.area): m.mode for m in modes},
-                   places=dict(places or {}))
+                   places=dict(places or {}), coordinators=dict(coordinators or {}))
+
+    def responsible(self, authority_id: str) -> str | None:
+        """The coordinator responsible for ``authority_id`` (escalations go there), if any."""
+        return self.coordinators.get(authority_id)
 
     def approver(self, authority_id: str, area: str, direction: Direction) -> str | None:
         """The coordinator whose approval ``authority_id``'s outgoing ``direction`` in ``area``

@@ -16,7 +16,13 @@ Rules this module owns:
 # wait for a coordinator's approval (states ``awaiting_approval``, ``reply_awaiting_approval``;
 # mutations ``case.approve``, ``case.refuse``). The record keeps ``requester_authority_id`` and
 # ``responder_authority_id`` for version-1 clients, which list their cases by them.
-PROTOCOL_VERSION = 2
+# Version 3: the full workflow (M5): mutations ``case.agree_date``, ``decline_date``,
+# ``forward``, ``split``, ``ask_info``, ``give_info``, ``comment``, ``request_more``, ``rate``,
+# ``escalate``, ``resolve_escalation``, ``allocate``; ``case.accept`` may propose a date; the
+# record's fields for them (``sync_protocol.cases``) and the role ``escalation_coordinator``.
+# A version-2 client still lists and works its cases: the server sends it each case as
+# ``sync_protocol.cases.for_version`` strips it (without what version 3 added).
+PROTOCOL_VERSION = 3
 FIRST_PROTOCOL_VERSION = 1
 
 

@@ -10,6 +10,11 @@ Rules this module owns (need to know):
   replica holds the pending approvals of its scope, and only those.
 - While a reply waits for approval, the requester's view leaves the reply out: it reaches the
   requester only when approved.
+- An authority that forwarded a request is no longer its responder (the participant is
+  replaced): it no longer sees the case, and its replica receives the revocation.
+- The escalation coordinator sees the case while the escalation is open, and not after.
+- The authority that split questions off into a new case is no participant of the new case
+  and does not see it.
 """
 
 from collections.abc import Mapping
@@ -35,19 +40,28 @@ def sees(case: CaseRecord, role: CaseRole) -> bool:
         return True
     if role is CaseRole.RESPONDER:
         return reached_responder(case)
+    if role is CaseRole.ESCALATION_COORDINATOR:
+        return case.escalation is not None and case.escalation.open
     waiting = _WAITING_FOR.get(role)
     return waiting is not None and case.state is waiting
 
 
-def view_for(case: CaseRecord, roles: frozenset[CaseRole]) -> CaseRecord:
+def view_for(case: CaseRecord, roles: frozenset[CaseRole],
+             authority_id: str | None = None) -> CaseRecord:
     """``case`` as an authority holding ``roles`` may see it (a pending reply left out for
-    the requester)."""
+    the requester; of the allocations, only ``authority_id``'s own, when given)."""
+    changes: dict[str, object] = {}
     if (case.state is CaseStatus.REPLY_AWAITING_APPROVAL
             and CaseRole.RESPONDER not in roles
             and CaseRole.RESPONDER_COORDINATOR not in roles):
-        return case.model_copy(update={"answers": (), "reply_text": None,
-                                       "reply_attachments": ()})
-    return case
+        changes.update(answers=(), reply_text=None)
+        if "reply_attachments" in CaseRecord.model_fields:
+            changes["reply_attachments"] = ()
+    if authority_id is not None and any(a.authority_id != authority_id
+                                        for a in case.assignments):
+        changes["assignments"] = tuple(a for a in case.assignments
+                                       if a.authority_id == authority_id)
+    return case.model_copy(update=changes) if changes else case
 
 
 def case_views(case: CaseRecord) -> dict[str, CaseRecord]:
@@ -56,7 +70,7 @@ def case_views(case: CaseRecord) -> dict[str, CaseRecord]:
     for authority_id in dict.fromkeys(p.authority_id for p in case.participants):
         roles = case.roles_of(authority_id)
         if any(sees(case, role) for role in roles):
-            views[authority_audience(authority_id)] = view_for(case, roles)
+            views[authority_audience(authority_id)] = view_for(case, roles, authority_id)
     return views
 
 

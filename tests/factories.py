@@ -191,7 +191,8 @@ class Peer:
         return result
 
     def pull_raw(self, cursor: str | None = None, limit: int | None = None) -> httpx.Response:
-        params: dict[str, Any] = {"cursor": self.cursor if cursor is None else cursor}
+        params: dict[str, Any] = {"cursor": self.cursor if cursor is None else cursor,
+                                  "protocol_version": PROTOCOL_VERSION}
         if limit is not None:
             params["limit"] = limit
         return self.client.get("/v1/sync/pull", params=params, headers=self.headers)

@@ -73,7 +73,8 @@ def test_a_decision_taken_offline_on_a_request_withdrawn_meanwhile_is_refused(ap
         hofmann.sync()
     assert cases.get_case(hofmann.replica, case_id).state is CaseStatus.SENT
     # Meanwhile the sender withdraws.
-    cases.perform(sender.replica, name="case.withdraw", args={"case_id": case_id})
+    cases.perform(sender.replica, name="case.withdraw", args={
+        "case_id": case_id, "reason": {"text": "Zurückgezogen.", "lang": "de"}})
     sender.sync()
 
     hofmann.go_online()

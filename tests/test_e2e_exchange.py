@@ -131,7 +131,8 @@ def test_a_step_refused_by_the_server_reaches_needs_attention(clients):
     # Hungary accepts offline while Germany withdraws the request.
     hu.go_offline()
     cases.perform(hu.replica, name="case.accept", args={"case_id": case_id})
-    cases.perform(de.replica, name="case.withdraw", args={"case_id": case_id})
+    cases.perform(de.replica, name="case.withdraw", args={
+        "case_id": case_id, "reason": {"text": "Zurückgezogen.", "lang": "de"}})
     de.sync()
     hu.go_online()
     hu.sync()

@@ -125,7 +125,9 @@ def _refused_answer(de: Officer, hu: Officer) -> None:
                        "lang": "hu"},
     })
     # Meanwhile Anna withdraws the request.
-    cases.perform(de.replica, name="case.withdraw", args={"case_id": case_id})
+    cases.perform(de.replica, name="case.withdraw", args={
+        "case_id": case_id, "reason": {"text": "Die Person hat den Antrag zurückgenommen.",
+                                       "lang": "de"}})
     de.sync()
     hu.online()
     hu.sync()

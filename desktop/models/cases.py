@@ -87,6 +87,10 @@ def _step(replica: Replica, case: CaseRecord | None, name: str, args: dict[str, 
     elif case is not None:
         question_set = replica.question_set(case.question_set, case.question_set_version)
         involved += [p.authority_id for p in case.participants]
+        # Forward and split name a new responder: its modes are checked too.
+        new_responder = getattr(checked, "responder_authority_id", None)
+        if isinstance(new_responder, str):
+            involved.append(new_responder)
     else:
         question_set = None
     new = apply_step(case, action, checked, actor=actor, now=now, question_set=question_set,

@@ -42,12 +42,16 @@ def scope(replica: Replica, authority_id: str) -> CoordinatorScope | None:
 def organisation_for(replica: Replica, authority_ids: Iterable[str]) -> Organisation:
     """What a workflow step between ``authority_ids`` reads, as the server builds it."""
     places = {}
+    coordinators = {}
     for authority_id in set(authority_ids):
         data = replica.authority(authority_id)
         if data is not None:
             places[authority_id] = Place(member_state=data["member_state"],
                                          region=data.get("region") or None)
-    return Organisation.of(rules=rules(replica), modes=modes(replica), places=places)
+            if data.get("coordinator_id"):
+                coordinators[authority_id] = str(data["coordinator_id"])
+    return Organisation.of(rules=rules(replica), modes=modes(replica), places=places,
+                           coordinators=coordinators)
 
 
 # -- the coordinator's settings view ---------------------------------------------------------

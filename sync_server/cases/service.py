@@ -16,9 +16,18 @@ from sync_protocol.audiences import authority_audience
 from sync_protocol.cases import Action, CaseRecord
 from sync_protocol.errors import WorkflowRefused
 from sync_protocol.messages import Change, EntityKind
-from sync_protocol.mutations import CreateCase, EditDraft, _Args
+from sync_protocol.mutations import (
+    AllocateCase,
+    CreateCase,
+    EditDraft,
+    ForwardCase,
+    SplitCase,
+    _Args,
+)
 from sync_protocol.visibility import case_audiences, case_views
-from sync_protocol.workflow import Actor, apply_step
+from sync_protocol.workflow import HANDLER_ROLE, Actor, apply_step, area_allowed, split_off
+from sync_server.auth.models import User
+from sync_server.auth.service import user_areas
 from sync_server.blobs.service import check_refs, record_refs
 from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
@@ -76,17 +85,27 @@ def apply_case_mutation(
     """
     case = load_case(session, sealer, args.case_id, lock=True)
     if isinstance(args, CreateCase):
-        _check_responder(session, args)
+        _check_responder(session, args.responder_authority_id, args.area)
         qs = question_set(session, args.question_set, args.question_set_version)
         involved = [actor.authority_id, args.responder_authority_id]
     else:
         qs = question_set(session, case.question_set, case.question_set_version) if case else None
         involved = [p.authority_id for p in case.participants] if case else []
-    if isinstance(args, EditDraft):
+    if isinstance(args, (EditDraft, ForwardCase, SplitCase)):
         involved.append(args.responder_authority_id)
+    if isinstance(args, AllocateCase):
+        args = _checked_allocation(session, args, actor, case)
     new = apply_step(case, action, args, actor=actor, now=now, question_set=qs,
                      base_version=base_version, acted_at=acted_at,
                      organisation=organisation_for(session, involved))
+    split: CaseRecord | None = None
+    if case is not None and isinstance(args, (ForwardCase, SplitCase)):
+        # What only the server knows: the authority exists, is active and competent.
+        _check_responder(session, args.responder_authority_id, case.area)
+    if case is not None and isinstance(args, SplitCase):
+        if session.get(Case, args.new_case_id) is not None:
+            raise WorkflowRefused("already_exists", "a case with this id already exists")
+        split = split_off(case, args, actor=actor, now=now, acted_at=acted_at)
     # The step's documents, after the step itself is allowed: held complete, within limits.
     check_refs(session, sealer, actor.authority_id, refs_of(args))
     audiences = store_case(session, seq, sealer, new, now=now)
@@ -95,6 +114,12 @@ def apply_case_mutation(
         audiences |= republish(session, seq, sealer, new)
     case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
                          now=now)
+    if split is not None:
+        # The new case is stored and published with the original, in the same transaction;
+        # for its new responder it is a request sent to it.
+        audiences |= store_case(session, seq, sealer, split, now=now)
+        case_jobs.after_step(session, split, action=Action.SEND.value,
+                             actor_authority=actor.authority_id, now=now)
     return new, audiences
 
 
@@ -120,13 +145,28 @@ def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRe
                          version=case.version, views=views, sealer=sealer)
 
 
-def _check_responder(session: Session, args: CreateCase) -> None:
-    responder = session.get(Authority, args.responder_authority_id)
+def _check_responder(session: Session, authority_id: str, area: str) -> None:
+    """The authority a request is addressed, forwarded or split off to exists, is active and
+    handles requests in ``area``."""
+    responder = session.get(Authority, authority_id)
     if responder is None or not responder.active:
-        raise WorkflowRefused("unknown_authority",
-                              f"no active authority {args.responder_authority_id}",
-                              params={"authority": args.responder_authority_id})
-    if args.area not in responder.areas:
+        raise WorkflowRefused("unknown_authority", f"no active authority {authority_id}",
+                              params={"authority": authority_id})
+    if area not in responder.areas:
         raise WorkflowRefused("not_competent",
-                              f"{responder.official_name} does not handle requests in {args.area}",
-                              params={"authority": responder.id, "area": args.area})
+                              f"{responder.official_name} does not handle requests in {area}",
+                              params={"authority": responder.id, "area": area})
+
+
+def _checked_allocation(session: Session, args: AllocateCase, actor: Actor,
+                        case: CaseRecord | None) -> AllocateCase:
+    """An allocation goes to an active request handler of the allocator's own authority, with
+    rights in the case's area; the record keeps the name the server has for that user."""
+    user = session.get(User, args.user_id)
+    if (user is None or not user.active or user.authority_id != actor.authority_id
+            or HANDLER_ROLE not in user.roles
+            or (case is not None and not area_allowed(case.area,
+                                                      user_areas(session, user.id)))):
+        raise WorkflowRefused("unknown_handler",
+                              "not an active request handler of your authority")
+    return args.model_copy(update={"user_name": user.display_name})

@@ -31,17 +31,39 @@ from sync_server.sync.sequence import SequenceLock
 def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisation:
     """The configuration a step on a case between ``authority_ids`` needs."""
     ids = sorted(set(authority_ids))
-    places = {
-        a.id: Place(member_state=a.member_state, region=a.region or None)
-        for a in session.scalars(select(Authority).where(Authority.id.in_(ids)))
-    }
+    authorities = list(session.scalars(select(Authority).where(Authority.id.in_(ids))))
+    places = {a.id: Place(member_state=a.member_state, region=a.region or None)
+              for a in authorities}
     states = sorted({p.member_state for p in places.values()})
     rules = [rule_of(r) for r in session.scalars(
         select(ApprovalRuleRow).where(ApprovalRuleRow.member_state.in_(states),
                                       ApprovalRuleRow.active.is_(True)))]
     modes = [mode_of(m) for m in session.scalars(
         select(AuthorityModeRow).where(AuthorityModeRow.authority_id.in_(ids)))]
-    return Organisation.of(rules=rules, modes=modes, places=places)
+    return Organisation.of(rules=rules, modes=modes, places=places,
+                           coordinators=_responsible(session, authorities))
+
+
+def _responsible(session: Session, authorities: Iterable[Authority]) -> dict[str, str]:
+    """Each authority's responsible coordinator: the directory's ``coordinator_id`` when that
+    coordinator is active, else its member state's national coordinator (NIMIC)."""
+    authorities = list(authorities)
+    named = {a.coordinator_id for a in authorities if a.coordinator_id}
+    active = set(session.scalars(select(Coordinator.authority_id)
+                                 .join(Authority, Authority.id == Coordinator.authority_id)
+                                 .where(Coordinator.authority_id.in_(sorted(named)),
+                                        Authority.active.is_(True)))) if named else set()
+    national = {row.member_state: row.authority_id for row in session.scalars(
+        select(Coordinator).join(Authority, Authority.id == Coordinator.authority_id).where(
+            Coordinator.kind == "nimic", Authority.active.is_(True),
+            Coordinator.member_state.in_(sorted({a.member_state for a in authorities}))))}
+    responsible = {}
+    for authority in authorities:
+        if authority.coordinator_id in active:
+            responsible[authority.id] = str(authority.coordinator_id)
+        elif authority.member_state in national:
+            responsible[authority.id] = national[authority.member_state]
+    return responsible
 
 
 def rule_of(row: ApprovalRuleRow) -> ApprovalRule:

@@ -20,6 +20,7 @@ bytes costs (ARCHITECTURE.md sets the target at 3x a raw local insert).
 
 import heapq
 import itertools
+import json
 import logging
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
@@ -27,6 +28,8 @@ from json.encoder import encode_basestring_ascii
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_protocol import version as protocol
+from sync_protocol.cases import for_version
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
 from sync_protocol.errors import ProtocolError, RemoteProtocolError
 from sync_protocol.messages import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
@@ -115,11 +118,15 @@ def pull(
     upto: int,
     limit: int,
     key: bytes,
+    protocol_version: int | None = None,
 ) -> bytes:
     """The JSON of a ``PullResponse``, built directly from the stored entity JSON.
 
-    ``upto`` is the sequence number committed when the page started (``committed``).
+    ``upto`` is the sequence number committed when the page started (``committed``). A client
+    of an older ``protocol_version`` gets each case as it can parse it (``for_version``): the
+    one case where the stored JSON is parsed again.
     """
+    older = protocol_version is None or protocol_version < protocol.PROTOCOL_VERSION
     limit = max(1, min(limit or DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT))
     rows = _rows_after(session, principal.audiences, cursor.seq, upto, limit + 1)
     has_more = len(rows) > limit
@@ -139,6 +146,9 @@ def pull(
                 log.error("sync row %s %s for %s does not open, not served: %s",
                           kind, entity_id, audience, exc)
                 continue
+        if older and kind == "case" and payload is not None:
+            data = json.dumps(for_version(json.loads(data), protocol_version),
+                              ensure_ascii=False, separators=(",", ":")).encode()
         # encode_basestring_ascii is json.dumps for one string minus its per-call overhead,
         # which shows at 2,000 rows a page.
         parts.append(

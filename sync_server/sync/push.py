@@ -13,6 +13,8 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_protocol import version
+from sync_protocol.cases import for_version
 from sync_protocol.codes import MUTATION_GAP, MUTATION_ID_REUSED
 from sync_protocol.errors import (
     LocalProtocolError,
@@ -21,6 +23,7 @@ from sync_protocol.errors import (
     WorkflowRefused,
 )
 from sync_protocol.messages import (
+    EntityKind,
     MutationIn,
     MutationResult,
     PushRequest,
@@ -87,7 +90,18 @@ def push(
     finally:
         if changed:
             notifier.notify(changed)
-    return PushResponse(last_mutation_id=last, results=tuple(results))
+    return PushResponse(last_mutation_id=last, results=tuple(
+        _for_version(result, request.protocol_version) for result in results))
+
+
+def _for_version(result: MutationResult, protocol_version: int) -> MutationResult:
+    """``result`` as a client of ``protocol_version`` can parse it (``for_version``)."""
+    change = result.change
+    if (protocol_version >= version.PROTOCOL_VERSION or change is None
+            or change.data is None or change.kind != EntityKind.CASE):
+        return result
+    stripped = change.model_copy(update={"data": for_version(change.data, protocol_version)})
+    return result.model_copy(update={"change": stripped})
 
 
 def _push_one(

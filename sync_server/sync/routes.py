@@ -70,7 +70,8 @@ async def pull(
         with context.sessions() as session:
             return pull_service.pull(session=session, sealer=context.sealer,
                                      principal=principal, cursor=start, upto=state_now.seq,
-                                     limit=query.limit, key=context.settings.cursor_key)
+                                     limit=query.limit, key=context.settings.cursor_key,
+                                     protocol_version=query.protocol_version)
 
     return Response(await run_in_threadpool(page), media_type="application/json")
 

@@ -73,7 +73,8 @@ def test_a_refused_answer_is_shown_in_full_and_can_be_copied(qtbot, window_for, 
         "reply_text": {"text": "A diploma hiteles.", "lang": "hu"}}
     hungary.perform([("case.accept", {"case_id": case_id}), ("case.answer", answers)])
     qtbot.waitUntil(lambda: hungary.reader.pending_count() == 2, timeout=5_000)
-    cases.perform(de.replica, name="case.withdraw", args={"case_id": case_id})
+    cases.perform(de.replica, name="case.withdraw", args={
+        "case_id": case_id, "reason": {"text": "Zurückgezogen.", "lang": "de"}})
     de.sync()
     hungary.transport.base_url = real_url
     hungary.engine.sync()

@@ -18,7 +18,14 @@ from sync_protocol.messages import (
     PullResponse,
     PushRequest,
 )
-from sync_protocol.mutations import AnswerCase, CaseStep, CreateCase, WithdrawCase, parse_args
+from sync_protocol.mutations import (
+    AcceptCase,
+    AnswerCase,
+    CaseStep,
+    CreateCase,
+    WithdrawCase,
+    parse_args,
+)
 from sync_protocol.version import PROTOCOL_VERSION, accepted_versions
 
 DEVICE = "0123456789abcdef0123456789abcdef"
@@ -119,7 +126,9 @@ def test_error_body_carries_the_expected_id_only_for_gaps():
 @pytest.mark.parametrize(("name", "model", "action"), [
     ("case.create", CreateCase, Action.CREATE),
     ("case.send", CaseStep, Action.SEND),
-    ("case.accept", CaseStep, Action.ACCEPT),
+    ("case.accept", AcceptCase, Action.ACCEPT),
+    ("case.agree_date", CaseStep, Action.AGREE_DATE),
+    ("case.resolve_escalation", CaseStep, Action.RESOLVE_ESCALATION),
     ("case.answer", AnswerCase, Action.ANSWER),
     ("case.accept_reply", CaseStep, Action.ACCEPT_REPLY),
     ("case.withdraw", WithdrawCase, Action.WITHDRAW),

@@ -139,7 +139,7 @@ def test_a_refused_reply_goes_back_to_the_responder_without_its_answers():
 
     assert refused.state is S.ACCEPTED
     assert (refused.answers, refused.reply_text) == ((), None)
-    assert allowed_actions(refused, RESPONDER) == {A.ANSWER}
+    assert A.ANSWER in allowed_actions(refused, RESPONDER)
 
 
 @pytest.mark.parametrize(("mode_of", "mode", "code"), [

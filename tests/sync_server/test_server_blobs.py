@@ -273,3 +273,24 @@ def test_uploads_no_step_ever_referred_to_go_after_two_weeks(server):
     held = {sha for (sha,) in server.rows(select(BlobUpload.sha256))}
     assert held == {referred_sha, _sha(new)}
     assert server.count(BlobChunk, BlobChunk.sha256 == old_sha) == 0
+
+
+def test_a_forwarding_authority_loses_the_documents_with_the_case(server):
+    de, hu, fr = server.peer("DE"), server.peer("HU"), server.peer("FR")
+    data = _document(8000)
+    sha = _upload(de, data)
+    case_id = new_id()
+    assert [r["status"] for r in de.push(
+        de.mutation("case.create", create_args(responder=hu.authority_id, case_id=case_id,
+                                               attachments=[_ref(data)])),
+        de.mutation("case.send", {"case_id": case_id}, base_version=1))] == ["applied"] * 2
+    assert _get(hu, sha).content == data
+    assert _get(fr, sha).status_code == 404
+
+    forwarded = hu.step("case.forward", {"case_id": case_id,
+                                         "responder_authority_id": fr.authority_id})
+    assert forwarded["status"] == "applied", forwarded
+
+    assert _get(fr, sha).content == data
+    assert _get(hu, sha).json()["code"] == "attachment_unavailable"
+    assert _get(de, sha).content == data

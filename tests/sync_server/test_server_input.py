@@ -83,10 +83,12 @@ def test_the_openapi_description_tells_the_truth(server):
         PROTOCOL_VERSION - 1, PROTOCOL_VERSION]
     mutation = schemas["MutationIn"]["properties"]
     assert mutation["mutation_id"]["maximum"] == SAFE_INT_MAX
-    assert mutation["name"]["enum"] == sorted(["case.create", "case.edit_draft", "case.send",
-                                               "case.accept", "case.answer",
-                                               "case.accept_reply", "case.withdraw",
-                                               "case.approve", "case.refuse"])
+    assert mutation["name"]["enum"] == sorted([
+        "case.create", "case.edit_draft", "case.send", "case.accept", "case.answer",
+        "case.accept_reply", "case.withdraw", "case.approve", "case.refuse",
+        "case.agree_date", "case.decline_date", "case.forward", "case.split", "case.ask_info",
+        "case.give_info", "case.comment", "case.request_more", "case.rate", "case.escalate",
+        "case.resolve_escalation", "case.allocate"])
     assert "2000-01-01" in mutation["created_at"]["description"]
     base_version = mutation["base_version"]["anyOf"][0]
     assert base_version["maximum"] == INT32_MAX

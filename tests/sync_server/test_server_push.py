@@ -103,7 +103,7 @@ def test_unknown_mutation_name_refuses_the_whole_push(server):
 
 
 def _push_body(device_id, **overrides):
-    body = {"protocol_version": 1, "device_id": device_id, "mutations": [
+    body = {"protocol_version": PROTOCOL_VERSION, "device_id": device_id, "mutations": [
         {"mutation_id": 1, "name": "case.send", "args": {"case_id": new_id()},
          "created_at": "2030-01-01T00:00:00Z"}]}
     body.update(overrides)
@@ -163,7 +163,7 @@ def test_unsupported_protocol_version_says_which_one_is_spoken(server):
     body = response.json()
     assert body["code"] == "unsupported_protocol_version"
     assert "99" in body["message"]
-    assert "1" in body["message"]
+    assert str(PROTOCOL_VERSION) in body["message"]
 
 
 def test_oversized_body_is_refused_with_413(server):

@@ -10,6 +10,8 @@ from sync_server.cases.models import Case, CaseEvent
 from sync_server.crypto import case_binding
 from sync_server.sync.models import AppliedMutation, SyncRow
 
+WHY = {"text": "Die Person hat den Antrag zurückgenommen.", "lang": "de"}
+
 
 def _exchange(server, family_name="Kovács"):
     """DE asks HU; return the two peers and the case id after create and send."""
@@ -133,7 +135,8 @@ def test_stale_step_is_reported_as_a_conflict(server):
 
     # DE withdrew while offline, having seen version 2; HU has accepted meanwhile (version 3):
     # withdrawing an accepted request is allowed, so it applies.
-    assert de.step("case.withdraw", {"case_id": case_id}, base_version=2)["status"] == "applied"
+    assert de.step("case.withdraw", {"case_id": case_id, "reason": WHY},
+                   base_version=2)["status"] == "applied"
     # HU answers on the version it saw: the case was withdrawn under it.
     result = hu.step("case.answer", answer_args(case_id), base_version=3)
 
@@ -237,7 +240,7 @@ def test_the_case_history_keeps_when_the_officer_acted_offline(server):
 
 def test_a_refusal_carries_the_parameters_the_client_renders(server):
     de, hu, case_id = _exchange(server)
-    de.step("case.withdraw", {"case_id": case_id}, base_version=2)
+    de.step("case.withdraw", {"case_id": case_id, "reason": WHY}, base_version=2)
 
     result = hu.step("case.accept", {"case_id": case_id}, base_version=2)
 
