@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from desktop import machine_config
+from desktop import machine_config, single_instance
 from desktop.i18n import N_, _, set_language, shipped_languages
 from desktop.labels import label, wrong_system_message
 from desktop.machine_config import MachineConfig
@@ -231,6 +231,8 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     style.apply(app)
     opener = ProfileOpener(profile_dir, config=config, training=training)
     config = opener.config
+    if single_instance.hand_over(opener.profile_dir, open_case):
+        return 0  # the client already running on this profile opens the case
     forced = language or (config.language if config.is_locked("language") else None)
     if forced or config.language:
         set_language(forced or config.language)
@@ -269,7 +271,22 @@ def run_client(profile_dir: Path | None, *, config: MachineConfig | None = None,
     controller.start()
     if open_case is not None:
         controller.open_link(open_case)
-    return int(app.exec())
+    later_starts = single_instance.InstanceListener(opener.profile_dir)
+    window = controller.window
+
+    def to_front() -> None:
+        window.showNormal() if window.isMinimized() else window.show()
+        window.raise_()
+        window.activateWindow()
+
+    later_starts.sig_show.connect(to_front)
+    later_starts.sig_open_case.connect(controller.open_link)
+    later_starts.sig_open_case.connect(to_front)
+    later_starts.start()
+    try:
+        return int(app.exec())
+    finally:
+        later_starts.close()
 
 
 def _setup_connection(setup: SetupDialog) -> tuple[str, Connection]:

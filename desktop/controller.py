@@ -6,6 +6,7 @@ write goes to the database lane; sync runs on the network lane.
 
 import datetime as dt
 import importlib.metadata
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -16,7 +17,17 @@ from desktop import formatting
 from desktop.administration import Administration, offered
 from desktop.i18n import N_, _, current_language, ngettext, set_language, shipped_languages
 from desktop.labels import SIGN_IN_REASONS, label
-from desktop.models import account, case_list, cases, dossier, identity, request_form
+from desktop.models import (
+    account,
+    attachments,
+    case_list,
+    cases,
+    dossier,
+    identity,
+    request_form,
+)
+from desktop.models.attachment_files import PickedFile
+from desktop.models.attachment_store import OPENED_FOLDER
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
@@ -28,7 +39,7 @@ from desktop.models.request_form import RequestForm
 from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
-from desktop.qt import QMessageBox, QObject, Qt
+from desktop.qt import QDesktopServices, QMessageBox, QObject, Qt, QUrl
 from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
@@ -54,6 +65,7 @@ from desktop.views.step_dialogs import (
     TextStepDialog,
 )
 from desktop.views.widgets import confirm
+from sync_protocol.attachments import AttachmentRef, refs_by_hash
 from sync_protocol.authoring import (
     CATALOGUE_EDITOR_ROLE,
     Draft,
@@ -73,7 +85,8 @@ from sync_protocol.workflow import allowed_actions
 
 # The fields of a draft its edit takes again.
 EDITABLE = ("area", "question_set", "question_set_version", "responder_authority_id",
-            "subject", "questions", "answer_by", "request_text")
+            "subject", "questions", "answer_by", "request_text", "request_attachments")
+
 
 # Irreversible steps ask first: title, question, and the button that takes the step.
 CONFIRM = {
@@ -162,6 +175,11 @@ class AppController(QObject):
         self._translating: tuple[str, str] | None = None  # (case id, field) asked for
         self.catalogue: CatalogueDialog | None = None
         self._shown_online = True
+        self._downloading: set[str] = set()
+        # Decrypted copies of documents opened in the system's viewer: removed when the window
+        # closes, and here again (after a crash).
+        self._opened = profile.path / OPENED_FOLDER
+        shutil.rmtree(self._opened, ignore_errors=True)
         if CATALOGUE_EDITOR_ROLE in user.roles:
             self.window.enable_catalogue()
         self._wire()
@@ -189,6 +207,8 @@ class AppController(QObject):
         w.case_view.sig_print_requested.connect(self.print_case)
         w.case_view.sig_translation_requested.connect(self.translate)
         w.case_view.sig_case_open_requested.connect(self.open_linked_case)
+        w.case_view.attachments.sig_open.connect(self.open_attachment)
+        w.case_view.attachments.sig_keep.connect(self.keep_attachment)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
@@ -201,6 +221,8 @@ class AppController(QObject):
         self.sync.sig_new_work.connect(self.tray.show_new_work)
 
     def start(self) -> None:
+        # Documents downloaded only to be read once go at each start.
+        self.workers.run_db(attachments.tidy, success=lambda _n: None, failure=self._failed)
         self.refresh()
         self.window.show()
         self.sync.start()
@@ -230,6 +252,7 @@ class AppController(QObject):
         self.workers.shutdown()
         self.transport.close()
         self.reader.close()
+        shutil.rmtree(self._opened, ignore_errors=True)
 
     # -- showing -------------------------------------------------------------------------
 
@@ -282,7 +305,78 @@ class AppController(QObject):
             reader=self.user.authority_id,
             escalate_from=escalation_possible_from(case, self.user.authority_id, roles,
                                                    now=now, allowed=allowed),
+            documents=attachments.states(self.reader, list(refs_by_hash(case))),
+            downloading=self._downloading,
         )
+
+    # -- documents -----------------------------------------------------------------------
+
+    def _shown_document(self, sha256: str) -> AttachmentRef | None:
+        case = self.window.case_view.case
+        return refs_by_hash(case).get(sha256) if case is not None else None
+
+    def _reshow(self) -> None:
+        case = self.window.case_view.case
+        if case is not None and not self._closed:
+            self.show_case(case.id)
+
+    def open_attachment(self, sha256: str) -> None:
+        """Show a document of the shown case in the system's viewer: a decrypted copy in the
+        profile's folder for opened documents (viewers need a file), downloaded first if this
+        computer does not hold it."""
+        ref = self._shown_document(sha256)
+        if ref is None:
+            return
+        state = attachments.states(self.reader, [sha256]).get(sha256)
+        if state is None or not state.stored:
+            self._download(ref, keep=False, then=lambda: self.open_attachment(sha256))
+            return
+        opened = self._opened
+        self.workers.run_db(lambda replica: attachments.open_copy(replica, ref, opened),
+                            success=self._show_file, failure=self._failed)
+
+    def keep_attachment(self, sha256: str, keep: bool) -> None:
+        ref = self._shown_document(sha256)
+        if ref is None:
+            return
+        state = attachments.states(self.reader, [sha256]).get(sha256)
+        if keep and (state is None or not state.stored):
+            self._download(ref, keep=True, then=lambda: None)
+            return
+        self.workers.run_db(lambda replica: attachments.set_kept(replica, sha256, keep),
+                            success=lambda _r: self._reshow(), failure=self._failed)
+
+    def _download(self, ref: AttachmentRef, *, keep: bool, then: Callable[[], None]) -> None:
+        sha256 = ref.sha256
+        self._downloading.add(sha256)
+        self._reshow()
+
+        def finished() -> None:
+            self._downloading.discard(sha256)
+            self._reshow()
+
+        def saved(_result: None) -> None:
+            finished()
+            then()
+
+        def failed(error: BaseException) -> None:
+            finished()
+            self._failed(error)
+
+        def fetched(_result: None) -> None:
+            self.workers.run_db(
+                lambda replica: attachments.record_download(replica, ref, keep=keep),
+                success=saved, failure=failed)
+
+        store = self.reader.attachments
+        assert store is not None
+        fetch = partial(self.transport.get_blob, sha256)
+        # In parts: a download the line cut off continues where it stopped when opened again.
+        self.workers.run_net(lambda: attachments.download(store, fetch, ref), success=fetched,
+                             failure=failed)
+
+    def _show_file(self, path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def _note_online(self) -> bool:
         self._shown_online = self.sync.online is not False
@@ -320,10 +414,17 @@ class AppController(QObject):
     # -- doing ---------------------------------------------------------------------------
 
     def perform(self, steps: list[tuple[str, dict[str, Any]]],
-                then: Callable[[], None] | None = None) -> None:
+                then: Callable[[], None] | None = None,
+                documents: Sequence[PickedFile] = ()) -> None:
+        """Take ``steps``; ``documents`` (files picked for the first step) are copied into the
+        profile's encrypted folder and queued for upload together with that step."""
         def work(replica: Replica) -> None:
-            for name, args in steps:
-                cases.perform(replica, name=name, args=args)
+            for index, (name, args) in enumerate(steps):
+                with replica.transaction():
+                    if index == 0 and documents:
+                        attachments.attach(replica, documents)
+                    attachments.queue_held(replica, args)
+                    cases.perform(replica, name=name, args=args)
 
         def done(_result: None) -> None:
             self.refresh()
@@ -376,7 +477,7 @@ class AppController(QObject):
             if then is not None:
                 then()
 
-        self.perform(steps, then=opened)
+        self.perform(steps, then=opened, documents=dialog.attachments.picked())
 
     # -- the directory -------------------------------------------------------------------------
 
@@ -452,6 +553,7 @@ class AppController(QObject):
         if action is Action.ACCEPT and (initial or {}).get("proposed_answer_by"):
             action_value = ACCEPT_PROPOSING
         args: dict[str, Any] | None = {"case_id": case_id}
+        documents: list[PickedFile] = []
         if action is Action.EDIT:
             draft = initial or case.model_dump(mode="json", include=set(EDITABLE) | {"id"})
             form = request_form.from_args({**draft, "case_id": case_id})
@@ -470,6 +572,7 @@ class AppController(QObject):
             if not dialog.exec() or dialog.result_args is None:
                 return
             args = dialog.result_args
+            documents = dialog.attachments.picked()
         elif action is Action.REFUSE:
             author = case.holders(_AUTHOR_OF_WAITING.get(case.state, CaseRole.REQUESTER))[0]
             refusal = RefuseDialog(case, author=self._authority_name(author) or author,
@@ -485,9 +588,11 @@ class AppController(QObject):
                                         initial=initial, parent=self.window))
         elif action.value in TEXT_STEPS and not (action is Action.WITHDRAW
                                                  and case.state is CaseStatus.DRAFT):
-            args = self._ask(TextStepDialog(case, action.value, authority=self._other_side(case),
-                                            asked=_open_request_text(case), initial=initial,
-                                            parent=self.window))
+            text_dialog = TextStepDialog(case, action.value, authority=self._other_side(case),
+                                         asked=_open_request_text(case), initial=initial,
+                                         parent=self.window)
+            args = self._ask(text_dialog)
+            documents = text_dialog.picked()
         elif action in CONFIRM:
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
@@ -500,7 +605,7 @@ class AppController(QObject):
                 args = {**initial, "case_id": case_id}
         if args is None:
             return
-        self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+        self.perform([(MUTATION_FOR_ACTION[action], args)], then=then, documents=documents)
 
     @staticmethod
     def _ask(dialog: Any) -> dict[str, Any] | None:

@@ -143,23 +143,26 @@ def test_installed_deb_self_tests_against_a_real_server_then_is_removed(
     assert not list((root / "usr").rglob("imi-desk*"))
 
 
-def test_msi_source_builds_with_wixl_and_writes_the_rollout_settings(deb, tmp_path):
+def _built_msi(deb: Path, tmp_path: Path) -> Path:
+    """The MSI built by wixl from the source, on a stand-in for the Windows bundle (only
+    Windows makes the real one), with the icon the build rendered."""
     assert shutil.which("wixl") and shutil.which("msiinfo"), (
         "wixl and msiinfo are needed: apt-get install wixl msitools (run.sh does as root)")
-    # A stand-in for the Windows bundle (only Windows makes the real one), with the icon the
-    # build rendered.
     bundle = tmp_path / "bundle"
     (bundle / "_internal" / "resources").mkdir(parents=True)
     (bundle / "imi-desk.exe").write_bytes(b"MZ stand-in")
     (bundle / "_internal" / "resources" / "README").write_text("stand-in\n")
     icon = deb.parent / "icons" / "imi-desk.ico"
     msi = tmp_path / "imi-desk.msi"
-
     built = subprocess.run(["bash", str(ROOT / "build" / "windows" / "check-wxs.sh"),
                             str(bundle), str(icon), str(msi)],
                            capture_output=True, text=True, check=False)
-
     assert built.returncode == 0, built.stdout + built.stderr
+    return msi
+
+
+def test_msi_source_builds_with_wixl_and_writes_the_rollout_settings(deb, tmp_path):
+    msi = _built_msi(deb, tmp_path)
     registry = _msi_table(msi, "Registry")
     settings = {row["Name"]: row for row in registry if row["Key"] == r"Software\IMI\imi-desk"}
     assert {name: row["Value"] for name, row in settings.items()} == {
@@ -174,6 +177,25 @@ def test_msi_source_builds_with_wixl_and_writes_the_rollout_settings(deb, tmp_pa
     shortcuts = {row["Name"]: row for row in _msi_table(msi, "Shortcut")}
     assert shortcuts["IMI Training"]["Arguments"] == "--training"
     assert shortcuts["IMI"]["Target"] == "[INSTALLDIR]imi-desk.exe"
+
+
+def test_msi_registers_the_imi_url_protocol_so_a_mails_link_opens_the_case(deb, tmp_path):
+    msi = _built_msi(deb, tmp_path)
+    registry = [row for row in _msi_table(msi, "Registry")
+                if row["Key"].startswith("Software\\Classes\\imi")]
+    # HKLM\Software\Classes is HKEY_CLASSES_ROOT: for every user of the machine.
+    assert {(row["Root"], row["Key"], row["Name"], row["Value"]) for row in registry} == {
+        ("2", r"Software\Classes\imi", "", "URL:IMI case link"),
+        ("2", r"Software\Classes\imi", "URL Protocol", ""),
+        ("2", r"Software\Classes\imi\DefaultIcon", "", '"[INSTALLDIR]imi-desk.exe",0'),
+        ("2", r"Software\Classes\imi\shell\open\command", "",
+         '"[INSTALLDIR]imi-desk.exe" "%1"'),
+    }
+    (component,) = {row["Component_"] for row in registry}
+    components = {row["Component"]: row for row in _msi_table(msi, "Component")}
+    assert int(components[component]["Attributes"]) & 256  # the native registry view
+    assert ("Client", component) in {(row["Feature_"], row["Component_"])
+                                     for row in _msi_table(msi, "FeatureComponents")}
 
 
 def _msi_table(msi: Path, table: str) -> list[dict[str, str]]:

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _gallery(out: Path, *, languages: list[str] | None, screens: list[str] | None,
              sizes: list[tuple[int, int]]) -> int:
-    from desktop.gallery.demo_data import prepare
+    from desktop.gallery.demo_data import DOCUMENTS, prepare
 
     with tempfile.TemporaryDirectory(prefix="imi-gallery-") as temp:
         base = Path(temp)
@@ -73,6 +73,7 @@ def _gallery(out: Path, *, languages: list[str] | None, screens: list[str] | Non
             data = base / f"data-{width}x{height}"
             for officer in profiles:
                 shutil.copytree(profiles[officer], data / officer)
+            shutil.copytree(base / DOCUMENTS, data / DOCUMENTS)  # the files Anna attaches
             print(f"Rendering at {width}x{height}…")
             done = subprocess.run(
                 [sys.executable, "-m", "desktop.gallery", str(out), "--render",

@@ -16,7 +16,8 @@ import uuid
 from pathlib import Path
 
 from desktop import local_server
-from desktop.models import account, case_list, cases
+from desktop.models import account, attachments, case_list, cases
+from desktop.models.attachment_files import inspect_file
 from desktop.models.case_list import ListQuery
 from desktop.models.db_lane import InlineLane
 from desktop.models.replica import Replica
@@ -28,6 +29,10 @@ PASSWORD = "imi-demo"  # every demo user's (sync_server.seed.DEMO_PASSWORD)
 PASSPHRASE = "gallery-passphrase"  # protects the gallery's throwaway profiles
 # The third is a coordinator (the Bavarian SDIMIC): its approval queue.
 OFFICERS = ("de.weber", "hu.kovacs", "by.hofmann")
+# Files an officer attaches (a scanned diploma, a letter), beside the profiles.
+DOCUMENTS = "documents"
+# A file the picker refuses (an installer), to show the reason.
+REFUSED_DOCUMENT = "setup.exe"
 
 
 @dataclasses.dataclass
@@ -79,6 +84,7 @@ def prepare(base: Path) -> dict[str, Path]:
             _offline_accept_reply(de)
             _refused_answer(de, hu)
             _conversation(de, hu)
+            _with_documents(de, hu, base / DOCUMENTS)
         finally:
             de.close()
             hu.close()
@@ -175,3 +181,36 @@ def _conversation(de: Officer, hu: Officer) -> None:
         "text": {"text": "Folyamatban van-e fegyelmi eljárás a fogorvos ellen?", "lang": "hu"}})
     hu.sync()
     de.sync()
+
+
+def _with_documents(de: Officer, hu: Officer, folder: Path) -> None:
+    """Anna sends a request about Bauer Katalin with her diploma and a letter attached; Péter
+    keeps the diploma for offline reading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    diploma = folder / "Diplom_Bauer_Katalin.pdf"
+    diploma.write_bytes(b"%PDF-1.4\n% Diplom Zahnmedizin, Universitaet Wien, 2009\n"
+                        + bytes(180_000))
+    letter = folder / "Anschreiben.odt"
+    letter.write_bytes(b"PK\x03\x04 Anschreiben" + bytes(24_000))
+    (folder / REFUSED_DOCUMENT).write_bytes(b"MZ" + bytes(1000))
+    picked = [inspect_file(diploma), inspect_file(letter)]
+    case_id = uuid.uuid4().hex
+    qs = de.replica.question_sets("PQ")[0]
+    with de.replica.transaction():
+        attachments.attach(de.replica, picked)
+        cases.perform(de.replica, name="case.create", args={
+            "case_id": case_id, "area": qs.area, "question_set": qs.code,
+            "question_set_version": qs.version, "responder_authority_id": "HU-ENKK",
+            "subject": {"family_name": "Bauer", "given_names": "Katalin",
+                        "profession": "dentist", "date_of_birth": "1983-09-02"},
+            "questions": [q.code for q in qs.questions if q.is_choice][:2],
+            "answer_by": (today() + dt.timedelta(days=21)).isoformat(),
+            "request_text": {"text": "Anbei das Diplom und unser Anschreiben.", "lang": "de"},
+            "attachments": [p.ref.model_dump(mode="json") for p in picked],
+        })
+    cases.perform(de.replica, name="case.send", args={"case_id": case_id})
+    de.sync()
+    hu.sync()
+    ref = picked[0].ref
+    attachments.save_download(hu.replica, ref, hu.engine.transport.get_blob(ref.sha256),
+                              keep=True)

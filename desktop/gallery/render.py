@@ -13,7 +13,7 @@ from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
 from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, administration, fit
-from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
+from desktop.gallery.demo_data import DOCUMENTS, OFFICERS, PASSPHRASE, REFUSED_DOCUMENT
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import authoring, case_list, organisation
 from desktop.models import profile as profiles
@@ -30,6 +30,7 @@ from desktop.qt import (
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
+from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
 from desktop.views.directory_panel import DirectoryPanel
 from desktop.views.organisation_dialog import OrganisationDialog, RuleDialog
@@ -192,6 +193,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
                       prepare=_click("send"))
+        shooter.modal(controller.new_request, "new-request-documents", lang,
+                      prepare=_documents(controller.profile.path.parent / DOCUMENTS))
         shooter.modal(lambda: controller.take_step("edit", cases["Varga"]), "edit-draft", lang)
         shooter.modal(lambda: controller.take_step("answer", cases["Schmidt"]), "answer", lang)
         shooter.modal(lambda: controller.take_step("withdraw", cases["Moreau"]),
@@ -286,11 +289,29 @@ def _shoot_in(shooter: Shooter, language: str, widget: QWidget, screen: str) -> 
     shooter.shoot(widget, screen, language)
 
 
+def _documents(folder: Path) -> Callable[[QWidget], None]:
+    """Attach the demo's documents in the new-request dialog, and one it refuses."""
+    def attach(dialog: QWidget) -> None:
+        picker = dialog.findChild(AttachmentPicker)
+        assert picker is not None
+        documents = sorted(p for p in folder.iterdir() if p.name != REFUSED_DOCUMENT)
+        picker.add_files([*documents, folder / REFUSED_DOCUMENT])
+        _settle()
+    return attach
+
+
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
-    if not shooter.wants("main-inbox-responder", "needs-attention"):
+    if not shooter.wants("main-inbox-responder", "needs-attention", "case-documents"):
         return
+    with_documents = _case(controller, "Bauer")
     for lang in languages:
         controller.change_language(lang)
+        controller.open_case("inbox", with_documents)
+        view = controller.window.case_view
+        first = view.attachments.tree.topLevelItem(1)  # under the heading "Request"
+        if first is not None:
+            view.attachments.tree.setCurrentItem(first)
+        shooter.shoot(controller.window, "case-documents", lang)
         controller.window.folders.setCurrentRow(0)
         shooter.shoot(controller.window, "main-inbox-responder", lang)
         shooter.modal(controller.show_attention, "needs-attention", lang)

@@ -308,6 +308,21 @@ CREATE TABLE organisation (
 );
 """
 
+# Attachments (rung 9 on main: mgmt's rung 8 comes before it). One row per document this
+# profile knows beyond the case records: its own waiting for upload, and those downloaded (the
+# encrypted copies in the profile's attachment folder, ``desktop.models.attachment_store``).
+_V9 = """
+CREATE TABLE attachments (
+    sha256 TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    stored INTEGER NOT NULL DEFAULT 0,  -- the encrypted copy is in the folder
+    keep INTEGER NOT NULL DEFAULT 0,    -- kept for offline reading (else removed at unlock)
+    upload INTEGER NOT NULL DEFAULT 0   -- waiting to be uploaded before its step is pushed
+);
+"""
+
 
 # Version 10: a coordinator's escalated cases (direction 'escalation': its authority follows
 # the case as the coordinator of its open escalation) list in the folder 'escalations'.
@@ -333,8 +348,8 @@ UPDATE case_list SET
 
 
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
-                         _script(_V5), _script(_V6), _script(_V7),
-                         # rung 10 (rungs 8 and 9 come from other branches at merge)
+                         _script(_V5), _script(_V6), _script(_V7), _script(_V9),
+                         # rung 10 (rung 8 comes from another branch at merge)
                          _script(_V10))
 SCHEMA_VERSION = len(RUNGS)
 

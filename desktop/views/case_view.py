@@ -11,13 +11,14 @@ the workflow table); the view only shows.
 
 import datetime as dt
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from desktop import formatting
 from desktop.catalogue_text import answer_text, is_free_text, section_title
 from desktop.i18n import N_, _, current_language
 from desktop.labels import ACTIONS, MESSAGE_KINDS, PROFESSIONS, STATES, STEP_NAMES, label
+from desktop.models.attachments import LocalState, document_groups
 from desktop.qt import (
     QAction,
     QCheckBox,
@@ -35,6 +36,7 @@ from desktop.qt import (
     Signal,
     named,
 )
+from desktop.views.attachment_list import AttachmentList
 from sync_protocol.cases import (
     Action,
     Answer,
@@ -178,6 +180,9 @@ class CaseView(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._body)
         layout.addWidget(scroll, 1)
+        # The documents of the request, the reply and the messages: open, keep offline.
+        self.attachments = AttachmentList()
+        layout.addWidget(self.attachments)
         buttons = QHBoxLayout()
         self.primary = named(QPushButton(), "primaryStep")
         bold = QFont(self.primary.font())
@@ -268,19 +273,25 @@ class CaseView(QWidget):
                   counterpart_language: str | None = None,
                   translations: Sequence[MachineTranslation] = (), online: bool = True,
                   translating: str | None = None, reader: str = "",
-                  escalate_from: dt.datetime | None = None) -> None:
+                  escalate_from: dt.datetime | None = None,
+                  documents: Mapping[str, LocalState] | None = None,
+                  downloading: set[str] | None = None) -> None:
         """``counterpart_language``: the language the other authority reads the catalogue in,
         offered first to show beside the reader's own. ``translations``: the machine
         translations the replica holds for this case; ``online``: whether a translation can be
         asked for now; ``translating``: the field whose translation is on its way.
         ``reader``: the reader's authority; ``escalate_from``: when the reader may escalate
-        the case, if only its inactivity is still too short."""
+        the case, if only its inactivity is still too short. ``documents``: what this computer
+        holds of the case's documents; ``downloading``: the documents on their way."""
         another = case is None or self._case is None or case.id != self._case.id
         self._case = case
         self._allowed = allowed if case else frozenset()
         self._escalate_from = escalate_from if case else None
         self._render_args = (question_set, authority, allowed, pending, counterpart_language,
-                             translations, online, translating, reader, escalate_from)
+                             translations, online, translating, reader, escalate_from,
+                             documents, downloading)
+        self.attachments.show_documents(document_groups(case) if case else (),
+                                        documents or {}, downloading)
         self._show_steps()
         for button, to_pdf in self._print_buttons:
             button.setText(_("Save as PDF…") if to_pdf else _("Print…"))
@@ -371,12 +382,14 @@ class CaseView(QWidget):
 
     def retranslate(self) -> None:
         (question_set, authority, allowed, pending, counterpart, translations, online,
-         translating, reader, escalate_from) = self._render_args or (
-            None, lambda _id: None, frozenset(), False, None, (), True, None, "", None)
+         translating, reader, escalate_from, documents, downloading) = self._render_args or (
+            None, lambda _id: None, frozenset(), False, None, (), True, None, "", None, None,
+            None)
         self.show_case(self._case, question_set=question_set, authority=authority,
                        allowed=allowed, pending=pending, counterpart_language=counterpart,
                        translations=translations, online=online, translating=translating,
-                       reader=reader, escalate_from=escalate_from)
+                       reader=reader, escalate_from=escalate_from, documents=documents,
+                       downloading=downloading)
 
 
 def escalate_hint(possible_from: dt.datetime | None) -> str:

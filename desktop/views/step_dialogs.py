@@ -19,6 +19,7 @@ from desktop import formatting
 from desktop.i18n import N_, _, current_language
 from desktop.labels import STEP_NAMES, label
 from desktop.models import request_form
+from desktop.models.attachment_files import PickedFile
 from desktop.models.directory import DirectoryChoices, Filters, Results
 from desktop.qt import (
     QButtonGroup,
@@ -40,8 +41,10 @@ from desktop.qt import (
     named,
 )
 from desktop.qt_locale import date_format
+from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.directory_panel import DirectoryPanel
 from desktop.views.widgets import dialog_buttons, error_label, fit_to_screen
+from sync_protocol.attachments import AttachmentRef
 from sync_protocol.cases import CaseRecord
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
@@ -87,6 +90,7 @@ class TextStep:
     field: str
     missing: str = _NO_REASON
     required: bool = True
+    documents: bool = False  # the step carries documents (``attachments``)
 
 
 _TOLD = N_("Reason (required, told to the other authority)")
@@ -97,14 +101,14 @@ TEXT_STEPS: dict[str, TextStep] = {
     "ask_info": TextStep(
         N_("Ask {authority} for what you need about <b>{person}</b>. The case shows that it "
            "waits for their information until they give it."),
-        N_("What do you need? (required)"), "text", _NO_TEXT),
+        N_("What do you need? (required)"), "text", _NO_TEXT, documents=True),
     "give_info": TextStep(
         N_("{authority} asked for further information about <b>{person}</b>:"),
-        N_("Your information (required)"), "text", _NO_TEXT),
+        N_("Your information (required)"), "text", _NO_TEXT, documents=True),
     "comment": TextStep(
         N_("Both authorities read the comment on the case about <b>{person}</b>. It does "
            "not change the state of the case."),
-        N_("Comment (required)"), "text", _NO_TEXT),
+        N_("Comment (required)"), "text", _NO_TEXT, documents=True),
     "withdraw": TextStep(
         N_("The request about <b>{person}</b> is withdrawn: {authority} is told, with your "
            "reason, and the request cannot be sent again."), _TOLD, "reason"),
@@ -160,6 +164,14 @@ class TextStepDialog(QDialog):
         layout.addWidget(QLabel(_(spec.label)))
         self.text = named(QPlainTextEdit(_earlier_text(initial, spec.field)), "stepText")
         layout.addWidget(self.text, 1)
+        # Documents for further information and comments; none for a reason or a note.
+        self.attachments: AttachmentPicker | None = None
+        if spec.documents:
+            layout.addWidget(QLabel(_("Documents (optional)")))
+            self.attachments = AttachmentPicker(
+                [AttachmentRef.model_validate(r) for r in (initial or {}).get("attachments", [])])
+            layout.addWidget(self.attachments)
+            fit_to_screen(self, 640, 560)
         self.error = error_label()
         layout.addWidget(self.error)
         buttons, self.main_button = dialog_buttons(self, label(STEP_NAMES, step), "takeStep",
@@ -175,7 +187,15 @@ class TextStepDialog(QDialog):
         self.result_args = {"case_id": self._case.id}
         if text:
             self.result_args[self._spec.field] = _free(text)
+        if self.attachments is not None and self.attachments.refs():
+            self.result_args["attachments"] = [ref.model_dump(mode="json")
+                                               for ref in self.attachments.refs()]
         self.accept()
+
+    def picked(self) -> list[PickedFile]:
+        """The files picked to go with the step (copied into the profile by whoever takes
+        it)."""
+        return self.attachments.picked() if self.attachments is not None else []
 
 
 def _camel(step: str) -> str:

@@ -13,7 +13,7 @@ import hashlib
 from sqlalchemy.orm import Session
 
 from sync_protocol.audiences import authority_audience
-from sync_protocol.cases import Action, CaseRecord, CaseStatus
+from sync_protocol.cases import Action, CaseRecord, CaseRole, CaseStatus
 from sync_protocol.messages import EntityKind
 from sync_protocol.notices import (
     CaseNotice,
@@ -32,12 +32,22 @@ from sync_server.sync.sequence import SequenceLock
 OPEN = (CaseStatus.SENT, CaseStatus.ACCEPTED, CaseStatus.ANSWERED)
 AWAITING_ANSWER = (CaseStatus.SENT, CaseStatus.ACCEPTED)
 
-# Steps that ask the other side to act: (who is told: requester side?, mail event).
-_STEP_MAILS: dict[str, tuple[bool, str]] = {
-    Action.SEND.value: (False, "request_received"),
-    Action.ANSWER.value: (True, "answer_received"),
+# Steps that put a request before its responder: sent (directly or once its coordinator
+# approved it), or forwarded, which for the authority it was forwarded to is a new request.
+_REACHES_RESPONDER = (Action.SEND.value, Action.APPROVE.value, Action.FORWARD.value)
+# Steps that put a reply before its requester (directly or once approved).
+_REACHES_REQUESTER = (Action.ANSWER.value, Action.APPROVE.value)
+# Steps that wait for a coordinator's approval, and the coordinator's role in the case.
+_APPROVERS: dict[tuple[str, CaseStatus], CaseRole] = {
+    (Action.SEND.value, CaseStatus.AWAITING_APPROVAL): CaseRole.REQUESTER_COORDINATOR,
+    (Action.ANSWER.value, CaseStatus.REPLY_AWAITING_APPROVAL): CaseRole.RESPONDER_COORDINATOR,
 }
-COMMENT = "comment"  # the comment step (another branch adds it): tells the other side
+# Steps that add a message for the others of the case to read or answer.
+_MESSAGE_MAILS: dict[str, str] = {
+    Action.COMMENT.value: "comment_received",
+    Action.ASK_INFO.value: "info_requested",
+    Action.GIVE_INFO.value: "info_received",
+}
 
 
 def after_step(session: Session, case: CaseRecord, *, action: str, actor_authority: str,
@@ -51,23 +61,47 @@ def after_step(session: Session, case: CaseRecord, *, action: str, actor_authori
                          detail=answer_by, due_at=soon)
         schedule.add(session, kind=NoticeKind.DEADLINE_PASSED, subject_id=case.id,
                      detail=answer_by, due_at=deadline_passed_at(case.answer_by))
-    if action == Action.SEND.value:
-        schedule.add(session, kind=NoticeKind.ACCEPT_REMINDER, subject_id=case.id, detail="",
-                     due_at=accept_reminder_at(now))
+    if action in _REACHES_RESPONDER and case.state is CaseStatus.SENT:
+        # Keyed by the responder: a forwarded request reminds its new responder in its turn.
+        schedule.add(session, kind=NoticeKind.ACCEPT_REMINDER, subject_id=case.id,
+                     detail=case.responder_authority_id, due_at=accept_reminder_at(now))
     if case.state in OPEN:
         schedule.add(session, kind=NoticeKind.INACTIVE, subject_id=case.id,
                      detail=str(case.version), due_at=inactive_at(now))
-    told = _STEP_MAILS.get(action)
-    if told is not None:
-        to_requester, event = told
-        authority = case.requester_authority_id if to_requester else case.responder_authority_id
+    for authority, event in step_mails(case, action=action, actor_authority=actor_authority):
         outbox.tell_authority(session, authority_id=authority, event=event, case_id=case.id,
                               now=now)
-    elif action == COMMENT:
-        other = (case.responder_authority_id if actor_authority == case.requester_authority_id
-                 else case.requester_authority_id)
-        outbox.tell_authority(session, authority_id=other, event="comment_received",
-                              case_id=case.id, now=now)
+
+
+def step_mails(case: CaseRecord, *, action: str, actor_authority: str
+               ) -> list[tuple[str, str]]:
+    """The mails a step causes, to the authority that must act next: (authority, event).
+
+    ``case`` is the case after the step. A request or reply waiting for its coordinator's
+    approval reaches the other side, and is mailed, when approved. A split-off case is told
+    as a sent one (the service calls ``after_step`` for it with ``send``).
+    """
+    if action in _REACHES_RESPONDER and case.state is CaseStatus.SENT:
+        return [(case.responder_authority_id, "request_received")]
+    if action in _REACHES_REQUESTER and case.state is CaseStatus.ANSWERED:
+        return [(case.requester_authority_id, "answer_received")]
+    if action == Action.REQUEST_MORE.value:
+        return [(case.responder_authority_id, "more_requested")]
+    approver = _APPROVERS.get((action, case.state))
+    if approver is not None:
+        return [(authority, "approval_requested") for authority in case.holders(approver)]
+    if action == Action.ACCEPT.value and case.proposed_answer_by is not None:
+        return [(case.requester_authority_id, "date_proposed")]
+    if action == Action.ESCALATE.value and case.escalation is not None:
+        return [(case.escalation.coordinator_id, "escalated")]
+    message_event = _MESSAGE_MAILS.get(action)
+    if message_event is None:
+        return []
+    readers = [case.requester_authority_id, case.responder_authority_id]
+    if action == Action.COMMENT.value and case.escalation is not None and case.escalation.open:
+        readers.append(case.escalation.coordinator_id)  # it follows the case it must settle
+    return [(authority, message_event) for authority in dict.fromkeys(readers)
+            if authority != actor_authority]
 
 
 def still_due(job: ScheduledJob, case: CaseRecord | None) -> bool:
@@ -78,7 +112,8 @@ def still_due(job: ScheduledJob, case: CaseRecord | None) -> bool:
     if kind in (NoticeKind.DEADLINE_SOON, NoticeKind.DEADLINE_PASSED):
         return case.state in AWAITING_ANSWER and case.answer_by.isoformat() == job.detail
     if kind is NoticeKind.ACCEPT_REMINDER:
-        return case.state is CaseStatus.SENT
+        # Jobs from before forwarding existed carry no responder ("").
+        return case.state is CaseStatus.SENT and job.detail in ("", case.responder_authority_id)
     return case.state in OPEN and str(case.version) == job.detail
 
 

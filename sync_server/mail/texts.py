@@ -1,16 +1,19 @@
 """What a mail says, in its reader's language, from the server's own gettext catalogue.
 
-The catalogue is ``sync_server/mail/locale/<lang>/LC_MESSAGES/mail.po`` (extracted with
-``pybabel extract -F babel-mail.cfg``, see README); it is read with babel at first use, so the
-server needs no compile step. A language without a catalogue gets English. A mail names the
-case by reference and link only: never the person, never free text.
+The catalogue is ``sync_server/mail/locale/<lang>/LC_MESSAGES/mail.po`` for each of the 25
+languages besides English (extracted with ``pybabel extract -F babel-mail.cfg``, see README); it
+is read with babel and compiled in memory at first use, so the server needs no compile step and
+plural forms follow each catalogue's ``Plural-Forms``. A language without a catalogue gets
+English. A mail names the case by reference and link only: never the person, never free text.
 """
 
 import dataclasses
 import functools
+import gettext
+import io
 from importlib import resources
 
-from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from sync_protocol.links import case_link
@@ -20,6 +23,12 @@ LOCALE_DIR = resources.files(__package__) / "locale"
 
 def N_(message: str) -> str:
     return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
+    """Marks a plural pair for extraction; ``translate_plural`` picks the form."""
+    del n
+    return singular, plural
 
 
 # What happened, per event: the subject's words and the sentence that asks for action.
@@ -42,11 +51,32 @@ EVENTS: dict[str, tuple[str, str]] = {
     "inactive": (N_("Case inactive for two months"),
                  N_("Nothing has happened in this case for two months. It may be escalated "
                     "to the responsible IMI coordinator.")),
+    # The steps of the full workflow: each tells the authority that must act next.
+    "info_requested": (N_("Further information requested"),
+                       N_("Further information has been requested in a case of your "
+                          "authority. Please provide it.")),
+    "info_received": (N_("Further information received"),
+                      N_("The further information requested by your authority has been "
+                         "provided. Please review it.")),
+    "date_proposed": (N_("New answer date proposed"),
+                      N_("The responding authority has accepted your authority's request and "
+                         "proposed a different answer date. Please agree to it or decline "
+                         "it.")),
+    "more_requested": (N_("Further reply requested"),
+                       N_("The requesting authority has asked for a further reply to this "
+                          "request. Please answer it again.")),
+    "approval_requested": (N_("Approval requested"),
+                           N_("A request or reply of an authority your authority coordinates "
+                              "is awaiting your approval.")),
+    "escalated": (N_("Case escalated"),
+                  N_("A case has been escalated to your authority as the responsible IMI "
+                     "coordinator. Please review it.")),
 }
 
 SUBJECT = N_("IMI: {event} – case {reference}")
 DIGEST_SUBJECT = N_("IMI: your daily summary")
-DIGEST_INTRO = N_("These cases of your authority need your attention:")
+DIGEST_INTRO = ngettext("{count} case of your authority needs your attention:",
+                        "{count} cases of your authority need your attention:", 2)
 REFERENCE_LINE = N_("Case reference: {reference}")
 OPEN_LINE = N_("Open the case in IMI: {link}")
 FOOTER = N_("This message contains no personal data. Sign in to IMI to read the case.")
@@ -63,21 +93,33 @@ def reference(case_id: str) -> str:
     return case_id[:8].upper()
 
 
+def languages() -> tuple[str, ...]:
+    """The languages with a mail catalogue (English is the msgids themselves)."""
+    return tuple(sorted(entry.name for entry in LOCALE_DIR.iterdir()
+                        if entry.joinpath("LC_MESSAGES", "mail.po").is_file()))
+
+
 @functools.cache
-def _catalogue(language: str) -> Catalog | None:
+def _translations(language: str) -> gettext.NullTranslations:
+    """The language's catalogue as gettext reads it: untranslated and fuzzy entries (left
+    out by ``write_mo``) fall back to English, plural forms follow the header."""
     source = LOCALE_DIR.joinpath(language, "LC_MESSAGES", "mail.po")
     if not source.is_file():
-        return None
+        return gettext.NullTranslations()
     with source.open("rb") as po:
-        return read_po(po, locale=language)
+        catalogue = read_po(po)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def translate(message: str, language: str) -> str:
-    catalogue = _catalogue(language)
-    entry = catalogue.get(message) if catalogue is not None else None
-    if entry is None or not entry.string or entry.fuzzy:
-        return message
-    return str(entry.string)
+    return _translations(language).gettext(message)
+
+
+def translate_plural(pair: tuple[str, str], n: int, language: str) -> str:
+    return _translations(language).ngettext(pair[0], pair[1], n)
 
 
 def event_mail(event: str, case_id: str, language: str) -> Mail:
@@ -96,7 +138,8 @@ def event_mail(event: str, case_id: str, language: str) -> Mail:
 
 def digest_mail(items: list[tuple[str, str]], language: str) -> Mail:
     """One mail for a day's events: ``items`` are (event, case id)."""
-    lines = [translate(DIGEST_INTRO, language), ""]
+    cases = len({case_id for _event, case_id in items})
+    lines = [translate_plural(DIGEST_INTRO, cases, language).format(count=cases), ""]
     for event, case_id in items:
         title = translate(EVENTS[event][0], language)
         link = case_link(case_id)

@@ -306,3 +306,21 @@ def test_a_rating_needs_both_marks(qtbot):
     dialog.set_mark("effort", 5)
     dialog.main_button.click()
     assert dialog.result_args == {"case_id": case.id, "timeliness": 2, "effort": 5}
+
+
+def test_information_and_comments_carry_documents_reasons_do_not(qtbot, tmp_path):
+    case = _case("accepted")
+    dialog = TextStepDialog(case, "give_info", authority="x", asked="Diplom?")
+    qtbot.addWidget(dialog)
+    diploma = tmp_path / "Diplom.pdf"
+    diploma.write_bytes(b"%PDF-1.4 diploma")
+    assert dialog.attachments is not None and dialog.attachments.add_files([diploma]) == []
+    dialog.text.setPlainText("Das Diplom liegt bei.")
+    dialog.main_button.click()
+    args = dialog.result_args
+    assert args is not None and [a["name"] for a in args["attachments"]] == ["Diplom.pdf"]
+    assert [p.path for p in dialog.picked()] == [diploma]  # copied and uploaded by the owner
+
+    reason = TextStepDialog(case, "withdraw", authority="x")
+    qtbot.addWidget(reason)
+    assert reason.attachments is None and reason.picked() == []

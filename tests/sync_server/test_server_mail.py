@@ -2,74 +2,22 @@
 without personal data; retried when the SMTP server is down; bundled in a daily digest."""
 
 import datetime as dt
-import email
-import email.policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from factories import answer_args, create_args, new_id
+from mail_world import Clock, SmtpServer, mail_runner, wants_mail
 from sqlalchemy import select
 
 from desktop.local_server import free_port
 from sync_server.config import SmtpSettings
-from sync_server.jobs.runner import JobRunner
 from sync_server.mail import texts
 from sync_server.mail.models import OutboxMail
 from sync_server.mail.outbox import next_digest_at
-from sync_server.mail.sender import MailSender
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, _server, _session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content,
-                                                      policy=email.policy.default))
-        return "250 OK"
-
-
-class SmtpServer:
-    def __init__(self, port: int) -> None:
-        self.inbox = Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
-
-    def __enter__(self) -> Inbox:
-        self.controller.start()
-        return self.inbox
-
-    def __exit__(self, *_exc) -> None:
-        self.controller.stop()
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
 def smtp_port() -> int:
     return free_port()
-
-
-def _runner(server, port, clock):
-    smtp = SmtpSettings(host="127.0.0.1", port=port, security="none",
-                        sender="imi@imi.example.eu", timeout=5)
-    runner = JobRunner(sessions=server.context.sessions, sealer=server.context.sealer,
-                       notifier=server.context.notifier, clock=clock)
-    runner.mailer = MailSender(server.context.sessions, smtp, owner=runner.owner)
-    return runner
-
-
-def _wants_mail(peer, address, choice="each"):
-    response = peer.client.put("/v1/account/mail", json={"address": address, "choice": choice},
-                               headers=peer.headers)
-    assert response.status_code == 200, response.text
 
 
 def _send(de, hu, family_name="Kovács"):
@@ -86,9 +34,9 @@ def _send(de, hu, family_name="Kovács"):
 def test_a_sent_request_mails_the_responder_in_their_language_without_personal_data(
         server, smtp_port):
     de, hu = server.peer("DE"), server.peer("HU")
-    _wants_mail(hu, "ugyintezo@enkk.example.hu")
+    wants_mail(hu, "ugyintezo@enkk.example.hu")
     case_id = _send(de, hu, family_name="Kovács")
-    runner = _runner(server, smtp_port, Clock(dt.datetime.now(dt.UTC)))
+    runner = mail_runner(server, smtp_port, Clock(dt.datetime.now(dt.UTC)))
 
     with SmtpServer(smtp_port) as inbox:
         runner.tick()
@@ -108,12 +56,12 @@ def test_a_sent_request_mails_the_responder_in_their_language_without_personal_d
 
 def test_when_the_smtp_server_is_down_the_mail_waits_and_goes_out_once_later(server, smtp_port):
     de, hu = server.peer("DE"), server.peer("HU")
-    _wants_mail(de, "sachbearbeitung@lzk.example.de")
+    wants_mail(de, "sachbearbeitung@lzk.example.de")
     case_id = _send(de, hu)
     assert hu.step("case.accept", {"case_id": case_id}, base_version=2)["status"] == "applied"
     assert hu.step("case.answer", answer_args(case_id), base_version=3)["status"] == "applied"
     clock = Clock(dt.datetime.now(dt.UTC))
-    runner = _runner(server, smtp_port, clock)
+    runner = mail_runner(server, smtp_port, clock)
 
     runner.tick()  # nobody listens on the port
     (mail,) = server.rows(select(OutboxMail.state, OutboxMail.attempts, OutboxMail.due_at))
@@ -134,10 +82,10 @@ def test_when_the_smtp_server_is_down_the_mail_waits_and_goes_out_once_later(ser
 def test_a_sender_that_dies_after_the_hand_over_sends_the_same_message_again(
         server, smtp_port, monkeypatch):
     de, hu = server.peer("DE"), server.peer("HU")
-    _wants_mail(hu, "ugyintezo@enkk.example.hu")
+    wants_mail(hu, "ugyintezo@enkk.example.hu")
     _send(de, hu)
     now = dt.datetime.now(dt.UTC)
-    dying = _runner(server, smtp_port, Clock(now))
+    dying = mail_runner(server, smtp_port, Clock(now))
 
     def die(*_args, **_kwargs):
         raise SystemExit("the server stops between the SMTP hand-over and the mark")
@@ -147,7 +95,7 @@ def test_a_sender_that_dies_after_the_hand_over_sends_the_same_message_again(
             patch.setattr(dying.mailer, "_settle", die)
             with pytest.raises(SystemExit):
                 dying.tick()
-        later = _runner(server, smtp_port, Clock(now + dt.timedelta(minutes=6)))
+        later = mail_runner(server, smtp_port, Clock(now + dt.timedelta(minutes=6)))
         later.tick()
         later.tick()
     first, again = inbox.messages
@@ -157,10 +105,10 @@ def test_a_sender_that_dies_after_the_hand_over_sends_the_same_message_again(
 
 def test_a_digest_user_gets_one_mail_a_day_listing_every_case(server, smtp_port):
     de, hu = server.peer("DE"), server.peer("HU")
-    _wants_mail(hu, "ugyintezo@enkk.example.hu", choice="digest")
+    wants_mail(hu, "ugyintezo@enkk.example.hu", choice="digest")
     cases = [_send(de, hu), _send(de, hu)]
     clock = Clock(dt.datetime.now(dt.UTC))
-    runner = _runner(server, smtp_port, clock)
+    runner = mail_runner(server, smtp_port, clock)
 
     with SmtpServer(smtp_port) as inbox:
         runner.tick()
@@ -180,7 +128,7 @@ def test_mail_settings_are_each_users_own_and_checked(server):
     de, hu = server.peer("DE"), server.peer("HU")
     assert de.client.get("/v1/account/mail", headers=de.headers).json() == {
         "address": "", "choice": "none"}
-    _wants_mail(de, "sachbearbeitung@lzk.example.de", choice="digest")
+    wants_mail(de, "sachbearbeitung@lzk.example.de", choice="digest")
     assert hu.client.get("/v1/account/mail", headers=hu.headers).json()["choice"] == "none"
     assert de.client.get("/v1/account/mail", headers=de.headers).json() == {
         "address": "sachbearbeitung@lzk.example.de", "choice": "digest"}
@@ -200,21 +148,3 @@ def test_mail_is_off_until_an_smtp_server_is_configured(monkeypatch):
     monkeypatch.setenv("IMI_SMTP_SECURITY", "ssl")
     smtp = SmtpSettings.from_environment()
     assert (smtp.host, smtp.port, smtp.security) == ("smtp.example.eu", 465, "ssl")
-
-
-@pytest.mark.parametrize("language", ["de", "hu", "fr"])
-def test_every_mail_text_is_translated_with_its_placeholders(language):
-    import re
-
-    from babel.messages.pofile import read_po
-
-    with texts.LOCALE_DIR.joinpath(language, "LC_MESSAGES", "mail.po").open("rb") as po:
-        catalogue = read_po(po, locale=language)
-    wanted = [*(t for pair in texts.EVENTS.values() for t in pair), texts.SUBJECT,
-              texts.DIGEST_SUBJECT, texts.DIGEST_INTRO, texts.REFERENCE_LINE, texts.OPEN_LINE,
-              texts.FOOTER]
-    for message in wanted:
-        translated = texts.translate(message, language)
-        assert translated != message, message
-        assert set(re.findall(r"{\w+}", translated)) == set(re.findall(r"{\w+}", message))
-    assert {m.id for m in catalogue if m.id} == set(wanted)  # the catalogue is current
