@@ -89,7 +89,8 @@ def test_withdraw_asks_for_the_reason_first(qtbot, controller: AppController, mo
     assert "NAGY, László" in asked[0].findChild(QLabel, "stepHeading").text()
     if answer:
         qtbot.waitUntil(lambda: cases.get_case(controller.reader, case_id).state
-                        is CaseStatus.WITHDRAWN, timeout=5_000)
+                        is CaseStatus.WITHDRAWN and controller.reader.pending_count() == 0,
+                        timeout=15_000)
         withdrawn = cases.get_case(controller.reader, case_id)
         assert withdrawn.timeline[-1].note.text == "Die Person hat den Antrag zurückgenommen."
     else:
