@@ -589,7 +589,9 @@ class AppController(QObject):
         elif action.value in TEXT_STEPS and not (action is Action.WITHDRAW
                                                  and case.state is CaseStatus.DRAFT):
             text_dialog = TextStepDialog(case, action.value, authority=self._other_side(case),
-                                         asked=_open_request_text(case), initial=initial,
+                                         asked=_open_request_text(case)
+                                         if action is Action.GIVE_INFO else None,
+                                         initial=initial,
                                          parent=self.window)
             args = self._ask(text_dialog)
             documents = text_dialog.picked()
