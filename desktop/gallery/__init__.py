@@ -20,7 +20,8 @@ ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search
                 "edit-draft", "answer", "withdraw", "main-workflow", "main-workflow-messages",
                 "step-give-info", "step-comment", "step-propose-date", "step-forward",
                 "step-split", "step-rate", "step-escalate", "confirm-accept-reply",
-                "user-guide", "about", "main-offline", "close-with-queued-changes")
+                "main-filtered", "allocation", "user-guide", "about", "main-offline",
+                "close-with-queued-changes")
 PETER_SCREENS = ("main-inbox-responder", "needs-attention", "case-documents")
 # The Bavarian coordinator's approval queue, its two decisions, and its organisation settings.
 COORDINATOR_SCREENS = ("approval-queue", "confirm-approve", "refuse-approval",

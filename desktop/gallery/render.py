@@ -15,11 +15,12 @@ from desktop.controller import AppController
 from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, administration, fit
 from desktop.gallery.demo_data import DOCUMENTS, OFFICERS, PASSPHRASE, REFUSED_DOCUMENT
 from desktop.i18n import set_language, shipped_languages
-from desktop.models import authoring, case_list, organisation
+from desktop.models import authoring, case_list, cases, colleagues, organisation
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
 from desktop.qt import (
     QApplication,
+    QDate,
     QDialog,
     QPlainTextEdit,
     QScrollArea,
@@ -30,6 +31,7 @@ from desktop.qt import (
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
+from desktop.views.allocation_dialog import AllocationDialog
 from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
 from desktop.views.directory_panel import DirectoryPanel
@@ -202,6 +204,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         _workflow(shooter, controller, cases, lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
+        _filtered(shooter, controller, lang)
+        _allocation(shooter, controller, cases["Schmidt"], lang)
         administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
@@ -250,6 +254,40 @@ def _text(text: str) -> Callable[[QWidget], None]:
         assert field is not None
         field.setPlainText(text)
     return write
+
+
+def _filtered(shooter: Shooter, controller: AppController, lang: str) -> None:
+    """Every case narrowed by the filter bar: a status and an answer date, read off the GUI
+    thread."""
+    if not shooter.wants("main-filtered"):
+        return
+    window, model = controller.window, controller.model
+    window.folders.setCurrentRow(4)  # all cases
+    _wait_until(lambda: window.filter_bar.counterpart.count() > 1)
+    window.filter_bar.state.setCurrentIndex(window.filter_bar.state.findData("closed"))
+    window.filter_bar.answer_from.setDate(QDate(2020, 1, 1))
+    _wait_until(lambda: not model.loading)
+    if model.rowCount() == 0:
+        shooter.problems.append(f"main-filtered-{lang}: the filtered list is empty")
+    shooter.shoot(window, "main-filtered", lang)
+    controller.model.clear_filters()
+    window.folders.setCurrentRow(0)
+    _wait_until(lambda: not model.loading)
+
+
+def _allocation(shooter: Shooter, controller: AppController, case_id: str, lang: str) -> None:
+    if not shooter.wants("allocation"):
+        return
+    case = cases.get_case(controller.reader, case_id)
+    assert case is not None
+    dialog = AllocationDialog(
+        case_id=case.id, person=f"{case.subject.family_name.upper()}, "
+                                f"{case.subject.given_names}",
+        handlers=colleagues.handlers(controller.reader, case.area),
+        current=controller.user.user_id, parent=controller.window)
+    dialog.show()
+    shooter.shoot(dialog, "allocation", lang)
+    dialog.close()
 
 
 def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]) -> None:

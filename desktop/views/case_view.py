@@ -84,6 +84,7 @@ STEP_BUTTONS: tuple[tuple[str, str | None], ...] = (
     ("escalate", None),
     ("resolve_escalation", None),
     ("withdraw", N_("Withdraw…")),
+    ("allocate", N_("Assign…")),
 )
 # The steps taken at once, without a dialog (or with a confirmation only).
 _NO_INPUT = frozenset({"approve", "send", "accept", "agree_date"})

@@ -20,7 +20,10 @@ from sync_server.sync.sequence import SequenceLock
 
 
 def _expected_public(server):
+    """What DE's bootstrap holds besides cases: the public rows, and its own users (the
+    ``colleague`` rows of its authority's audience; the test directory has one)."""
     return Counter({
+        "colleague": server.count(User, User.authority_id == server.directory.de.authority_id),
         "member_state": server.count(MemberState),
         "area": server.count(Area),
         "question_set": server.count(QuestionSetRow),
