@@ -181,13 +181,14 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
             for scroll in controller.window.case_view.findChildren(QScrollArea):
                 scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
-        # The same case with the counterpart's wording beside the reader's (Hungarian here).
-        view = controller.window.case_view
-        view.show_beside(view.beside_language.currentData())
-        for scroll in view.findChildren(QScrollArea):
-            scroll.verticalScrollBar().setValue(0)
-        shooter.shoot(controller.window, "main-beside", lang)
-        view.show_beside(None)
+        if shooter.wants("main-beside"):
+            # The same case with the counterpart's wording beside the reader's (Hungarian).
+            view = controller.window.case_view
+            view.show_beside(view.beside_language.currentData())
+            for scroll in view.findChildren(QScrollArea):
+                scroll.verticalScrollBar().setValue(0)
+            shooter.shoot(controller.window, "main-beside", lang)
+            view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-search", lang,
                       prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
@@ -206,7 +207,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-accept-reply", lang)
         _filtered(shooter, controller, lang)
         _allocation(shooter, controller, cases["Schmidt"], lang)
-        administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
+        if shooter.wants(*administration.SCREENS):
+            administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
     if not shooter.wants("main-offline", "close-with-queued-changes"):
@@ -290,9 +292,16 @@ def _allocation(shooter: Shooter, controller: AppController, case_id: str, lang:
     dialog.close()
 
 
+# The screens of ``_catalogue``: the window's two tabs and its two dialogs (by object name).
+CATALOGUE_SCREENS = ("catalogue-question-set", "catalogue-languages", "catalogue-addQuestion",
+                     "catalogue-newArea")
+
+
 def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
     """The Commission's catalogue window, over demo drafts: a new version of a shipped set
     with one English text changed since its translation, and a new area in English only."""
+    if not shooter.wants(*CATALOGUE_SCREENS):
+        return
     published = [(area, qs) for area in controller.reader.areas()
                  for qs in controller.reader.question_sets(area.code)]
     area, qs = next((a, q) for a, q in published if len(q.questions) > 10)
