@@ -20,7 +20,8 @@ from desktop.models.attachment_store import (
     DocumentDamaged,
 )
 from desktop.models.replica import Replica
-from sync_protocol.attachments import AttachmentRef
+from sync_protocol.attachments import AttachmentRef, refs_in
+from sync_protocol.cases import CaseRecord
 
 KEY = bytes(range(32))
 
@@ -217,3 +218,18 @@ def test_a_download_in_parts_resumes_and_refuses_another_document(replica, tmp_p
     with pytest.raises(DocumentChanged):
         attachments.download(store, lambda _start, length: os.urandom(length), wrong.ref)
     assert not store.has(wrong.ref.sha256) and store.partial_size(wrong.ref.sha256) == 0
+
+
+def test_the_documents_of_messages_are_listed_under_their_message(tmp_path):
+    _data, request = _doc(tmp_path, 1000, "Antrag.pdf")
+    _data, comment = _doc(tmp_path, 2000, "Anlage.pdf")
+    data = _case_data(request.ref)
+    data["messages"] = [{"kind": "comment", "authority_id": "DE-LZK", "user_name": "Anna Weber",
+                         "at": "2026-12-02T10:00:00+00:00",
+                         "text": {"text": "Anbei.", "lang": "de"},
+                         "attachments": [comment.ref.model_dump()]}]
+    case = CaseRecord.model_validate(data)
+    groups = attachments.document_groups(case)
+    assert [(title.split(" of ")[0], [r.name for r in refs]) for title, refs in groups] == [
+        ("Request", ["Antrag.pdf"]), ("Message", ["Anlage.pdf"])]
+    assert refs_in(case) == {request.ref.sha256, comment.ref.sha256}

@@ -294,3 +294,21 @@ def test_a_forwarding_authority_loses_the_documents_with_the_case(server):
     assert _get(fr, sha).content == data
     assert _get(hu, sha).json()["code"] == "attachment_unavailable"
     assert _get(de, sha).content == data
+
+
+def test_a_comments_documents_are_checked_and_read_by_the_other_side(server):
+    de, hu = server.peer("DE"), server.peer("HU")
+    case_id = new_id()
+    assert [r["status"] for r in de.push(
+        de.mutation("case.create", create_args(responder=hu.authority_id, case_id=case_id)),
+        de.mutation("case.send", {"case_id": case_id}, base_version=1))] == ["applied"] * 2
+    data = _document(6000)
+    comment = {"case_id": case_id, "text": {"text": "Bitte beachten Sie die Anlage.",
+                                            "lang": "de"},
+               "attachments": [_ref(data, name="Anlage.pdf")]}
+    assert de.step("case.comment", comment)["code"] == "attachment_missing"
+    sha = _upload(de, data)
+    commented = de.step("case.comment", comment)
+    assert commented["status"] == "applied", commented
+    assert commented["change"]["data"]["messages"][0]["attachments"][0]["sha256"] == sha
+    assert _get(hu, sha).content == data
