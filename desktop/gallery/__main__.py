@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _gallery(out: Path, *, languages: list[str] | None, screens: list[str] | None,
              sizes: list[tuple[int, int]], seed: Path | None = None) -> int:
-    from desktop.gallery.demo_data import prepare
+    from desktop.gallery.demo_data import DOCUMENTS, prepare
 
     with tempfile.TemporaryDirectory(prefix="imi-gallery-") as temp:
         base = Path(temp)
@@ -76,6 +76,7 @@ def _gallery(out: Path, *, languages: list[str] | None, screens: list[str] | Non
             data = base / f"data-{width}x{height}"
             for officer in profiles:
                 shutil.copytree(profiles[officer], data / officer)
+            shutil.copytree(base / DOCUMENTS, data / DOCUMENTS)  # the files Anna attaches
             print(f"Rendering at {width}x{height}…")
             done = subprocess.run(
                 [sys.executable, "-m", "desktop.gallery", str(out), "--render",

@@ -35,11 +35,10 @@ from desktop.qt import (
     Signal,
     named,
 )
-from desktop.views.case_view import STEP_BUTTONS, CaseView
+from desktop.views.case_view import STEP_BUTTONS, CaseView, step_text
 from desktop.views.filter_bar import FilterBar
 from desktop.views.status_bar import SyncStatusBar
 from desktop.views.widgets import fit_to_screen
-from sync_protocol.cases import Action
 
 
 class MainWindow(QMainWindow):
@@ -191,17 +190,18 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
-        self.step_actions: dict[Action, QAction] = {}
-        shortcuts = {Action.EDIT: "Ctrl+E", Action.SEND: "Ctrl+Shift+S",
-                     Action.ACCEPT: "Ctrl+Shift+A", Action.ANSWER: "Ctrl+R"}
-        for action, _text in STEP_BUTTONS:
-            step = named(QAction(self), f"menu_{action.value}")
-            if action in shortcuts:
-                step.setShortcut(QKeySequence(shortcuts[action]))
-            step.triggered.connect(self._stepper(action))
+        # Every step, by its name (an ``Action`` value; a StrEnum finds its entry too).
+        self.step_actions: dict[str, QAction] = {}
+        shortcuts = {"edit": "Ctrl+E", "send": "Ctrl+Shift+S", "accept": "Ctrl+Shift+A",
+                     "answer": "Ctrl+R", "comment": "Ctrl+Shift+M"}
+        for name, _text in STEP_BUTTONS:
+            step = named(QAction(self), f"menu_{name}")
+            if name in shortcuts:
+                step.setShortcut(QKeySequence(shortcuts[name]))
+            step.triggered.connect(self._stepper(name))
             step.setEnabled(False)
             self.case_menu.addAction(step)
-            self.step_actions[action] = step
+            self.step_actions[name] = step
         self.view_menu = named(QMenu(self), "viewMenu")
         self.folder_actions: list[QAction] = []
         for row in range(self.folders.count()):
@@ -265,8 +265,8 @@ class MainWindow(QMainWindow):
         self.organisation_action.setVisible(coordination)
         self.admin_menu.menuAction().setVisible(users or coordination)
 
-    def _stepper(self, action: Action) -> Callable[[], None]:
-        return lambda: self.case_view.request_step(action)
+    def _stepper(self, step: str) -> Callable[[], None]:
+        return lambda: self.case_view.request_step(step)
 
     def _folder_opener(self, row: int) -> Callable[[], None]:
         return lambda: self.folders.setCurrentRow(row)
@@ -274,8 +274,8 @@ class MainWindow(QMainWindow):
     def _case_shown(self) -> None:
         for item in (self.print_action, self.pdf_action):
             item.setEnabled(self.case_view.case is not None)
-        for action, step in self.step_actions.items():
-            step.setEnabled(action in self.case_view.allowed)
+        for name, step in self.step_actions.items():
+            step.setEnabled(self.case_view.step_enabled(name))
 
     def show_for_roles(self, roles: frozenset[str]) -> None:
         """Show only what the user's roles allow: a coordinator's approvals to coordinators;
@@ -283,8 +283,8 @@ class MainWindow(QMainWindow):
         coordinators existed)."""
         coordinator = "coordinator" in roles
         handles = "request_handler" in roles or not coordinator
-        visible = {"approvals": coordinator, "inbox": handles, "outbox": handles,
-                   "drafts": handles}
+        visible = {"approvals": coordinator, "escalations": coordinator, "inbox": handles,
+                   "outbox": handles, "drafts": handles}
         for row in range(self.folders.count()):
             item = self.folders.item(row)
             shown = visible.get(item.data(Qt.ItemDataRole.UserRole), True)
@@ -330,8 +330,8 @@ class MainWindow(QMainWindow):
         self.registrations_action.setText(_("Registration requests…"))
         self.register_action.setText(_("Register an authority…"))
         self.organisation_action.setText(_("Organisation settings…"))
-        for (action, text) in STEP_BUTTONS:
-            self.step_actions[action].setText(_(text))
+        for (name, _text) in STEP_BUTTONS:
+            self.step_actions[name].setText(step_text(name))
         for row, folder in enumerate(self.folder_actions):
             folder.setText(label(FOLDERS, self.folders.item(row).data(Qt.ItemDataRole.UserRole)))
         self.attention_action.setText(_("Needs attention…"))
