@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         for column, mode in enumerate((fit, QHeaderView.ResizeMode.Interactive, stretch, fit,
                                        fit, fit, fit)):
             header.setSectionResizeMode(column, mode)
-        header.resizeSection(1, 220)
+        header.resizeSection(1, 180)  # room for the other authority beside the assignee
         # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
         header.setResizeContentsPrecision(0)
         # Newest first; a click on a header sorts by that column (in SQL, over the list table).
