@@ -6,6 +6,7 @@ write goes to the database lane; sync runs on the network lane.
 
 import datetime as dt
 import importlib.metadata
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -18,6 +19,7 @@ from desktop.i18n import N_, _, current_language, ngettext, set_language, shippe
 from desktop.labels import SIGN_IN_REASONS, label
 from desktop.models import (
     account,
+    attachments,
     case_list,
     cases,
     colleagues,
@@ -25,6 +27,8 @@ from desktop.models import (
     identity,
     request_form,
 )
+from desktop.models.attachment_files import PickedFile
+from desktop.models.attachment_store import OPENED_FOLDER
 from desktop.models.attention import Refusal
 from desktop.models.attention import describe as describe_refusal
 from desktop.models.case_list import Key, ListQuery, Row
@@ -36,7 +40,7 @@ from desktop.models.request_form import RequestForm
 from desktop.models.sync_engine import NEW_DEVICE, SyncEngine
 from desktop.models.transport import Connection, Offline, ServerRefused, Transport
 from desktop.operations import Workers
-from desktop.qt import QMessageBox, QObject, Qt
+from desktop.qt import QDesktopServices, QMessageBox, QObject, Qt, QUrl
 from desktop.qt_locale import apply_language, switch_language
 from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
@@ -45,6 +49,7 @@ from desktop.views import case_print
 from desktop.views.allocation_dialog import AllocationDialog
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
+from desktop.views.case_view import ACCEPT_PROPOSING, action_of, escalation_possible_from
 from desktop.views.catalogue_dialog import CatalogueDialog
 from desktop.views.directory_dialog import DirectoryDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
@@ -53,7 +58,16 @@ from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.notifications_dialog import NotificationsDialog
 from desktop.views.refuse_dialog import RefuseDialog
 from desktop.views.sign_in_dialog import SignInDialog
+from desktop.views.step_dialogs import (
+    TEXT_STEPS,
+    ForwardDialog,
+    ProposeDateDialog,
+    RateDialog,
+    SplitDialog,
+    TextStepDialog,
+)
 from desktop.views.widgets import confirm
+from sync_protocol.attachments import AttachmentRef, refs_by_hash
 from sync_protocol.authoring import (
     CATALOGUE_EDITOR_ROLE,
     Draft,
@@ -63,7 +77,7 @@ from sync_protocol.authoring import (
 )
 from sync_protocol.cases import Action, CaseRecord, CaseRole, CaseStatus, Party
 from sync_protocol.errors import ProtocolError
-from sync_protocol.languages import authority_language
+from sync_protocol.languages import authority_language, localized
 from sync_protocol.mail import MailSettings
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
@@ -73,7 +87,8 @@ from sync_protocol.workflow import allowed_actions
 
 # The fields of a draft its edit takes again.
 EDITABLE = ("area", "question_set", "question_set_version", "responder_authority_id",
-            "subject", "questions", "answer_by", "request_text")
+            "subject", "questions", "answer_by", "request_text", "request_attachments")
+
 
 # Irreversible steps ask first: title, question, and the button that takes the step.
 CONFIRM = {
@@ -86,11 +101,17 @@ CONFIRM = {
         N_("Approve"),
         N_("Approve {reference} about {person}? It goes on to the other authority."),
         N_("Approve")),
+    # A draft: nobody else has seen it, so no reason is asked.
     Action.WITHDRAW: (
         N_("Withdraw the request"),
         N_("Withdraw request {reference} about {person}? The other authority is told, and "
            "the request cannot be sent again."),
         N_("Withdraw")),
+    Action.AGREE_DATE: (
+        N_("Agree to the proposed date"),
+        N_("Agree that request {reference} about {person} is answered by {date}? The "
+           "proposed date becomes the answer date."),
+        N_("Agree")),
 }
 
 # Whose step a refusal returns, by the state the case waits in.
@@ -156,6 +177,11 @@ class AppController(QObject):
         self._translating: tuple[str, str] | None = None  # (case id, field) asked for
         self.catalogue: CatalogueDialog | None = None
         self._shown_online = True
+        self._downloading: set[str] = set()
+        # Decrypted copies of documents opened in the system's viewer: removed when the window
+        # closes, and here again (after a crash).
+        self._opened = profile.path / OPENED_FOLDER
+        shutil.rmtree(self._opened, ignore_errors=True)
         if CATALOGUE_EDITOR_ROLE in user.roles:
             self.window.enable_catalogue()
         self._wire()
@@ -186,6 +212,9 @@ class AppController(QObject):
         w.case_view.sig_step_requested.connect(self.take_step)
         w.case_view.sig_print_requested.connect(self.print_case)
         w.case_view.sig_translation_requested.connect(self.translate)
+        w.case_view.sig_case_open_requested.connect(self.open_linked_case)
+        w.case_view.attachments.sig_open.connect(self.open_attachment)
+        w.case_view.attachments.sig_keep.connect(self.keep_attachment)
         w.status.sig_sign_in_requested.connect(
             lambda: self.ask_sign_in(self.sync.signed_out or "unauthorised"))
         self.sync.sig_data_changed.connect(self.refresh)
@@ -198,6 +227,8 @@ class AppController(QObject):
         self.sync.sig_new_work.connect(self.tray.show_new_work)
 
     def start(self) -> None:
+        # Documents downloaded only to be read once go at each start.
+        self.workers.run_db(attachments.tidy, success=lambda _n: None, failure=self._failed)
         self.refresh()
         self._load_filter_choices(self.model.folder)
         self.window.show()
@@ -232,6 +263,7 @@ class AppController(QObject):
         self.workers.shutdown()
         self.transport.close()
         self.reader.close()
+        shutil.rmtree(self._opened, ignore_errors=True)
 
     # -- showing -------------------------------------------------------------------------
 
@@ -287,18 +319,95 @@ class AppController(QObject):
         if row is not None and self.model.is_unread(row):  # opened: read from now on
             self.workers.run_db(lambda replica: replica.mark_read(case_id),
                                 success=lambda _r: self.refresh(), failure=self._failed)
+        now = dt.datetime.now(dt.UTC)
+        roles = frozenset(self.user.roles)
+        allowed = allowed_actions(case, self.user.authority_id, roles, now=now)
         self.window.case_view.show_case(
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
             authority=self.reader.authority,
-            allowed=allowed_actions(case, self.user.authority_id, frozenset(self.user.roles)),
+            allowed=allowed,
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
             counterpart_language=self._counterpart_language(case),
             translations=self.reader.translations(case_id),
             online=self._note_online(),
             translating=self._translating[1] if self._translating and
             self._translating[0] == case_id else None,
+            reader=self.user.authority_id,
+            escalate_from=escalation_possible_from(case, self.user.authority_id, roles,
+                                                   now=now, allowed=allowed),
+            documents=attachments.states(self.reader, list(refs_by_hash(case))),
+            downloading=self._downloading,
         )
+
+    # -- documents -----------------------------------------------------------------------
+
+    def _shown_document(self, sha256: str) -> AttachmentRef | None:
+        case = self.window.case_view.case
+        return refs_by_hash(case).get(sha256) if case is not None else None
+
+    def _reshow(self) -> None:
+        case = self.window.case_view.case
+        if case is not None and not self._closed:
+            self.show_case(case.id)
+
+    def open_attachment(self, sha256: str) -> None:
+        """Show a document of the shown case in the system's viewer: a decrypted copy in the
+        profile's folder for opened documents (viewers need a file), downloaded first if this
+        computer does not hold it."""
+        ref = self._shown_document(sha256)
+        if ref is None:
+            return
+        state = attachments.states(self.reader, [sha256]).get(sha256)
+        if state is None or not state.stored:
+            self._download(ref, keep=False, then=lambda: self.open_attachment(sha256))
+            return
+        opened = self._opened
+        self.workers.run_db(lambda replica: attachments.open_copy(replica, ref, opened),
+                            success=self._show_file, failure=self._failed)
+
+    def keep_attachment(self, sha256: str, keep: bool) -> None:
+        ref = self._shown_document(sha256)
+        if ref is None:
+            return
+        state = attachments.states(self.reader, [sha256]).get(sha256)
+        if keep and (state is None or not state.stored):
+            self._download(ref, keep=True, then=lambda: None)
+            return
+        self.workers.run_db(lambda replica: attachments.set_kept(replica, sha256, keep),
+                            success=lambda _r: self._reshow(), failure=self._failed)
+
+    def _download(self, ref: AttachmentRef, *, keep: bool, then: Callable[[], None]) -> None:
+        sha256 = ref.sha256
+        self._downloading.add(sha256)
+        self._reshow()
+
+        def finished() -> None:
+            self._downloading.discard(sha256)
+            self._reshow()
+
+        def saved(_result: None) -> None:
+            finished()
+            then()
+
+        def failed(error: BaseException) -> None:
+            finished()
+            self._failed(error)
+
+        def fetched(_result: None) -> None:
+            self.workers.run_db(
+                lambda replica: attachments.record_download(replica, ref, keep=keep),
+                success=saved, failure=failed)
+
+        store = self.reader.attachments
+        assert store is not None
+        fetch = partial(self.transport.get_blob, sha256)
+        # In parts: a download the line cut off continues where it stopped when opened again.
+        self.workers.run_net(lambda: attachments.download(store, fetch, ref), success=fetched,
+                             failure=failed)
+
+    def _show_file(self, path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def _note_online(self) -> bool:
         self._shown_online = self.sync.online is not False
@@ -336,10 +445,17 @@ class AppController(QObject):
     # -- doing ---------------------------------------------------------------------------
 
     def perform(self, steps: list[tuple[str, dict[str, Any]]],
-                then: Callable[[], None] | None = None) -> None:
+                then: Callable[[], None] | None = None,
+                documents: Sequence[PickedFile] = ()) -> None:
+        """Take ``steps``; ``documents`` (files picked for the first step) are copied into the
+        profile's encrypted folder and queued for upload together with that step."""
         def work(replica: Replica) -> None:
-            for name, args in steps:
-                cases.perform(replica, name=name, args=args)
+            for index, (name, args) in enumerate(steps):
+                with replica.transaction():
+                    if index == 0 and documents:
+                        attachments.attach(replica, documents)
+                    attachments.queue_held(replica, args)
+                    cases.perform(replica, name=name, args=args)
 
         def done(_result: None) -> None:
             self.refresh()
@@ -392,7 +508,7 @@ class AppController(QObject):
             if then is not None:
                 then()
 
-        self.perform(steps, then=opened)
+        self.perform(steps, then=opened, documents=dialog.attachments.picked())
 
     # -- the directory -------------------------------------------------------------------------
 
@@ -457,18 +573,25 @@ class AppController(QObject):
     def take_step(self, action_value: str, case_id: str,
                   initial: dict[str, Any] | None = None,
                   then: Callable[[], None] | None = None) -> None:
-        """Take ``action`` on the case, asking first what the step needs (answers, a
-        confirmation). ``initial`` holds what the officer entered before (a step taken again
-        from *Needs attention*)."""
-        action = Action(action_value)
+        """Take a step on the case, asking first what it needs (answers, a reason, an
+        authority, a confirmation). ``action_value`` is an ``Action`` value or one of the case
+        view's steps (``ACCEPT_PROPOSING``). ``initial`` holds what the officer entered
+        before (a step taken again from *Needs attention*)."""
+        action = action_of(action_value)
         case = cases.get_case(self.reader, case_id)
         if case is None:
             return
-        args: dict[str, Any] = {"case_id": case_id}
+        if action is Action.ACCEPT and (initial or {}).get("proposed_answer_by"):
+            action_value = ACCEPT_PROPOSING
+        args: dict[str, Any] | None = {"case_id": case_id}
+        documents: list[PickedFile] = []
         if action is Action.EDIT:
             draft = initial or case.model_dump(mode="json", include=set(EDITABLE) | {"id"})
             form = request_form.from_args({**draft, "case_id": case_id})
             self.new_request(form, editing=True, then=then)
+            return
+        if action in (Action.FORWARD, Action.SPLIT):
+            self._ask_authority(case, action, initial=initial, then=then)
             return
         if action is Action.ANSWER:
             qs = self.reader.question_set(case.question_set, case.question_set_version)
@@ -480,6 +603,7 @@ class AppController(QObject):
             if not dialog.exec() or dialog.result_args is None:
                 return
             args = dialog.result_args
+            documents = dialog.attachments.picked()
         elif action is Action.REFUSE:
             author = case.holders(_AUTHOR_OF_WAITING.get(case.state, CaseRole.REQUESTER))[0]
             refusal = RefuseDialog(case, author=self._authority_name(author) or author,
@@ -487,6 +611,21 @@ class AppController(QObject):
             if not refusal.exec() or refusal.result_args is None:
                 return
             args = refusal.result_args
+        elif action_value == ACCEPT_PROPOSING:
+            args = self._ask(ProposeDateDialog(case, authority=self._other_side(case),
+                                               initial=initial, parent=self.window))
+        elif action is Action.RATE:
+            args = self._ask(RateDialog(case, authority=self._other_side(case),
+                                        initial=initial, parent=self.window))
+        elif action.value in TEXT_STEPS and not (action is Action.WITHDRAW
+                                                 and case.state is CaseStatus.DRAFT):
+            text_dialog = TextStepDialog(case, action.value, authority=self._other_side(case),
+                                         asked=_open_request_text(case)
+                                         if action is Action.GIVE_INFO else None,
+                                         initial=initial,
+                                         parent=self.window)
+            args = self._ask(text_dialog)
+            documents = text_dialog.picked()
         elif action is Action.ALLOCATE:
             allocation = self._allocation(case)
             if allocation is None:
@@ -496,11 +635,69 @@ class AppController(QObject):
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
             if not confirm(self.window, title=_(title), action=_(button),
-                           text=_(text).format(reference=case.id[:8].upper(), person=person)):
+                           text=_(text).format(reference=case.id[:8].upper(), person=person,
+                                               date=formatting.date_text(
+                                                   case.proposed_answer_by))):
                 return
             if initial:
                 args = {**initial, "case_id": case_id}
-        self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+        if args is None:
+            return
+        self.perform([(MUTATION_FOR_ACTION[action], args)], then=then, documents=documents)
+
+    @staticmethod
+    def _ask(dialog: Any) -> dict[str, Any] | None:
+        """Open a step's dialog; the step's arguments, or None if the officer cancelled."""
+        if not dialog.exec():
+            return None
+        result: dict[str, Any] | None = dialog.result_args
+        return result
+
+    def _other_side(self, case: CaseRecord) -> str:
+        """The name of the authority on the other side of ``case`` from the reader's (for a
+        coordinator, the requested authority)."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is not CaseRole.RESPONDER
+                 else case.requester_authority_id)
+        return self._authority_name(other) or other
+
+    def _ask_authority(self, case: CaseRecord, action: Action, *,
+                       initial: dict[str, Any] | None, then: Callable[[], None] | None) -> None:
+        """Forward or split: the directory is loaded on the database lane, then the dialog
+        asks for the authority (and, to split, the questions)."""
+        def load(replica: Replica) -> tuple[list[Any], DirectoryChoices]:
+            return replica.areas(), self._directory_choices(replica)
+
+        def loaded(result: tuple[list[Any], DirectoryChoices]) -> None:
+            areas, choices = result
+            dialog: ForwardDialog | SplitDialog
+            if action is Action.FORWARD:
+                area = next((a for a in areas if a.code == case.area), None)
+                dialog = ForwardDialog(
+                    case, area_name=localized(area.names, current_language()) if area
+                    else case.area, areas=areas, directory=choices,
+                    search=self.directory_search, my_authority=self.user.authority_id,
+                    initial=initial, parent=self.window)
+            else:
+                dialog = SplitDialog(
+                    case, self.reader.question_set(case.question_set,
+                                                   case.question_set_version),
+                    areas=areas, directory=choices, search=self.directory_search,
+                    my_authority=self.user.authority_id, initial=initial, parent=self.window)
+            args = self._ask(dialog)
+            if args is not None:
+                self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+        self.workers.run_db(load, success=loaded, failure=self._failed)
+
+    def open_linked_case(self, case_id: str) -> None:
+        """Open a linked case (split from or into) if this authority sees it."""
+        if self.reader.case_row(case_id) is not None:
+            self.open_case("all", case_id)
+            return
+        self.window.status.showMessage(
+            _("Request {reference} is not on this computer: your authority does not take "
+              "part in it.").format(reference=case_id[:8].upper()), 10000)
 
     def _allocation(self, case: CaseRecord) -> dict[str, Any] | None:
         """Ask the allocator whom of their authority's request handlers the case goes to."""
@@ -868,6 +1065,14 @@ def _problem_lines(problems: Sequence[Problem]) -> str:
     if len(problems) > PROBLEMS_SHOWN:
         lines.append(_("… and {n} more.").format(n=len(problems) - PROBLEMS_SHOWN))
     return "\n".join("• " + line for line in lines)
+
+
+def _open_request_text(case: CaseRecord) -> str | None:
+    """The text of the open request for further information, if there is one."""
+    if case.open_info_request is None:
+        return None
+    request = next((m for m in reversed(case.messages) if m.kind == "info_request"), None)
+    return request.text.text if request is not None else None
 
 
 def _keep_translation(replica: Replica, translation: MachineTranslation) -> None:

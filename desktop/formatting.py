@@ -85,3 +85,19 @@ def language_name(code: str) -> str:
     locale = Locale.parse(babel_locale(code))
     name = locale.get_display_name(Locale.parse(_locale())) or code
     return name.split(" (")[0]
+
+
+def size_text(size: int) -> str:
+    """A document's size as the reader's language writes it ("1,5 MB", "820 kB", "12 B")."""
+    return _size_text(size, _locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _size_text(size: int, locale: str) -> str:
+    from babel.units import format_unit
+
+    for unit, factor in (("digital-megabyte", 1024 * 1024), ("digital-kilobyte", 1024)):
+        if size >= factor:
+            return str(format_unit(size / factor, unit, length="short", locale=locale,
+                                   format="#,##0.#"))
+    return str(format_unit(size, "digital-byte", length="short", locale=locale))

@@ -172,6 +172,21 @@ PROTOCOL: dict[str, str] = {
                            "review."),
     "text_invalid": N_("{text} ({language}): the translation contains characters that are "
                        "not allowed."),
+    "attachment_missing": N_("The document “{name}” had not reached the server completely. "
+                             "Take the step again: IMI uploads the document first."),
+    "attachment_too_large": N_("The document is too large: a document may have at most "
+                               "{limit}."),
+    "attachment_type": N_("Documents of the type {media_type} cannot be attached."),
+    "attachment_hash_mismatch": N_("The document was damaged on its way to the server. IMI "
+                                   "uploads it again."),
+    "attachment_unavailable": N_("The document is not available: the server does not have "
+                                 "it, or your authority no longer sees the case."),
+    "upload_offset": N_("The server holds {offset} bytes of the document. IMI continues the "
+                        "upload from there."),
+    "too_many_uploads": N_("Your authority has uploaded too many documents that no request "
+                           "refers to yet. Send or discard the waiting steps first."),
+    "invalid_range": N_("The server could not read the part of the document requested or "
+                        "sent. This is a fault of the program; please report it."),
     # Why the server no longer accepts this computer's sign-in: the sign-in dialog's texts.
     **SIGN_IN_REASONS,
 }
@@ -216,6 +231,8 @@ def _param(name: str, value: Any, authority_name: AuthorityName | None) -> str:
         return label(APPLICATION_STATES, text)
     if name == "decision":
         return label(STEP_NAMES, text)
+    if name == "limit" and text.isdigit():
+        return formatting.size_text(int(text))
     if name == "member_state":
         return formatting.country_name(text)
     if name == "authority" and authority_name is not None:

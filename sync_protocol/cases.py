@@ -229,6 +229,9 @@ class CaseRecord(Frozen):
     rating: Rating | None = None
     escalation: Escalation | None = None
     assignments: tuple[Assignment, ...] = Field(default=(), max_length=20)
+    # Documents the request and the reply carry (``sync_protocol.attachments``).
+    request_attachments: Attachments = ()
+    reply_attachments: Attachments = ()
 
     @model_validator(mode="before")
     @classmethod

@@ -131,6 +131,15 @@ CODES: Final[Mapping[str, tuple[str, ...]]] = {
     "invalid_activation": (),
     "cannot_change_own_administration": (),
     "too_many_registrations": ("retry_after",),
+    # Attachments (``sync_protocol.attachments``) and their blobs (``/v1/blobs/{sha256}``).
+    "attachment_missing": ("name",),
+    "attachment_too_large": ("limit",),
+    "attachment_type": ("media_type",),
+    "attachment_hash_mismatch": (),
+    "attachment_unavailable": (),
+    "upload_offset": ("offset",),
+    "too_many_uploads": (),
+    "invalid_range": (),
 }
 
 

@@ -37,6 +37,7 @@ class CreateCase(_Args):
     questions: tuple[Code, ...] = Field(min_length=1, max_length=100)
     answer_by: Date
     request_text: FreeText | None = None
+    attachments: Attachments = ()
 
 
 class EditDraft(CreateCase):
@@ -123,6 +124,7 @@ class AllocateCase(_Args):
 class AnswerCase(_Args):
     answers: tuple[Answer, ...] = Field(min_length=1, max_length=100)
     reply_text: FreeText | None = None
+    attachments: Attachments = ()
 
 
 class WithdrawCase(_Args):

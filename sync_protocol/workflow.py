@@ -385,7 +385,8 @@ def _edit(step: Step) -> Outcome:
         if p.role is CaseRole.RESPONDER else p
         for p in step.case.participants)
     return Outcome(state=step.target,
-                   changes={field: getattr(args, field) for field in _REQUEST_FIELDS},
+                   changes={**{field: getattr(args, field) for field in _REQUEST_FIELDS},
+                            "request_attachments": args.attachments},
                    participants=participants)
 
 
@@ -632,7 +633,7 @@ def _answer(step: Step) -> Outcome:
     _check_answers(case, args, step.question_set)
     # Once answered, a date proposed on accepting is no longer open for agreement.
     changes = {"answers": args.answers, "reply_text": args.reply_text,
-               "proposed_answer_by": None}
+               "reply_attachments": args.attachments, "proposed_answer_by": None}
     approver = step.organisation.approver(case.responder_authority_id, case.area,
                                           Direction.REPLY)
     if approver is None or approver == case.responder_authority_id:
@@ -725,6 +726,7 @@ def _create(
             Participant(authority_id=args.responder_authority_id, role=CaseRole.RESPONDER),
         ),
         **{field: getattr(args, field) for field in _REQUEST_FIELDS},
+        request_attachments=args.attachments,
         created_at=now,
         updated_at=now,
         timeline=(

@@ -12,6 +12,7 @@ from sync_protocol.messages import PRODUCTION_SYSTEM, SYSTEM_HEADER, TRAINING_SY
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.admin_routes import router as admin_router
 from sync_server.auth.routes import router as auth_router
+from sync_server.blobs.routes import router as blob_router
 from sync_server.catalogue.routes import router as catalogue_router
 from sync_server.config import Settings
 from sync_server.context import ServerContext, build_context
@@ -89,6 +90,7 @@ def api(*, training: bool = False,
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(sync_router)
+    app.include_router(blob_router)
     app.include_router(admin_router)
     app.include_router(mail_router)
     app.include_router(translation_router)

@@ -61,6 +61,10 @@ def translation_binding(entity_id: str) -> bytes:
     return binding("case_translations.sealed", entity_id)
 
 
+def blob_binding(sha256: str, authority_id: str, offset: int) -> bytes:
+    return binding("blob_chunks.sealed", sha256, authority_id, offset)
+
+
 def result_binding(device_id: str, mutation_id: int) -> bytes:
     return binding("applied_mutations.sealed_result", device_id, mutation_id)
 

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import Engine, func, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from sync_server.blobs.models import BlobChunk
 from sync_server.cases.models import Case
 from sync_server.crypto import (
     HEADER_BYTES,
     Sealer,
     Unreadable,
+    blob_binding,
     case_binding,
     result_binding,
     sync_row_binding,
@@ -46,6 +48,9 @@ class _Column:
     extra: Sequence[InstrumentedAttribute[Any]]
     bind: Callable[..., bytes]
     only: Sequence[Any] = ()
+    # At most this many rows per transaction (0: the caller's batch): chunks of documents
+    # are megabytes each.
+    batch: int = 0
 
 
 COLUMNS = (
@@ -59,6 +64,9 @@ COLUMNS = (
             AppliedMutation.sealed_result, (), result_binding),
     _Column("case_translations", CaseTranslation, (CaseTranslation.id,), CaseTranslation.sealed,
             (), translation_binding),
+    _Column("blob_chunks", BlobChunk,
+            (BlobChunk.sha256, BlobChunk.authority_id, BlobChunk.offset), BlobChunk.sealed, (),
+            blob_binding, batch=8),
 )
 
 
@@ -86,7 +94,8 @@ def reseal(engine: Engine, sealer: Sealer, *, batch: int = DEFAULT_BATCH,
         last: tuple[Any, ...] | None = None
         while True:
             with Session(engine) as session, session.begin():
-                last = _batch(session, sealer, column, after=last, size=batch, progress=progress)
+                last = _batch(session, sealer, column, after=last,
+                              size=min(batch, column.batch or batch), progress=progress)
             if report is not None and progress.total:
                 report(progress)
             if last is None:

@@ -5,6 +5,7 @@ Alembic's environment and anything that creates or inspects the whole schema imp
 
 from sync_server.auth import audit as admin_audit
 from sync_server.auth import models as auth_models
+from sync_server.blobs import models as blob_models
 from sync_server.cases import models as case_models
 from sync_server.catalogue import draft_models
 from sync_server.catalogue import models as catalogue_models
@@ -19,6 +20,6 @@ from sync_server.translation import models as translation_models
 
 metadata = Base.metadata
 
-__all__ = ["admin_audit", "auth_models", "case_models", "catalogue_models", "directory_models",
-           "draft_models", "job_models", "mail_models", "metadata", "organisation_models",
-           "registration_models", "sync_models", "translation_models"]
+__all__ = ["admin_audit", "auth_models", "blob_models", "case_models", "catalogue_models",
+           "directory_models", "draft_models", "job_models", "mail_models", "metadata",
+           "organisation_models", "registration_models", "sync_models", "translation_models"]

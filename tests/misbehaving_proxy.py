@@ -14,13 +14,19 @@ from typing import Any
 import requests
 
 FAULTS = ("500", "reset", "reset_after", "hang", "malformed")
+# Request headers passed on to the server, and answer headers passed back (documents by
+# content hash: ``/v1/blobs``).
+FORWARDED = ("authorization", "content-type", "content-range", "range")
+RETURNED = ("upload-offset", "upload-length", "upload-complete", "content-range",
+            "accept-ranges")
 
 
 class MisbehavingProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self._lock = threading.Lock()
-        self._faults: collections.deque[tuple[str, str]] = collections.deque()
+        # (fault, path prefix, matching requests to let pass first)
+        self._faults: collections.deque[list[Any]] = collections.deque()
         self._released = threading.Event()
         self.seen: list[tuple[str, str, str]] = []  # (method, path, fault or "")
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -32,11 +38,12 @@ class MisbehavingProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def fail_next(self, fault: str, *, path: str = "/", times: int = 1) -> None:
-        """The next ``times`` requests whose path starts with ``path`` get ``fault``."""
+    def fail_next(self, fault: str, *, path: str = "/", times: int = 1, skip: int = 0) -> None:
+        """The next ``times`` requests whose path starts with ``path`` get ``fault``, after
+        ``skip`` such requests went through."""
         assert fault in FAULTS, fault
         with self._lock:
-            self._faults.extend([(fault, path)] * times)
+            self._faults.extend([fault, path, skip] for _ in range(times))
 
     def release(self) -> None:
         """Let every request held by ``hang`` go: their connections close unanswered."""
@@ -55,8 +62,11 @@ class MisbehavingProxy:
     def _take(self, method: str, path: str) -> str:
         with self._lock:
             fault = ""
-            for index, (candidate, prefix) in enumerate(self._faults):
+            for index, (candidate, prefix, skip) in enumerate(self._faults):
                 if path.startswith(prefix):
+                    if skip:
+                        self._faults[index][2] = skip - 1
+                        break
                     fault = candidate
                     del self._faults[index]
                     break
@@ -77,6 +87,12 @@ def _handler(proxy: MisbehavingProxy) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._serve()
 
+        def do_PUT(self) -> None:
+            self._serve()
+
+        def do_HEAD(self) -> None:
+            self._serve()
+
         def _serve(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             fault = proxy._take(self.command, self.path)
@@ -95,19 +111,24 @@ def _handler(proxy: MisbehavingProxy) -> type[BaseHTTPRequestHandler]:
             forwarded = requests.request(
                 self.command, proxy.upstream + self.path, data=body, timeout=60,
                 headers={k: v for k, v in self.headers.items()
-                         if k.lower() in ("authorization", "content-type")})
+                         if k.lower() in FORWARDED})
             if reset:
                 self._reset()  # the server applied it; the client never hears
                 return
             self._answer(forwarded.status_code, forwarded.content,
-                         forwarded.headers.get("content-type", "application/json"))
+                         forwarded.headers.get("content-type", "application/json"),
+                         {k: v for k, v in forwarded.headers.items() if k.lower() in RETURNED})
 
-        def _answer(self, status: int, content: bytes, content_type: str) -> None:
+        def _answer(self, status: int, content: bytes, content_type: str,
+                    headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()
-            self.wfile.write(content)
+            if self.command != "HEAD":
+                self.wfile.write(content)
 
         def _reset(self) -> None:
             # Linger 0: closing sends a TCP reset, as a crashed peer or a middlebox does.

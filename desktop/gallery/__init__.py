@@ -16,11 +16,13 @@ SIZES = ((1280, 800), (1920, 1080))
 # The screens of the officer who asks (Anna), of the one who answers (Peter), of a
 # coordinator, and of the first start, in the order they are rendered.
 ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search", "directory",
-                "new-request-incomplete",
-                "edit-draft", "answer", "confirm-withdraw", "confirm-accept-reply",
+                "new-request-incomplete", "new-request-documents",
+                "edit-draft", "answer", "withdraw", "main-workflow", "main-workflow-messages",
+                "step-give-info", "step-comment", "step-propose-date", "step-forward",
+                "step-split", "step-rate", "step-escalate", "confirm-accept-reply",
                 "main-filtered", "allocation", "user-guide", "about", "main-offline",
                 "close-with-queued-changes")
-PETER_SCREENS = ("main-inbox-responder", "needs-attention")
+PETER_SCREENS = ("main-inbox-responder", "needs-attention", "case-documents")
 # The Bavarian coordinator's approval queue, its two decisions, and its organisation settings.
 COORDINATOR_SCREENS = ("approval-queue", "confirm-approve", "refuse-approval",
                        "organisation-settings", "organisation-rule")

@@ -13,7 +13,7 @@ from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from desktop.controller import AppController
 from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, administration, fit
-from desktop.gallery.demo_data import OFFICERS, PASSPHRASE
+from desktop.gallery.demo_data import DOCUMENTS, OFFICERS, PASSPHRASE, REFUSED_DOCUMENT
 from desktop.i18n import set_language, shipped_languages
 from desktop.models import authoring, case_list, cases, colleagues, organisation
 from desktop.models import profile as profiles
@@ -32,6 +32,7 @@ from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
 from desktop.views.allocation_dialog import AllocationDialog
+from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
 from desktop.views.directory_panel import DirectoryPanel
 from desktop.views.organisation_dialog import OrganisationDialog, RuleDialog
@@ -169,7 +170,7 @@ def _open(data: Path, username: str) -> AppController:
 
 def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
     cases = {name: _case(controller, name) for name in ("Tóth", "Varga", "Schmidt", "Moreau",
-                                                        "Dupont")}
+                                                        "Dupont", "Szabó")}
     for lang in languages:
         controller.change_language(lang)
         controller.open_case("inbox", cases["Schmidt"])
@@ -180,13 +181,14 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
             for scroll in controller.window.case_view.findChildren(QScrollArea):
                 scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
-        # The same case with the counterpart's wording beside the reader's (Hungarian here).
-        view = controller.window.case_view
-        view.show_beside(view.beside_language.currentData())
-        for scroll in view.findChildren(QScrollArea):
-            scroll.verticalScrollBar().setValue(0)
-        shooter.shoot(controller.window, "main-beside", lang)
-        view.show_beside(None)
+        if shooter.wants("main-beside"):
+            # The same case with the counterpart's wording beside the reader's (Hungarian).
+            view = controller.window.case_view
+            view.show_beside(view.beside_language.currentData())
+            for scroll in view.findChildren(QScrollArea):
+                scroll.verticalScrollBar().setValue(0)
+            shooter.shoot(controller.window, "main-beside", lang)
+            view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-search", lang,
                       prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
@@ -194,15 +196,19 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
         shooter.modal(controller.new_request, "new-request-incomplete", lang,
                       prepare=_click("send"))
+        shooter.modal(controller.new_request, "new-request-documents", lang,
+                      prepare=_documents(controller.profile.path.parent / DOCUMENTS))
         shooter.modal(lambda: controller.take_step("edit", cases["Varga"]), "edit-draft", lang)
         shooter.modal(lambda: controller.take_step("answer", cases["Schmidt"]), "answer", lang)
         shooter.modal(lambda: controller.take_step("withdraw", cases["Moreau"]),
-                      "confirm-withdraw", lang)
+                      "withdraw", lang)
+        _workflow(shooter, controller, cases, lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
         _filtered(shooter, controller, lang)
         _allocation(shooter, controller, cases["Schmidt"], lang)
-        administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
+        if shooter.wants(*administration.SCREENS):
+            administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
     if not shooter.wants("main-offline", "close-with-queued-changes"):
@@ -218,6 +224,38 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         controller.open_case("inbox", cases["Dupont"])
         shooter.shoot(controller.window, "main-offline", lang)
         shooter.modal(controller.may_close, "close-with-queued-changes", lang)
+
+
+def _workflow(shooter: Shooter, controller: AppController, cases: dict[str, str],
+              lang: str) -> None:
+    """The workflow's steps: the case with a proposed date, a split, further information and
+    comments, one request waiting on Anna; the dialogs of the steps."""
+    controller.open_case("inbox", cases["Szabó"])
+    shooter.shoot(controller.window, "main-workflow", lang)
+    if shooter.wants("main-workflow-messages"):
+        for scroll in controller.window.case_view.findChildren(QScrollArea):
+            bar = scroll.verticalScrollBar()
+            bar.setValue(bar.maximum() * 2 // 3)
+    shooter.shoot(controller.window, "main-workflow-messages", lang)
+    step = controller.take_step
+    shooter.modal(lambda: step("give_info", cases["Szabó"]), "step-give-info", lang,
+                  prepare=_text("Es ist kein Verfahren anhängig."))
+    shooter.modal(lambda: step("comment", cases["Szabó"]), "step-comment", lang)
+    shooter.modal(lambda: step("accept_proposing", cases["Dupont"]), "step-propose-date", lang)
+    shooter.modal(lambda: step("forward", cases["Dupont"]), "step-forward", lang,
+                  prepare=_search("Bayern"))
+    shooter.modal(lambda: step("split", cases["Dupont"]), "step-split", lang,
+                  prepare=_search("Bayern"))
+    shooter.modal(lambda: step("rate", cases["Tóth"]), "step-rate", lang)
+    shooter.modal(lambda: step("escalate", cases["Schmidt"]), "step-escalate", lang)
+
+
+def _text(text: str) -> Callable[[QWidget], None]:
+    def write(dialog: QWidget) -> None:
+        field = dialog.findChild(QPlainTextEdit, "stepText")
+        assert field is not None
+        field.setPlainText(text)
+    return write
 
 
 def _filtered(shooter: Shooter, controller: AppController, lang: str) -> None:
@@ -254,9 +292,16 @@ def _allocation(shooter: Shooter, controller: AppController, case_id: str, lang:
     dialog.close()
 
 
+# The screens of ``_catalogue``: the window's two tabs and its two dialogs (by object name).
+CATALOGUE_SCREENS = ("catalogue-question-set", "catalogue-languages", "catalogue-addQuestion",
+                     "catalogue-newArea")
+
+
 def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
     """The Commission's catalogue window, over demo drafts: a new version of a shipped set
     with one English text changed since its translation, and a new area in English only."""
+    if not shooter.wants(*CATALOGUE_SCREENS):
+        return
     published = [(area, qs) for area in controller.reader.areas()
                  for qs in controller.reader.question_sets(area.code)]
     area, qs = next((a, q) for a, q in published if len(q.questions) > 10)
@@ -291,11 +336,29 @@ def _shoot_in(shooter: Shooter, language: str, widget: QWidget, screen: str) -> 
     shooter.shoot(widget, screen, language)
 
 
+def _documents(folder: Path) -> Callable[[QWidget], None]:
+    """Attach the demo's documents in the new-request dialog, and one it refuses."""
+    def attach(dialog: QWidget) -> None:
+        picker = dialog.findChild(AttachmentPicker)
+        assert picker is not None
+        documents = sorted(p for p in folder.iterdir() if p.name != REFUSED_DOCUMENT)
+        picker.add_files([*documents, folder / REFUSED_DOCUMENT])
+        _settle()
+    return attach
+
+
 def _peter(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
-    if not shooter.wants("main-inbox-responder", "needs-attention"):
+    if not shooter.wants("main-inbox-responder", "needs-attention", "case-documents"):
         return
+    with_documents = _case(controller, "Bauer")
     for lang in languages:
         controller.change_language(lang)
+        controller.open_case("inbox", with_documents)
+        view = controller.window.case_view
+        first = view.attachments.tree.topLevelItem(1)  # under the heading "Request"
+        if first is not None:
+            view.attachments.tree.setCurrentItem(first)
+        shooter.shoot(controller.window, "case-documents", lang)
         controller.window.folders.setCurrentRow(0)
         shooter.shoot(controller.window, "main-inbox-responder", lang)
         shooter.modal(controller.show_attention, "needs-attention", lang)

@@ -19,6 +19,7 @@ from desktop.catalogue_text import answer_text
 from desktop.i18n import _
 from desktop.labels import PROFESSIONS, STEP_NAMES, label
 from desktop.refusals import AuthorityName, explain
+from sync_protocol.attachments import AttachmentRef
 from sync_protocol.cases import Answer, CaseRecord
 from sync_protocol.catalogue import QuestionSet
 from sync_protocol.languages import localized
@@ -113,6 +114,19 @@ def _answer_rows(args: dict[str, Any], qs: QuestionSet | None,
     return rows
 
 
+def _document_rows(args: dict[str, Any]) -> list[tuple[str, str]]:
+    """The documents the step carried, by name and size."""
+    rows = []
+    for given in args.get("attachments") or []:
+        try:
+            ref = AttachmentRef.model_validate(given)
+        except ValidationError:
+            continue
+        rows.append((_("Document"), _("{name} ({size})").format(
+            name=ref.name, size=formatting.size_text(ref.size))))
+    return rows
+
+
 def describe(item: dict[str, Any], *, case: CaseRecord | None, question_sets: QuestionSets,
              authority_name: AuthorityName, language: str) -> Refusal:
     """The refused step ``item`` (a row of ``Replica.attention``) told in full."""
@@ -128,6 +142,7 @@ def describe(item: dict[str, Any], *, case: CaseRecord | None, question_sets: Qu
     else:
         free = args.get("reason") or args.get("note")
         entered = [(_("Message"), _text(free))] if free else []
+    entered += _document_rows(args)
     if not entered:
         entered = [(_("Entered"), _("Nothing: the step alone."))]
     return Refusal(

@@ -15,7 +15,8 @@ from desktop import formatting
 from desktop.catalogue_text import answer_text, is_free_text, section_title
 from desktop.i18n import _, current_language
 from desktop.labels import ACTIONS, PROFESSIONS, STATES, label
-from desktop.models import cases
+from desktop.models import attachments, cases
+from desktop.models.attachment_files import FORMAT_NAMES
 from desktop.models.replica import Replica
 from sync_protocol.cases import Answer, CaseRecord, FreeText
 from sync_protocol.catalogue import Question, QuestionSet
@@ -54,11 +55,34 @@ def build(replica: Replica, case_id: str, *, printed_by: str, printed_at: dt.dat
         parts.append(_heading(_("Message from the requested authority")))
         parts.append(_free_text(case.reply_text))
     parts.append(_heading(_("Attachments")))
-    # The case model holds no attachments yet (issue 9, item 3): the dossier says so.
-    none = _("No attachments.")
-    parts.append(f"<p>{_esc(none)}</p>")
+    parts.append(_attachments(case))
     parts.append(_timeline(replica, case))
     return Dossier(reference=reference(case), html=_page("".join(parts), lang))
+
+
+def _attachments(case: CaseRecord) -> str:
+    """Every document of the case under its step: name, size, type and SHA-256 (what
+    identifies the document filed beside the printout)."""
+    groups = attachments.document_groups(case)
+    if not groups:
+        none = _("No attachments.")
+        return f"<p>{_esc(none)}</p>"
+    head = "".join(f"<th>{_esc(t)}</th>" for t in (_("Step"), _("Document"), _("Size"),
+                                                     _("Type"), "SHA-256"))
+    rows = [f"<tr>{head}</tr>"]
+    for title, refs in groups:
+        for ref in refs:
+            rows.append(
+                f"<tr><td>{_esc(title)}</td><td>{_esc(ref.name)}</td>"
+                f"<td>{_esc(formatting.size_text(ref.size))}</td>"
+                f"<td>{_esc(FORMAT_NAMES.get(ref.media_type, ref.media_type))}</td>"
+                # In four groups, so that the cell can wrap on a narrow page.
+                f"<td class='muted'><small>{_esc(_grouped(ref.sha256))}</small></td></tr>")
+    return f"<table width='100%'>{''.join(rows)}</table>"
+
+
+def _grouped(sha256: str) -> str:
+    return " ".join(sha256[i:i + 16] for i in range(0, len(sha256), 16))
 
 
 def _esc(text: str) -> str:

@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import stat
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from desktop.models.attachment_store import FOLDER as ATTACHMENTS
+from desktop.models.attachment_store import OPENED_FOLDER
 from desktop.models.replica import Replica
 
 PROFILE_FILE = "profile.json"
@@ -140,6 +143,7 @@ def create(path: Path, *, server_url: str, username: str, passphrase: str,
     _private_dir(path)
     for name in (REPLICA_FILE, *_SIDE_FILES):  # an interrupted set-up's, unreadable now
         (path / name).unlink(missing_ok=True)
+    _remove_documents(path)
     data_key = os.urandom(32)
     _private_file(path / REPLICA_FILE)
     replica = Replica.open(path / REPLICA_FILE, data_key)
@@ -210,6 +214,14 @@ def discard(path: Path) -> None:
     _fsync(path)
     for name in (REPLICA_FILE, *_SIDE_FILES):
         (path / name).unlink(missing_ok=True)
+    _remove_documents(path)
+
+
+def _remove_documents(path: Path) -> None:
+    """The attachment folder (encrypted with the key that goes with the replica) and any
+    decrypted copy left open."""
+    for folder in (ATTACHMENTS, OPENED_FOLDER):
+        shutil.rmtree(path / folder, ignore_errors=True)
 
 
 def _profile(path: Path, document: dict[str, Any]) -> Profile:

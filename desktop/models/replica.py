@@ -16,6 +16,9 @@ from typing import Any
 import sqlcipher3
 
 from desktop.models import schema
+from desktop.models.attachment_store import FOLDER, AttachmentStore
+from sync_protocol.attachments import refs_in
+from sync_protocol.cases import CaseRecord
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.directory import Competence
 from sync_protocol.messages import UserInfo
@@ -35,9 +38,11 @@ class ReplicaError(Exception):
 
 
 class Replica:
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, attachments: AttachmentStore | None = None) -> None:
         self._db = connection
         self._in_transaction = threading.local()
+        # The profile's encrypted attachment folder, next to the replica (same key material).
+        self.attachments = attachments
 
     @classmethod
     def open(cls, path: Path, key: bytes) -> "Replica":
@@ -54,7 +59,7 @@ class Replica:
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 10000")
         schema.register_functions(connection)
-        replica = cls(connection)
+        replica = cls(connection, AttachmentStore(path.parent / FOLDER, key))
         replica._migrate()
         return replica
 
@@ -147,9 +152,43 @@ class Replica:
 
     def delete_cases(self, case_ids: Iterable[str]) -> None:
         ids = [(i,) for i in case_ids]
+        documents = self._documents_of([i for (i,) in ids])
         self._db.executemany("DELETE FROM cases WHERE id = ?", ids)
         # Data protection reaches the translations of a case that is gone from this replica.
         self._db.executemany("DELETE FROM translations WHERE case_id = ?", ids)
+        # ... and its documents, unless another case kept here, or a step waiting to be sent,
+        # still refers to them.
+        for sha256 in documents:
+            still = self._db.execute(
+                "SELECT 1 FROM cases WHERE instr(data, ?) OR instr(confirmed, ?) "
+                "UNION ALL SELECT 1 FROM outbox WHERE instr(args, ?) LIMIT 1",
+                (sha256, sha256, sha256)).fetchone()
+            if still is None:
+                self.forget_document(sha256)
+
+    def _documents_of(self, case_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for case_id in case_ids:
+            row = self._db.execute("SELECT data, confirmed FROM cases WHERE id = ?",
+                                   (case_id,)).fetchone()
+            for text in row or ():
+                if text and '"sha256"' in text:
+                    try:
+                        found |= refs_in(CaseRecord.model_validate_json(text))
+                    except ValueError:
+                        continue
+        return found
+
+    def forget_document(self, sha256: str) -> None:
+        """Remove a document's row and its encrypted copy."""
+        self._db.execute("DELETE FROM attachments WHERE sha256 = ?", (sha256,))
+        if self.attachments is not None:
+            self.attachments.delete(sha256)
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One write statement of a model module (``desktop.models.attachments``), inside
+        ``transaction()``."""
+        self._db.execute(sql, params)
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one read-only query (the list queries of ``desktop.models.case_list``)."""

@@ -36,6 +36,8 @@ class RequestForm:
         default_factory=lambda: today() + dt.timedelta(days=DEFAULT_ANSWER_DAYS))
     message: str = ""
     language: str = "en"
+    # The documents the request carries (``AttachmentRef`` as JSON).
+    attachments: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def check(form: RequestForm) -> list[str]:
@@ -76,6 +78,8 @@ def to_args(form: RequestForm) -> dict[str, Any]:
     }
     if form.message.strip():
         args["request_text"] = {"text": form.message.strip(), "lang": form.language}
+    if form.attachments:
+        args["attachments"] = list(form.attachments)
     return args
 
 
@@ -100,4 +104,7 @@ def from_args(args: dict[str, Any], *, case_id: str | None = None) -> RequestFor
         else today() + dt.timedelta(days=DEFAULT_ANSWER_DAYS),
         message=str(text.get("text", "")),
         language=str(text.get("lang", "en")),
+        # A create's or edit's arguments name them ``attachments``, a draft record
+        # ``request_attachments``.
+        attachments=list(args.get("attachments") or args.get("request_attachments") or []),
     )

@@ -1,4 +1,10 @@
-"""One sync pass: push the outbox, then pull until up to date. No Qt, no threads of its own.
+"""One sync pass: upload the documents waiting, push the outbox, then pull until up to date.
+No Qt, no threads of its own.
+
+Documents go first: a step that refers to a document is pushed only once the server holds
+the document complete. Each upload resumes from the offset the server holds (``HEAD``), so a
+connection dropped half-way costs only the chunk in flight; the pass then fails as offline
+and the next one continues.
 
 The pass repairs what the server's 409 codes (``sync_protocol.codes``) report, and says so in
 its report's ``notices``: a copied or restored profile takes a new device identity and pushes
@@ -20,17 +26,26 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from desktop.models import cases, identity
+from desktop.models import attachments, cases, identity
 from desktop.models.db_lane import Lane
 from desktop.models.replica import Replica
 from desktop.models.transport import ServerRefused, Transport
 from sync_protocol import version
+from sync_protocol.attachments import AttachmentRef
 from sync_protocol.codes import MUTATION_GAP, MUTATION_ID_REUSED, RESET_REQUIRED
 from sync_protocol.messages import MAX_MUTATIONS_PER_PUSH, MutationIn, MutationResult, PushRequest
 
 T = TypeVar("T")
 
 PULL_PAGE = 2000
+# One PUT per chunk: small enough that a dropped line costs little, large enough that a 20 MB
+# document is 20 requests.
+UPLOAD_CHUNK = 1024 * 1024
+# Refusals that concern the caller, not the document (signed out, another device): the pass
+# stops and the sign-in flow takes over. Any other refusal of a document is final for this
+# upload: the step that refers to it is pushed all the same and comes back refused
+# (``attachment_missing``, ...) under Needs attention, and the pull is not held up.
+_CALLER_REFUSED = frozenset({401, 403})
 # Repairs per pass: each one makes the next push fit, so a second of the same kind in one
 # pass means the server keeps disagreeing; the pass then fails and is retried later.
 MAX_REPAIRS = 3
@@ -45,6 +60,7 @@ Progress = Callable[[int, bool], None]
 @dataclasses.dataclass(kw_only=True)
 class SyncReport:
     pushed: int = 0
+    uploaded: int = 0
     refused: list[MutationResult] = dataclasses.field(default_factory=list)
     pulled: int = 0
     # (what happened, how many steps are sent again): NEW_DEVICE or SERVER_RESTORED
@@ -66,6 +82,7 @@ class SyncEngine:
     def sync(self, *, progress: Progress | None = None) -> SyncReport:
         """Push everything pending, then pull everything new. Raises ``Offline``."""
         report = SyncReport()
+        self.upload(report)
         self.push(report)
         self.pull(report, progress=progress)
         report.new_work = self._db(cases.take_new_work)
@@ -73,6 +90,42 @@ class SyncEngine:
         stamp = report.finished_at.isoformat()
         self._db(lambda r: r.save_meta("last_sync", stamp))
         return report
+
+    def upload(self, report: SyncReport) -> None:
+        """Upload every document waiting; raises ``Offline`` (the push waits for the next
+        pass) if the line drops."""
+        for ref in self._db(attachments.pending_uploads):
+            try:
+                self._upload(ref)
+            except ServerRefused as refused:
+                if refused.status in _CALLER_REFUSED:
+                    raise
+            self._db(functools.partial(attachments.uploaded, sha256=ref.sha256))
+            report.uploaded += 1
+
+    def _upload(self, ref: AttachmentRef) -> None:
+        store = self._db(lambda r: r.attachments)
+        assert store is not None, "a replica opened from a profile"
+        offset, complete = self.transport.blob_held(ref.sha256)
+        restarts = 0
+        while not complete:
+            chunk = store.read_range(ref.sha256, offset, UPLOAD_CHUNK)
+            try:
+                status = self.transport.put_blob(ref, offset, chunk)
+            except ServerRefused as refused:
+                restarts += 1
+                if restarts > MAX_REPAIRS:
+                    raise
+                if refused.code == "upload_offset":
+                    # Our last chunk arrived but its answer was lost, or another device of
+                    # the authority uploads the same document: go on from where it is.
+                    offset = int(refused.params.get("offset", 0))
+                    continue
+                if refused.code == "attachment_hash_mismatch":
+                    offset = 0  # damaged on the way: the server dropped it; once more
+                    continue
+                raise
+            offset, complete = status.received, status.complete
 
     def push(self, report: SyncReport) -> None:
         repairs = 0

@@ -31,6 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from sync_protocol import version
+from sync_protocol.attachments import UPLOAD_COMPLETE, UPLOAD_OFFSET, AttachmentRef, BlobStatus
 from sync_protocol.authoring import Draft, ImportReport, PublishOutcome
 from sync_protocol.mail import MailSettings
 from sync_protocol.messages import (
@@ -236,9 +237,17 @@ class Transport:
     def _call(self, method: str, path: str, *, json_body: Any = None,
               params: dict[str, Any] | None = None, read_timeout: float | None = None,
               data: bytes | None = None) -> bytes:
+        return bytes(self._send(method, path, json_body=json_body, params=params,
+                                read_timeout=read_timeout, data=data).content)
+
+    def _send(self, method: str, path: str, *, json_body: Any = None,
+              params: dict[str, Any] | None = None, read_timeout: float | None = None,
+              data: bytes | None = None,
+              headers: dict[str, str] | None = None) -> requests.Response:
         if self._aborted.is_set():
             raise Offline("the connection was closed")
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = {**(headers or {}),
+                   **({"Authorization": f"Bearer {self.token}"} if self.token else {})}
         try:
             response = self._http.request(
                 method, self.base_url + path, json=json_body, params=params, headers=headers,
@@ -262,7 +271,7 @@ class Transport:
                 body = ErrorBody(code="http_error",
                                  message=response.reason or "the server refused the request")
             raise ServerRefused(response.status_code, body)
-        return bytes(response.content)
+        return response
 
     @staticmethod
     def _parse(model: type[M], body: bytes) -> M:
@@ -364,6 +373,36 @@ class Transport:
         body = self._call("POST", f"/v1/catalogue/drafts/{code}/import",
                           params={"language": language, "format": file_format}, data=data)
         return self._parse(ImportReport, body)
+
+    # -- documents by content hash (``sync_protocol.attachments``) --------------------------
+
+    def blob_held(self, sha256: str) -> tuple[int, bool]:
+        """How many bytes of ``sha256`` the server holds for us, and whether it is complete."""
+        try:
+            response = self._send("HEAD", f"/v1/blobs/{sha256}")
+        except ServerRefused as refused:
+            if refused.status == 404:
+                return 0, False
+            raise
+        try:
+            offset = int(response.headers.get(UPLOAD_OFFSET, "0"))
+        except ValueError:
+            raise ServerTrouble(200, "the server's upload offset is not a number") from None
+        return offset, response.headers.get(UPLOAD_COMPLETE) == "?1"
+
+    def put_blob(self, ref: AttachmentRef, start: int, chunk: bytes) -> BlobStatus:
+        """Send bytes ``start``.. of ``ref``'s document; the server's ``BlobStatus``."""
+        headers = {"Content-Type": ref.media_type,
+                   "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{ref.size}"}
+        response = self._send("PUT", f"/v1/blobs/{ref.sha256}", data=chunk, headers=headers)
+        return self._parse(BlobStatus, bytes(response.content))
+
+    def get_blob(self, sha256: str, start: int = 0, length: int | None = None) -> bytes:
+        """The document from byte ``start`` on, ``length`` bytes of it or all the rest (a
+        download in parts, resumed after a cut)."""
+        end = "" if length is None else str(start + length - 1)
+        headers = {"Range": f"bytes={start}-{end}"} if start or length is not None else {}
+        return bytes(self._send("GET", f"/v1/blobs/{sha256}", headers=headers).content)
 
     def wait(self, cursor: str, *, timeout: float = WAIT_SECONDS) -> bool:
         params = {"cursor": cursor, "timeout": timeout,

@@ -25,7 +25,9 @@ from desktop.qt import (
     QWidget,
     named,
 )
+from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.widgets import error_label, fit_to_screen
+from sync_protocol.attachments import AttachmentRef
 from sync_protocol.cases import CaseRecord
 from sync_protocol.catalogue import Question, QuestionSet
 from sync_protocol.languages import localized
@@ -86,6 +88,10 @@ class AnswerDialog(QDialog):
         self.message = named(QPlainTextEdit(str(earlier.get("text", ""))), "replyMessage")
         self.message.setMaximumHeight(100)
         layout.addWidget(self.message)
+        layout.addWidget(QLabel(_("Documents (optional)")))
+        self.attachments = AttachmentPicker(
+            [AttachmentRef.model_validate(r) for r in (initial or {}).get("attachments", [])])
+        layout.addWidget(self.attachments)
         self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -208,6 +214,8 @@ class AnswerDialog(QDialog):
         text = self.message.toPlainText().strip()
         if text:
             args["reply_text"] = {"text": text, "lang": self._lang}
+        if self.attachments.refs():
+            args["attachments"] = [r.model_dump(mode="json") for r in self.attachments.refs()]
         self.result_args = args
         self.accept()
 

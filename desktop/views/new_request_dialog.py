@@ -39,8 +39,10 @@ from desktop.qt import (
     named,
 )
 from desktop.qt_locale import date_format
+from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.directory_panel import DirectoryPanel
 from desktop.views.widgets import WrappingDelegate, error_label, fit_to_screen
+from sync_protocol.attachments import AttachmentRef
 from sync_protocol.catalogue import LegislativeArea, QuestionSet
 from sync_protocol.languages import localized
 
@@ -151,6 +153,9 @@ class NewRequestDialog(QDialog):
         self.message.setPlaceholderText(_("Optional message, in your own words"))
         self.message.setMaximumHeight(80)
         when.addRow(_("Message"), self.message)
+        self.attachments = AttachmentPicker(
+            [AttachmentRef.model_validate(r) for r in form.attachments])
+        when.addRow(_("Documents"), self.attachments)
         what_layout.addLayout(when)
         right.addWidget(what, 1)
 
@@ -266,6 +271,7 @@ class NewRequestDialog(QDialog):
             # A message kept from an earlier edit keeps the language it was written in.
             language=self._initial.language if text.strip() == self._initial.message.strip()
             and self._initial.message.strip() else self._lang,
+            attachments=[r.model_dump(mode="json") for r in self.attachments.refs()],
         )
 
     def _finish(self, *, send: bool) -> None:

@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sync_protocol.attachments import refs_of
 from sync_protocol.audiences import authority_audience
 from sync_protocol.cases import Action, CaseRecord
 from sync_protocol.errors import WorkflowRefused
@@ -27,6 +28,7 @@ from sync_protocol.visibility import case_audiences, case_views
 from sync_protocol.workflow import HANDLER_ROLE, Actor, apply_step, area_allowed, split_off
 from sync_server.auth.models import User
 from sync_server.auth.service import user_areas
+from sync_server.blobs.service import check_refs, record_refs
 from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
@@ -104,12 +106,14 @@ def apply_case_mutation(
         if session.get(Case, args.new_case_id) is not None:
             raise WorkflowRefused("already_exists", "a case with this id already exists")
         split = split_off(case, args, actor=actor, now=now, acted_at=acted_at)
+    # The step's documents, after the step itself is allowed: held complete, within limits.
+    check_refs(session, sealer, actor.authority_id, refs_of(args))
     audiences = store_case(session, seq, sealer, new, now=now)
     if case is not None and set(case_audiences(case)) != set(case_audiences(new)):
         # Its machine translations follow the case to whoever sees it now, and only to them.
         audiences |= republish(session, seq, sealer, new)
     case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
-                         now=now)
+                         now=now, actor_user=actor.user_id)
     if split is not None:
         # The new case is stored and published with the original, in the same transaction;
         # for its new responder it is a request sent to it.
@@ -134,6 +138,7 @@ def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRe
     session.execute(delete(CaseParticipant).where(CaseParticipant.case_id == case.id))
     session.add_all(CaseParticipant(case_id=case.id, authority_id=p.authority_id,
                                     role=p.role.value) for p in case.participants)
+    record_refs(session, case)
     views = {audience: view.model_dump_json().encode()
              for audience, view in case_views(case).items()}
     return publish_views(session, seq, kind=EntityKind.CASE, entity_id=case.id,
