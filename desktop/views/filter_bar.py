@@ -98,6 +98,8 @@ class FilterBar(QWidget):
             combo.setMinimumContentsLength(7)
         for combo in (self.state, self.area, self.counterpart):
             bottom.addWidget(combo, 1)  # wider when the window is
+        # Beside the search there is room for the deadline choice's few short texts.
+        self.deadline.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.answer_label.setBuddy(self.answer_from)
         for part in (self.answer_label, self.answer_from, self.until_label, self.answer_to):
             bottom.addWidget(part)
