@@ -122,6 +122,13 @@ _DEMO_TEXTS: Final = {
     "fr": "Voir l'extrait du registre ci-joint.",
     "en": "See the attached extract from the register.",
 }
+# Why a seeded request is withdrawn (a reason is required once the request was sent).
+_WITHDRAW_REASONS: Final = {
+    "de": "Die Person hat ihren Antrag auf Anerkennung zurückgezogen.",
+    "hu": "Az érintett visszavonta az elismerés iránti kérelmét.",
+    "fr": "La personne a retiré sa demande de reconnaissance.",
+    "en": "The professional withdrew the application for recognition.",
+}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -184,6 +191,11 @@ def demo_answer(question: Question, lang: str) -> dict[str, object]:
     return {"question": question.code, "value": _DEMO_TEXTS[lang], "lang": lang}
 
 
+def _withdraw_reason(lang: str) -> dict[str, str]:
+    lang = lang if lang in _WITHDRAW_REASONS else "en"
+    return {"text": _WITHDRAW_REASONS[lang], "lang": lang}
+
+
 def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
     """Take ``case.steps`` as its parties' users would, five hours apart; return the case id.
 
@@ -206,6 +218,8 @@ def make_case(session: Session, sealer: Sealer, case: SeedCase) -> str:
             "answers": [demo_answer(q, answerer_language)
                         for q in qs.questions if q.code in questions],
         },
+        "withdraw": {"case_id": case_id, "reason": _withdraw_reason(
+            _user(session, case.requester).language)},
     }
     at = case.started
     for number, step in enumerate(case.steps):
