@@ -132,6 +132,9 @@ def make_case(rng: random.Random, directory: Directory, *, started: dt.datetime)
             args["answers"] = [{"question": q, "answer": rng.choice(_options(qs, q)).code}
                                for q in case.questions]
             args["reply_text"] = _text(REPLY_TEXTS, directory, responder)
+        if action is Action.WITHDRAW:  # a sent request is withdrawn with a reason (protocol 3)
+            args["reason"] = {"text": "The professional withdrew the application.",
+                              "lang": "en"}
         name = next(n for n, (_, a) in MUTATIONS.items() if a is action)
         case = _step(case, name, args, actor, now, qs)
     return case

@@ -51,6 +51,8 @@ def _summary(path: Path, top: int = 15) -> list[str]:
         stack, _, count_text = line.rpartition(" ")
         if not stack:
             continue
+        if not count_text.isdigit():
+            continue  # a frame name with a space in it, split over lines by py-spy
         count = int(count_text)
         total += count
         frames = stack.split(";")

@@ -22,6 +22,7 @@ from desktop.models import (
     attachments,
     case_list,
     cases,
+    colleagues,
     dossier,
     identity,
     request_form,
@@ -45,6 +46,7 @@ from desktop.refusals import explain, explain_error
 from desktop.sync_controller import SyncController
 from desktop.tray import TRAY_SETTING, TrayNotifier, tray_enabled
 from desktop.views import case_print
+from desktop.views.allocation_dialog import AllocationDialog
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
 from desktop.views.catalogue_dialog import CatalogueDialog
@@ -181,6 +183,10 @@ class AppController(QObject):
         w.sig_about_requested.connect(self.show_about)
         w.sig_catalogue_requested.connect(self.show_catalogue)
         w.sig_filter_changed.connect(self.model.set_filter)
+        w.sig_filters_changed.connect(self._apply_filters)
+        w.sig_filters_cleared.connect(self.model.clear_filters)
+        w.sig_filter_choices_requested.connect(self._load_filter_choices)
+        w.filter_bar.set_me(self.user.user_id)
         w.sig_users_requested.connect(self.administration.show_users)
         w.sig_registrations_requested.connect(self.administration.show_registrations)
         w.sig_register_authority_requested.connect(self.administration.register_authority)
@@ -208,6 +214,7 @@ class AppController(QObject):
         # Documents downloaded only to be read once go at each start.
         self.workers.run_db(attachments.tidy, success=lambda _n: None, failure=self._failed)
         self.refresh()
+        self._load_filter_choices(self.model.folder)
         self.window.show()
         self.sync.start()
 
@@ -224,7 +231,11 @@ class AppController(QObject):
                              (self.sync.sig_sign_in_required, self.ask_sign_in),
                              (self.sync.sig_new_work, self.tray.show_new_work),
                              # a filter typed just before closing would read the closed lane
-                             (self.window.sig_filter_changed, self.model.set_filter)):
+                             (self.window.sig_filter_changed, self.model.set_filter),
+                             (self.window.sig_filters_changed, self._apply_filters),
+                             (self.window.sig_filters_cleared, self.model.clear_filters),
+                             (self.window.sig_filter_choices_requested,
+                              self._load_filter_choices)):
             signal.disconnect(slot)
         self.tray.close()
         if self._sign_in is not None:
@@ -245,10 +256,30 @@ class AppController(QObject):
         selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
         changed = self.window.refresh_list(self.model.refresh_changed)
-        self.window.set_folder_counts(case_list.folder_counts(self.reader))
+        self.window.set_folder_counts(case_list.folder_counts(self.reader),
+                                      case_list.deadline_counts(self.reader))
+        if changed and not self._closed:
+            self._load_filter_choices(self.model.folder)
         if current is not None and current.id in changed:
             self.show_case(current.id)
         self.refresh_status()
+
+    def _apply_filters(self, changes: dict[str, str]) -> None:
+        self.model.set_filters(**changes)
+
+    def _load_filter_choices(self, folder: str) -> None:
+        """The areas and other authorities of ``folder``'s cases, for the filter bar (read
+        on the database lane: they scan the folder)."""
+        def work(replica: Replica) -> tuple[Any, ...]:
+            with replica.snapshot():
+                return (replica.areas(), case_list.areas(replica, folder),
+                        case_list.counterparts(replica, folder))
+
+        def show(choices: tuple[Any, ...]) -> None:
+            if not self._closed and folder == self.model.folder:
+                self.window.filter_bar.set_choices(*choices)
+
+        self.workers.run_db(work, success=show, failure=self._failed)
 
     def refresh_status(self) -> None:
         online = self.sync.online is not False
@@ -552,6 +583,11 @@ class AppController(QObject):
             if not refusal.exec() or refusal.result_args is None:
                 return
             args = refusal.result_args
+        elif action is Action.ALLOCATE:
+            allocation = self._allocation(case)
+            if allocation is None:
+                return
+            args = allocation
         elif action in CONFIRM:
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
@@ -561,6 +597,19 @@ class AppController(QObject):
             if initial:
                 args = {**initial, "case_id": case_id}
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then, documents=documents)
+
+    def _allocation(self, case: CaseRecord) -> dict[str, Any] | None:
+        """Ask the allocator whom of their authority's request handlers the case goes to."""
+        mine = next((a.user_id for a in case.assignments
+                     if a.authority_id == self.user.authority_id), None)
+        dialog = AllocationDialog(
+            case_id=case.id, person=f"{case.subject.family_name.upper()}, "
+                                    f"{case.subject.given_names}",
+            handlers=colleagues.handlers(self.reader, case.area), current=mine,
+            parent=self.window)
+        if not dialog.exec():
+            return None
+        return dialog.result_args
 
     def show_notifications(self) -> None:
         """The notification settings: the e-mail part read from the server first (offline,

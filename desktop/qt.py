@@ -1,5 +1,7 @@
 """The one place the client imports Qt from."""
 
+import ctypes
+import sys
 from typing import TypeVar
 
 from PySide6.QtCore import (
@@ -178,3 +180,21 @@ def named(obj: _Named, name: str) -> _Named:
     """
     obj.setObjectName(name)
     return obj
+
+
+def _pin_singletons() -> None:
+    """Keep True, False and None alive whatever PySide does to their reference counts.
+
+    PySide6 6.12's ``SignalInstance.emit()`` drops one reference to True on every call (and
+    ``processEvents()`` one to None): after some hundreds of signals a window crashes with
+    "Fatal Python error: bool_dealloc". Python 3.12 makes these objects immortal; on 3.11 a
+    large count added once has the same effect (an object that is never freed is all they
+    are). CPython keeps the count in the first word of every object.
+    """
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return
+    for singleton in (True, False, None):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
+
+
+_pin_singletons()

@@ -168,6 +168,8 @@ class EntityKind(StrEnum):
     COORDINATOR = "coordinator"
     APPROVAL_RULE = "approval_rule"
     AUTHORITY_MODE = "authority_mode"
+    # A user of the caller's own authority (``sync_protocol.colleagues.Colleague``).
+    COLLEAGUE = "colleague"
 
 
 class Change(Message):

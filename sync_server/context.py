@@ -13,6 +13,7 @@ from sync_server.crypto import Sealer
 from sync_server.db import make_engine, make_session_factory
 from sync_server.orm import ServerState
 from sync_server.sync.notifier import ChangeNotifier
+from sync_server.sync.state import StateReader
 from sync_server.translation.libretranslate import LibreTranslate
 from sync_server.translation.provider import TranslationProvider
 
@@ -28,6 +29,8 @@ class ServerContext:
     # read per request (``sync.epoch.committed``), never kept here.
     throttle: LoginThrottle
     hashes: HashPool
+    # The state row for many requests at once, and each audience's newest row (``sync.state``).
+    state: StateReader
     # Tokens verified recently (``auth.token_cache``); what a revocation ends at once.
     tokens: TokenCache = dataclasses.field(default_factory=TokenCache)
     training: bool = False
@@ -71,10 +74,12 @@ def open_database(database_url: str) -> tuple[Engine, Identity]:
 
 def build_context(settings: Settings) -> ServerContext:
     engine, identity = open_database(settings.database_url)
+    sessions = make_session_factory(engine)
     return ServerContext(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
+        state=StateReader(sessions),
         sealer=Sealer(settings.keyring),
         notifier=ChangeNotifier(),
         training=identity.training,

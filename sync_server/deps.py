@@ -14,10 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from sync_protocol.errors import LocalProtocolError, ProtocolError
 from sync_protocol.messages import ErrorBody
-from sync_server.auth.service import Principal, authenticate
+from sync_server.auth.passwords import token_digest
+from sync_server.auth.service import Principal, authenticate, cached_principal
 from sync_server.context import ServerContext
 from sync_server.orm import ServerState
 from sync_server.sync.epoch import Committed
+from sync_server.sync.state import Snapshot
 
 
 async def get_context(request: Request) -> ServerContext:
@@ -45,13 +47,31 @@ async def get_principal(
     context: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from the token: one hand-off to the thread pool, one short session."""
+    """The caller, from the token: no hand-off to the thread pool for a token verified
+    recently, one with a short session otherwise."""
     if credentials is None:
         raise LocalProtocolError("unauthorised", "sign in first", status_hint=401)
-    principal, state = await run_in_threadpool(principal_and_state, context,
-                                               credentials.credentials)
-    request.state.committed = state
+    # The state row, read after this request arrived, shared with the requests arriving
+    # beside it (``sync.state``); a token verified under its ``auth_version`` needs no more.
+    snapshot = await context.state.read()
+    request.state.committed = snapshot.committed
+    request.state.snapshot = snapshot
+    settings = context.settings
+    principal = cached_principal(cache=context.tokens, digest=token_digest(
+        credentials.credentials), now=utcnow(), idle=settings.token_idle,
+        max_age=settings.token_max_age, auth_version=snapshot.auth_version)
+    if principal is None:
+        principal = await run_in_threadpool(_look_up, context, credentials.credentials,
+                                            snapshot.auth_version)
     return principal
+
+
+def _look_up(context: ServerContext, token: str, auth_version: int) -> Principal:
+    with context.sessions() as session:
+        return authenticate(session=session, token=token, now=utcnow(),
+                            idle=context.settings.token_idle,
+                            max_age=context.settings.token_max_age,
+                            cache=context.tokens, auth_version=auth_version)
 
 
 def principal_and_state(context: ServerContext, token: str) -> tuple[Principal, Committed]:
@@ -77,6 +97,12 @@ def committed_state(request: Request) -> Committed:
     """The committed state read when the caller was authenticated (``get_principal``)."""
     state: Committed = request.state.committed
     return state
+
+
+def snapshot_of(request: Request) -> Snapshot:
+    """The state and audience marks read when the caller was authenticated."""
+    snapshot: Snapshot = request.state.snapshot
+    return snapshot
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

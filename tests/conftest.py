@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import fcntl
 import os
 import shutil
 import sqlite3
@@ -73,10 +74,34 @@ class LiveServer:
             self.process = None
 
 
+def demo_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A server data folder freshly initialised with the demo data, made once per test run:
+    the pytest-xdist workers share it (the first one seeds, under a lock, the others wait)
+    instead of each seeding its own (``init --demo`` hashes every demo user's password).
+    Servers run on copies of it (``server_data``), never on it."""
+    basetemp = tmp_path_factory.getbasetemp()
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    seed = shared / "demo-seed"
+    with (shared / "demo-seed.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (seed / ".complete").is_file():
+            shutil.rmtree(seed, ignore_errors=True)
+            local_server.init(seed, demo=True)
+            (seed / ".complete").touch()
+    return seed
+
+
+def server_data(source: Path, data_dir: Path) -> Path:
+    """A server's data folder holding a copy of ``source``'s (key and database)."""
+    data_dir.mkdir(exist_ok=True)
+    shutil.copy(source / "server.key", data_dir)
+    copy_database(source / "imi.db", data_dir / "imi.db")
+    return data_dir
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("server")
-    local_server.init(data_dir, demo=True)
+    data_dir = server_data(demo_seed(tmp_path_factory), tmp_path_factory.mktemp("server"))
     server = LiveServer(data_dir=data_dir, port=free_port())
     server.start()
     yield server
@@ -94,10 +119,7 @@ def copy_database(source: Path, target: Path) -> None:
 def own_server(live_server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
     """A server process of the test's own, to stop, restore and start again: a copy of the
     live server's data (far cheaper than seeding anew)."""
-    data_dir = tmp_path / "own-server"
-    data_dir.mkdir()
-    shutil.copy(live_server.data_dir / "server.key", data_dir)
-    copy_database(live_server.data_dir / "imi.db", data_dir / "imi.db")
+    data_dir = server_data(live_server.data_dir, tmp_path / "own-server")
     server = LiveServer(data_dir=data_dir, port=free_port())
     server.start()
     yield server

@@ -12,7 +12,6 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +26,7 @@ from desktop import local_server
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.app import api
 from sync_server.seed import DEMO_PASSWORD
+from tests.conftest import demo_seed, server_data
 
 EXAMPLES_PER_ROUTE = int(os.environ.get("IMI_SCHEMATHESIS_EXAMPLES", "150"))
 DEVICE_ID = "5c4e3a" + "0" * 26
@@ -34,8 +34,8 @@ DEVICE_ID = "5c4e3a" + "0" * 26
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir: Path = tmp_path_factory.mktemp("api-server")
-    local_server.init(data_dir, demo=True)
+    # The demo data as ``init --demo`` made it for this run, copied (not seeded again).
+    data_dir = server_data(demo_seed(tmp_path_factory), tmp_path_factory.mktemp("api-server"))
     # Five wrong sign-ins per address, then 429 at once: hundreds of generated sign-ins would
     # otherwise each cost a full Argon2 hash.
     process, url = local_server.start(data_dir, env={

@@ -24,6 +24,7 @@ import pytest
 
 from desktop import local_server
 from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES
+from tests.build_cache import cached_build
 
 REPO = Path(__file__).resolve().parents[1]
 # Every UI catalogue in the sources, as the build step finds them.
@@ -31,7 +32,7 @@ CATALOGUES = sorted(p.parent.parent.name
                     for p in (REPO / "resources" / "translations").glob("*/LC_MESSAGES/*.po"))
 NOT_SOURCES = shutil.ignore_patterns(
     ".git", ".venv", "*.egg-info", ".setuptools-build", "__pycache__", ".*_cache", "*.mo",
-    "bench", "tests")
+    "bench", "tests", ".build-cache")
 
 
 def run(command: list[str], cwd: Path) -> str:
@@ -46,12 +47,17 @@ def _env() -> dict[str, str]:
     return env | {"QT_QPA_PLATFORM": "offscreen"}
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("wheel")
+def _build_wheel(base: Path) -> None:
     shutil.copytree(REPO, base / "src", ignore=NOT_SOURCES)
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
          "--no-index", "-w", str(base / "dist"), str(base / "src")], cwd=base)
+    shutil.rmtree(base / "src")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per state of the sources (``tests/build_cache.py``)."""
+    base = cached_build("wheel", _build_wheel, tmp_path_factory.mktemp("wheel"))
     (built,) = (base / "dist").glob("imi-*.whl")
     return built
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from sync_protocol.languages import FALLBACK_LANGUAGE, LANGUAGES
 from sync_server.seed import DEMO_PASSWORD
+from tests.build_cache import cached_build
 from tests.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,12 +38,20 @@ SYSTEM_LIBRARIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("client-packages")
+def _build_client_packages(out: Path) -> None:
     built = subprocess.run(["bash", str(ROOT / "build" / "build-client.sh"), str(out)],
                            capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stdout + built.stderr
+    for scaffolding in ("bundle", "work", "deb"):  # all of it is in the .deb
+        shutil.rmtree(out / scaffolding)
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .deb (and the icons the build rendered), built once per state of the sources
+    (``tests/build_cache.py``)."""
+    out = cached_build("client-packages", _build_client_packages,
+                       tmp_path_factory.mktemp("client-packages"))
     (package,) = out.glob("imi-desk_*.deb")
     return package
 
@@ -75,26 +85,79 @@ def test_deb_declares_the_system_libraries_and_ships_entries_icons_and_catalogue
     assert _dpkg_deb("-I", str(deb), "conffiles").split() == ["/etc/xdg/IMI/imi-desk.conf"]
 
 
-def test_every_library_the_bundle_leaves_to_the_system_is_a_declared_dependency(deb, tmp_path):
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
-    internal = tmp_path / "opt" / "imi-desk" / "_internal"
-    missing: set[str] = set()
-    for library in [*internal.rglob("*.so"), *internal.rglob("*.so.*")]:
-        linked = subprocess.run(["ldd", str(library)], capture_output=True, text=True,
-                                check=False, env={"LD_LIBRARY_PATH": str(internal)})
-        missing |= set(re.findall(r"^\s*(\S+) => not found", linked.stdout, re.MULTILINE))
+@pytest.fixture(scope="module")
+def unpacked(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .deb's files as dpkg-deb unpacks them (read only by the tests)."""
+    root = tmp_path_factory.mktemp("unpacked")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    return root
+
+
+def test_every_library_the_bundle_leaves_to_the_system_is_a_declared_dependency(unpacked):
+    internal = unpacked / "opt" / "imi-desk" / "_internal"
+    libraries = sorted(str(p) for p in [*internal.rglob("*.so"), *internal.rglob("*.so.*")])
+    assert len(libraries) > 50
+    # One ldd for all of them (it lists each file's libraries in turn): a run per library
+    # costs a process start each, for hundreds of them.
+    linked = subprocess.run(["ldd", *libraries], capture_output=True, text=True,
+                            check=False, env={"LD_LIBRARY_PATH": str(internal)})
+    for library in libraries:
+        assert f"{library}:" in linked.stdout, library  # every one was read
+    missing = set(re.findall(r"^\s*(\S+) => not found", linked.stdout, re.MULTILINE))
     assert missing <= set(SYSTEM_LIBRARIES), missing - set(SYSTEM_LIBRARIES)
     assert {SYSTEM_LIBRARIES[name] for name in missing} <= {*DEPENDS, *RECOMMENDS}
 
 
-def test_desktop_entries_start_the_client_and_the_training_client(deb, tmp_path):
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
+def _desktop_entry(path: Path) -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path, encoding="utf-8")
+    return parser["Desktop Entry"]
+
+
+def _entry_locales(language: str) -> tuple[str, ...]:
+    """The locale keys a menu looks up for ``language``: Norwegian systems run nb_NO (older
+    ones no_NO), the other languages' locales start with their code."""
+    return ("nb", "no") if language == "no" else (language,)
+
+
+@pytest.mark.parametrize(("name", "keys"), [
+    ("imi-desk", ("Name", "GenericName", "Comment")),
+    ("imi-desk-training", ("Name", "Comment")),
+])
+def test_desktop_entries_name_and_describe_the_client_in_every_language(name, keys):
+    entry = _desktop_entry(ROOT / "build" / "linux" / f"{name}.desktop")
+    translated = {key: {} for key in keys}
+    for language in LANGUAGES:
+        if language == FALLBACK_LANGUAGE:
+            continue
+        for locale in _entry_locales(language):
+            for key in keys:
+                text = entry.get(f"{key}[{locale}]", "")
+                assert text.strip(), (name, key, locale)
+                translated[key][language] = text
+    localized = {key[: key.index("[")] for key in entry if "[" in key}
+    assert localized == set(keys)  # nothing else is localized, nothing left in English
+    assert {key[key.index("[") + 1:-1] for key in entry if "[" in key} == {
+        locale for language in LANGUAGES if language != FALLBACK_LANGUAGE
+        for locale in _entry_locales(language)}
+    for key in keys:
+        english = entry[key]
+        if english == "IMI":  # the system's name is the same in every language
+            assert set(translated[key].values()) == {"IMI"}
+            continue
+        # Each language its own words: none left in English, no two languages alike.
+        assert english not in translated[key].values(), key
+        assert len(set(translated[key].values())) == len(translated[key]), key
+
+
+def test_desktop_entries_start_the_client_and_the_training_client(unpacked):
     entries = {}
     for name in ("imi-desk", "imi-desk-training"):
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str  # type: ignore[assignment,method-assign]
-        parser.read(tmp_path / "usr/share/applications" / f"{name}.desktop", encoding="utf-8")
-        entries[name] = parser["Desktop Entry"]
+        shipped = unpacked / "usr/share/applications" / f"{name}.desktop"
+        # The package ships the entries as written, in every language.
+        assert shipped.read_bytes() == (ROOT / "build" / "linux" / f"{name}.desktop").read_bytes()
+        entries[name] = _desktop_entry(shipped)
     # The client is the handler of imi://case/<id> links (the mails carry them).
     assert entries["imi-desk"]["Exec"] == "imi-desk %u"
     assert entries["imi-desk"]["MimeType"] == "x-scheme-handler/imi;"

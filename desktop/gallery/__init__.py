@@ -18,7 +18,8 @@ SIZES = ((1280, 800), (1920, 1080))
 ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search", "directory",
                 "new-request-incomplete", "new-request-documents",
                 "edit-draft", "answer", "confirm-withdraw", "confirm-accept-reply",
-                "user-guide", "about", "main-offline", "close-with-queued-changes")
+                "main-filtered", "allocation", "user-guide", "about", "main-offline",
+                "close-with-queued-changes")
 PETER_SCREENS = ("main-inbox-responder", "needs-attention", "case-documents")
 # The Bavarian coordinator's approval queue, its two decisions, and its organisation settings.
 COORDINATOR_SCREENS = ("approval-queue", "confirm-approve", "refuse-approval",

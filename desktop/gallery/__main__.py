@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
                              + " and ".join(f"{w}x{h}" for w, h in SIZES) + ")")
     parser.add_argument("--render", metavar="WxH", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    # A server data folder ``imi-server init --demo`` made, to copy instead of seeding anew
+    # (the tests have one).
+    parser.add_argument("--seed", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     options.out.mkdir(parents=True, exist_ok=True)
     if options.render:
@@ -49,17 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         return render_all(options.out, options.data, width, height, languages=options.lang,
                           screens=frozenset(options.screens) if options.screens else None)
     return _gallery(options.out, languages=options.lang, screens=options.screens,
-                    sizes=options.size or list(SIZES))
+                    sizes=options.size or list(SIZES), seed=options.seed)
 
 
 def _gallery(out: Path, *, languages: list[str] | None, screens: list[str] | None,
-             sizes: list[tuple[int, int]]) -> int:
+             sizes: list[tuple[int, int]], seed: Path | None = None) -> int:
     from desktop.gallery.demo_data import DOCUMENTS, prepare
 
     with tempfile.TemporaryDirectory(prefix="imi-gallery-") as temp:
         base = Path(temp)
         print("Preparing demo data (a local server and two officers' replicas)…")
-        profiles = prepare(base)
+        profiles = prepare(base, seed=seed)
         problems: list[str] = []
         choice = [*(f"--lang={lang}" for lang in languages or ()),
                   *([f"--screens={','.join(screens)}"] if screens else [])]

@@ -69,6 +69,12 @@ USERS = UserList(
     ))
 
 
+# The screens ``render`` shoots, in its order.
+SCREENS = ("self-registration", "self-registration-rejected", "activate-account",
+           "activation-code", "registration-queue", "registration-queue-reason",
+           "registration-queue-empty", "register-authority", "users-and-roles", "new-user")
+
+
 def render(shoot: Shoot, areas: Sequence[LegislativeArea]) -> None:
     """Every administration screen, in the current UI language."""
     apply = SelfRegistrationDialog("https://imi.example.eu", areas=areas)

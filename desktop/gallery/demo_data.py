@@ -7,8 +7,11 @@ accept and an answer taken offline on a request the other side withdrew meanwhil
 refusals under *Needs attention*, with the answers entered in full).
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
+import shutil
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -70,10 +73,18 @@ def _find(replica: Replica, family_name: str) -> str:
     raise LookupError(f"no demo case about {family_name}")
 
 
-def prepare(base: Path) -> dict[str, Path]:
-    """Make the profiles under ``base``; return each officer's profile directory."""
+def prepare(base: Path, *, seed: Path | None = None) -> dict[str, Path]:
+    """Make the profiles under ``base``; return each officer's profile directory. ``seed``:
+    a server data folder just initialised with the demo data, copied instead of seeding."""
     server_dir = base / "server"
-    local_server.init(server_dir, demo=True)
+    if seed is None:
+        local_server.init(server_dir, demo=True)
+    else:
+        server_dir.mkdir()
+        shutil.copy(seed / "server.key", server_dir)
+        with contextlib.closing(sqlite3.connect(seed / "imi.db")) as source, \
+                contextlib.closing(sqlite3.connect(server_dir / "imi.db")) as copy:
+            source.backup(copy)
     process, url = local_server.start(server_dir)
     try:
         de, hu, coordinator = (_officer(url, name, base / name) for name in OFFICERS)

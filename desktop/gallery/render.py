@@ -15,11 +15,12 @@ from desktop.controller import AppController
 from desktop.gallery import ANNA_SCREENS, COORDINATOR_SCREENS, PETER_SCREENS, administration, fit
 from desktop.gallery.demo_data import DOCUMENTS, OFFICERS, PASSPHRASE, REFUSED_DOCUMENT
 from desktop.i18n import set_language, shipped_languages
-from desktop.models import authoring, case_list, organisation
+from desktop.models import authoring, case_list, cases, colleagues, organisation
 from desktop.models import profile as profiles
 from desktop.models.case_list import ListQuery
 from desktop.qt import (
     QApplication,
+    QDate,
     QDialog,
     QPlainTextEdit,
     QScrollArea,
@@ -30,6 +31,7 @@ from desktop.qt import (
 from desktop.qt_locale import apply_language
 from desktop.refusals import explain
 from desktop.views import style
+from desktop.views.allocation_dialog import AllocationDialog
 from desktop.views.attachment_picker import AttachmentPicker
 from desktop.views.catalogue_dialog import CatalogueDialog, NewAreaDialog
 from desktop.views.directory_panel import DirectoryPanel
@@ -179,13 +181,14 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
             for scroll in controller.window.case_view.findChildren(QScrollArea):
                 scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         shooter.shoot(controller.window, "main-history", lang)
-        # The same case with the counterpart's wording beside the reader's (Hungarian here).
-        view = controller.window.case_view
-        view.show_beside(view.beside_language.currentData())
-        for scroll in view.findChildren(QScrollArea):
-            scroll.verticalScrollBar().setValue(0)
-        shooter.shoot(controller.window, "main-beside", lang)
-        view.show_beside(None)
+        if shooter.wants("main-beside"):
+            # The same case with the counterpart's wording beside the reader's (Hungarian).
+            view = controller.window.case_view
+            view.show_beside(view.beside_language.currentData())
+            for scroll in view.findChildren(QScrollArea):
+                scroll.verticalScrollBar().setValue(0)
+            shooter.shoot(controller.window, "main-beside", lang)
+            view.show_beside(None)
         shooter.modal(controller.new_request, "new-request", lang)
         shooter.modal(controller.new_request, "new-request-search", lang,
                       prepare=_search(_SEARCHES.get(lang, "dentists Hungary")))
@@ -201,7 +204,10 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
                       "confirm-withdraw", lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
-        administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
+        _filtered(shooter, controller, lang)
+        _allocation(shooter, controller, cases["Schmidt"], lang)
+        if shooter.wants(*administration.SCREENS):
+            administration.render(partial(_shoot_in, shooter, lang), controller.reader.areas())
         shooter.modal(controller.show_help, "user-guide", lang)
         shooter.modal(controller.show_about, "about", lang)
     if not shooter.wants("main-offline", "close-with-queued-changes"):
@@ -219,9 +225,50 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         shooter.modal(controller.may_close, "close-with-queued-changes", lang)
 
 
+def _filtered(shooter: Shooter, controller: AppController, lang: str) -> None:
+    """Every case narrowed by the filter bar: a status and an answer date, read off the GUI
+    thread."""
+    if not shooter.wants("main-filtered"):
+        return
+    window, model = controller.window, controller.model
+    window.folders.setCurrentRow(4)  # all cases
+    _wait_until(lambda: window.filter_bar.counterpart.count() > 1)
+    window.filter_bar.state.setCurrentIndex(window.filter_bar.state.findData("closed"))
+    window.filter_bar.answer_from.setDate(QDate(2020, 1, 1))
+    _wait_until(lambda: not model.loading)
+    if model.rowCount() == 0:
+        shooter.problems.append(f"main-filtered-{lang}: the filtered list is empty")
+    shooter.shoot(window, "main-filtered", lang)
+    controller.model.clear_filters()
+    window.folders.setCurrentRow(0)
+    _wait_until(lambda: not model.loading)
+
+
+def _allocation(shooter: Shooter, controller: AppController, case_id: str, lang: str) -> None:
+    if not shooter.wants("allocation"):
+        return
+    case = cases.get_case(controller.reader, case_id)
+    assert case is not None
+    dialog = AllocationDialog(
+        case_id=case.id, person=f"{case.subject.family_name.upper()}, "
+                                f"{case.subject.given_names}",
+        handlers=colleagues.handlers(controller.reader, case.area),
+        current=controller.user.user_id, parent=controller.window)
+    dialog.show()
+    shooter.shoot(dialog, "allocation", lang)
+    dialog.close()
+
+
+# The screens of ``_catalogue``: the window's two tabs and its two dialogs (by object name).
+CATALOGUE_SCREENS = ("catalogue-question-set", "catalogue-languages", "catalogue-addQuestion",
+                     "catalogue-newArea")
+
+
 def _catalogue(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
     """The Commission's catalogue window, over demo drafts: a new version of a shipped set
     with one English text changed since its translation, and a new area in English only."""
+    if not shooter.wants(*CATALOGUE_SCREENS):
+        return
     published = [(area, qs) for area in controller.reader.areas()
                  for qs in controller.reader.question_sets(area.code)]
     area, qs = next((a, q) for a, q in published if len(q.questions) > 10)

@@ -7,14 +7,17 @@ Columns:
 3. Status: the case's workflow state, in the reader's language (sorted in workflow order).
 4. Answer by: the agreed answer date, in the reader's date format.
 5. Updated: when the case last changed.
+6. Assigned to: the colleague of our authority an allocator gave the case to (empty: nobody).
 
 A row in bold is unread: new, or changed by the other side since it was last opened.
 
 Rows come a page at a time (``canFetchMore``/``fetchMore``), each page the rows after the last
 key shown, so a folder of 100,000 cases scrolls as fast as one of 100. Sorting and filtering
-are SQL over the list table (``desktop.models.case_list``). After a sync, ``refresh_changed``
-re-reads only the rows the replica's change log names, and inserts, moves, updates or removes
-just those, so the view keeps its selection and scroll position.
+are SQL over the list table (``desktop.models.case_list``); each folder keeps its own filters
+and order while the window is open, and a search is ordered by relevance until a column is
+picked. After a sync, ``refresh_changed`` re-reads only the rows the replica's change log
+names, and inserts, moves, updates or removes just those, so the view keeps its selection and
+scroll position.
 """
 
 import dataclasses
@@ -26,7 +29,7 @@ from desktop import formatting
 from desktop.i18n import N_, _
 from desktop.labels import STATES, label
 from desktop.models import case_list
-from desktop.models.case_list import Key, ListQuery, Row
+from desktop.models.case_list import RELEVANCE, Key, ListQuery, Row
 from desktop.models.deadlines import Badge, badge
 from desktop.models.folding import fold
 from desktop.models.replica import Replica
@@ -43,11 +46,12 @@ from desktop.qt import (
 Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = (N_("Reference"), N_("Professional"), N_("Other authority"), N_("Status"),
-           N_("Answer by"), N_("Updated"))
+           N_("Answer by"), N_("Updated"), N_("Assigned to"))
 PAGE = 200
 _DISPLAY, _FONT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
 _COLOUR = Qt.ItemDataRole.ForegroundRole
 ANSWER_BY = 4
+ASSIGNEE = 6
 # The answer date with its badge, and the badge's colour (dark enough on white and on the
 # alternate row colour).
 BADGES = {Badge.DUE_SOON: (N_("{date} — due soon"), QColor("#8a4b00")),
@@ -64,12 +68,14 @@ Loader = Callable[[ListQuery, Key | None, Deliver], None]
 
 class CaseTableModel(QAbstractTableModel):
     sig_page_loaded = Signal()  # a page read by the loader has been shown
+    sig_query_changed = Signal()  # another folder, filter or order: the bar and header follow
 
     def __init__(self, replica: Replica, loader: Loader | None = None) -> None:
         super().__init__()
         self._replica = replica
         self._loader = loader
         self._query = ListQuery()
+        self._kept: dict[str, ListQuery] = {}  # each folder's filters and order, this session
         self._rows: list[Row] = []
         self._exhausted = False
         self._generation = 0  # bumped by every reset: a page loaded for an older one is stale
@@ -89,29 +95,61 @@ class CaseTableModel(QAbstractTableModel):
         return self._query
 
     def set_folder(self, folder: str) -> None:
-        self._set_query(folder=folder)
+        """Show ``folder`` with the filters and order it had when last shown."""
+        if folder == self._query.folder:
+            return
+        self._kept[self._query.folder] = self._query
+        kept = self._kept.get(folder)
+        if kept is None:  # shown first: unfiltered, in the order the last folder had
+            kept = dataclasses.replace(self._query.without_filters(), folder=folder)
+            if kept.sort == RELEVANCE:
+                kept = dataclasses.replace(kept, sort=5, descending=True)
+        self._replace(kept)
 
     def set_filter(self, text: str) -> None:
+        """Search ``text``; a new search is ordered by relevance, a search cleared by what
+        relevance replaced (the newest first)."""
         needle = fold(text.strip()) or ""
         states = tuple(code for code in STATES if needle and needle in (fold(_(STATES[code]))
                                                                          or ""))
-        self._set_query(text=text, states=states)
+        changes: dict[str, Any] = {"text": text, "states": states}
+        if needle and not self._query.text.strip():
+            changes["sort"] = RELEVANCE
+        elif not needle and self._query.sort == RELEVANCE:
+            changes.update(sort=5, descending=True)
+        self._set_query(**changes)
+
+    def set_filters(self, **changes: Any) -> None:
+        """Narrow the list (``ListQuery``'s state, area, counterpart, answer_from, answer_to,
+        deadline, assignee; an empty string lifts one)."""
+        self._set_query(**changes)
+
+    def clear_filters(self) -> None:
+        query = self._query.without_filters()
+        if query.sort == RELEVANCE:
+            query = dataclasses.replace(query, sort=5, descending=True)
+        self._replace(query)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column == RELEVANCE and not self._query.words:
+            return  # the header lost its indicator for a search that is gone
         self._set_query(sort=column, descending=order == Qt.SortOrder.DescendingOrder)
 
     def _set_query(self, **changes: Any) -> None:
-        query = dataclasses.replace(self._query, **changes)
+        self._replace(dataclasses.replace(self._query, **changes))
+
+    def _replace(self, query: ListQuery) -> None:
         if query != self._query:
             self._query = query
             self.reload()
+            self.sig_query_changed.emit()
 
     @property
     def loading(self) -> bool:
         return self._loading
 
     def _in_background(self) -> bool:
-        return self._loader is not None and bool(self._query.text.strip())
+        return self._loader is not None and self._query.filtered
 
     def reload(self) -> None:
         """Read the first page again (another folder, order or filter; after a bootstrap).
@@ -258,7 +296,7 @@ class CaseTableModel(QAbstractTableModel):
         if role != _DISPLAY or not index.isValid():
             return None
         (case_id, subject, _counterpart, name, country, state, answer_by, updated_at, _unread,
-         _sort) = self._rows[index.row()]
+         _area, _assignee, assignee_name, _sort) = self._rows[index.row()]
         column = index.column()
         if column == 0:
             return case_id[:8].upper()
@@ -274,6 +312,8 @@ class CaseTableModel(QAbstractTableModel):
             return _(BADGES[found][0]).format(date=date) if found else date
         if column == 5:
             return formatting.datetime_text(dt.datetime.fromisoformat(updated_at))
+        if column == ASSIGNEE:
+            return assignee_name
         return None
 
     def badge(self, row: int) -> Badge | None:

@@ -193,7 +193,7 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str, *,
     directory, latest = _newest_per_case(changes)
     with replica.transaction():
         for change in directory:
-            if change.kind in organisation.KINDS:
+            if change.kind in organisation.KINDS or change.kind is EntityKind.COLLEAGUE:
                 replica.put_organisation(str(change.kind), change.id, change.data)
             elif isinstance(change.kind, EntityKind) and change.kind is not EntityKind.NOTICE:
                 replica.put_directory(change.kind.value, change.id, change.data)

@@ -34,3 +34,11 @@ def badge(state: str, answer_by: dt.date, today: dt.date) -> Badge | None:
     if working_days_until(today, answer_by) <= DUE_SOON_WORKING_DAYS:
         return Badge.DUE_SOON
     return None
+
+
+def due_soon_until(today: dt.date) -> dt.date:
+    """The last answer date that is still "due soon" on ``today``."""
+    day = today
+    while working_days_until(today, day + dt.timedelta(days=1)) <= DUE_SOON_WORKING_DAYS:
+        day += dt.timedelta(days=1)
+    return day

@@ -116,7 +116,9 @@ _LISTED = {
     # folded once here (``imi_fold``, registered on every connection), not per row per query.
     "search": "imi_fold({r}.id || ' ' || {r}.subject || ' ' || " + _NAME + ")",
 }
-SORT_COLUMNS = ("id", "subject", "counterpart_name", "state_rank", "answer_by", "updated_at")
+# The sort orders of version 3, each with its index (the list of a released rung, kept).
+_SORT_COLUMNS_V3 = ("id", "subject", "counterpart_name", "state_rank", "answer_by",
+                    "updated_at")
 
 
 def _listed(row: str) -> str:
@@ -129,7 +131,7 @@ _RELIST = ", ".join(f"{column} = {expr.format(r='new')}" for column, expr in _LI
 # of its folder (read from the index itself), so "all cases" needs no sort either.
 _INDEXES = "".join(
     f"CREATE INDEX ix_case_list_{c} ON case_list ({'id' if c == 'id' else f'{c}, id'}, folder);\n"
-    for c in SORT_COLUMNS)
+    for c in _SORT_COLUMNS_V3)
 _INDEXES += "CREATE INDEX ix_case_list_folder ON case_list (folder);\n"
 _LOGGED = "".join(f"""
 CREATE TRIGGER case_list_{event.lower()}_logged AFTER {event} ON case_list BEGIN
@@ -308,7 +310,7 @@ CREATE TABLE organisation (
 );
 """
 
-# Attachments (rung 9 on main: mgmt's rung 8 comes before it). One row per document this
+# Version 9: attachments. One row per document this
 # profile knows beyond the case records: its own waiting for upload, and those downloaded (the
 # encrypted copies in the profile's attachment folder, ``desktop.models.attachment_store``).
 _V9 = """
@@ -324,8 +326,100 @@ CREATE TABLE attachments (
 """
 
 
+# Version 8: request management. The list table gets the case's legislative area and who
+# of our authority handles it (``assignments``, set by an allocator: user id and name), so the
+# lists filter by area, "assigned to me" and sort by assignee; an index serves the deadline
+# filters and counts (state, answer date). ``case_text`` is the full-text index of the cases
+# (FTS5 inside the encrypted replica): reference, person (names, date of birth) and every free
+# text (request, reply, answers, notes of the timeline, messages, escalation, rating), folded
+# (case and accents) once here and kept in step with ``cases`` by triggers; its rowid is the
+# case's rowid, as the directory's ``authority_text`` uses the authority's; no prefix index
+# (a prefix query scans the term list: milliseconds, and a bootstrap indexes a third faster).
+# Colleagues (users of our own authority, entity kind ``colleague``) are kept in
+# ``organisation``; ones an older client kept as changes of an unknown kind move there.
+_ME = "(SELECT json_extract(value, '$.authority_id') FROM meta WHERE key = 'user')"
+_ASSIGNED = ("coalesce((SELECT json_extract(a.value, '$.{field}') "
+             "FROM json_each({{r}}.data, '$.assignments') a "
+             "WHERE json_extract(a.value, '$.authority_id') = " + _ME + "), '')")
+_LISTED_V8 = {**_LISTED_V7,
+              "area": "coalesce(json_extract({r}.data, '$.area'), '')",
+              "assignee": _ASSIGNED.format(field="user_id"),
+              "assignee_name": _ASSIGNED.format(field="user_name")}
+_LIST_NAMES_V8 = ", ".join(_LISTED_V8)
+_LISTED_V8_NEW = ", ".join(expr.format(r="new") for expr in _LISTED_V8.values())
+_RELIST_V8 = ", ".join(f"{column} = {expr.format(r='new')}" for column, expr in _LISTED_V8.items())
+SORT_COLUMNS = (*_SORT_COLUMNS_V3, "assignee_name")
+
+
+def _texts(items: str, field: str) -> str:
+    """The ``field`` of each of a case's ``items`` (a list), a text or ``{text, lang}``."""
+    return (f"coalesce((SELECT group_concat(CASE json_type(t.value, '$.{field}') "
+            f"WHEN 'object' THEN json_extract(t.value, '$.{field}.text') "
+            f"ELSE json_extract(t.value, '$.{field}') END, ' ') "
+            f"FROM json_each({{r}}.data, '$.{items}') t), '')")
+
+
+_CASE_TEXT = " || ' ' || ".join((
+    "coalesce(json_extract({r}.data, '$.request_text.text'), '')",
+    "coalesce(json_extract({r}.data, '$.reply_text.text'), '')",
+    "coalesce(json_extract({r}.data, '$.subject.qualification'), '')",
+    "coalesce(json_extract({r}.data, '$.escalation.reason.text'), '')",
+    "coalesce(json_extract({r}.data, '$.rating.note.text'), '')",
+    _texts("answers", "value"), _texts("timeline", "note"), _texts("messages", "text")))
+_CASE_INDEXED = (
+    "{r}.rowid, {r}.id, {r}.id, "
+    "imi_fold(coalesce(json_extract({r}.data, '$.subject.family_name'), '') || ' ' || "
+    "coalesce(json_extract({r}.data, '$.subject.given_names'), '') || ' ' || "
+    "coalesce(json_extract({r}.data, '$.subject.date_of_birth'), '')), "
+    "imi_fold(" + _CASE_TEXT + ")")
+_V8 = f"""
+ALTER TABLE case_list ADD COLUMN area TEXT NOT NULL DEFAULT '';
+ALTER TABLE case_list ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+ALTER TABLE case_list ADD COLUMN assignee_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX ix_case_list_assignee_name ON case_list (assignee_name, id, folder);
+CREATE INDEX ix_case_list_deadline ON case_list (state, answer_by, folder);
+DROP TRIGGER cases_listed;
+DROP TRIGGER cases_relisted;
+CREATE TRIGGER cases_listed AFTER INSERT ON cases BEGIN
+    INSERT INTO case_list (id, {_LIST_NAMES_V8}) VALUES (new.id, {_LISTED_V8_NEW});
+END;
+CREATE TRIGGER cases_relisted AFTER UPDATE ON cases BEGIN
+    UPDATE case_list SET {_RELIST_V8}
+    WHERE id = new.id;
+END;
+UPDATE case_list SET
+    area = (SELECT {_LISTED_V8["area"].format(r="c")} FROM cases c WHERE c.id = case_list.id),
+    assignee = (SELECT {_LISTED_V8["assignee"].format(r="c")}
+                FROM cases c WHERE c.id = case_list.id),
+    assignee_name = (SELECT {_LISTED_V8["assignee_name"].format(r="c")}
+                     FROM cases c WHERE c.id = case_list.id);
+CREATE VIRTUAL TABLE case_text USING fts5(
+    id UNINDEXED, reference, person, texts,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO case_text (rowid, id, reference, person, texts)
+    SELECT {_CASE_INDEXED.format(r="c")} FROM cases c;
+CREATE TRIGGER case_indexed AFTER INSERT ON cases BEGIN
+    INSERT INTO case_text (rowid, id, reference, person, texts)
+    VALUES ({_CASE_INDEXED.format(r="new")});
+END;
+CREATE TRIGGER case_reindexed AFTER UPDATE OF data ON cases BEGIN
+    DELETE FROM case_text WHERE rowid = old.rowid;
+    INSERT INTO case_text (rowid, id, reference, person, texts)
+    VALUES ({_CASE_INDEXED.format(r="new")});
+END;
+CREATE TRIGGER case_unindexed AFTER DELETE ON cases BEGIN
+    DELETE FROM case_text WHERE rowid = old.rowid;
+END;
+INSERT OR REPLACE INTO organisation (kind, id, data)
+    SELECT kind, id, data FROM kept_changes WHERE kind = 'colleague';
+DELETE FROM kept_changes WHERE kind = 'colleague';
+"""
+
+
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
-                         _script(_V5), _script(_V6), _script(_V7), _script(_V9))
+                         _script(_V5), _script(_V6), _script(_V7), _script(_V8),
+                         _script(_V9))
 SCHEMA_VERSION = len(RUNGS)
 
 

@@ -50,6 +50,7 @@ STEP_BUTTONS: tuple[tuple[Action, str], ...] = (
     (Action.ANSWER, N_("Answer…")),
     (Action.ACCEPT_REPLY, N_("Accept reply and close…")),
     (Action.WITHDRAW, N_("Withdraw…")),
+    (Action.ALLOCATE, N_("Assign…")),
 )
 
 # Steps apart by more than this were taken offline: the history shows both times.

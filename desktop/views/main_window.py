@@ -10,6 +10,7 @@ from collections.abc import Callable
 from desktop import formatting
 from desktop.i18n import _, current_language
 from desktop.labels import FOLDERS, label
+from desktop.models.case_list import RELEVANCE
 from desktop.models.case_table import CaseTableModel
 from desktop.qt import (
     QAction,
@@ -20,7 +21,6 @@ from desktop.qt import (
     QHeaderView,
     QKeySequence,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -28,7 +28,6 @@ from desktop.qt import (
     QSplitter,
     Qt,
     QTableView,
-    QTimer,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from desktop.qt import (
     named,
 )
 from desktop.views.case_view import STEP_BUTTONS, CaseView
+from desktop.views.filter_bar import FilterBar
 from desktop.views.status_bar import SyncStatusBar
 from desktop.views.widgets import fit_to_screen
 from sync_protocol.cases import Action
@@ -52,7 +52,10 @@ class MainWindow(QMainWindow):
     sig_help_requested = Signal()
     sig_about_requested = Signal()
     sig_catalogue_requested = Signal()
-    sig_filter_changed = Signal(str)
+    sig_filter_changed = Signal(str)  # the searched text
+    sig_filters_changed = Signal(object)  # dict: ListQuery field -> value
+    sig_filters_cleared = Signal()
+    sig_filter_choices_requested = Signal(str)  # a folder: its areas and other authorities
     sig_users_requested = Signal()
     sig_registrations_requested = Signal()
     sig_organisation_requested = Signal()
@@ -69,6 +72,7 @@ class MainWindow(QMainWindow):
         # Asked before the window closes; False keeps it open (the owner sets it).
         self.close_guard: Callable[[], bool] = lambda: True
         self._counts: dict[str, tuple[int, int]] = {}
+        self._deadlines: dict[str, tuple[int, int]] = {}
 
         toolbar = named(QToolBar(), "toolbar")
         toolbar.setMovable(False)
@@ -118,7 +122,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         fit, stretch = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
         for column, mode in enumerate((fit, QHeaderView.ResizeMode.Interactive, stretch, fit,
-                                       fit, fit)):
+                                       fit, fit, fit)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(1, 220)
         # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
@@ -129,18 +133,17 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.case_view = CaseView()
 
-        self.filter = named(QLineEdit(), "filter")
-        self.filter.setClearButtonEnabled(True)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(200)  # one query when the officer pauses typing
-        self._filter_timer.timeout.connect(
-            lambda: self.sig_filter_changed.emit(self.filter.text()))
-        self.filter.textChanged.connect(self._filter_timer.start)
+        self.filter_bar = FilterBar()
+        self.filter = self.filter_bar.search
+        self.filter_bar.sig_search_changed.connect(self.sig_filter_changed)
+        self.filter_bar.sig_filters_changed.connect(self.sig_filters_changed)
+        self.filter_bar.sig_clear_requested.connect(self.sig_filters_cleared)
+        model.sig_query_changed.connect(self._query_changed)
+        model.sig_page_loaded.connect(self._fit_columns)
         list_pane = QWidget()
         list_layout = QVBoxLayout(list_pane)
         list_layout.setContentsMargins(0, 0, 0, 0)
-        list_layout.addWidget(self.filter)
+        list_layout.addWidget(self.filter_bar)
         list_layout.addWidget(self.table)
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -339,7 +342,7 @@ class MainWindow(QMainWindow):
             choice.setChecked(choice.data() == current_language())
         if self._identity():
             self.setWindowTitle(f"IMI — {self._identity()}")
-        self.filter.setPlaceholderText(_("Filter by reference, person, authority or status"))
+        self.filter_bar.retranslate()
         self.language.blockSignals(True)
         self.language.clear()
         for code in self._languages:
@@ -353,9 +356,13 @@ class MainWindow(QMainWindow):
         self.case_view.retranslate()
         self.status.show_state()
 
-    def set_folder_counts(self, counts: dict[str, tuple[int, int]]) -> None:
-        """Cases and unread cases per folder; a folder with unread cases is shown in bold."""
+    def set_folder_counts(self, counts: dict[str, tuple[int, int]],
+                          deadlines: dict[str, tuple[int, int]] | None = None) -> None:
+        """Cases and unread cases per folder; a folder with unread cases is shown in bold.
+        ``deadlines``: overdue and due-soon cases per folder, on a second line."""
         self._counts = counts
+        if deadlines is not None:
+            self._deadlines = deadlines
         for row in range(self.folders.count()):
             item = self.folders.item(row)
             code = item.data(Qt.ItemDataRole.UserRole)
@@ -367,6 +374,9 @@ class MainWindow(QMainWindow):
                     unread=formatting.number_text(unread))
             elif total:
                 text = f"{text} ({formatting.number_text(total)})"
+            late = _deadline_line(*self._deadlines.get(code, (0, 0)))
+            if late:
+                text = f"{text}\n{late}"
             item.setText(text)
             font = item.font()
             font.setBold(bool(unread))
@@ -378,8 +388,9 @@ class MainWindow(QMainWindow):
         bold = self.folders.font()
         bold.setBold(True)
         metrics = QFontMetrics(bold)
-        widest = max((metrics.horizontalAdvance(self.folders.item(row).text())
-                      for row in range(self.folders.count())), default=0)
+        widest = max((metrics.horizontalAdvance(line)
+                      for row in range(self.folders.count())
+                      for line in self.folders.item(row).text().splitlines()), default=0)
         needed = widest + 2 * self.folders.frameWidth() + 16
         self.folders.setMinimumWidth(min(needed, self.folders.maximumWidth()))
 
@@ -400,8 +411,34 @@ class MainWindow(QMainWindow):
 
     def _folder_picked(self, item: QListWidgetItem | None) -> None:
         if item is not None:
-            self.model.set_folder(item.data(Qt.ItemDataRole.UserRole))
+            folder = item.data(Qt.ItemDataRole.UserRole)
+            self.model.set_folder(folder)
             self.case_view.show_case(None)
+            self.sig_filter_choices_requested.emit(folder)
+
+    def _fit_columns(self) -> None:
+        """Fit the columns sized to their contents to a page read off the GUI thread (the
+        header fitted them to the empty list it had meanwhile)."""
+        header = self.table.horizontalHeader()
+        for column in range(header.count()):
+            if header.sectionResizeMode(column) == QHeaderView.ResizeMode.ResizeToContents:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+    def _query_changed(self) -> None:
+        """Show the model's filters and order: another folder brought back its own, or a
+        search is ordered by relevance (no column's indicator)."""
+        query = self.model.query
+        self.filter_bar.show_query(query)
+        header = self.table.horizontalHeader()
+        section = -1 if query.sort == RELEVANCE else query.sort
+        order = (Qt.SortOrder.DescendingOrder if query.descending
+                 else Qt.SortOrder.AscendingOrder)
+        if (header.sortIndicatorSection(), header.sortIndicatorOrder()) != (section, order):
+            header.blockSignals(True)
+            header.setSortIndicator(section, order)
+            header.blockSignals(False)
+            header.viewport().update()
 
     def _row_picked(self) -> None:
         case_id = self.model.case_id(self.table.currentIndex().row())
@@ -418,3 +455,13 @@ class MainWindow(QMainWindow):
             return
         self.sig_closing.emit()
         super().closeEvent(event)
+
+
+def _deadline_line(overdue: int, due_soon: int) -> str:
+    """"Overdue: 3 · Due soon: 2" under a folder's name (empty when neither)."""
+    parts = []
+    if overdue:
+        parts.append(_("Overdue: {count}").format(count=formatting.number_text(overdue)))
+    if due_soon:
+        parts.append(_("Due soon: {count}").format(count=formatting.number_text(due_soon)))
+    return " · ".join(parts)

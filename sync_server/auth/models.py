@@ -70,3 +70,9 @@ class PendingActivation(Base):
 
 # Changes to these tables end the tokens verified in memory (``auth.token_cache``).
 watch_accounts()
+
+# A change of a user reaches the replicas of their authority, whoever writes it
+# (``auth.colleagues``; imported here, after the models it reads, so no session misses it).
+from sync_server.auth.colleagues import watch_users  # noqa: E402
+
+watch_users()

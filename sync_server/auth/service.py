@@ -205,11 +205,10 @@ def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.tim
     """
     digest = token_digest(token)
     if cache is not None and auth_version is not None:
-        hit = cache.get(digest, auth_version)
-        if hit is not None and not _expired(hit.created_at, hit.last_used_at, now, idle,
-                                            max_age) and now - hit.last_used_at <= RENEW_EVERY:
-            principal: Principal = hit.principal
-            return principal
+        hit = cached_principal(cache=cache, digest=digest, now=now, idle=idle,
+                               max_age=max_age, auth_version=auth_version)
+        if hit is not None:
+            return hit
     row = session.execute(
         select(Token, User, Authority)
         .join(User, User.id == Token.user_id)
@@ -245,6 +244,18 @@ def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.tim
     if cache is not None and auth_version is not None:
         cache.put(digest, Verified(principal=principal, created_at=created,
                                    last_used_at=last_used, auth_version=auth_version))
+    return principal
+
+
+def cached_principal(*, cache: TokenCache, digest: str, now: dt.datetime, idle: dt.timedelta,
+                     max_age: dt.timedelta, auth_version: int) -> Principal | None:
+    """The principal of a token verified recently under ``auth_version``, or None: then
+    ``authenticate`` looks it up. No database: the event loop may call it."""
+    hit = cache.get(digest, auth_version)
+    if hit is None or _expired(hit.created_at, hit.last_used_at, now, idle, max_age) \
+            or now - hit.last_used_at > RENEW_EVERY:
+        return None
+    principal: Principal = hit.principal
     return principal
 
 

@@ -8,7 +8,7 @@ result: the sealed case row, its publication to the authorities involved, the au
 import datetime as dt
 import logging
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.attachments import refs_of
@@ -32,7 +32,7 @@ from sync_server.blobs.service import check_refs, record_refs
 from sync_server.cases.models import Case, CaseParticipant
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
-from sync_server.directory.models import Authority
+from sync_server.directory.models import Authority, AuthorityArea
 from sync_server.jobs import case_jobs
 from sync_server.organisation.service import organisation_for
 from sync_server.sync.publish import publish_views
@@ -113,7 +113,7 @@ def apply_case_mutation(
         # Its machine translations follow the case to whoever sees it now, and only to them.
         audiences |= republish(session, seq, sealer, new)
     case_jobs.after_step(session, new, action=action.value, actor_authority=actor.authority_id,
-                         now=now)
+                         now=now, actor_user=actor.user_id)
     if split is not None:
         # The new case is stored and published with the original, in the same transaction;
         # for its new responder it is a request sent to it.
@@ -148,14 +148,19 @@ def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRe
 def _check_responder(session: Session, authority_id: str, area: str) -> None:
     """The authority a request is addressed, forwarded or split off to exists, is active and
     handles requests in ``area``."""
-    responder = session.get(Authority, authority_id)
+    # Columns, not the ``Authority``: that would load its competences too (see
+    # ``organisation_for``).
+    responder = session.execute(select(Authority.active, Authority.official_name)
+                                .where(Authority.id == authority_id)).first()
     if responder is None or not responder.active:
         raise WorkflowRefused("unknown_authority", f"no active authority {authority_id}",
                               params={"authority": authority_id})
-    if area not in responder.areas:
+    competent = session.scalar(select(AuthorityArea.area).where(
+        AuthorityArea.authority_id == authority_id, AuthorityArea.area == area))
+    if competent is None:
         raise WorkflowRefused("not_competent",
                               f"{responder.official_name} does not handle requests in {area}",
-                              params={"authority": responder.id, "area": area})
+                              params={"authority": authority_id, "area": area})
 
 
 def _checked_allocation(session: Session, args: AllocateCase, actor: Actor,

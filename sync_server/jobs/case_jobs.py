@@ -42,6 +42,11 @@ _APPROVERS: dict[tuple[str, CaseStatus], CaseRole] = {
     (Action.SEND.value, CaseStatus.AWAITING_APPROVAL): CaseRole.REQUESTER_COORDINATOR,
     (Action.ANSWER.value, CaseStatus.REPLY_AWAITING_APPROVAL): CaseRole.RESPONDER_COORDINATOR,
 }
+# The requester's answer to the date the responder proposed on accepting.
+_DATE_ANSWERS: dict[str, str] = {
+    Action.AGREE_DATE.value: "date_agreed",
+    Action.DECLINE_DATE.value: "date_declined",
+}
 # Steps that add a message for the others of the case to read or answer.
 _MESSAGE_MAILS: dict[str, str] = {
     Action.COMMENT.value: "comment_received",
@@ -51,8 +56,11 @@ _MESSAGE_MAILS: dict[str, str] = {
 
 
 def after_step(session: Session, case: CaseRecord, *, action: str, actor_authority: str,
-               now: dt.datetime) -> None:
-    """Schedule the case's jobs and queue the step's mails, in the step's transaction."""
+               now: dt.datetime, actor_user: str | None = None) -> None:
+    """Schedule the case's jobs and queue the step's mails, in the step's transaction.
+
+    ``actor_user`` is who took the step: an allocator who allocates a case to themselves is
+    not mailed about it."""
     if case.state in AWAITING_ANSWER:
         answer_by = case.answer_by.isoformat()
         soon = deadline_soon_at(case.answer_by)
@@ -71,6 +79,10 @@ def after_step(session: Session, case: CaseRecord, *, action: str, actor_authori
     for authority, event in step_mails(case, action=action, actor_authority=actor_authority):
         outbox.tell_authority(session, authority_id=authority, event=event, case_id=case.id,
                               now=now)
+    assignee = allocated_to(case, action=action, actor_authority=actor_authority)
+    if assignee is not None and assignee != actor_user:
+        outbox.tell_user(session, user_id=assignee, event="case_assigned", case_id=case.id,
+                         now=now)
 
 
 def step_mails(case: CaseRecord, *, action: str, actor_authority: str
@@ -94,6 +106,13 @@ def step_mails(case: CaseRecord, *, action: str, actor_authority: str
         return [(case.requester_authority_id, "date_proposed")]
     if action == Action.ESCALATE.value and case.escalation is not None:
         return [(case.escalation.coordinator_id, "escalated")]
+    if action in _DATE_ANSWERS:
+        # The responder learns whether the date it proposed holds.
+        return [(case.responder_authority_id, _DATE_ANSWERS[action])]
+    if action == Action.RESOLVE_ESCALATION.value:
+        return [(authority, "escalation_resolved") for authority in
+                dict.fromkeys((case.requester_authority_id, case.responder_authority_id))
+                if authority != actor_authority]
     message_event = _MESSAGE_MAILS.get(action)
     if message_event is None:
         return []
@@ -102,6 +121,14 @@ def step_mails(case: CaseRecord, *, action: str, actor_authority: str
         readers.append(case.escalation.coordinator_id)  # it follows the case it must settle
     return [(authority, message_event) for authority in dict.fromkeys(readers)
             if authority != actor_authority]
+
+
+def allocated_to(case: CaseRecord, *, action: str, actor_authority: str) -> str | None:
+    """The user an allocation step allocated the case to (of the allocator's authority)."""
+    if action != Action.ALLOCATE.value:
+        return None
+    return next((a.user_id for a in case.assignments if a.authority_id == actor_authority),
+                None)
 
 
 def still_due(job: ScheduledJob, case: CaseRecord | None) -> bool:

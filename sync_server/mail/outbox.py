@@ -1,14 +1,15 @@
 """Writing mails into the outbox, in the caller's transaction, for the people who want them.
 
-Who is told: the active users of the authority that must act, each as they chose
-(``MailPreference``): a mail per event, the event held for a daily digest, or nothing. Users
-who never chose get nothing (mail is off until a user gives an address).
+Who is told: the active users of the authority that must act (or the one user a case was
+allocated to), each as they chose (``MailPreference``): a mail per event, the event held for a
+daily digest, or nothing. Users who never chose get nothing (mail is off until a user gives an
+address).
 """
 
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from sync_server.auth.models import User
@@ -34,11 +35,23 @@ def tell_authority(session: Session, *, authority_id: str, event: str, case_id: 
                    now: dt.datetime) -> int:
     """Queue ``event`` about ``case_id`` for everyone of ``authority_id`` who wants mail;
     return how many mails or digest entries were queued."""
+    return _queue(session, User.authority_id == authority_id, event=event, case_id=case_id,
+                  now=now)
+
+
+def tell_user(session: Session, *, user_id: str, event: str, case_id: str,
+              now: dt.datetime) -> int:
+    """Queue ``event`` about ``case_id`` for one user, if active and wanting mail (a case
+    allocated to them); return how many mails or digest entries were queued (0 or 1)."""
+    return _queue(session, User.id == user_id, event=event, case_id=case_id, now=now)
+
+
+def _queue(session: Session, whom: ColumnElement[bool], *, event: str, case_id: str,
+           now: dt.datetime) -> int:
     wanted = session.execute(
         select(User.id, MailPreference.choice)
         .join(MailPreference, MailPreference.user_id == User.id)
-        .where(User.authority_id == authority_id, User.active.is_(True),
-               MailPreference.choice != NONE)
+        .where(whom, User.active.is_(True), MailPreference.choice != NONE)
         .order_by(User.id)
     ).all()
     for user_id, choice in wanted:

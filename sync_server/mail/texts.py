@@ -71,6 +71,19 @@ EVENTS: dict[str, tuple[str, str]] = {
     "escalated": (N_("Case escalated"),
                   N_("A case has been escalated to your authority as the responsible IMI "
                      "coordinator. Please review it.")),
+    # Told so that nobody waits for what has been settled, and the allocated handler starts.
+    "case_assigned": (N_("Case assigned to you"),
+                      N_("A case of your authority has been assigned to you. Please deal with "
+                         "it.")),
+    "date_agreed": (N_("Proposed answer date agreed"),
+                    N_("The requesting authority has agreed to the answer date your authority "
+                       "proposed.")),
+    "date_declined": (N_("Proposed answer date declined"),
+                      N_("The requesting authority has declined the answer date your authority "
+                         "proposed. The earlier answer date still applies.")),
+    "escalation_resolved": (N_("Escalation resolved"),
+                            N_("The responsible IMI coordinator has resolved the escalation of "
+                               "a case of your authority.")),
 }
 
 SUBJECT = N_("IMI: {event} – case {reference}")

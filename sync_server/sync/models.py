@@ -36,6 +36,8 @@ class SyncRow(Base):
     __table_args__ = (
         UniqueConstraint("kind", "entity_id", "audience", name="uq_sync_rows_entity_audience"),
         Index("ix_sync_rows_audience_seq", "audience", "seq"),
+        # The rows committed since a sequence number, whatever their audience (``sync.state``).
+        Index("ix_sync_rows_seq", "seq"),
     )
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(20))

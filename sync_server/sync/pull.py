@@ -38,6 +38,7 @@ from sync_server.auth.service import Principal
 from sync_server.crypto import Sealer, Unreadable, sync_row_binding
 from sync_server.sync.epoch import Committed, committed, new_epoch
 from sync_server.sync.models import SyncRow
+from sync_server.sync.state import Snapshot
 
 # ``reason`` as JSON, for each value the column holds.
 log = logging.getLogger("imi.server")
@@ -107,6 +108,36 @@ def check_history(*, sessions: sessionmaker[Session], token: str | None,
     except HistoryLost as lost:
         new_epoch(sessions, seen=lost.epoch)
         raise
+
+
+def quiet_cursor(*, snapshot: Snapshot, token: str | None, principal: Principal,
+                 keys: Sequence[bytes]) -> Cursor | None:
+    """The caller's cursor if it is valid as of ``snapshot``, without a query; None for a first
+    pull and for any cursor ``check_history`` refuses (it then says why, and starts a new
+    epoch if the cursor proves a restore)."""
+    if not token:
+        return None
+    try:
+        return start_cursor(token=token, principal=principal, state=snapshot.committed,
+                            keys=keys)
+    except ProtocolError:
+        return None
+
+
+def nothing_new(*, snapshot: Snapshot, token: str | None, principal: Principal,
+                keys: Sequence[bytes], key: bytes) -> bytes | None:
+    """The empty page of a caller whose audiences have no row above its cursor, from the
+    audience marks (``sync.state``); None when a page must be read."""
+    cursor = quiet_cursor(snapshot=snapshot, token=token, principal=principal, keys=keys)
+    state = snapshot.committed
+    if cursor is None or not snapshot.marks.quiet(principal.audiences, after=cursor.seq,
+                                                  state=state):
+        return None
+    metrics.count_pull(0)
+    # As ``pull``: a complete page moves the cursor to what is committed.
+    moved = Cursor(epoch=cursor.epoch, scope=cursor.scope, seq=max(state.seq, cursor.seq))
+    return b'{"changes":[],"cursor":"%s","has_more":false}' % encode_cursor(moved,
+                                                                            key=key).encode()
 
 
 def pull(

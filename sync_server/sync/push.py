@@ -1,7 +1,10 @@
 """Push: apply a device's mutations exactly once, in order.
 
-Each mutation runs in its own transaction together with the device's ``last_mutation_id``, its
-stored result and its digest. A retry of an id already seen replays the stored result; the same
+A push runs in one transaction (one turn of the sequence lock, one commit); each mutation
+writes its effect together with the device's ``last_mutation_id``, its stored result and its
+digest. If one is refused with a protocol error (below), the ones before it are committed and
+the push answers the error; an unexpected failure rolls the whole push back, and its retry
+applies it again from the first. A retry of an id already seen replays the stored result; the same
 id with other content (a restored or copied profile) answers ``409 mutation_id_reused`` and
 applies nothing; an id beyond the next one answers ``409 mutation_gap`` with the id expected.
 A mutation the rules refuse is stored as *rejected* and still advances the id, so one bad step
@@ -80,16 +83,31 @@ def push(
     results: list[MutationResult] = []
     changed: set[str] = set()
     last = 0
+    refused: ProtocolError | None = None
     try:
-        for mutation in request.mutations:
-            with sessions.begin() as session:
-                result, audiences, last = _push_one(session, sealer, principal, mutation, now)
-                notifier.announce(session, audiences)
-            results.append(result)
-            changed |= audiences
+        # One transaction for the whole push: one turn of the sequence lock, one commit.
+        with sessions.begin() as session:
+            seq = SequenceLock(session).acquire()
+            device = session.get_one(Device, principal.device_id, with_for_update=True)
+            last = device.last_mutation_id
+            for mutation in request.mutations:
+                try:
+                    result, audiences, last = _push_one(session, seq, sealer, principal,
+                                                        device, mutation, now)
+                except ProtocolError as exc:
+                    # Raised before the step wrote anything: the steps before it are kept
+                    # (committed below), as the client expects, and the push answers this.
+                    refused = exc
+                    break
+                results.append(result)
+                changed |= audiences
+            seq.flush()
+            notifier.announce(session, changed)
     finally:
         if changed:
             notifier.notify(changed)
+    if refused is not None:
+        raise refused
     return PushResponse(last_mutation_id=last, results=tuple(
         _for_version(result, request.protocol_version) for result in results))
 
@@ -105,10 +123,10 @@ def _for_version(result: MutationResult, protocol_version: int) -> MutationResul
 
 
 def _push_one(
-    session: Session, sealer: Sealer, principal: Principal, mutation: MutationIn, now: dt.datetime
+    session: Session, seq: SequenceLock, sealer: Sealer, principal: Principal, device: Device,
+    mutation: MutationIn, now: dt.datetime
 ) -> tuple[MutationResult, set[str], int]:
-    seq = SequenceLock(session).acquire()
-    device = session.get_one(Device, principal.device_id, with_for_update=True)
+    """Apply one mutation; raise a ``ProtocolError`` only before writing anything."""
     digest = mutation_digest(mutation)
     if mutation.mutation_id <= device.last_mutation_id:
         stored = session.get(AppliedMutation, (device.id, mutation.mutation_id))
@@ -166,6 +184,5 @@ def _push_one(
         outcome=result.status if result.code is None else f"{result.status}:{result.code}"[:80],
     ))
     device.last_mutation_id = mutation.mutation_id
-    seq.flush()
     return result, audiences, device.last_mutation_id
 

@@ -19,7 +19,14 @@ from sync_protocol.messages import (
 )
 from sync_server import metrics
 from sync_server.deps import ERROR_RESPONSES as _errors
-from sync_server.deps import ContextDep, CurrentPrincipal, SessionDep, committed_state, utcnow
+from sync_server.deps import (
+    ContextDep,
+    CurrentPrincipal,
+    SessionDep,
+    committed_state,
+    snapshot_of,
+    utcnow,
+)
 from sync_server.sync import pull as pull_service
 from sync_server.sync import push as push_service
 from sync_server.sync.epoch import committed
@@ -61,6 +68,12 @@ async def pull(
 ) -> Response:
     _spoken(query.protocol_version)
     state = committed_state(request)
+    quiet = pull_service.nothing_new(snapshot=snapshot_of(request), token=query.cursor,
+                                     principal=principal, keys=context.settings.cursor_keys,
+                                     key=context.settings.cursor_key)
+    if quiet is not None:
+        # The idle check of an up-to-date client: answered from the marks, no query.
+        return Response(quiet, media_type="application/json")
 
     def page() -> bytes:
         # One hand-off to the thread pool for the cursor check and the page.
@@ -84,9 +97,16 @@ async def wait(
     query: Annotated[WaitQuery, Query()],
 ) -> WaitResponse:
     _spoken(query.protocol_version)
-    start, _state = await run_in_threadpool(
-        pull_service.check_history, sessions=context.sessions, token=query.cursor,
-        principal=principal, keys=context.settings.cursor_keys, state=committed_state(request))
+    snapshot = snapshot_of(request)
+    quiet = pull_service.quiet_cursor(snapshot=snapshot, token=query.cursor,
+                                      principal=principal, keys=context.settings.cursor_keys)
+    if quiet is not None:
+        start = quiet
+    else:
+        start, _state = await run_in_threadpool(
+            pull_service.check_history, sessions=context.sessions, token=query.cursor,
+            principal=principal, keys=context.settings.cursor_keys,
+            state=snapshot.committed)
 
     def check() -> bool:
         with context.sessions() as session:
@@ -94,7 +114,16 @@ async def wait(
 
     with metrics.LONG_POLLS.track_inprogress():
         async with context.notifier.listen(principal.audiences) as event:
-            if await run_in_threadpool(check):
+            # Registered first, then checked on a state read after that: a change committed
+            # in between wakes it or is seen now. The marks answer without a query, except
+            # for a first pull (which leaves tombstones out) or a cursor of another epoch.
+            fresh = await context.state.read()
+            if start.seq > 0 and start.epoch == fresh.committed.epoch:
+                changed = not fresh.marks.quiet(principal.audiences, after=start.seq,
+                                                state=fresh.committed)
+            else:
+                changed = await run_in_threadpool(check)
+            if changed:
                 return WaitResponse(changed=True)
             try:
                 await asyncio.wait_for(event.wait(), timeout=query.timeout)

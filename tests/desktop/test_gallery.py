@@ -25,6 +25,7 @@ from desktop.qt import (
 )
 from desktop.views import style
 from sync_protocol.languages import LANGUAGES
+from tests.conftest import demo_seed
 
 # The main window (menus, toolbar, folders, column headers, status bar, step buttons), the
 # request form with its error lines, the answer form, a confirmation, the refused steps,
@@ -35,10 +36,12 @@ SIZE = "1280x800"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_every_language_renders_and_nothing_is_cut_off(tmp_path):
+def test_every_language_renders_and_nothing_is_cut_off(tmp_path, tmp_path_factory):
     assert set(REPRESENTATIVE) <= set(SCREENS)
+    # The gallery's server starts on a copy of this run's demo data instead of seeding its own.
     done = subprocess.run([sys.executable, "-m", "desktop.gallery", str(tmp_path),
-                           "--screens", ",".join(REPRESENTATIVE), "--size", SIZE],
+                           "--screens", ",".join(REPRESENTATIVE), "--size", SIZE,
+                           "--seed", str(demo_seed(tmp_path_factory))],
                           cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
 
     problems = (tmp_path / "problems.txt").read_text(encoding="utf-8")

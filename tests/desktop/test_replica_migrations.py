@@ -157,3 +157,34 @@ def test_the_search_index_rung_indexes_the_authorities_already_there(tmp_path):
         assert [h.authority["id"] for h in found.hits] == ["HU-ENKK"]
     finally:
         replica.close()
+
+
+def test_the_case_management_rung_lists_and_indexes_the_cases_already_there(tmp_path):
+    path = tmp_path / "replica.db"
+    at_version(path, 7)
+    connection = raw(path)
+    connection.execute("INSERT INTO meta VALUES ('user', ?)",
+                       (json.dumps({"authority_id": "DE-LZK-BW"}),))
+    connection.execute("UPDATE cases SET data = ? WHERE id = ?", (json.dumps({
+        "id": IN_CASE, "area": "PQ",
+        "subject": {"family_name": "Nagy", "given_names": "László",
+                    "date_of_birth": "1975-04-30"},
+        "request_text": {"text": "Működési nyilvántartás", "lang": "hu"},
+        "assignments": [{"authority_id": "DE-LZK-BW", "user_id": "u-7",
+                         "user_name": "Anna Weber"}]}), IN_CASE))
+    # A colleague an older client kept as a change of a kind it did not know.
+    connection.execute("INSERT INTO kept_changes VALUES ('colleague', 'u-7', 1, ?)",
+                       (json.dumps({"id": "u-7", "display_name": "Anna Weber",
+                                    "roles": ["request_handler"]}),))
+    connection.close()
+    replica = Replica.open(path, KEY)
+    try:
+        query = ListQuery(folder="all", text="mukodesi")
+        assert [r[0] for r in case_list.page(replica, query, after=None, limit=10)] == [IN_CASE]
+        query = ListQuery(folder="all", text="30.04.1975", assignee="u-7", area="PQ")
+        rows = case_list.page(replica, query, after=None, limit=10)
+        assert [(r[0], r[9], r[11]) for r in rows] == [(IN_CASE, "PQ", "Anna Weber")]
+        assert replica.organisation_rows("colleague")[0]["display_name"] == "Anna Weber"
+        assert replica.kept_changes("colleague") == []
+    finally:
+        replica.close()

@@ -22,7 +22,7 @@ from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.db import make_engine
 from sync_server.seed import DEMO_PASSWORD
 from sync_server.sync import pull as pull_service
-from tests.conftest import copy_database
+from tests.conftest import copy_database, demo_seed, server_data
 
 # Personal data of a made-up professional, and a password: none may appear in any log.
 FAMILY, GIVEN, BIRTH = "Szőlősi-Kazinczy", "Ágnes Boglárka", "1979-04-23"
@@ -178,10 +178,11 @@ def test_an_integer_beyond_what_the_database_stores_is_refused_not_a_500(server)
     assert response.status_code == 422
 
 
-def test_the_server_process_logs_no_personal_data_and_prints_one_start_line(tmp_path: Path):
-    """The real ``imi-server run`` (uvicorn, our log configuration), at its most talkative."""
-    data_dir = tmp_path / "server"
-    local_server.init(data_dir, demo=True)
+def test_the_server_process_logs_no_personal_data_and_prints_one_start_line(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The real ``imi-server run`` (uvicorn, our log configuration), at its most talkative,
+    on a copy of this run's demo data (``init --demo`` once for all)."""
+    data_dir = server_data(demo_seed(tmp_path_factory), tmp_path / "server")
     out_path, log_path = tmp_path / "stdout.txt", tmp_path / "stderr.log"
     with out_path.open("wb") as out, log_path.open("wb") as log:
         process, url = local_server.start(data_dir, stdout=out, stderr=log,

@@ -106,7 +106,8 @@ def test_each_step_mails_the_authority_that_must_act_next(server, officers, post
     _applied(hu, "case.accept", {"case_id": case_id, "proposed_answer_by": proposed})
     assert post.delivered(case_id) == [("de.handler", "date_proposed", case_id)]
     _applied(de, "case.agree_date", {"case_id": case_id})
-    assert post.delivered(case_id) == []  # the responder has nothing new to do
+    # The responder learns that the date it proposed holds.
+    assert post.delivered(case_id) == [("hu.handler", "date_agreed", case_id)]
 
     _applied(hu, "case.ask_info", {"case_id": case_id, "text": _text("Geburtsurkunde?")})
     assert post.delivered(case_id) == [("de.handler", "info_requested", case_id)]
@@ -123,6 +124,11 @@ def test_each_step_mails_the_authority_that_must_act_next(server, officers, post
                                 "responder_authority_id": fr.authority_id,
                                 "questions": ["PQ-GEN-Q02"]})
     assert post.delivered(case_id, split_id) == [("fr.handler", "request_received", split_id)]
+    later = (_today() + dt.timedelta(days=90)).isoformat()  # the split case has ``proposed``
+    _applied(fr, "case.accept", {"case_id": split_id, "proposed_answer_by": later})
+    assert post.delivered(split_id) == [("de.handler", "date_proposed", split_id)]
+    _applied(de, "case.decline_date", {"case_id": split_id, "reason": _text("Zu spät.")})
+    assert post.delivered(split_id) == [("fr.handler", "date_declined", split_id)]
 
     # Forward: a new request for the authority it goes to; the forwarding one is not told.
     _applied(hu, "case.forward", {"case_id": case_id, "responder_authority_id": fr.authority_id,
@@ -169,6 +175,54 @@ def test_an_escalation_mails_the_responsible_coordinator_who_then_follows_the_co
              {"case_id": case_id, "text": _text("Ich kläre das.")})
     assert post.delivered(case_id) == [("de.handler", "comment_received", case_id),
                                        ("hu.handler", "comment_received", case_id)]
+
+    # Resolved: both sides learn it; the coordinator, out of the case, follows it no more.
+    _applied(officers["hu.coordinator"], "case.resolve_escalation", {"case_id": case_id})
+    assert post.delivered(case_id) == [("de.handler", "escalation_resolved", case_id),
+                                       ("hu.handler", "escalation_resolved", case_id)]
+    _applied(de, "case.comment", {"case_id": case_id, "text": _text("Danke.")})
+    assert post.delivered(case_id) == [("hu.handler", "comment_received", case_id)]
+
+
+def test_an_allocation_mails_the_handler_it_goes_to_as_they_chose_and_nobody_else(
+        server, officers, post):
+    de, hu = officers["de.handler"], officers["hu.handler"]
+    with Session(server.engine) as session, session.begin():
+        add_user(session, username="hu.allocator", password=PASSWORD,
+                 display_name="hu.allocator", authority_id=hu.authority_id,
+                 roles=["allocator", "request_handler"], language="lt")
+    allocator = Peer.login(server.client, "hu.allocator")
+    wants_mail(allocator, "hu.allocator@example.eu")
+    case_id = new_id()
+    de.push(de.mutation("case.create", create_args(responder=hu.authority_id, case_id=case_id)),
+            de.mutation("case.send", {"case_id": case_id}))
+    assert post.delivered(case_id) == [("hu.allocator", "request_received", case_id),
+                                       ("hu.handler", "request_received", case_id)]
+
+    def allocate(peer) -> None:
+        _applied(allocator, "case.allocate", {"case_id": case_id, "user_id": peer.user["user_id"],
+                                              "user_name": "Someone"})
+
+    allocate(hu)
+    post.runner.tick()
+    (mail,) = post.inbox.take()
+    language = hu.user["language"]
+    expected = texts.event_mail("case_assigned", case_id, language)
+    assert (mail["To"], mail["Content-Language"], str(mail["Subject"])) == (
+        "hu.handler@example.eu", language, expected.subject)
+    # The reference and the link, no name: not the handler's, not the case's people.
+    assert mail.get_content().replace("\r\n", "\n") == expected.body
+    allocate(officers["hu.quiet"])  # chose no mail
+    allocate(allocator)  # who allocates to themselves knows it
+    assert post.delivered(case_id) == []
+    allocate(officers["hu.digest"])  # in the next digest, not now
+    assert post.delivered(case_id) == []
+    post.set_time(outbox.next_digest_at(post.clock.now) + dt.timedelta(minutes=1))
+    post.runner.tick()
+    (digest,) = post.inbox.take()
+    assert digest["To"] == "hu.digest@example.eu"
+    assert (f"- {texts.translate(texts.EVENTS['case_assigned'][0], 'it')}: "
+            f"{texts.reference(case_id)}") in digest.get_content()
 
 
 def _rule(member_state, direction, coordinator):

@@ -1,5 +1,6 @@
 """Pull and wait: paging, re-delivery, signed cursors and when they stop being valid."""
 
+import asyncio
 import threading
 from collections import Counter
 
@@ -16,11 +17,16 @@ from sync_server.directory.models import Authority, Competence, MemberState
 from sync_server.directory.service import add_authority
 from sync_server.migrate import new_epoch
 from sync_server.organisation.models import Coordinator
+from sync_server.sync.epoch import Committed
 from sync_server.sync.sequence import SequenceLock
+from sync_server.sync.state import AudienceMarks
 
 
 def _expected_public(server):
+    """What DE's bootstrap holds besides cases: the public rows, and its own users (the
+    ``colleague`` rows of its authority's audience; the test directory has one)."""
     return Counter({
+        "colleague": server.count(User, User.authority_id == server.directory.de.authority_id),
         "member_state": server.count(MemberState),
         "area": server.count(Area),
         "question_set": server.count(QuestionSetRow),
@@ -249,3 +255,94 @@ def test_has_more_is_exact_at_the_page_boundary(server, limit):
 
     assert len(page["changes"]) == limit
     assert page["has_more"] is False
+
+
+# -- idle checks answered from the audience marks (``sync.state``) ---------------------------
+
+
+def test_an_idle_check_sees_a_row_written_past_this_server_at_the_next_request(server):
+    """Another instance or the command line writes without this process knowing: the next
+    pull of an up-to-date client still finds it (the marks follow the database)."""
+    de = server.peer("DE")
+    de.pull_all()
+    assert de.pull_page()["changes"] == []  # idle: answered from the marks
+
+    _add_authority(server, "AT-MARKS")  # its own session, no notifier: as another process
+
+    assert [(c["kind"], c["id"]) for c in de.pull_all()] == [("authority", "AT-MARKS")]
+    assert de.pull_page()["changes"] == []
+
+
+def test_an_idle_wait_sees_a_row_written_past_this_server(server):
+    de = server.peer("DE")
+    de.pull_all()
+    assert de.wait_raw(timeout=0.1).json() == {"changed": False}
+
+    _add_authority(server, "AT-WAIT")
+
+    assert de.wait_raw(timeout=5).json() == {"changed": True}
+
+
+def test_an_idle_check_of_one_authority_is_not_moved_by_anothers_case(server):
+    """A case between two authorities is news to them only: a third's idle check stays empty
+    and its cursor moves past the case's numbers (the marks are per audience)."""
+    de, hu, fr = server.peer("DE"), server.peer("HU"), server.peer("FR")
+    for peer in (de, hu, fr):
+        peer.pull_all()
+    case_id = new_id()
+    de.step("case.create", create_args(responder=hu.authority_id, case_id=case_id))
+    de.step("case.send", {"case_id": case_id})
+    before = decode_cursor(fr.cursor, key=server.settings.cursor_key).seq
+
+    page = fr.pull_page()
+
+    assert page["changes"] == []
+    assert decode_cursor(page["cursor"], key=server.settings.cursor_key).seq > before
+    assert [c["id"] for c in hu.pull_all()] == [case_id]
+
+
+def test_a_state_read_joins_only_a_read_that_starts_after_the_request(server):
+    """Coalesced reads are never older than the request: a request arriving while a read is
+    under way waits for the next one, which sees what was committed in between."""
+    reader = server.context.state
+    selected, release = threading.Event(), threading.Event()
+    original = reader.read_now
+
+    def slow_read_now():
+        snapshot = original()
+        selected.set()  # the row is read; the answer is held back
+        release.wait(timeout=30)
+        return snapshot
+
+    async def scenario():
+        reader.read_now = slow_read_now
+        try:
+            first = asyncio.ensure_future(reader.read())
+            await asyncio.to_thread(selected.wait, 30)
+            _add_authority(server, "AT-COALESCE")  # committed after the first read
+            second = asyncio.ensure_future(reader.read())
+            await asyncio.sleep(0)
+            release.set()
+            return await first, await second
+        finally:
+            reader.read_now = original
+
+    first, second = asyncio.run(scenario())
+
+    assert second.committed.seq > first.committed.seq
+    assert not second.marks.quiet(("public",), after=first.committed.seq,
+                                  state=second.committed)
+
+
+def test_marks_of_another_epoch_or_an_older_sequence_answer_nothing():
+    marks = AudienceMarks("e1", 10, {"public": 7, "authority:DE": 10})
+    now = Committed(epoch="e1", seq=10)
+
+    assert marks.quiet(["public"], after=7, state=now)
+    assert not marks.quiet(["public", "authority:DE"], after=9, state=now)
+    assert marks.quiet(["authority:HU"], after=0, state=now)  # no rows at all
+    assert not marks.quiet(["public"], after=7, state=Committed(epoch="e2", seq=10))
+    assert not marks.quiet(["public"], after=7, state=Committed(epoch="e1", seq=11))
+    marks.advance(12, [("public", 12)])
+    assert not marks.quiet(["public"], after=10, state=Committed(epoch="e1", seq=12))
+    assert marks.quiet(["authority:DE"], after=10, state=Committed(epoch="e1", seq=12))
