@@ -49,6 +49,7 @@ from desktop.views import case_print
 from desktop.views.allocation_dialog import AllocationDialog
 from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.attention_dialog import AttentionDialog
+from desktop.views.case_view import ACCEPT_PROPOSING, action_of, escalation_possible_from
 from desktop.views.catalogue_dialog import CatalogueDialog
 from desktop.views.directory_dialog import DirectoryDialog
 from desktop.views.help_dialog import AboutDialog, HelpDialog
@@ -57,6 +58,14 @@ from desktop.views.new_request_dialog import NewRequestDialog
 from desktop.views.notifications_dialog import NotificationsDialog
 from desktop.views.refuse_dialog import RefuseDialog
 from desktop.views.sign_in_dialog import SignInDialog
+from desktop.views.step_dialogs import (
+    TEXT_STEPS,
+    ForwardDialog,
+    ProposeDateDialog,
+    RateDialog,
+    SplitDialog,
+    TextStepDialog,
+)
 from desktop.views.widgets import confirm
 from sync_protocol.attachments import AttachmentRef, refs_by_hash
 from sync_protocol.authoring import (
@@ -68,7 +77,7 @@ from sync_protocol.authoring import (
 )
 from sync_protocol.cases import Action, CaseRecord, CaseRole, CaseStatus, Party
 from sync_protocol.errors import ProtocolError
-from sync_protocol.languages import authority_language
+from sync_protocol.languages import authority_language, localized
 from sync_protocol.mail import MailSettings
 from sync_protocol.messages import LoginResponse
 from sync_protocol.mutations import MUTATION_FOR_ACTION, MUTATIONS
@@ -92,11 +101,17 @@ CONFIRM = {
         N_("Approve"),
         N_("Approve {reference} about {person}? It goes on to the other authority."),
         N_("Approve")),
+    # A draft: nobody else has seen it, so no reason is asked.
     Action.WITHDRAW: (
         N_("Withdraw the request"),
         N_("Withdraw request {reference} about {person}? The other authority is told, and "
            "the request cannot be sent again."),
         N_("Withdraw")),
+    Action.AGREE_DATE: (
+        N_("Agree to the proposed date"),
+        N_("Agree that request {reference} about {person} is answered by {date}? The "
+           "proposed date becomes the answer date."),
+        N_("Agree")),
 }
 
 # Whose step a refusal returns, by the state the case waits in.
@@ -197,6 +212,7 @@ class AppController(QObject):
         w.case_view.sig_step_requested.connect(self.take_step)
         w.case_view.sig_print_requested.connect(self.print_case)
         w.case_view.sig_translation_requested.connect(self.translate)
+        w.case_view.sig_case_open_requested.connect(self.open_linked_case)
         w.case_view.attachments.sig_open.connect(self.open_attachment)
         w.case_view.attachments.sig_keep.connect(self.keep_attachment)
         w.status.sig_sign_in_requested.connect(
@@ -303,17 +319,23 @@ class AppController(QObject):
         if row is not None and self.model.is_unread(row):  # opened: read from now on
             self.workers.run_db(lambda replica: replica.mark_read(case_id),
                                 success=lambda _r: self.refresh(), failure=self._failed)
+        now = dt.datetime.now(dt.UTC)
+        roles = frozenset(self.user.roles)
+        allowed = allowed_actions(case, self.user.authority_id, roles, now=now)
         self.window.case_view.show_case(
             case, question_set=self.reader.question_set(case.question_set,
                                                         case.question_set_version),
             authority=self.reader.authority,
-            allowed=allowed_actions(case, self.user.authority_id, frozenset(self.user.roles)),
+            allowed=allowed,
             pending=bool(self.reader.outbox(case_id=case_id, limit=1)),
             counterpart_language=self._counterpart_language(case),
             translations=self.reader.translations(case_id),
             online=self._note_online(),
             translating=self._translating[1] if self._translating and
             self._translating[0] == case_id else None,
+            reader=self.user.authority_id,
+            escalate_from=escalation_possible_from(case, self.user.authority_id, roles,
+                                                   now=now, allowed=allowed),
             documents=attachments.states(self.reader, list(refs_by_hash(case))),
             downloading=self._downloading,
         )
@@ -551,19 +573,25 @@ class AppController(QObject):
     def take_step(self, action_value: str, case_id: str,
                   initial: dict[str, Any] | None = None,
                   then: Callable[[], None] | None = None) -> None:
-        """Take ``action`` on the case, asking first what the step needs (answers, a
-        confirmation). ``initial`` holds what the officer entered before (a step taken again
-        from *Needs attention*)."""
-        action = Action(action_value)
+        """Take a step on the case, asking first what it needs (answers, a reason, an
+        authority, a confirmation). ``action_value`` is an ``Action`` value or one of the case
+        view's steps (``ACCEPT_PROPOSING``). ``initial`` holds what the officer entered
+        before (a step taken again from *Needs attention*)."""
+        action = action_of(action_value)
         case = cases.get_case(self.reader, case_id)
         if case is None:
             return
-        args: dict[str, Any] = {"case_id": case_id}
+        if action is Action.ACCEPT and (initial or {}).get("proposed_answer_by"):
+            action_value = ACCEPT_PROPOSING
+        args: dict[str, Any] | None = {"case_id": case_id}
         documents: list[PickedFile] = []
         if action is Action.EDIT:
             draft = initial or case.model_dump(mode="json", include=set(EDITABLE) | {"id"})
             form = request_form.from_args({**draft, "case_id": case_id})
             self.new_request(form, editing=True, then=then)
+            return
+        if action in (Action.FORWARD, Action.SPLIT):
+            self._ask_authority(case, action, initial=initial, then=then)
             return
         if action is Action.ANSWER:
             qs = self.reader.question_set(case.question_set, case.question_set_version)
@@ -583,6 +611,21 @@ class AppController(QObject):
             if not refusal.exec() or refusal.result_args is None:
                 return
             args = refusal.result_args
+        elif action_value == ACCEPT_PROPOSING:
+            args = self._ask(ProposeDateDialog(case, authority=self._other_side(case),
+                                               initial=initial, parent=self.window))
+        elif action is Action.RATE:
+            args = self._ask(RateDialog(case, authority=self._other_side(case),
+                                        initial=initial, parent=self.window))
+        elif action.value in TEXT_STEPS and not (action is Action.WITHDRAW
+                                                 and case.state is CaseStatus.DRAFT):
+            text_dialog = TextStepDialog(case, action.value, authority=self._other_side(case),
+                                         asked=_open_request_text(case)
+                                         if action is Action.GIVE_INFO else None,
+                                         initial=initial,
+                                         parent=self.window)
+            args = self._ask(text_dialog)
+            documents = text_dialog.picked()
         elif action is Action.ALLOCATE:
             allocation = self._allocation(case)
             if allocation is None:
@@ -592,11 +635,69 @@ class AppController(QObject):
             title, text, button = CONFIRM[action]
             person = f"{case.subject.family_name.upper()}, {case.subject.given_names}"
             if not confirm(self.window, title=_(title), action=_(button),
-                           text=_(text).format(reference=case.id[:8].upper(), person=person)):
+                           text=_(text).format(reference=case.id[:8].upper(), person=person,
+                                               date=formatting.date_text(
+                                                   case.proposed_answer_by))):
                 return
             if initial:
                 args = {**initial, "case_id": case_id}
+        if args is None:
+            return
         self.perform([(MUTATION_FOR_ACTION[action], args)], then=then, documents=documents)
+
+    @staticmethod
+    def _ask(dialog: Any) -> dict[str, Any] | None:
+        """Open a step's dialog; the step's arguments, or None if the officer cancelled."""
+        if not dialog.exec():
+            return None
+        result: dict[str, Any] | None = dialog.result_args
+        return result
+
+    def _other_side(self, case: CaseRecord) -> str:
+        """The name of the authority on the other side of ``case`` from the reader's (for a
+        coordinator, the requested authority)."""
+        other = (case.responder_authority_id
+                 if case.party_of(self.user.authority_id) is not CaseRole.RESPONDER
+                 else case.requester_authority_id)
+        return self._authority_name(other) or other
+
+    def _ask_authority(self, case: CaseRecord, action: Action, *,
+                       initial: dict[str, Any] | None, then: Callable[[], None] | None) -> None:
+        """Forward or split: the directory is loaded on the database lane, then the dialog
+        asks for the authority (and, to split, the questions)."""
+        def load(replica: Replica) -> tuple[list[Any], DirectoryChoices]:
+            return replica.areas(), self._directory_choices(replica)
+
+        def loaded(result: tuple[list[Any], DirectoryChoices]) -> None:
+            areas, choices = result
+            dialog: ForwardDialog | SplitDialog
+            if action is Action.FORWARD:
+                area = next((a for a in areas if a.code == case.area), None)
+                dialog = ForwardDialog(
+                    case, area_name=localized(area.names, current_language()) if area
+                    else case.area, areas=areas, directory=choices,
+                    search=self.directory_search, my_authority=self.user.authority_id,
+                    initial=initial, parent=self.window)
+            else:
+                dialog = SplitDialog(
+                    case, self.reader.question_set(case.question_set,
+                                                   case.question_set_version),
+                    areas=areas, directory=choices, search=self.directory_search,
+                    my_authority=self.user.authority_id, initial=initial, parent=self.window)
+            args = self._ask(dialog)
+            if args is not None:
+                self.perform([(MUTATION_FOR_ACTION[action], args)], then=then)
+
+        self.workers.run_db(load, success=loaded, failure=self._failed)
+
+    def open_linked_case(self, case_id: str) -> None:
+        """Open a linked case (split from or into) if this authority sees it."""
+        if self.reader.case_row(case_id) is not None:
+            self.open_case("all", case_id)
+            return
+        self.window.status.showMessage(
+            _("Request {reference} is not on this computer: your authority does not take "
+              "part in it.").format(reference=case_id[:8].upper()), 10000)
 
     def _allocation(self, case: CaseRecord) -> dict[str, Any] | None:
         """Ask the allocator whom of their authority's request handlers the case goes to."""
@@ -964,6 +1065,14 @@ def _problem_lines(problems: Sequence[Problem]) -> str:
     if len(problems) > PROBLEMS_SHOWN:
         lines.append(_("… and {n} more.").format(n=len(problems) - PROBLEMS_SHOWN))
     return "\n".join("• " + line for line in lines)
+
+
+def _open_request_text(case: CaseRecord) -> str | None:
+    """The text of the open request for further information, if there is one."""
+    if case.open_info_request is None:
+        return None
+    request = next((m for m in reversed(case.messages) if m.kind == "info_request"), None)
+    return request.text.text if request is not None else None
 
 
 def _keep_translation(replica: Replica, translation: MachineTranslation) -> None:

@@ -23,6 +23,18 @@ ACTIONS = {
     "withdraw": N_("Withdrew the request"),
     "approve": N_("Approved"),
     "refuse": N_("Refused and returned"),
+    "agree_date": N_("Agreed to the proposed answer date"),
+    "decline_date": N_("Declined the proposed answer date"),
+    "forward": N_("Forwarded the request"),
+    "split": N_("Split questions off into a new request"),
+    "ask_info": N_("Asked for further information"),
+    "give_info": N_("Gave further information"),
+    "comment": N_("Commented"),
+    "request_more": N_("Asked for more information in the reply"),
+    "rate": N_("Rated the handling"),
+    "escalate": N_("Escalated to the coordinator"),
+    "resolve_escalation": N_("Resolved the escalation"),
+    "allocate": N_("Assigned the case"),
 }
 
 # The free texts of a case, as a translation refusal names them (``note-3`` is a ``note``).
@@ -72,6 +84,8 @@ FOLDERS = {
     "all": N_("All cases"),
     # A coordinator's cases waiting for its decision (shown to coordinators only).
     "approvals": N_("Approvals"),
+    # A coordinator's escalated cases, open until it resolves them (coordinators only).
+    "escalations": N_("Escalations"),
 }
 
 # A workflow step by its action, as a button or a list of refused steps names it.
@@ -85,6 +99,27 @@ STEP_NAMES = {
     "withdraw": N_("Withdraw"),
     "approve": N_("Approve"),
     "refuse": N_("Refuse"),
+    "agree_date": N_("Agree to the proposed date"),
+    "decline_date": N_("Decline the proposed date"),
+    "forward": N_("Forward"),
+    "split": N_("Split off questions"),
+    "ask_info": N_("Ask for further information"),
+    "give_info": N_("Give further information"),
+    "comment": N_("Comment"),
+    "request_more": N_("Ask for more"),
+    "rate": N_("Rate"),
+    "escalate": N_("Escalate"),
+    "resolve_escalation": N_("Resolve the escalation"),
+    "allocate": N_("Assign"),
+    # Not an action: accepting with another answer date, as the case view offers it.
+    "accept_proposing": N_("Accept, proposing another date"),
+}
+
+# The kinds of message in a case's conversation (``CaseMessage.kind``).
+MESSAGE_KINDS = {
+    "comment": N_("Comment"),
+    "info_request": N_("Request for further information"),
+    "info_reply": N_("Further information"),
 }
 
 # Why the server no longer accepts this computer's sign-in (its 401 codes), and why a sign-in

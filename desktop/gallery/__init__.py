@@ -17,7 +17,9 @@ SIZES = ((1280, 800), (1920, 1080))
 # coordinator, and of the first start, in the order they are rendered.
 ANNA_SCREENS = ("main-inbox", "main-history", "new-request", "new-request-search", "directory",
                 "new-request-incomplete", "new-request-documents",
-                "edit-draft", "answer", "confirm-withdraw", "confirm-accept-reply",
+                "edit-draft", "answer", "withdraw", "main-workflow", "main-workflow-messages",
+                "step-give-info", "step-comment", "step-propose-date", "step-forward",
+                "step-split", "step-rate", "step-escalate", "confirm-accept-reply",
                 "main-filtered", "allocation", "user-guide", "about", "main-offline",
                 "close-with-queued-changes")
 PETER_SCREENS = ("main-inbox-responder", "needs-attention", "case-documents")

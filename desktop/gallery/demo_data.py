@@ -2,9 +2,12 @@
 
 A real server process with demo data (``desktop.local_server``), two real profiles synced
 from it, and a few steps taken the way officers take them, so every screen has something to
-show: an answer accepted after three hours offline (the history shows both times), and an
+show: an answer accepted after three hours offline (the history shows both times), an
 accept and an answer taken offline on a request the other side withdrew meanwhile (two
-refusals under *Needs attention*, with the answers entered in full).
+refusals under *Needs attention*, with the answers entered in full), and a request with the
+whole workflow in it: another answer date proposed, a question split off to another
+authority, further information asked and given, a comment, and a request for information that
+waits on Anna.
 """
 
 import contextlib
@@ -91,6 +94,7 @@ def prepare(base: Path, *, seed: Path | None = None) -> dict[str, Path]:
         try:
             _offline_accept_reply(de)
             _refused_answer(de, hu)
+            _conversation(de, hu)
             _with_documents(de, hu, base / DOCUMENTS)
         finally:
             de.close()
@@ -142,6 +146,52 @@ def _refused_answer(de: Officer, hu: Officer) -> None:
     de.sync()
     hu.online()
     hu.sync()
+
+
+def _conversation(de: Officer, hu: Officer) -> None:
+    """Péter asks Anna about Szabó Réka; Anna accepts proposing a later date, splits a question
+    off to the Bavarian chamber and asks for the diploma; Péter sends it, comments, and asks
+    something back, which waits on Anna."""
+    case_id = uuid.uuid4().hex
+    qs = hu.replica.question_sets("PQ")[0]
+    questions = [q.code for q in qs.questions if q.is_choice][:3]
+    cases.perform(hu.replica, name="case.create", args={
+        "case_id": case_id, "area": qs.area, "question_set": qs.code,
+        "question_set_version": qs.version, "responder_authority_id": "DE-LZK-BW",
+        "subject": {"family_name": "Szabó", "given_names": "Réka", "profession": "dentist",
+                    "date_of_birth": "1990-03-08"},
+        "questions": questions,
+        "answer_by": (today() + dt.timedelta(days=10)).isoformat(),
+        "request_text": {"text": "Kérjük, erősítsék meg a fogorvosi nyilvántartásba vételt.",
+                         "lang": "hu"},
+    })
+    cases.perform(hu.replica, name="case.send", args={"case_id": case_id})
+    hu.sync()
+    de.sync()
+    cases.perform(de.replica, name="case.accept", args={
+        "case_id": case_id, "proposed_answer_by": (today() + dt.timedelta(days=30)).isoformat(),
+        "note": {"text": "Das Archiv ist erst ab nächstem Monat wieder zugänglich.",
+                 "lang": "de"}})
+    cases.perform(de.replica, name="case.split", args={
+        "case_id": case_id, "new_case_id": uuid.uuid4().hex, "responder_authority_id": "DE-BLZK",
+        "questions": questions[-1:],
+        "note": {"text": "Die Tätigkeit in Bayern kann nur die BLZK bestätigen.", "lang": "de"}})
+    cases.perform(de.replica, name="case.ask_info", args={
+        "case_id": case_id,
+        "text": {"text": "Bitte senden Sie uns eine Kopie des Diploms.", "lang": "de"}})
+    de.sync()
+    hu.sync()
+    cases.perform(hu.replica, name="case.give_info", args={
+        "case_id": case_id,
+        "text": {"text": "A diploma másolatát e-mailben is elküldtük; száma: 4471/2014.",
+                 "lang": "hu"}})
+    cases.perform(hu.replica, name="case.comment", args={
+        "case_id": case_id, "text": {"text": "Köszönjük a gyors visszajelzést.", "lang": "hu"}})
+    cases.perform(hu.replica, name="case.ask_info", args={
+        "case_id": case_id,
+        "text": {"text": "Folyamatban van-e fegyelmi eljárás a fogorvos ellen?", "lang": "hu"}})
+    hu.sync()
+    de.sync()
 
 
 def _with_documents(de: Officer, hu: Officer, folder: Path) -> None:

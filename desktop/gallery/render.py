@@ -170,7 +170,7 @@ def _open(data: Path, username: str) -> AppController:
 
 def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> None:
     cases = {name: _case(controller, name) for name in ("Tóth", "Varga", "Schmidt", "Moreau",
-                                                        "Dupont")}
+                                                        "Dupont", "Szabó")}
     for lang in languages:
         controller.change_language(lang)
         controller.open_case("inbox", cases["Schmidt"])
@@ -201,7 +201,8 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         shooter.modal(lambda: controller.take_step("edit", cases["Varga"]), "edit-draft", lang)
         shooter.modal(lambda: controller.take_step("answer", cases["Schmidt"]), "answer", lang)
         shooter.modal(lambda: controller.take_step("withdraw", cases["Moreau"]),
-                      "confirm-withdraw", lang)
+                      "withdraw", lang)
+        _workflow(shooter, controller, cases, lang)
         shooter.modal(lambda: controller.take_step("accept_reply", cases["Moreau"]),
                       "confirm-accept-reply", lang)
         _filtered(shooter, controller, lang)
@@ -223,6 +224,38 @@ def _anna(shooter: Shooter, controller: AppController, languages: list[str]) -> 
         controller.open_case("inbox", cases["Dupont"])
         shooter.shoot(controller.window, "main-offline", lang)
         shooter.modal(controller.may_close, "close-with-queued-changes", lang)
+
+
+def _workflow(shooter: Shooter, controller: AppController, cases: dict[str, str],
+              lang: str) -> None:
+    """The workflow's steps: the case with a proposed date, a split, further information and
+    comments, one request waiting on Anna; the dialogs of the steps."""
+    controller.open_case("inbox", cases["Szabó"])
+    shooter.shoot(controller.window, "main-workflow", lang)
+    if shooter.wants("main-workflow-messages"):
+        for scroll in controller.window.case_view.findChildren(QScrollArea):
+            bar = scroll.verticalScrollBar()
+            bar.setValue(bar.maximum() * 2 // 3)
+    shooter.shoot(controller.window, "main-workflow-messages", lang)
+    step = controller.take_step
+    shooter.modal(lambda: step("give_info", cases["Szabó"]), "step-give-info", lang,
+                  prepare=_text("Es ist kein Verfahren anhängig."))
+    shooter.modal(lambda: step("comment", cases["Szabó"]), "step-comment", lang)
+    shooter.modal(lambda: step("accept_proposing", cases["Dupont"]), "step-propose-date", lang)
+    shooter.modal(lambda: step("forward", cases["Dupont"]), "step-forward", lang,
+                  prepare=_search("Bayern"))
+    shooter.modal(lambda: step("split", cases["Dupont"]), "step-split", lang,
+                  prepare=_search("Bayern"))
+    shooter.modal(lambda: step("rate", cases["Tóth"]), "step-rate", lang)
+    shooter.modal(lambda: step("escalate", cases["Schmidt"]), "step-escalate", lang)
+
+
+def _text(text: str) -> Callable[[QWidget], None]:
+    def write(dialog: QWidget) -> None:
+        field = dialog.findChild(QPlainTextEdit, "stepText")
+        assert field is not None
+        field.setPlainText(text)
+    return write
 
 
 def _filtered(shooter: Shooter, controller: AppController, lang: str) -> None:

@@ -24,7 +24,7 @@ from desktop.models.folding import fold
 from desktop.models.replica import Replica
 from desktop.models.schema import SORT_COLUMNS
 
-FOLDERS = ("inbox", "outbox", "drafts", "closed", "all", "approvals")
+FOLDERS = ("inbox", "outbox", "drafts", "closed", "all", "approvals", "escalations")
 # The fields of one list row, in order; the last one is the sort value of the query.
 FIELDS = ("id", "subject", "counterpart", "counterpart_name", "counterpart_country", "state",
           "answer_by", "updated_at", "unread", "area", "assignee", "assignee_name",

@@ -51,8 +51,9 @@ def row_values(data: dict[str, Any], text: str, my_authority: str,
     try:
         outgoing = data["requester_authority_id"] == my_authority
         incoming = data["responder_authority_id"] == my_authority
-        # Neither side: a coordinator's case, waiting for its approval.
-        direction = "out" if outgoing else "in" if incoming else "approval"
+        # Neither side: a coordinator's case, escalated to it or waiting for its approval.
+        direction = ("out" if outgoing else "in" if incoming
+                     else "escalation" if _escalated_to(data, my_authority) else "approval")
         subject = data["subject"]
         return (
             data["id"], data["version"], data["state"], direction,
@@ -63,6 +64,14 @@ def row_values(data: dict[str, Any], text: str, my_authority: str,
     except (KeyError, TypeError, AttributeError) as exc:
         raise RemoteProtocolError("invalid_case", "the server sent a case this client cannot "
                                   "read") from exc
+
+
+def _escalated_to(data: dict[str, Any], authority_id: str) -> bool:
+    """Whether ``authority_id`` follows the case as the coordinator of its open escalation."""
+    escalation = data.get("escalation") or {}
+    return bool(escalation.get("open")) and any(
+        p.get("role") == "escalation_coordinator" and p.get("authority_id") == authority_id
+        for p in data.get("participants", ()))
 
 
 def _store(replica: Replica, shown: CaseRecord | None, confirmed: dict[str, Any] | None,

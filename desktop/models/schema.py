@@ -417,9 +417,32 @@ DELETE FROM kept_changes WHERE kind = 'colleague';
 """
 
 
+# Version 10: a coordinator's escalated cases (direction 'escalation': its authority follows
+# the case as the coordinator of its open escalation) list in the folder 'escalations'.
+_FOLDER_V10 = f"""CASE WHEN {{r}}.direction = 'escalation' THEN 'escalations'
+    ELSE {_FOLDER_V7} END"""
+_LISTED_V10 = {**_LISTED_V8, "folder": _FOLDER_V10}
+_LISTED_V10_NEW = ", ".join(expr.format(r="new") for expr in _LISTED_V10.values())
+_RELIST_V10 = ", ".join(f"{column} = {expr.format(r='new')}"
+                        for column, expr in _LISTED_V10.items())
+_V10 = f"""
+DROP TRIGGER cases_listed;
+DROP TRIGGER cases_relisted;
+CREATE TRIGGER cases_listed AFTER INSERT ON cases BEGIN
+    INSERT INTO case_list (id, {_LIST_NAMES_V8}) VALUES (new.id, {_LISTED_V10_NEW});
+END;
+CREATE TRIGGER cases_relisted AFTER UPDATE ON cases BEGIN
+    UPDATE case_list SET {_RELIST_V10}
+    WHERE id = new.id;
+END;
+UPDATE case_list SET
+    folder = (SELECT {_FOLDER_V10.format(r="c")} FROM cases c WHERE c.id = case_list.id);
+"""
+
+
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
                          _script(_V5), _script(_V6), _script(_V7), _script(_V8),
-                         _script(_V9))
+                         _script(_V9), _script(_V10))
 SCHEMA_VERSION = len(RUNGS)
 
 

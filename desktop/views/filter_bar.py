@@ -36,7 +36,7 @@ from sync_protocol.catalogue import LegislativeArea
 from sync_protocol.languages import localized
 
 DEADLINES = (("overdue", N_("Overdue")), ("due_soon", N_("Due soon")))
-# A date edit at its minimum shows "any date": QDateEdit cannot be empty.
+# A date edit at its minimum shows a dash, "any date": QDateEdit cannot be empty.
 _NO_DATE = QDate(2000, 1, 1)
 # Authority: (id, official name, member state).
 Counterpart = tuple[str, str, str]
@@ -95,10 +95,11 @@ class FilterBar(QWidget):
         for combo in (self.state, self.area, self.counterpart, self.deadline):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(7)
         for combo in (self.state, self.area, self.counterpart):
-            bottom.addWidget(combo, 1)
-        self.counterpart.setMinimumContentsLength(14)
+            bottom.addWidget(combo, 1)  # wider when the window is
+        # Beside the search there is room for the deadline choice's few short texts.
+        self.deadline.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.answer_label.setBuddy(self.answer_from)
         for part in (self.answer_label, self.answer_from, self.until_label, self.answer_to):
             bottom.addWidget(part)
@@ -203,6 +204,8 @@ class FilterBar(QWidget):
             combo.setAccessibleName(caption)
         self.answer_label.setText(_("Answer by"))
         for edit in (self.answer_from, self.answer_to):
-            edit.setSpecialValueText(_("any date"))
+            # A dash, not words: the field stays as narrow as a date in every language.
+            edit.setSpecialValueText("—")
             edit.setDisplayFormat(date_format())
+            edit.setToolTip(_("Answer by"))
         self._fill()

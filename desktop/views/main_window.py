@@ -26,6 +26,7 @@ from desktop.qt import (
     QMainWindow,
     QMenu,
     QSplitter,
+    QStyle,
     Qt,
     QTableView,
     QToolBar,
@@ -34,11 +35,10 @@ from desktop.qt import (
     Signal,
     named,
 )
-from desktop.views.case_view import STEP_BUTTONS, CaseView
+from desktop.views.case_view import STEP_BUTTONS, CaseView, step_text
 from desktop.views.filter_bar import FilterBar
 from desktop.views.status_bar import SyncStatusBar
 from desktop.views.widgets import fit_to_screen
-from sync_protocol.cases import Action
 
 
 class MainWindow(QMainWindow):
@@ -124,7 +124,8 @@ class MainWindow(QMainWindow):
         for column, mode in enumerate((fit, QHeaderView.ResizeMode.Interactive, stretch, fit,
                                        fit, fit, fit)):
             header.setSectionResizeMode(column, mode)
-        header.resizeSection(1, 220)
+        header.resizeSection(_PROFESSIONAL_COLUMN, 220)
+        header.geometriesChanged.connect(self._room_for_counterpart)
         # Fit columns to the rows on screen, not to the first 1,000 (each a formatted date).
         header.setResizeContentsPrecision(0)
         # Newest first; a click on a header sorts by that column (in SQL, over the list table).
@@ -189,17 +190,18 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.case_menu = named(QMenu(self), "caseMenu")
-        self.step_actions: dict[Action, QAction] = {}
-        shortcuts = {Action.EDIT: "Ctrl+E", Action.SEND: "Ctrl+Shift+S",
-                     Action.ACCEPT: "Ctrl+Shift+A", Action.ANSWER: "Ctrl+R"}
-        for action, _text in STEP_BUTTONS:
-            step = named(QAction(self), f"menu_{action.value}")
-            if action in shortcuts:
-                step.setShortcut(QKeySequence(shortcuts[action]))
-            step.triggered.connect(self._stepper(action))
+        # Every step, by its name (an ``Action`` value; a StrEnum finds its entry too).
+        self.step_actions: dict[str, QAction] = {}
+        shortcuts = {"edit": "Ctrl+E", "send": "Ctrl+Shift+S", "accept": "Ctrl+Shift+A",
+                     "answer": "Ctrl+R", "comment": "Ctrl+Shift+M"}
+        for name, _text in STEP_BUTTONS:
+            step = named(QAction(self), f"menu_{name}")
+            if name in shortcuts:
+                step.setShortcut(QKeySequence(shortcuts[name]))
+            step.triggered.connect(self._stepper(name))
             step.setEnabled(False)
             self.case_menu.addAction(step)
-            self.step_actions[action] = step
+            self.step_actions[name] = step
         self.view_menu = named(QMenu(self), "viewMenu")
         self.folder_actions: list[QAction] = []
         for row in range(self.folders.count()):
@@ -263,8 +265,8 @@ class MainWindow(QMainWindow):
         self.organisation_action.setVisible(coordination)
         self.admin_menu.menuAction().setVisible(users or coordination)
 
-    def _stepper(self, action: Action) -> Callable[[], None]:
-        return lambda: self.case_view.request_step(action)
+    def _stepper(self, step: str) -> Callable[[], None]:
+        return lambda: self.case_view.request_step(step)
 
     def _folder_opener(self, row: int) -> Callable[[], None]:
         return lambda: self.folders.setCurrentRow(row)
@@ -272,8 +274,8 @@ class MainWindow(QMainWindow):
     def _case_shown(self) -> None:
         for item in (self.print_action, self.pdf_action):
             item.setEnabled(self.case_view.case is not None)
-        for action, step in self.step_actions.items():
-            step.setEnabled(action in self.case_view.allowed)
+        for name, step in self.step_actions.items():
+            step.setEnabled(self.case_view.step_enabled(name))
 
     def show_for_roles(self, roles: frozenset[str]) -> None:
         """Show only what the user's roles allow: a coordinator's approvals to coordinators;
@@ -281,8 +283,8 @@ class MainWindow(QMainWindow):
         coordinators existed)."""
         coordinator = "coordinator" in roles
         handles = "request_handler" in roles or not coordinator
-        visible = {"approvals": coordinator, "inbox": handles, "outbox": handles,
-                   "drafts": handles}
+        visible = {"approvals": coordinator, "escalations": coordinator, "inbox": handles,
+                   "outbox": handles, "drafts": handles}
         for row in range(self.folders.count()):
             item = self.folders.item(row)
             shown = visible.get(item.data(Qt.ItemDataRole.UserRole), True)
@@ -328,8 +330,8 @@ class MainWindow(QMainWindow):
         self.registrations_action.setText(_("Registration requests…"))
         self.register_action.setText(_("Register an authority…"))
         self.organisation_action.setText(_("Organisation settings…"))
-        for (action, text) in STEP_BUTTONS:
-            self.step_actions[action].setText(_(text))
+        for (name, _text) in STEP_BUTTONS:
+            self.step_actions[name].setText(step_text(name))
         for row, folder in enumerate(self.folder_actions):
             folder.setText(label(FOLDERS, self.folders.item(row).data(Qt.ItemDataRole.UserRole)))
         self.attention_action.setText(_("Needs attention…"))
@@ -424,6 +426,19 @@ class MainWindow(QMainWindow):
             if header.sectionResizeMode(column) == QHeaderView.ResizeMode.ResizeToContents:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._room_for_counterpart()
+
+    def _room_for_counterpart(self) -> None:
+        """Keep the stretching "Other authority" column at least as wide as its header (long
+        headers of the fitted columns, in Greek say, would squeeze it to a few letters): take
+        the room from the professional's column, never below that one's own header."""
+        header = self.table.horizontalHeader()
+        stretch, giver = _COUNTERPART_COLUMN, _PROFESSIONAL_COLUMN
+        missing = _header_width(header, stretch) - header.sectionSize(stretch)
+        if missing > 0:
+            size = max(header.sectionSize(giver) - missing, _header_width(header, giver))
+            if size < header.sectionSize(giver):
+                header.resizeSection(giver, size)
 
     def _query_changed(self) -> None:
         """Show the model's filters and order: another folder brought back its own, or a
@@ -455,6 +470,19 @@ class MainWindow(QMainWindow):
             return
         self.sig_closing.emit()
         super().closeEvent(event)
+
+
+_PROFESSIONAL_COLUMN, _COUNTERPART_COLUMN = 1, 2
+
+
+
+def _header_width(header: QHeaderView, section: int) -> int:
+    """The width ``section``'s title needs, with the header's margins and sort arrow."""
+    style = header.style()
+    text = str(header.model().headerData(section, header.orientation()) or "")
+    margin = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    arrow = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+    return header.fontMetrics().horizontalAdvance(text) + margin + arrow
 
 
 def _deadline_line(overdue: int, due_soon: int) -> str:

@@ -26,6 +26,10 @@ from sync_server.sync.publish import json_payload, publish
 from sync_server.sync.sequence import SequenceLock
 
 _PENDING = "imi.colleagues_changed"
+# A session created with ``info={UNPUBLISHED: True}`` writes users without publishing them:
+# only for writing rows into a database of an older revision (the migration tests), whose
+# tables the publication would not find.
+UNPUBLISHED = "imi.colleagues_unpublished"
 _PUBLISHED_FIELDS = ("display_name", "roles", "authority_id", "active", "scope_version")
 
 
@@ -62,6 +66,8 @@ def _changed(obj: Any, new: bool) -> str | None:
 
 
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    if session.info.get(UNPUBLISHED):
+        return
     found = {_changed(o, True) for o in session.new}
     found |= {_changed(o, False) for o in session.dirty}
     found |= {_changed(o, True) for o in session.deleted if isinstance(o, UserArea)}

@@ -15,6 +15,7 @@ from desktop.views.answer_dialog import AnswerDialog
 from desktop.views.case_view import CaseView
 from desktop.views.help_dialog import AboutDialog, HelpDialog
 from desktop.views.new_request_dialog import NewRequestDialog
+from desktop.views.step_dialogs import TextStepDialog
 from sync_protocol.cases import Action, CaseStatus
 from sync_protocol.languages import LANGUAGES
 from tests.conftest import free_port, make_client
@@ -62,26 +63,49 @@ def _own_draft(controller: AppController, qtbot, *, send: bool = False) -> str:
 
 
 @pytest.mark.parametrize("answer", [False, True])
-def test_withdraw_asks_first(qtbot, controller: AppController, monkeypatch, answer):
+def test_withdraw_asks_for_the_reason_first(qtbot, controller: AppController, monkeypatch,
+                                            answer):
     case_id = _own_draft(controller, qtbot, send=True)
-    asked: list[dict[str, str]] = []
+    asked: list[TextStepDialog] = []
 
-    def confirm(_parent, **texts: str) -> bool:
-        asked.append(texts)
-        return answer
+    def give_reason(dialog: TextStepDialog) -> int:
+        qtbot.addWidget(dialog)
+        asked.append(dialog)
+        if not answer:
+            dialog.reject()
+            return dialog.result()
+        dialog.main_button.click()  # without a reason: it says so and stays open
+        assert dialog.result_args is None and dialog.error.text()
+        dialog.text.setPlainText("Die Person hat den Antrag zurückgenommen.")
+        dialog.main_button.click()
+        return dialog.result()
 
-    monkeypatch.setattr(controller_module, "confirm", confirm)
+    monkeypatch.setattr(TextStepDialog, "exec", give_reason)
     controller.show_case(case_id)
     controller.window.case_view.request_step(Action.WITHDRAW)
 
-    assert asked[0]["action"] == "Zurückziehen"
-    assert case_id[:8].upper() in asked[0]["text"] and "NAGY, László" in asked[0]["text"]
+    assert asked[0].main_button.text() == "Zurückziehen"
+    assert case_id[:8].upper() in asked[0].windowTitle()
+    assert "NAGY, László" in asked[0].findChild(QLabel, "stepHeading").text()
     if answer:
         qtbot.waitUntil(lambda: cases.get_case(controller.reader, case_id).state
-                        is CaseStatus.WITHDRAWN, timeout=5_000)
+                        is CaseStatus.WITHDRAWN and controller.reader.pending_count() == 0,
+                        timeout=15_000)
+        withdrawn = cases.get_case(controller.reader, case_id)
+        assert withdrawn.timeline[-1].note.text == "Die Person hat den Antrag zurückgenommen."
     else:
         assert cases.get_case(controller.reader, case_id).state is CaseStatus.SENT
         assert controller.reader.pending_count() == 0
+
+
+def test_withdrawing_a_draft_only_asks_for_confirmation(qtbot, controller: AppController,
+                                                        monkeypatch):
+    case_id = _own_draft(controller, qtbot)
+    asked: list[dict[str, str]] = []
+    monkeypatch.setattr(controller_module, "confirm",
+                        lambda _parent, **texts: asked.append(texts) or False)
+    controller.take_step("withdraw", case_id)
+    assert asked[0]["action"] == "Zurückziehen"
 
 
 def test_accepting_the_reply_and_closing_asks_first(qtbot, controller: AppController,

@@ -1,13 +1,13 @@
 """blob_uploads, blob_chunks, blob_refs: attachments uploaded in sealed chunks
 
 Revision ID: 0013
-Revises: 0017 (main's head when attach merged it)
+Revises: 0012 (main chains 0014 after it)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0017'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
