@@ -310,7 +310,7 @@ CREATE TABLE organisation (
 );
 """
 
-# Attachments (rung 9 on main: mgmt's rung 8 comes before it). One row per document this
+# Version 9: attachments. One row per document this
 # profile knows beyond the case records: its own waiting for upload, and those downloaded (the
 # encrypted copies in the profile's attachment folder, ``desktop.models.attachment_store``).
 _V9 = """

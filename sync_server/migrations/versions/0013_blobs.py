@@ -1,7 +1,7 @@
 """blob_uploads, blob_chunks, blob_refs: attachments uploaded in sealed chunks
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0012 (main chains 0014 after it)
 """
 import sqlalchemy as sa
 from alembic import op
