@@ -34,6 +34,7 @@ from desktop.qt import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     Qt,
     QVBoxLayout,
@@ -273,15 +274,23 @@ class _AuthorityChoice:
     case's area, neither one's own nor the requesting authority."""
 
     def __init__(self, dialog: QDialog, case: CaseRecord, *, areas: list[LegislativeArea],
-                 directory: DirectoryChoices, search: Searcher, my_authority: str) -> None:
+                 directory: DirectoryChoices, search: Searcher, my_authority: str,
+                 initial: dict[str, Any] | None) -> None:
         self._case, self._mine = case, my_authority
         self._run_search = search
+        # The authority chosen when the step was taken before (a refused step taken again).
+        self._wanted = str((initial or {}).get("responder_authority_id", ""))
         self.panel = DirectoryPanel(language=current_language(), areas=areas,
                                     competences=directory.competences,
                                     regions=directory.regions, compact=True,
                                     exclude=my_authority, parent=dialog)
         self.panel.sig_search_requested.connect(self._search)
+        self.panel.sig_results_shown.connect(self._select_wanted)
         self.panel.set_area(case.area)  # only competent authorities; runs the first search
+
+    def _select_wanted(self) -> None:
+        if self._wanted:
+            self.panel.select(self._wanted)
 
     def _search(self, query: str, filters: Filters) -> None:
         self._run_search(query, filters, self.panel.show_results)
@@ -296,6 +305,28 @@ class _AuthorityChoice:
         if chosen == self._mine:
             return _("Choose another authority than your own.")
         return None
+
+
+def _note_and_buttons(dialog: QDialog, layout: QVBoxLayout, initial: dict[str, Any] | None, *,
+                      step: str, finish: Callable[[], None],
+                      height: int) -> tuple[QPlainTextEdit, QLabel, QPushButton]:
+    """The end of a dialog that sends a request on: an optional note to the new authority,
+    the error line and the buttons (the step's name as the main one)."""
+    layout.addWidget(QLabel(_("Note to the new authority (optional)")))
+    note = named(QPlainTextEdit(_earlier_text(initial, "note")), "stepText")
+    note.setMaximumHeight(height)
+    layout.addWidget(note)
+    error = error_label()
+    layout.addWidget(error)
+    buttons, main_button = dialog_buttons(dialog, label(STEP_NAMES, step), "takeStep", finish)
+    layout.addWidget(buttons)
+    return note, error, main_button
+
+
+def _with_note(args: dict[str, Any], note: QPlainTextEdit) -> dict[str, Any]:
+    """``args`` with the note, if one was written."""
+    text = note.toPlainText().strip()
+    return {**args, "note": _free(text)} if text else args
 
 
 class ForwardDialog(QDialog):
@@ -321,36 +352,22 @@ class ForwardDialog(QDialog):
         whom = QGroupBox(_("Authority to forward to"))
         whom_layout = QVBoxLayout(whom)
         self.choice = _AuthorityChoice(self, case, areas=areas, directory=directory,
-                                       search=search, my_authority=my_authority)
+                                       search=search, my_authority=my_authority,
+                                       initial=initial)
         self.panel = self.choice.panel
         whom_layout.addWidget(self.panel)
         layout.addWidget(whom, 1)
-        layout.addWidget(QLabel(_("Note to the new authority (optional)")))
-        self.note = named(QPlainTextEdit(_earlier_text(initial, "note")), "stepText")
-        self.note.setMaximumHeight(90)
-        layout.addWidget(self.note)
-        self.error = error_label()
-        layout.addWidget(self.error)
-        buttons, self.main_button = dialog_buttons(self, label(STEP_NAMES, "forward"), "takeStep",
-                                                   self._finish)
-        layout.addWidget(buttons)
-        self._wanted = str((initial or {}).get("responder_authority_id", ""))
-        self.panel.sig_results_shown.connect(self._select_wanted)
-
-    def _select_wanted(self) -> None:
-        if self._wanted:
-            self.panel.select(self._wanted)
+        self.note, self.error, self.main_button = _note_and_buttons(
+            self, layout, initial, step="forward", finish=self._finish, height=90)
 
     def _finish(self) -> None:
         problem = self.choice.problem()
         if problem:
             self.error.setText(problem)
             return
-        self.result_args = {"case_id": self._case.id,
-                            "responder_authority_id": self.panel.selected_id()}
-        note = self.note.toPlainText().strip()
-        if note:
-            self.result_args["note"] = _free(note)
+        self.result_args = _with_note({"case_id": self._case.id,
+                                       "responder_authority_id": self.panel.selected_id()},
+                                      self.note)
         self.accept()
 
 
@@ -398,26 +415,14 @@ class SplitDialog(QDialog):
         whom = QGroupBox(_("Authority to send them to"))
         whom_layout = QVBoxLayout(whom)
         self.choice = _AuthorityChoice(self, case, areas=areas, directory=directory,
-                                       search=search, my_authority=my_authority)
+                                       search=search, my_authority=my_authority,
+                                       initial=initial)
         self.panel = self.choice.panel
         whom_layout.addWidget(self.panel)
         columns.addWidget(whom, 1)
         layout.addLayout(columns, 1)
-        layout.addWidget(QLabel(_("Note to the new authority (optional)")))
-        self.note = named(QPlainTextEdit(_earlier_text(initial, "note")), "stepText")
-        self.note.setMaximumHeight(80)
-        layout.addWidget(self.note)
-        self.error = error_label()
-        layout.addWidget(self.error)
-        buttons, self.main_button = dialog_buttons(self, label(STEP_NAMES, "split"), "takeStep",
-                                                   self._finish)
-        layout.addWidget(buttons)
-        self._wanted = str((initial or {}).get("responder_authority_id", ""))
-        self.panel.sig_results_shown.connect(self._select_wanted)
-
-    def _select_wanted(self) -> None:
-        if self._wanted:
-            self.panel.select(self._wanted)
+        self.note, self.error, self.main_button = _note_and_buttons(
+            self, layout, initial, step="split", finish=self._finish, height=80)
 
     def set_question_checked(self, code: str, checked: bool = True) -> None:
         for row in range(self.questions.count()):
@@ -444,12 +449,10 @@ class SplitDialog(QDialog):
         if problem:
             self.error.setText(problem)
             return
-        self.result_args = {"case_id": self._case.id, "new_case_id": self._new_case_id,
-                            "responder_authority_id": self.panel.selected_id(),
-                            "questions": chosen}
-        note = self.note.toPlainText().strip()
-        if note:
-            self.result_args["note"] = _free(note)
+        self.result_args = _with_note({"case_id": self._case.id,
+                                       "new_case_id": self._new_case_id,
+                                       "responder_authority_id": self.panel.selected_id(),
+                                       "questions": chosen}, self.note)
         self.accept()
 
 

@@ -55,7 +55,9 @@ def test_further_information_and_forward_through_the_window(qtbot, controller: A
     assert controller.reader.attention_count() == 0 and not failures
     asked = cases.get_case(controller.reader, case_id)
     assert asked.open_info_request is CaseRole.RESPONDER
-    assert "Bitte senden Sie eine Kopie des Diploms." in _body(controller)
+    # The view is redrawn from the replica after the step settles (database lane, then signal).
+    qtbot.waitUntil(lambda: "Bitte senden Sie eine Kopie des Diploms." in _body(controller),
+                    timeout=15_000)
     assert not view.step_enabled("ask_info")  # one open request at a time
 
     # The requester's side sees that the case waits for its information, and gives it.
