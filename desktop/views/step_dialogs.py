@@ -133,7 +133,26 @@ def step_title(step: str, case: CaseRecord) -> str:
                                             reference=reference_of(case))
 
 
-class TextStepDialog(QDialog):
+class _StepDialog(QDialog):
+    """What every step dialog starts with: its name, title and size, the case, the arguments
+    it ends with (``result_args``, None until the step is taken) and a heading that says what
+    the step does; ``body`` is the layout the dialog fills."""
+
+    def __init__(self, case: CaseRecord, step: str, *, size: tuple[int, int],
+                 parent: QWidget | None, name: str | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name or _camel(step)}Dialog")
+        self.setWindowTitle(step_title(step, case))
+        fit_to_screen(self, *size)
+        self._case = case
+        self.result_args: dict[str, Any] | None = None
+        self.body = QVBoxLayout(self)
+        self.heading = named(QLabel(), "stepHeading")
+        self.heading.setWordWrap(True)
+        self.body.addWidget(self.heading)
+
+
+class TextStepDialog(_StepDialog):
     """A step that needs a text: a reason, a question, information, a comment, a note."""
 
     def __init__(self, case: CaseRecord, step: str, *, authority: str,
@@ -142,21 +161,13 @@ class TextStepDialog(QDialog):
         """``authority``: the other authority's name; ``asked``: for ``give_info``, the text
         of the open request for information; ``initial``: the arguments of the same step
         taken earlier (a refused step taken again)."""
-        super().__init__(parent)
+        super().__init__(case, step, size=(640, 420), parent=parent)
         self.step = step
-        spec = TEXT_STEPS[step]
-        self.setObjectName(f"{_camel(step)}Dialog")
-        self.setWindowTitle(step_title(step, case))
-        fit_to_screen(self, 640, 420)
-        self._case, self._spec = case, spec
-        self.result_args: dict[str, Any] | None = None
-        layout = QVBoxLayout(self)
-        heading = named(QLabel(), "stepHeading")
-        heading.setWordWrap(True)
-        heading.setText(_(spec.explanation).format(
+        spec = self._spec = TEXT_STEPS[step]
+        layout = self.body
+        self.heading.setText(_(spec.explanation).format(
             person=_esc(person_of(case)), authority=_esc(authority),
             date=_esc(formatting.date_text(case.answer_by)), reference=reference_of(case)))
-        layout.addWidget(heading)
         if asked:
             quoted = named(QLabel(f"<blockquote>{_esc(asked)}</blockquote>"), "askedText")
             quoted.setWordWrap(True)
@@ -212,27 +223,20 @@ def _pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-class ProposeDateDialog(QDialog):
+class ProposeDateDialog(_StepDialog):
     """The responder accepts the request and proposes another answer date."""
 
     def __init__(self, case: CaseRecord, *, authority: str,
                  initial: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("proposeDateDialog")
-        self.setWindowTitle(step_title("accept_proposing", case))
-        fit_to_screen(self, 640, 400)
-        self._case = case
-        self.result_args: dict[str, Any] | None = None
-        layout = QVBoxLayout(self)
-        heading = named(QLabel(), "stepHeading")
-        heading.setWordWrap(True)
-        heading.setText(_(
+        super().__init__(case, "accept_proposing", size=(640, 400), parent=parent,
+                         name="proposeDate")
+        layout = self.body
+        self.heading.setText(_(
             "You accept the request about <b>{person}</b>. {authority} asked for an answer by "
             "{date}; propose the date by which you can answer. It agrees or declines; until it "
             "agrees, {date} stays the answer date.").format(
             person=_esc(person_of(case)), authority=_esc(authority),
             date=_esc(formatting.date_text(case.answer_by))))
-        layout.addWidget(heading)
         form = QFormLayout()
         earlier = (initial or {}).get("proposed_answer_by")
         proposed = (dt.date.fromisoformat(earlier) if earlier
@@ -329,26 +333,18 @@ def _with_note(args: dict[str, Any], note: QPlainTextEdit) -> dict[str, Any]:
     return {**args, "note": _free(text)} if text else args
 
 
-class ForwardDialog(QDialog):
+class ForwardDialog(_StepDialog):
     """The responder forwards the request to another authority competent in its area."""
 
     def __init__(self, case: CaseRecord, *, area_name: str, areas: list[LegislativeArea],
                  directory: DirectoryChoices, search: Searcher, my_authority: str,
                  initial: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("forwardDialog")
-        self.setWindowTitle(step_title("forward", case))
-        fit_to_screen(self, 900, 720)
-        self._case = case
-        self.result_args: dict[str, Any] | None = None
-        layout = QVBoxLayout(self)
-        heading = named(QLabel(), "stepHeading")
-        heading.setWordWrap(True)
-        heading.setText(_(
+        super().__init__(case, "forward", size=(900, 720), parent=parent)
+        layout = self.body
+        self.heading.setText(_(
             "The request about <b>{person}</b> goes to the authority you choose, among those "
             "competent in {area}. Once it is forwarded, your authority no longer sees the "
             "case.").format(person=_esc(person_of(case)), area=_esc(area_name)))
-        layout.addWidget(heading)
         whom = QGroupBox(_("Authority to forward to"))
         whom_layout = QVBoxLayout(whom)
         self.choice = _AuthorityChoice(self, case, areas=areas, directory=directory,
@@ -371,29 +367,21 @@ class ForwardDialog(QDialog):
         self.accept()
 
 
-class SplitDialog(QDialog):
+class SplitDialog(_StepDialog):
     """The responder splits some questions off into a new request to another authority."""
 
     def __init__(self, case: CaseRecord, question_set: QuestionSet | None, *,
                  areas: list[LegislativeArea], directory: DirectoryChoices, search: Searcher,
                  my_authority: str, initial: dict[str, Any] | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("splitDialog")
-        self.setWindowTitle(step_title("split", case))
-        fit_to_screen(self, 1240, 760)
-        self._case = case
+        super().__init__(case, "split", size=(1240, 760), parent=parent)
         self._new_case_id = str((initial or {}).get("new_case_id") or uuid.uuid4().hex)
-        self.result_args: dict[str, Any] | None = None
-        layout = QVBoxLayout(self)
-        heading = named(QLabel(), "stepHeading")
-        heading.setWordWrap(True)
-        heading.setText(_(
+        layout = self.body
+        self.heading.setText(_(
             "The questions you tick leave this request about <b>{person}</b> and go to the "
             "authority you choose, as a new request linked to this one. You answer the other "
             "questions; your authority does not see the new request.").format(
             person=_esc(person_of(case))))
-        layout.addWidget(heading)
         columns = QHBoxLayout()
         which = QGroupBox(_("Questions to split off"))
         which_layout = QVBoxLayout(which)
@@ -460,24 +448,16 @@ class SplitDialog(QDialog):
 MARKS = {1: N_("1 — poor"), 3: N_("3 — adequate"), 5: N_("5 — excellent")}
 
 
-class RateDialog(QDialog):
+class RateDialog(_StepDialog):
     """The requester rates how timely and thorough the reply was, once the case is closed."""
 
     def __init__(self, case: CaseRecord, *, authority: str,
                  initial: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("rateDialog")
-        self.setWindowTitle(step_title("rate", case))
-        fit_to_screen(self, 720, 440)
-        self._case = case
-        self.result_args: dict[str, Any] | None = None
-        layout = QVBoxLayout(self)
-        heading = named(QLabel(), "stepHeading")
-        heading.setWordWrap(True)
-        heading.setText(_("How did {authority} handle the request about <b>{person}</b>? A "
+        super().__init__(case, "rate", size=(720, 440), parent=parent)
+        layout = self.body
+        self.heading.setText(_("How did {authority} handle the request about <b>{person}</b>? A "
                           "case is rated once; both authorities see the rating.").format(
             authority=_esc(authority), person=_esc(person_of(case))))
-        layout.addWidget(heading)
         grid = QGridLayout()
         self.marks: dict[str, QButtonGroup] = {}
         for row, (field, title) in enumerate((("timeliness", _("Timeliness")),
