@@ -18,7 +18,6 @@ SHA-256 of the whole document; a mismatch drops what was received.
 import dataclasses
 import datetime as dt
 import hashlib
-import logging
 from collections.abc import Iterable, Iterator
 from typing import Final
 
@@ -37,10 +36,8 @@ from sync_protocol.cases import CaseRecord
 from sync_protocol.errors import LocalProtocolError, WorkflowRefused
 from sync_protocol.visibility import case_views
 from sync_server.blobs.models import BlobChunk, BlobRef, BlobUpload
-from sync_server.cases.models import Case
-from sync_server.crypto import Sealer, Unreadable, blob_binding, case_binding
-
-log = logging.getLogger("imi.server")
+from sync_server.cases.records import read_case
+from sync_server.crypto import Sealer, Unreadable, blob_binding
 
 # Uploads of one authority that no case refers to yet (finished or not): a client uploads
 # what its queued steps attach, a handful; more is a fault or abuse.
@@ -195,13 +192,10 @@ def _complete_upload(session: Session, sha256: str, *, prefer: str) -> BlobUploa
 
 
 def _case(session: Session, sealer: Sealer, case_id: str) -> CaseRecord | None:
-    row = session.get(Case, case_id)
-    if row is None:
-        return None
+    """The case, or ``None`` if it is gone or does not open (``read_case`` logged why)."""
     try:
-        return CaseRecord.model_validate_json(sealer.open(row.sealed, where=case_binding(case_id)))
-    except Unreadable as exc:
-        log.error("case %s does not open: %s", case_id, exc)
+        return read_case(session, sealer, case_id)
+    except Unreadable:
         return None
 
 

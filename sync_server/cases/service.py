@@ -6,7 +6,6 @@ result: the sealed case row, its publication to the authorities involved, the au
 """
 
 import datetime as dt
-import logging
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from sync_server.auth.models import User
 from sync_server.auth.service import user_areas
 from sync_server.blobs.service import check_refs, record_refs
 from sync_server.cases.models import Case, CaseParticipant
+from sync_server.cases.records import read_case
 from sync_server.catalogue.service import question_set
 from sync_server.crypto import Sealer, Unreadable, case_binding
 from sync_server.directory.models import Authority, AuthorityArea
@@ -39,18 +39,11 @@ from sync_server.sync.publish import publish_views
 from sync_server.sync.sequence import SequenceLock
 from sync_server.translation.publication import republish
 
-log = logging.getLogger("imi.server")
-
 
 def load_case(session: Session, sealer: Sealer, case_id: str, *, lock: bool) -> CaseRecord | None:
-    row = session.get(Case, case_id, with_for_update=lock)
-    if row is None:
-        return None
     try:
-        return CaseRecord.model_validate_json(sealer.open(row.sealed, where=case_binding(case_id)))
-    except Unreadable as exc:
-        # The case id and the reason only: the record is personal data.
-        log.error("case %s does not open: %s", case_id, exc)
+        return read_case(session, sealer, case_id, lock=lock)
+    except Unreadable:
         raise WorkflowRefused(
             "record_unreadable",
             "the server cannot read its copy of this case; the problem is in its log") from None
