@@ -149,6 +149,7 @@ class Load:
         self.server_pids = server_pids
         self.seconds = seconds
         self.devices: list[Device] = []
+        self.protocol = PROTOCOL_VERSION  # the server's, if older (``sign_in``)
         self._http: aiohttp.ClientSession | None = None
 
     @contextlib.asynccontextmanager
@@ -174,13 +175,18 @@ class Load:
         return self.urls[index % len(self.urls)]
 
     async def sign_in(self, count: int) -> None:
+        # Speak the server's own protocol version when it is older (a --baseline checkout from
+        # before the current version): the steps driven here exist in every version.
+        async with self.http.get(self.urls[0] + "/v1/meta") as response:
+            response.raise_for_status()
+            self.protocol = min(PROTOCOL_VERSION, (await response.json())["protocol_version"])
         names = list(HANDLERS)
         semaphore = asyncio.Semaphore(4)  # logins hash passwords: do not flood the server
 
         async def one(index: int) -> Device:
             username = names[index % len(names)]
             device_id = uuid.uuid4().hex
-            body = {"protocol_version": PROTOCOL_VERSION, "username": username,
+            body = {"protocol_version": self.protocol, "username": username,
                     "password": DEMO_PASSWORD, "device_id": device_id,
                     "device_name": f"bench {index}"}
             async with semaphore, self.http.post(self.url_for(index) + "/v1/auth/login",
@@ -229,7 +235,7 @@ class Load:
             "questions": ["PQ-GEN-Q01", "PQ-GEN-Q04"],
             "answer_by": (now.date() + dt.timedelta(days=30)).isoformat(),
         }
-        body = {"protocol_version": PROTOCOL_VERSION, "device_id": device.device_id,
+        body = {"protocol_version": self.protocol, "device_id": device.device_id,
                 "mutations": [
                     {"mutation_id": first, "name": "case.create", "args": args,
                      "base_version": None, "created_at": now.isoformat()},
