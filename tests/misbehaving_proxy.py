@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 between a client and the sync server, that misbehaves on
 demand: a 5xx, a connection reset (before or after the server applied the request), an answer
-that never comes, an answer that is not JSON. No mock of the client's transport: the client
-talks HTTP to this, as it would to a broken proxy or a failing server.
+that never comes, an answer that is not JSON, a pull page whose last change is not a valid one
+(``bad_row``: the rest of the page is the server's own). No mock of the client's transport:
+the client talks HTTP to this, as it would to a broken proxy or a failing server.
 """
 
 import collections
@@ -13,7 +14,7 @@ from typing import Any
 
 import requests
 
-FAULTS = ("500", "reset", "reset_after", "hang", "malformed")
+FAULTS = ("500", "reset", "reset_after", "hang", "malformed", "bad_row")
 # Request headers passed on to the server, and answer headers passed back (documents by
 # content hash: ``/v1/blobs``).
 FORWARDED = ("authorization", "content-type", "content-range", "range")
@@ -105,9 +106,9 @@ def _handler(proxy: MisbehavingProxy) -> type[BaseHTTPRequestHandler]:
             elif fault == "malformed":
                 self._answer(200, b'{"changes": [{"kind": "case", "id"', "application/json")
             else:
-                self._forward(body, reset=fault == "reset_after")
+                self._forward(body, reset=fault == "reset_after", bad_row=fault == "bad_row")
 
-        def _forward(self, body: bytes, *, reset: bool) -> None:
+        def _forward(self, body: bytes, *, reset: bool, bad_row: bool = False) -> None:
             forwarded = requests.request(
                 self.command, proxy.upstream + self.path, data=body, timeout=60,
                 headers={k: v for k, v in self.headers.items()
@@ -115,7 +116,11 @@ def _handler(proxy: MisbehavingProxy) -> type[BaseHTTPRequestHandler]:
             if reset:
                 self._reset()  # the server applied it; the client never hears
                 return
-            self._answer(forwarded.status_code, forwarded.content,
+            content = forwarded.content
+            if bad_row:
+                last = content.rindex(b'"reason":null}')
+                content = content[:last] + b'"reason":"lost"}' + content[last + 14:]
+            self._answer(forwarded.status_code, content,
                          forwarded.headers.get("content-type", "application/json"),
                          {k: v for k, v in forwarded.headers.items() if k.lower() in RETURNED})
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, select
 
-from desktop.models import cases
+from desktop.models import cases, sync_engine
 from desktop.models.transport import Offline, ServerTrouble
 from sync_protocol.cases import CaseStatus
 from sync_server.cases.models import CaseEvent
@@ -84,5 +84,62 @@ def test_a_failed_pull_keeps_the_cursor_and_the_next_pass_catches_up(fault, erro
 
         hu.sync()
         assert cases.get_case(hu.replica, case_id).state is CaseStatus.SENT
+    finally:
+        hu.close()
+
+
+PAGE_FAILURES = [("bad_row", ServerTrouble), ("malformed", ServerTrouble), ("500", ServerTrouble),
+                 ("reset", Offline)]
+
+
+def _pull_in_small_pages(monkeypatch, de, hu) -> tuple[list[str], str]:
+    """Four new cases for ``hu`` (caught up before), to pull two to a page."""
+    hu.sync()
+    sent = [_request(de) for _ in range(4)]
+    de.sync()
+    monkeypatch.setattr(sync_engine, "PULL_PAGE", 2)
+    return sent, hu.replica.get_meta("cursor")
+
+
+def _held(client: Client, case_ids: list[str]) -> list[str]:
+    return [c for c in case_ids if cases.get_case(client.replica, c) is not None]
+
+
+@pytest.mark.parametrize(("fault", "error"), PAGE_FAILURES, ids=[f for f, _ in PAGE_FAILURES])
+def test_a_page_that_fails_while_the_one_before_is_applied_loses_nothing(
+        fault, error, de, proxy, tmp_path, monkeypatch):
+    # The engine fetches page 2 while the database thread applies page 1: page 1 commits with
+    # its cursor, nothing of page 2 is applied (a bad row refuses the whole page), and the
+    # next pass goes on from page 1's cursor.
+    hu = make_client(proxy.url, "hu.kovacs", tmp_path / "hu")
+    try:
+        sent, before = _pull_in_small_pages(monkeypatch, de, hu)
+        proxy.fail_next(fault, path="/v1/sync/pull", skip=1)
+
+        with pytest.raises(error):
+            hu.sync()
+        assert hu.replica.get_meta("cursor") != before  # page 1 landed with its cursor
+        assert 0 < len(_held(hu, sent)) < len(sent)  # and nothing after it
+
+        hu.sync()
+        assert _held(hu, sent) == sent
+    finally:
+        hu.close()
+
+
+def test_a_pull_cut_between_pages_stops_after_the_page_in_hand(de, proxy, tmp_path,
+                                                              monkeypatch):
+    # ``abort`` (sign-out, shutdown) while page 1 is being applied: the next fetch fails as
+    # Offline at once, and page 1 is committed before the pass returns, not left half-way.
+    hu = make_client(proxy.url, "hu.kovacs", tmp_path / "hu")
+    try:
+        sent, before = _pull_in_small_pages(monkeypatch, de, hu)
+        pulls = proxy.count("/v1/sync/pull")
+
+        with pytest.raises(Offline):
+            hu.engine.sync(progress=lambda _pulled, _more: hu.engine.transport.abort())
+        assert hu.replica.get_meta("cursor") != before
+        assert 0 < len(_held(hu, sent)) < len(sent)
+        assert proxy.count("/v1/sync/pull") == pulls + 1  # page 1, and no request after it
     finally:
         hu.close()

