@@ -272,13 +272,25 @@ class AppController(QObject):
         selection and the scroll position stay where the officer left them."""
         current = self.window.case_view.case
         changed = self.window.refresh_list(self.model.refresh_changed)
-        self.window.set_folder_counts(case_list.folder_counts(self.reader),
-                                      case_list.deadline_counts(self.reader))
+        self._load_counts()
         if changed and not self._closed:
             self._load_filter_choices(self.model.folder)
         if current is not None and current.id in changed:
             self.show_case(current.id)
         self.refresh_status()
+
+    def _load_counts(self) -> None:
+        """The folders' case, unread and deadline counts, read on the database lane (they
+        count every case) and shown when they arrive: the first screen does not wait."""
+        def work(replica: Replica) -> tuple[dict[str, tuple[int, int]], ...]:
+            with replica.snapshot():
+                return case_list.folder_counts(replica), case_list.deadline_counts(replica)
+
+        def show(counts: tuple[dict[str, tuple[int, int]], ...]) -> None:
+            if not self._closed:
+                self.window.set_folder_counts(*counts)
+
+        self.workers.run_db(work, success=show, failure=self._failed)
 
     def _apply_filters(self, changes: dict[str, str]) -> None:
         self.model.set_filters(**changes)

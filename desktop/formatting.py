@@ -75,8 +75,26 @@ def _country_name(code: str, locale: str) -> str:
     return str(Locale.parse(locale).territories.get(territory, code))
 
 
+# Each language's name in itself, as CLDR (babel) writes it: the window's language choices
+# list all of them, and asking babel loads every language's whole locale data first (a
+# quarter of a second and 30 MB before the first screen). tests/desktop/test_formatting.py
+# compares the table with babel's own answer.
+OWN_NAMES = {
+    "bg": "български", "cs": "čeština", "da": "dansk", "de": "Deutsch", "el": "Ελληνικά",
+    "en": "English", "es": "español", "et": "eesti", "fi": "suomi", "fr": "français",
+    "ga": "Gaeilge", "hr": "hrvatski", "hu": "magyar", "it": "italiano", "lt": "lietuvių",
+    "lv": "latviešu", "mt": "Malti", "nl": "Nederlands", "pl": "polski", "pt": "português",
+    "ro": "română", "sk": "slovenčina", "sl": "slovenščina", "sv": "svenska", "is": "íslenska",
+    "no": "norsk bokmål",
+}
+
+
 def own_language_name(code: str) -> str:
     """A language's name in itself ("Deutsch", "magyar", "français"), for language pickers."""
+    return OWN_NAMES.get(code) or babel_own_language_name(code)
+
+
+def babel_own_language_name(code: str) -> str:
     locale = Locale.parse(babel_locale(code))
     return str(locale.get_language_name(locale) or code)
 

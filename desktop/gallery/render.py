@@ -163,6 +163,7 @@ def _open(data: Path, username: str) -> AppController:
     controller.sync.last_sync = dt.datetime.now(dt.UTC)
     controller.refresh()
     controller.window.show()
+    _wait_until(lambda: controller.window.counted)  # the counts come from the database lane
     # A failure would open a message box that nobody closes: stop instead.
     controller._failed = _fail_loudly  # type: ignore[method-assign]
     return controller

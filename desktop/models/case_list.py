@@ -16,6 +16,7 @@ is then (score, id), ascending.
 import dataclasses
 import datetime as dt
 import re
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -185,10 +186,11 @@ def _sort_expression(query: ListQuery) -> str:
     return "coalesce(hits.score, 0.0)" if query.by_relevance else f"case_list.{query.column}"
 
 
-def page_sql(query: ListQuery, *, after: Key | None, limit: int) -> tuple[str, list[Any]]:
-    """The query of one page. Unfiltered, it names its index: walking the sort order's index
-    and keeping the folder's rows is never slower than a sort, whatever the folder (and needs
-    no statistics)."""
+def page_sql(query: ListQuery, *, after: Key | None, limit: int,
+             walk: bool = False) -> tuple[str, list[Any]]:
+    """The query of one page. Unfiltered (or ``walk``), it names its index: walking the sort
+    order's index and keeping the folder's rows is never slower than a sort, whatever the
+    folder (and needs no statistics)."""
     source, params = _source(query)
     where, where_params = query.where()
     params += where_params
@@ -203,14 +205,46 @@ def page_sql(query: ListQuery, *, after: Key | None, limit: int) -> tuple[str, l
     order = ", ".join(f"{column} {direction}" for column in key_columns)
     # Filtered, the table is read in one sequential pass and the matches sorted: cheaper than
     # walking an index and looking up every row to test the filter.
-    if not query.filtered:
+    # A filter that keeps most of the folder is the exception (``walks``).
+    if not query.filtered or walk:
         source += f" INDEXED BY ix_case_list_{query.column}"
     return f"{source} WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit]
 
 
 def page(replica: Replica, query: ListQuery, *, after: Key | None, limit: int) -> list[Row]:
     """The ``limit`` rows that follow ``after`` (from the start when None)."""
-    return replica.read(*page_sql(query, after=after, limit=limit))
+    walk = query.filtered and walks(replica, query, limit)
+    return replica.read(*page_sql(query, after=after, limit=limit, walk=walk))
+
+
+# Each filter's answer, as long as the process runs: a filter's pages are read one after the
+# other, and the choice only decides the plan, never the rows.
+_WALKS: "weakref.WeakKeyDictionary[Replica, dict[tuple[ListQuery, int], bool]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def walks(replica: Replica, query: ListQuery, limit: int) -> bool:
+    """Whether the pages of filtered ``query`` are read faster by walking the sort order's
+    index and keeping the matching rows than by reading every match and sorting them: when
+    the filter keeps most of its folder ("overdue" in the inbox keeps two thirds of it, and
+    sorting 11,000 matches for every page of 200 took a quarter of a second at 50,000 cases).
+    A walk reads about ``limit * folder / matches`` rows a page; a sort reads every match.
+    Only a filter an index counts is weighed: a search, or "assigned to me" alone, would
+    read every row just to count (and is sorted, as before)."""
+    indexed = (query.state or query.area or query.counterpart or query.answer_from
+               or query.answer_to or query.deadline)
+    if query.text.strip() or query.sort == RELEVANCE or not indexed:
+        return False
+    known = _WALKS.setdefault(replica, {})
+    if (query, limit) not in known:
+        if len(known) > 256:
+            known.clear()
+        where, params = query.where()
+        matches = int(replica.read(f"SELECT count(*) FROM case_list WHERE {where}",
+                                   params)[0][0])
+        folder = replica.count_cases(query.folder)
+        known[query, limit] = matches > 0 and limit * folder < matches * matches
+    return known[query, limit]
 
 
 def rows_of(replica: Replica, query: ListQuery, case_ids: Sequence[str]) -> dict[str, Row]:
@@ -243,7 +277,8 @@ def folder_counts(replica: Replica) -> dict[str, tuple[int, int]]:
     counts = dict.fromkeys(FOLDERS, (0, 0))
     total = unread = 0
     for folder, count, new in replica.read(
-            "SELECT folder, count(*), coalesce(sum(unread), 0) FROM case_list GROUP BY folder"):
+            "SELECT folder, count(*), coalesce(sum(unread), 0) FROM case_list "
+            "INDEXED BY ix_case_list_choices GROUP BY folder"):
         if folder in counts:
             counts[folder] = (int(count), int(new))
         total, unread = total + int(count), unread + int(new)
@@ -274,16 +309,23 @@ def deadline_counts(replica: Replica, today: dt.date | None = None
 
 def counterparts(replica: Replica, folder: str) -> list[tuple[str, str, str]]:
     """(id, name, member state) of the authorities on the other side of ``folder``'s cases,
-    for the filter's choice, by name."""
+    for the filter's choice, by name.
+
+    The distinct authorities come from the folder's part of a covering index, then one row of
+    each gives its name (the triggers give every row of an authority the same name)."""
     where, params = ListQuery(folder=folder).where()
+    one = "(SELECT {} FROM case_list c WHERE c.counterpart = d.counterpart LIMIT 1)"
     return [(str(i), str(n), str(c)) for i, n, c in replica.read(
-        f"SELECT counterpart, min(counterpart_name), min(counterpart_country) FROM case_list "
-        f"WHERE {where} GROUP BY counterpart ORDER BY 2, 1", params)]
+        f"SELECT counterpart, {one.format('counterpart_name')}, "
+        f"{one.format('counterpart_country')} FROM (SELECT DISTINCT counterpart "
+        f"FROM case_list INDEXED BY ix_case_list_choices WHERE {where}) d ORDER BY 2, 1",
+        params)]
 
 
 def areas(replica: Replica, folder: str) -> list[str]:
-    """The legislative areas of ``folder``'s cases, for the filter's choice."""
+    """The legislative areas of ``folder``'s cases, for the filter's choice (from a covering
+    index)."""
     where, params = ListQuery(folder=folder).where()
     return [str(r[0]) for r in replica.read(
-        f"SELECT DISTINCT area FROM case_list WHERE {where} AND area != '' ORDER BY 1",
-        params)]
+        f"SELECT DISTINCT area FROM case_list INDEXED BY ix_case_list_choices "
+        f"WHERE {where} AND area != '' ORDER BY 1", params)]

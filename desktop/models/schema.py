@@ -440,9 +440,19 @@ UPDATE case_list SET
 """
 
 
+# Version 11: the folder counts (cases, unread) and the filter bar's choices (areas, other
+# authorities) of a folder read one covering index instead of every row of the list table:
+# 50,000 rows cost a quarter of a second per refresh otherwise. It replaces the index on the
+# folder alone, whose every use it serves, so a bootstrap maintains no more indexes than before.
+_V11 = """
+DROP INDEX ix_case_list_folder;
+CREATE INDEX ix_case_list_choices ON case_list (folder, unread, area, counterpart);
+"""
+
+
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
                          _script(_V5), _script(_V6), _script(_V7), _script(_V8),
-                         _script(_V9), _script(_V10))
+                         _script(_V9), _script(_V10), _script(_V11))
 SCHEMA_VERSION = len(RUNGS)
 
 

@@ -358,6 +358,11 @@ class MainWindow(QMainWindow):
         self.case_view.retranslate()
         self.status.show_state()
 
+    @property
+    def counted(self) -> bool:
+        """Whether the folders show their counts (they arrive after the first screen)."""
+        return bool(self._counts)
+
     def set_folder_counts(self, counts: dict[str, tuple[int, int]],
                           deadlines: dict[str, tuple[int, int]] | None = None) -> None:
         """Cases and unread cases per folder; a folder with unread cases is shown in bold.

@@ -6,6 +6,7 @@ import pytest
 
 from desktop import formatting
 from desktop.i18n import set_language, shipped_languages
+from sync_protocol.languages import LANGUAGES
 
 
 @pytest.fixture(params=["en", *shipped_languages()])
@@ -32,3 +33,10 @@ def test_hungarian_reads_one_date_style_in_lists_and_timeline():
         assert formatting.datetime_text(moment).startswith("2026. dec. 1. ")
     finally:
         set_language("en")
+
+
+def test_each_language_is_named_in_itself_as_cldr_names_it():
+    # The table spares loading 26 locales at start; it must say what babel says.
+    assert set(formatting.OWN_NAMES) == set(LANGUAGES)
+    for code in LANGUAGES:
+        assert formatting.own_language_name(code) == formatting.babel_own_language_name(code)

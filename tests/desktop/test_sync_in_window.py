@@ -167,7 +167,8 @@ def test_an_unread_case_is_bold_until_the_officer_opens_it(qtbot, controller: Ap
     qtbot.waitUntil(lambda: model.row_of(case_id) is not None, timeout=10_000)
     assert model.is_unread(model.row_of(case_id))
     inbox = window.folders.item(0)
-    assert inbox.font().bold() and "ungelesen" in inbox.text()
+    # The counts follow the rows from the database lane.
+    qtbot.waitUntil(lambda: inbox.font().bold() and "ungelesen" in inbox.text(), timeout=5_000)
     unread_before = case_list.folder_counts(controller.reader)["inbox"][1]
 
     window.select_case(case_id)
