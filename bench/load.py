@@ -114,6 +114,9 @@ class Level:
             # machine shared with other work, the figure that compares across runs.
             "server_cpu_ms_per_request": round(1000 * self.server_cpu * self.seconds / done, 2)
             if done else None,
+            # The same for the load generator: whether it could offer more than it did.
+            "generator_cpu_ms_per_request":
+                round(1000 * self.generator_cpu * self.seconds / done, 2) if done else None,
         }
 
 
@@ -501,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
                              "and report this one's throughput as a ratio of it")
     parser.add_argument("--baseline-python", type=Path, metavar="PYTHON",
                         help="the interpreter for --baseline (a venv with its dependencies)")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help=f"the results file (default {RESULTS}; a trial run elsewhere)")
     parser.add_argument("--quick", action="store_true",
                         help="1 s per level, SQLite and one instance: a smoke run")
     options = parser.parse_args(argv)
@@ -530,9 +535,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     _print_table(results)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwritten to {RESULTS}")
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {options.out}")
     return 0
 
 
@@ -558,7 +563,8 @@ def _print_table(results: dict[str, Any]) -> None:
                   f"{lv['level']:>6}{lv['throughput_per_s']:>9}{lv['p50_ms']!s:>9}"
                   f"{lv['p99_ms']!s:>9}{sum(lv['errors'].values()):>6}{lv['late']:>6}"
                   f"{lv['generator_cpu_cores']:>6}{lv['server_cpu_cores']:>6}"
-                  f"{lv.get('server_cpu_ms_per_request')!s:>8}{ratio:>8}")
+                  f"{lv.get('server_cpu_ms_per_request')!s:>8}"
+                  f"{lv.get('generator_cpu_ms_per_request')!s:>8}{ratio:>8}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from sync_server.mail.sender import MailSender
 from sync_server.organisation.routes import router as organisation_router
 from sync_server.registration.routes import router as registration_router
 from sync_server.sync import epoch
+from sync_server.sync.idle import IdleLane
 from sync_server.sync.relay import relayed
 from sync_server.sync.routes import router as sync_router
 from sync_server.translation.routes import router as translation_router
@@ -54,6 +55,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         server.notifier.close()
+        server.state.close()
         await run_in_threadpool(epoch.remember, data_dir, sessions)
         # Close the pooled connections now: uvicorn ends the process by re-raising the stop
         # signal, and SQLite folds its write-ahead log into the database file on last close.
@@ -84,6 +86,8 @@ def api(*, training: bool = False,
         version=f"protocol {PROTOCOL_VERSION}",
         description="Routes requests between competent authorities and syncs their replicas.",
     )
+    # Innermost: the idle sync checks, answered ahead of the routes (``sync.idle``).
+    app.add_middleware(IdleLane)
     app.add_middleware(BodyLimit)
     app.add_middleware(SystemHeader, training=training)
     app.add_middleware(RequestScope)  # added last: the outermost, so it sees every error
