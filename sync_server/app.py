@@ -55,7 +55,6 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         server.notifier.close()
-        server.state.close()
         await run_in_threadpool(epoch.remember, data_dir, sessions)
         # Close the pooled connections now: uvicorn ends the process by re-raising the stop
         # signal, and SQLite folds its write-ahead log into the database file on last close.

@@ -37,7 +37,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy import ColumnElement, Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.orm import ServerState
@@ -107,12 +107,15 @@ class StateReader:
         self._connection: Any = None  # the reader's own connection (``_row``)
         self._thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._marks: AudienceMarks | None = None
+        # Whoever disposes of the engine (the server stopping, a test) closes this one too.
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
         # Per event loop (the server has one; tests may run several in turn).
         self._rounds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Round] = (
             weakref.WeakKeyDictionary())
 
     def close(self) -> None:
-        """Close the reader's connection and end its thread (the server stops)."""
+        """Close the reader's connection and end its thread (the engine is disposed of); a
+        read after this opens them again."""
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
