@@ -328,6 +328,13 @@ class Load:
                 level.late += len(unfinished)
         return level
 
+    async def settle(self) -> None:
+        """Wait until every instance has worked off what an overloaded level left queued (its
+        late requests were cancelled here, not there): else the next level starts behind it."""
+        for index in range(len(self.urls)):
+            with contextlib.suppress(_Failed, aiohttp.ClientError, OSError):
+                await asyncio.wait_for(self.idle_check(index), timeout=60)
+
     async def mutations_open(self, rate: int) -> Level:
         """Open-loop pushes: each takes a free device (a device pushes its ids in order)."""
         free: asyncio.Queue[tuple[int, Device]] = asyncio.Queue()
@@ -404,6 +411,7 @@ async def _drive(load: Load, options: argparse.Namespace) -> list[dict[str, Any]
         show(await load.closed_loop("idle", concurrency, load.idle_check))
     for rate in options.idle_rates:
         show(await load.open_loop("idle", rate, load.idle_check))
+        await load.settle()
     if options.long_polls:
         async with load.long_polls_held(options.long_polls) as held:
             for concurrency in closed:
