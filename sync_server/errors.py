@@ -17,7 +17,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +34,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 REQUEST_ID_HEADER = "X-Request-ID"
 # Sync and account answers are one user's data: no cache keeps them, no browser sniffs them.
 API_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 
 def error_response(status: int, code: str, message: str, *,
@@ -137,11 +137,12 @@ class RequestScope:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                if api:
-                    for name, value in API_HEADERS:
-                        headers[name.decode()] = value.decode()
+                added = [(_REQUEST_ID, request_id.encode()), *API_HEADERS] if api else [
+                    (_REQUEST_ID, request_id.encode())]
+                # In place of any the answer named itself (as ``MutableHeaders`` would set them).
+                names = {name for name, _value in added}
+                message["headers"] = [*(header for header in message.get("headers", ())
+                                        if header[0].lower() not in names), *added]
             await send(message)
 
         try:
@@ -158,8 +159,7 @@ class RequestScope:
         finally:
             elapsed, method, route = time.perf_counter() - started, scope.get("method"), \
                 _route_of(scope)
-            metrics.REQUESTS.labels(method=method, route=route, status=status).inc()
-            metrics.LATENCY.labels(method=method, route=route).observe(elapsed)
+            metrics.count_request(method, route, status, elapsed)
             access_log.info("%s %s %d %.1f ms request %s", method, route, status,
                             elapsed * 1000, request_id,
                             extra={"method": method, "route": route, "status": status,

@@ -12,6 +12,7 @@ systemd timer, not in the server, so the server counts no job runs (its journal 
 
 import ipaddress
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -40,6 +41,23 @@ LONG_POLLS = Gauge("imi_long_polls_open", "Long-polls (GET /v1/sync/wait) waitin
 # Who may read /metrics: ``loopback`` (the default: the same machine, e.g. a local Prometheus
 # or node exporter), ``open`` (anyone who reaches the server), ``off`` (nobody).
 METRICS_ACCESS = ("loopback", "open", "off")
+
+
+# The children of REQUESTS and LATENCY by (method, route, status): ``labels`` checks and
+# looks them up under a lock on every call, a few microseconds of an idle check's hundred.
+_REQUEST_CHILDREN: dict[tuple[object, str, int], tuple[Any, Any]] = {}
+
+
+def count_request(method: str | None, route: str, status: int, seconds: float) -> None:
+    """One answered request: counted by route template and status, and its duration."""
+    key = (method, route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _REQUEST_CHILDREN[key] = (
+            REQUESTS.labels(method=method, route=route, status=status),
+            LATENCY.labels(method=method, route=route))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def count_push(response: PushResponse) -> None:

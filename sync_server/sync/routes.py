@@ -1,6 +1,5 @@
 """Sync routes: meta, push, pull and the long-poll wait. Thin: parse, call a service, answer."""
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -30,6 +29,7 @@ from sync_server.deps import (
 from sync_server.sync import pull as pull_service
 from sync_server.sync import push as push_service
 from sync_server.sync.epoch import committed
+from sync_server.sync.idle import hold
 
 router = APIRouter(prefix="/v1")
 
@@ -107,27 +107,4 @@ async def wait(
             pull_service.check_history, sessions=context.sessions, token=query.cursor,
             principal=principal, keys=context.settings.cursor_keys,
             state=snapshot.committed)
-
-    def check() -> bool:
-        with context.sessions() as session:
-            return pull_service.has_changes(session=session, principal=principal, cursor=start)
-
-    with metrics.LONG_POLLS.track_inprogress():
-        async with context.notifier.listen(principal.audiences) as event:
-            # Registered first, then checked on a state read after that: a change committed
-            # in between wakes it or is seen now. The marks answer without a query, except
-            # for a first pull (which leaves tombstones out) or a cursor of another epoch.
-            fresh = await context.state.read()
-            if start.seq > 0 and start.epoch == fresh.committed.epoch:
-                changed = not fresh.marks.quiet(principal.audiences, after=start.seq,
-                                                state=fresh.committed)
-            else:
-                changed = await run_in_threadpool(check)
-            if changed:
-                return WaitResponse(changed=True)
-            try:
-                await asyncio.wait_for(event.wait(), timeout=query.timeout)
-            except TimeoutError:
-                return WaitResponse(changed=False)
-    # Woken by a change, or released because the server stops: either way, go and look.
-    return WaitResponse(changed=True)
+    return WaitResponse(changed=await hold(context, principal, start, query.timeout))
