@@ -55,8 +55,11 @@ case "${1:-}" in
         .venv/bin/mypy sync_protocol sync_server desktop
         # Most of the suite waits on servers, subprocesses and disks rather than the CPU: three
         # workers on two cores roughly halve the wall time. Each file stays on one worker
-        # (some files gather figures over their own tests); IMI_TEST_WORKERS=0 runs in-process.
-        exec .venv/bin/pytest -n "${IMI_TEST_WORKERS:-3}" --dist loadfile "$@"
+        # (tests/test_api_schema.py gathers its figures over its own tests, and the expensive
+        # set-ups are per file); files go out in the collection's order, the long ones first
+        # (LONG_FILES in tests/conftest.py), not by number of tests, which put them last.
+        # IMI_TEST_WORKERS=0 runs in-process.
+        exec .venv/bin/pytest -n "${IMI_TEST_WORKERS:-3}" --dist loadfile --no-loadscope-reorder "$@"
         ;;
     *)
         echo "usage: ./run.sh demo | ./run.sh test [pytest options]" >&2

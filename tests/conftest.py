@@ -43,6 +43,31 @@ def _own_settings_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
                       str(tmp_path_factory.mktemp("user-settings")))
 
+# The files whose tests together take longest (seconds, all their tests, measured on two busy
+# cores with ``--durations``/``--junitxml``; only their order matters). pytest-xdist gives each
+# worker whole files (``--dist loadfile``) in the order of the collection (``run.sh`` turns off
+# its own reordering by number of tests, which put these few-test files last): they go first,
+# so that no worker starts one of them when the others have nothing left to do.
+LONG_FILES = {
+    "tests/test_packaging.py": 190,  # the .deb build (PyInstaller), on a clean checkout
+    "tests/test_api_schema.py": 180,
+    "tests/desktop/test_gallery.py": 150,
+    "tests/test_e2e_server_restore.py": 110,
+    "tests/sync_server/test_server_training.py": 100,
+    "tests/sync_server/test_server_cli.py": 90,
+    "tests/desktop/test_training_client.py": 70,
+    "tests/test_e2e_sync_failures.py": 70,
+    "tests/test_installed_package.py": 60,
+    "tests/desktop/test_administration.py": 45,
+    "tests/test_e2e_workflow.py": 40,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long files first, longest first; the others after them in the collection's order."""
+    items.sort(key=lambda item: -LONG_FILES.get(item.nodeid.split("::")[0], 0))
+
+
 PASSPHRASE = "correct horse battery"
 # scrypt at the smallest cost, through the same code: milliseconds instead of ~0.6 s a profile.
 CHEAP_KDF = {"kdf": "scrypt", "n": 2**8, "r": 8, "p": 1}

@@ -12,6 +12,7 @@ the question sets of earlier releases (``question_set_pq.json``: PQ-GEN version 
 made with it keep using).
 """
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,11 @@ def area_catalogue(folder: Path) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def shipped_catalogue() -> CatalogueFile:
-    """Every area and question set the server ships, earlier versions first."""
+    """Every area and question set the server ships, earlier versions first. Read and
+    validated once per process (the files ship with the code; the model is frozen): seeding
+    asks for it once per case, and validating every text costs a fraction of a second."""
     earlier = json.loads(EARLIER_SETS_FILE.read_text(encoding="utf-8"))
     areas: list[dict[str, Any]] = []
     sets: list[dict[str, Any]] = list(earlier["question_sets"])
