@@ -87,7 +87,7 @@ def push(
     try:
         # One transaction for the whole push: one turn of the sequence lock, one commit.
         with sessions.begin() as session:
-            seq = SequenceLock(session).acquire()
+            seq = SequenceLock(session).acquire(at_first_number=True)
             device = session.get_one(Device, principal.device_id, with_for_update=True)
             last = device.last_mutation_id
             for mutation in request.mutations:
