@@ -1,9 +1,11 @@
 """Adding scheduled jobs: once per idempotency key, whoever asks and however often."""
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,14 +32,20 @@ def add(session: Session, *, kind: str, subject_id: str, detail: str,
 
 
 def add_all(session: Session, jobs: Sequence[dict[str, Any]]) -> None:
-    """Schedule each job (``job``) unless one with its key exists, in one statement.
+    """Schedule each job (``job``) unless one with its key exists, in one statement (a
+    multi-row INSERT, compiled once).
 
     An INSERT ... ON CONFLICT DO NOTHING, so two instances scheduling the same job at once
     make one row, without either failing.
     """
     if not jobs:
         return
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    connection.execute(_insert(connection.dialect.name), list(jobs))
+
+
+@functools.cache
+def _insert(dialect: str) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(ScheduledJob).values(list(jobs)).on_conflict_do_nothing(
-        index_elements=["key"]))
+    table = ScheduledJob.metadata.tables[ScheduledJob.__tablename__]
+    return insert(table).on_conflict_do_nothing(index_elements=["key"])

@@ -14,6 +14,7 @@ never blocks a queue.
 import datetime as dt
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_protocol import version
@@ -36,7 +37,7 @@ from sync_protocol.messages import (
 from sync_protocol.mutations import MUTATIONS, parse_args
 from sync_server.auth.models import Device
 from sync_server.auth.service import Principal
-from sync_server.cases.models import CaseEvent
+from sync_server.cases.models import Case, CaseEvent
 from sync_server.cases.service import apply_case_mutation, load_case, view_change
 from sync_server.crypto import Sealer, Unreadable, result_binding
 from sync_server.sync.models import AppliedMutation
@@ -89,6 +90,7 @@ def push(
         with sessions.begin() as session:
             seq = SequenceLock(session).acquire(at_first_number=True)
             device = session.get_one(Device, principal.device_id, with_for_update=True)
+            _lock_cases(session, request.mutations)
             last = device.last_mutation_id
             for mutation in request.mutations:
                 try:
@@ -110,6 +112,22 @@ def push(
         raise refused
     return PushResponse(last_mutation_id=last, results=tuple(
         _for_version(result, request.protocol_version) for result in results))
+
+
+def _lock_cases(session: Session, mutations: tuple[MutationIn, ...]) -> None:
+    """On PostgreSQL, lock the push's existing cases now, in id order.
+
+    Pushes no longer queue on the sequence lock from their start (they take it last, at the
+    first number): two pushes touching the same cases in another order would otherwise each
+    hold one and wait for the other. On SQLite a writer holds the whole database anyway.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    ids = sorted({m.args[key] for m in mutations
+                  for key in ("case_id", "new_case_id") if isinstance(m.args.get(key), str)})
+    if ids:
+        session.execute(select(Case.id).where(Case.id.in_(ids)).order_by(Case.id)
+                        .with_for_update()).all()
 
 
 def _for_version(result: MutationResult, protocol_version: int) -> MutationResult:

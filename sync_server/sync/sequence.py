@@ -25,11 +25,12 @@ A savepoint rolled back takes its rows back out of the pending ones, as it would
 rows added to the session.
 """
 
+import functools
 import threading
 import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, Insert, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -42,8 +43,6 @@ _WRITERS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyD
 _WRITERS_GUARD = threading.Lock()
 # Longer than SQLite's busy timeout (``db``): past it the UPDATE waits in SQLite as before.
 _WRITER_WAIT = 30.0
-# Rows per INSERT statement: 8 parameters each, well within SQLite's and PostgreSQL's limits.
-_ROWS_PER_INSERT = 500
 
 
 @dataclass(slots=True)
@@ -52,6 +51,17 @@ class PendingRow:
     payload: bytes | None
     sealed: bool
     reason: str | None
+
+
+@functools.cache
+def _upsert(dialect: str) -> Insert:
+    """INSERT a sync row, or rewrite the one of its entity and audience."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(SyncRow.metadata.tables[SyncRow.__tablename__])
+    return stmt.on_conflict_do_update(
+        index_elements=["kind", "entity_id", "audience"],
+        set_={name: stmt.excluded[name]
+              for name in ("seq", "version", "payload", "sealed", "reason")})
 
 
 def _writer_lock(engine: Engine) -> threading.Lock:
@@ -152,14 +162,10 @@ class SequenceLock:
                 for (kind, entity_id, audience), row in self._rows.items()
             ]
             self._rows.clear()
-            dialect = self._session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            for start in range(0, len(values), _ROWS_PER_INSERT):
-                stmt = insert(SyncRow).values(values[start:start + _ROWS_PER_INSERT])
-                self._session.execute(stmt.on_conflict_do_update(
-                    index_elements=["kind", "entity_id", "audience"],
-                    set_={name: stmt.excluded[name]
-                          for name in ("seq", "version", "payload", "sealed", "reason")}))
+            # Core on the connection, one statement compiled once per process: SQLAlchemy
+            # sends the rows as multi-row VALUES batches ("insertmanyvalues").
+            connection = self._session.connection()
+            connection.execute(_upsert(connection.dialect.name), values)
         if self._last is not None and self._last != self._written:
             self._session.execute(
                 update(ServerState).where(ServerState.id == 1).values(last_seq=self._last)
