@@ -5,9 +5,11 @@ Changes are keyword-only functions writing inside the caller's transaction; each
 the acting coordinator's scope ``covers`` what it changes (``sync_protocol.organisation``).
 """
 
+import threading
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,15 +25,54 @@ from sync_protocol.organisation import (
     Place,
     covers,
 )
+from sync_server.auth.token_cache import TTL_S
 from sync_server.directory.models import Authority
 from sync_server.organisation.models import ApprovalRuleRow, AuthorityModeRow, Coordinator
+from sync_server.orm import ServerState
 from sync_server.sync.publish import PUBLIC, json_payload, publish
 from sync_server.sync.sequence import SequenceLock
+
+# ``organisation_for`` by (database, authority ids): (the ``auth_version`` it was read under,
+# the organisation). The tables it reads are watched by ``auth.token_cache``: any change to an
+# authority, a coordinator, an approval rule or an authority's mode, by any instance or the
+# command line, bumps ``auth_version`` in its own transaction, and an entry read under another
+# version is read again. ``TTL_S`` bounds anything written past SQLAlchemy by hand.
+_CACHE: TTLCache[tuple[object, tuple[str, ...]], tuple[int, Organisation]] = TTLCache(
+    maxsize=10_000, ttl=TTL_S)
+_CACHE_LOCK = threading.Lock()
+_VERSION_KEY = "imi.organisation.auth_version"
 
 
 def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisation:
     """The configuration a step on a case between ``authority_ids`` needs."""
-    ids = sorted(set(authority_ids))
+    ids = tuple(sorted(set(authority_ids)))
+    version = _auth_version(session)
+    key = (session.get_bind().engine.url, ids)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    organisation, complete = _read_organisation(session, ids)
+    if complete:  # an authority missing now could be added without a bump
+        with _CACHE_LOCK:
+            _CACHE[key] = (version, organisation)
+    return organisation
+
+
+def _auth_version(session: Session) -> int:
+    """``auth_version`` as this transaction first read it (once per transaction)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_VERSION_KEY)
+    if held is not None and held[0] is transaction:
+        return int(held[1])
+    version = int(session.scalar(select(ServerState.auth_version)
+                                 .where(ServerState.id == 1)) or 0)
+    session.info[_VERSION_KEY] = (transaction, version)
+    return version
+
+
+def _read_organisation(session: Session, ids: tuple[str, ...]) -> tuple[Organisation, bool]:
+    """The organisation of ``ids`` from the database, and whether every one of them exists."""
     # Columns, not ``Authority`` objects: those load their areas and competences (hundreds of
     # rows for a broad authority) with them, which was a quarter of a push's time.
     authorities = [_Listed(*row) for row in session.execute(
@@ -45,8 +86,9 @@ def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisa
                                       ApprovalRuleRow.active.is_(True)))]
     modes = [mode_of(m) for m in session.scalars(
         select(AuthorityModeRow).where(AuthorityModeRow.authority_id.in_(ids)))]
-    return Organisation.of(rules=rules, modes=modes, places=places,
-                           coordinators=_responsible(session, authorities))
+    organisation = Organisation.of(rules=rules, modes=modes, places=places,
+                                   coordinators=_responsible(session, authorities))
+    return organisation, len(places) == len(ids)
 
 
 class _Listed(NamedTuple):
