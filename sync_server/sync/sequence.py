@@ -180,8 +180,9 @@ class SequenceLock:
 
 @event.listens_for(Session, "before_commit")
 def _flush_before_commit(session: Session) -> None:
+    # Fired for a savepoint's release too: the rows wait for the transaction's own commit.
     seq = session.info.get(_INFO_KEY)
-    if seq is not None:
+    if seq is not None and not session.in_nested_transaction():
         seq.flush()
 
 

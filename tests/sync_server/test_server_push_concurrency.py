@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from factories import create_args, new_id
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.messages import EntityKind
@@ -230,3 +230,31 @@ def test_the_sqlite_writer_lock_is_held_to_the_end_of_the_transaction(db_engine)
             session.rollback()
         session.close()
         assert not lock.locked(), end
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_on_postgresql_a_push_takes_the_sequence_lock_only_to_write_its_rows(server):
+    """Everything a push validates, seals and stores runs before the sequence lock; under it
+    only the sync rows and the committed number are written."""
+    de, hu = server.peer("DE"), server.peer("HU")
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(server.context.engine, "before_cursor_execute", record)
+    try:
+        case_id = new_id()
+        de.push(de.mutation("case.create", create_args(responder=hu.authority_id,
+                                                       case_id=case_id)),
+                de.mutation("case.send", {"case_id": case_id}, base_version=1))
+    finally:
+        event.remove(server.context.engine, "before_cursor_execute", record)
+    locks = [i for i, s in enumerate(statements) if s == "UPDATE server_state SET"]
+    assert len(locks) == 2, statements  # the lock (first number), then the last number
+    under_lock = statements[locks[0]:]
+    assert [s for s in under_lock if not s.startswith(("UPDATE server_state",
+                                                       "INSERT INTO sync_rows",
+                                                       "SELECT pg_notify"))] == []
+    assert any(s.startswith("INSERT INTO cases") for s in statements[:locks[0]])
