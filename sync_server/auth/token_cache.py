@@ -37,10 +37,13 @@ RENEWAL = "imi_token_renewal"  # execution option of the statement that writes a
 # before the column exists, and no server holds verified tokens across a migration.
 MIGRATING = "imi_migrating"
 
-_WATCHED = ("tokens", "users", "authorities", "user_areas")
+# The coordinators, approval rules and authority modes are watched for the organisation a
+# workflow step reads (``organisation.service.organisation_for`` caches it the same way).
+_ORGANISATION = ("coordinators", "approval_rules", "authority_modes")
+_WATCHED = ("tokens", "users", "authorities", "user_areas", *_ORGANISATION)
 # Tables where a new row changes what a verified token allows: a user's legislative areas
-# (``Principal.areas``) grow by an insert.
-_WATCHED_INSERTS = ("user_areas",)
+# (``Principal.areas``) grow by an insert; so does the organisation.
+_WATCHED_INSERTS = ("user_areas", *_ORGANISATION)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -258,10 +258,14 @@ def check_refs(session: Session, sealer: Sealer, authority_id: str,
                                   "document complete", params={"name": ref.name})
 
 
-def record_refs(session: Session, case: CaseRecord) -> None:
-    """Remember which documents ``case`` refers to now (in the caller's transaction)."""
+def record_refs(session: Session, case: CaseRecord, *, new: bool = False) -> None:
+    """Remember which documents ``case`` refers to now (in the caller's transaction); a
+    ``new`` case (stored in this transaction) has no references yet to read."""
     wanted = refs_in(case)
-    held = set(session.scalars(select(BlobRef.sha256).where(BlobRef.case_id == case.id)))
+    if new and not wanted:
+        return
+    held = set() if new else set(session.scalars(
+        select(BlobRef.sha256).where(BlobRef.case_id == case.id)))
     if held - wanted:
         session.execute(delete(BlobRef).where(BlobRef.case_id == case.id,
                                               BlobRef.sha256.in_(held - wanted)))

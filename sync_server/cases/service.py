@@ -7,7 +7,7 @@ result: the sealed case row, its publication to the authorities involved, the au
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.attachments import refs_of
@@ -122,16 +122,20 @@ def store_case(session: Session, seq: SequenceLock, sealer: Sealer, case: CaseRe
     return the audiences whose view changed."""
     sealed = sealer.seal(case.model_dump_json().encode(), where=case_binding(case.id))
     row = session.get(Case, case.id)
+    new = row is None
     if row is None:
         row = Case(id=case.id)
         session.add(row)
     row.version, row.state, row.area = case.version, case.state.value, case.area
     row.sealed, row.updated_at = sealed, now
     session.flush()  # the case row before its participants' (foreign key)
-    session.execute(delete(CaseParticipant).where(CaseParticipant.case_id == case.id))
-    session.add_all(CaseParticipant(case_id=case.id, authority_id=p.authority_id,
-                                    role=p.role.value) for p in case.participants)
-    record_refs(session, case)
+    if not new:  # a new case has none yet (their foreign key names it)
+        session.execute(delete(CaseParticipant).where(CaseParticipant.case_id == case.id))
+    if case.participants:
+        session.connection().execute(insert(CaseParticipant), [
+            {"case_id": case.id, "authority_id": p.authority_id, "role": p.role.value}
+            for p in case.participants])
+    record_refs(session, case, new=new)
     views = {audience: view.model_dump_json().encode()
              for audience, view in case_views(case).items()}
     return publish_views(session, seq, kind=EntityKind.CASE, entity_id=case.id,

@@ -61,21 +61,24 @@ def after_step(session: Session, case: CaseRecord, *, action: str, actor_authori
 
     ``actor_user`` is who took the step: an allocator who allocates a case to themselves is
     not mailed about it."""
+    jobs = []
     if case.state in AWAITING_ANSWER:
         answer_by = case.answer_by.isoformat()
         soon = deadline_soon_at(case.answer_by)
         if soon > now:
-            schedule.add(session, kind=NoticeKind.DEADLINE_SOON, subject_id=case.id,
-                         detail=answer_by, due_at=soon)
-        schedule.add(session, kind=NoticeKind.DEADLINE_PASSED, subject_id=case.id,
-                     detail=answer_by, due_at=deadline_passed_at(case.answer_by))
+            jobs.append(schedule.job(kind=NoticeKind.DEADLINE_SOON, subject_id=case.id,
+                                     detail=answer_by, due_at=soon))
+        jobs.append(schedule.job(kind=NoticeKind.DEADLINE_PASSED, subject_id=case.id,
+                                 detail=answer_by, due_at=deadline_passed_at(case.answer_by)))
     if action in _REACHES_RESPONDER and case.state is CaseStatus.SENT:
         # Keyed by the responder: a forwarded request reminds its new responder in its turn.
-        schedule.add(session, kind=NoticeKind.ACCEPT_REMINDER, subject_id=case.id,
-                     detail=case.responder_authority_id, due_at=accept_reminder_at(now))
+        jobs.append(schedule.job(kind=NoticeKind.ACCEPT_REMINDER, subject_id=case.id,
+                                 detail=case.responder_authority_id,
+                                 due_at=accept_reminder_at(now)))
     if case.state in OPEN:
-        schedule.add(session, kind=NoticeKind.INACTIVE, subject_id=case.id,
-                     detail=str(case.version), due_at=inactive_at(now))
+        jobs.append(schedule.job(kind=NoticeKind.INACTIVE, subject_id=case.id,
+                                 detail=str(case.version), due_at=inactive_at(now)))
+    schedule.add_all(session, jobs)  # one statement for the step's jobs
     for authority, event in step_mails(case, action=action, actor_authority=actor_authority):
         outbox.tell_authority(session, authority_id=authority, event=event, case_id=case.id,
                               now=now)

@@ -64,7 +64,7 @@ class JobRunner:
         """Run one claimed job: its effects and its ``done`` commit together, or not at all."""
         changed: set[str] = set()
         with self.sessions.begin() as session:
-            seq = SequenceLock(session).acquire()
+            seq = SequenceLock(session).acquire(at_first_number=True)
             job = leases.hold(session, ScheduledJob, job_id, owner=self.owner)
             if job is None:
                 return 0

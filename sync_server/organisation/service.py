@@ -5,10 +5,13 @@ Changes are keyword-only functions writing inside the caller's transaction; each
 the acting coordinator's scope ``covers`` what it changes (``sync_protocol.organisation``).
 """
 
+import threading
+import weakref
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import select
+from cachetools import TTLCache
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sync_protocol.errors import LocalProtocolError
@@ -23,15 +26,75 @@ from sync_protocol.organisation import (
     Place,
     covers,
 )
+from sync_server.auth.token_cache import TTL_S
 from sync_server.directory.models import Authority
 from sync_server.organisation.models import ApprovalRuleRow, AuthorityModeRow, Coordinator
+from sync_server.orm import ServerState
 from sync_server.sync.publish import PUBLIC, json_payload, publish
 from sync_server.sync.sequence import SequenceLock
 
 
+class _Cache:
+    """``organisation_for`` results of one engine by (epoch, authority ids): (the
+    ``auth_version`` each was read under, the organisation).
+
+    The tables it reads are watched by ``auth.token_cache``: any change to an authority, a
+    coordinator, an approval rule or an authority's mode, by any instance or the command line,
+    bumps ``auth_version`` in its own transaction, and an entry read under another version is
+    read again. A database that went back (a restore: another epoch, or a lower version than
+    seen before) drops every entry. ``TTL_S`` bounds anything written past SQLAlchemy by hand.
+    """
+
+    def __init__(self) -> None:
+        self.entries: TTLCache[tuple[str, tuple[str, ...]], tuple[int, Organisation]] = (
+            TTLCache(maxsize=10_000, ttl=TTL_S))
+        self.lock = threading.Lock()
+        self.highest = -1
+
+
+_CACHES: "weakref.WeakKeyDictionary[Engine, _Cache]" = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+_STATE_KEY = "imi.organisation.state"
+
+
 def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisation:
     """The configuration a step on a case between ``authority_ids`` needs."""
-    ids = sorted(set(authority_ids))
+    ids = tuple(sorted(set(authority_ids)))
+    epoch, version = _state(session)
+    engine = session.get_bind().engine
+    with _CACHES_LOCK:
+        cache = _CACHES.get(engine)
+        if cache is None:
+            cache = _CACHES[engine] = _Cache()
+    key = (epoch, ids)
+    with cache.lock:
+        if version < cache.highest:
+            cache.entries.clear()
+        cache.highest = version
+        hit = cache.entries.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    organisation, complete = _read_organisation(session, ids)
+    if complete:  # an authority missing now could be added without a bump
+        with cache.lock:
+            cache.entries[key] = (version, organisation)
+    return organisation
+
+
+def _state(session: Session) -> tuple[str, int]:
+    """The epoch and ``auth_version`` as this transaction first read them (once each)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_STATE_KEY)
+    if held is not None and held[0] is transaction:
+        return held[1], held[2]
+    epoch, version = session.execute(select(ServerState.epoch, ServerState.auth_version)
+                                     .where(ServerState.id == 1)).one()
+    session.info[_STATE_KEY] = (transaction, str(epoch), int(version))
+    return str(epoch), int(version)
+
+
+def _read_organisation(session: Session, ids: tuple[str, ...]) -> tuple[Organisation, bool]:
+    """The organisation of ``ids`` from the database, and whether every one of them exists."""
     # Columns, not ``Authority`` objects: those load their areas and competences (hundreds of
     # rows for a broad authority) with them, which was a quarter of a push's time.
     authorities = [_Listed(*row) for row in session.execute(
@@ -45,8 +108,9 @@ def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisa
                                       ApprovalRuleRow.active.is_(True)))]
     modes = [mode_of(m) for m in session.scalars(
         select(AuthorityModeRow).where(AuthorityModeRow.authority_id.in_(ids)))]
-    return Organisation.of(rules=rules, modes=modes, places=places,
-                           coordinators=_responsible(session, authorities))
+    organisation = Organisation.of(rules=rules, modes=modes, places=places,
+                                   coordinators=_responsible(session, authorities))
+    return organisation, len(places) == len(ids)
 
 
 class _Listed(NamedTuple):

@@ -16,7 +16,7 @@ from sync_protocol import audiences
 from sync_protocol.messages import EntityKind
 from sync_server.crypto import Sealer, sync_row_binding
 from sync_server.sync.models import SyncRow
-from sync_server.sync.sequence import SequenceLock
+from sync_server.sync.sequence import PendingRow, SequenceLock
 
 PUBLIC = (audiences.PUBLIC,)
 
@@ -56,37 +56,34 @@ def publish_views(
     views: Mapping[str, bytes],
     sealer: Sealer | None = None,
 ) -> set[str]:
-    """``publish`` with each audience's own payload (the view of the entity it may see)."""
-    wanted = set(views)
-    existing = {
-        row.audience: row
-        for row in session.scalars(
-            select(SyncRow).where(SyncRow.kind == kind.value, SyncRow.entity_id == entity_id)
-        )
-    }
-    for audience in sorted(wanted):
-        row = existing.get(audience)
-        if row is None:
-            row = SyncRow(kind=kind.value, entity_id=entity_id, audience=audience)
-            session.add(row)
+    """``publish`` with each audience's own payload (the view of the entity it may see).
+
+    The rows are numbered and written when the transaction's ``SequenceLock`` flushes.
+    """
+    # Who holds the entity now: its rows as committed, then as published in this transaction.
+    holds = dict(session.execute(
+        select(SyncRow.audience, SyncRow.payload.is_not(None))
+        .where(SyncRow.kind == kind.value, SyncRow.entity_id == entity_id)
+    ).all())
+    holds.update((audience, row.payload is not None)
+                 for audience, row in seq.pending(kind.value, entity_id).items())
+    for audience in sorted(views):
         # Sealed once per audience: each row's associated data names its audience, so a row
         # copied to another audience in the database does not open there.
-        row.seq, row.version = seq.next(), version
         payload = views[audience]
-        row.payload = payload if sealer is None else sealer.seal(
-            payload, where=sync_row_binding(kind.value, entity_id, audience))
-        row.sealed, row.reason = sealer is not None, None
-    revoked = {a for a, row in existing.items() if a not in wanted and row.payload is not None}
+        seq.put(kind.value, entity_id, audience, PendingRow(
+            version=version, sealed=sealer is not None, reason=None,
+            payload=payload if sealer is None else sealer.seal(
+                payload, where=sync_row_binding(kind.value, entity_id, audience))))
+    revoked = {a for a, held in holds.items() if a not in views and held}
     for audience in sorted(revoked):
-        row = existing[audience]
-        row.seq, row.version, row.payload, row.sealed, row.reason = (
-            seq.next(), version, None, False, "revoked"
-        )
-    return wanted | revoked
+        seq.put(kind.value, entity_id, audience,
+                PendingRow(version=version, payload=None, sealed=False, reason="revoked"))
+    return set(views) | revoked
 
 
 def publish_new(
-    session: Session,
+    session: Session,  # noqa: ARG001 - the rows wait in ``seq`` (the transaction's lock)
     seq: SequenceLock,
     *,
     kind: EntityKind,
@@ -99,8 +96,7 @@ def publish_new(
     Only for entities created in this transaction (seeding a list, a bulk registration).
     """
     wanted = sorted(set(audiences))
-    session.add_all([
-        SyncRow(kind=kind.value, entity_id=entity_id, audience=audience, seq=seq.next(),
-                version=version, payload=payload, sealed=False, reason=None)
-        for entity_id, version, payload in entities for audience in wanted
-    ])
+    for entity_id, version, payload in entities:
+        for audience in wanted:
+            seq.put(kind.value, entity_id, audience,
+                    PendingRow(version=version, payload=payload, sealed=False, reason=None))

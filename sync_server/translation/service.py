@@ -78,7 +78,7 @@ def translate(
         raise RemoteProtocolError("translation_garbled", "the engine's text is not a free text",
                                   params={"engine": provider.name}, status_hint=409) from None
     with sessions.begin() as session:
-        seq = SequenceLock(session).acquire()
+        seq = SequenceLock(session).acquire(at_first_number=True)
         case = _visible_case(session, sealer, principal, request.case_id)
         if not result.translates(free_text(case, request.field)):
             # The text changed while the engine worked: its translation is of an older text.

@@ -4,7 +4,7 @@ how approval rules route a request and a reply through the API. SQLite and Postg
 
 import pytest
 from factories import PASSWORD, Peer, answer_args, create_args, new_id
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from sync_server.cases.models import CaseParticipant
@@ -191,3 +191,45 @@ def test_a_refused_request_returns_to_the_sender_and_never_reaches_the_responder
     assert draft["state"] == "draft"
     assert draft["timeline"][-1]["note"]["text"] == "Bitte begründen"
     assert case_id not in hu.cases(hu.pull_all())
+
+
+def test_a_rule_set_or_lifted_after_a_step_counts_at_the_next_step(server, actors):
+    """The organisation a step reads is cached per process (``organisation_for``); a change
+    to the rules, even one written past the API, is seen at the very next step."""
+    de = actors["requester_handler"]
+
+    def send():
+        case_id = new_id()
+        _created, sent = de.push(
+            de.mutation("case.create", create_args(responder="HU-ENKK-T", case_id=case_id)),
+            de.mutation("case.send", {"case_id": case_id}, base_version=1))
+        return sent["change"]["data"]["state"]
+
+    assert send() == "sent"  # read and cached without a rule
+    assert _post(actors["commission"], "rules", _rule("DE", "request", "nimic-DE")) == "allowed"
+    assert send() == "awaiting_approval"
+    with Session(server.engine) as session, session.begin():  # past the API: a plain UPDATE
+        session.execute(update(ApprovalRuleRow).values(active=False))
+    assert send() == "sent"
+
+
+def test_a_restored_database_is_read_afresh_even_at_the_same_auth_version(server, actors):
+    """A restore starts a new epoch; the organisation cached from the history before it is
+    not used, even where the restored ``auth_version`` happens to equal the cached one."""
+    de = actors["requester_handler"]
+
+    def send():
+        case_id = new_id()
+        _created, sent = de.push(
+            de.mutation("case.create", create_args(responder="HU-ENKK-T", case_id=case_id)),
+            de.mutation("case.send", {"case_id": case_id}, base_version=1))
+        return sent["change"]["data"]["state"]
+
+    assert _post(actors["commission"], "rules", _rule("DE", "request", "nimic-DE")) == "allowed"
+    assert send() == "awaiting_approval"  # cached with the rule
+    with Session(server.engine) as session, session.begin():
+        # What a restore of an older backup looks like to the cache: the rule is not there,
+        # the version is the same, the epoch is new (statements as plain text: no bump).
+        session.execute(text("UPDATE approval_rules SET active = false"))
+        session.execute(text("UPDATE server_state SET epoch = :epoch"), {"epoch": new_id()})
+    assert send() == "sent"
