@@ -12,11 +12,10 @@ import pytest
 
 from bench.casegen import make_cases
 from bench.seed import seed_cases
-
+from desktop.local_server import free_port
 from desktop.models import replica as replicas
 from desktop.models import schema, sync_engine
 from desktop.models.replica import Replica
-from desktop.local_server import free_port
 from tests.conftest import (
     Client,
     LiveServer,
@@ -93,10 +92,7 @@ def test_a_bootstrap_in_pages_lists_searches_and_marks_as_the_triggers_do(
         monkeypatch.setattr(replicas, "INDEXES_REBUILT_OVER", rebuilt_over)
         client = make_client(server.url, USER, tmp_path / f"paged-{rebuilt_over}")
         try:
-            seen: list[tuple[int, int, bool]] = []
-            client.engine.sync(progress=lambda _n, _more: seen.append((
-                client.replica.read("SELECT count(*) FROM cases")[0][0],
-                client.replica.count_cases(), client.replica.lists_deferred())))
+            seen = _synced_in_pages(client)
             assert not seen[0][2], "the first page is applied as it comes"
             deferred = [(held, shown) for held, shown, later in seen if later]
             assert deferred[-1][0] > deferred[-1][1], "later pages are listed at the end"
@@ -105,6 +101,15 @@ def test_a_bootstrap_in_pages_lists_searches_and_marks_as_the_triggers_do(
             assert listed(client.replica) == reference["rows"]
         finally:
             client.close()
+
+
+def _synced_in_pages(client: Client) -> list[tuple[int, int, bool]]:
+    """After each page: cases held, cases listed, whether lists are deferred."""
+    seen: list[tuple[int, int, bool]] = []
+    client.engine.sync(progress=lambda _n, _more: seen.append((
+        client.replica.read("SELECT count(*) FROM cases")[0][0],
+        client.replica.count_cases(), client.replica.lists_deferred())))
+    return seen
 
 
 def _killed(server: LiveServer, path: Path, when: str) -> None:
