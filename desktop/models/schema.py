@@ -466,7 +466,7 @@ LIST_DEFERRED = f"""
 INSERT INTO case_list (id, {_LIST_NAMES_V8}, unread)
     SELECT c.id, {", ".join(expr.format(r="c") for expr in _LISTED_V10.values())},
            c.id IN (SELECT id FROM unread_deferred)
-    FROM cases c WHERE c.id NOT IN (SELECT id FROM case_list) ORDER BY c.id"""
+    FROM cases c WHERE c.id NOT IN (SELECT id FROM case_list)"""
 INDEX_DEFERRED = f"""
 INSERT INTO case_text (rowid, id, reference, person, texts)
     SELECT {_CASE_INDEXED.format(r="c")} FROM cases c

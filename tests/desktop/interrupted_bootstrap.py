@@ -23,7 +23,7 @@ from desktop.models import cases, replica, sync_engine
 from desktop.models.replica import Replica
 from tests.conftest import PASSPHRASE, open_client
 
-PAGE = 10
+PAGE = 25
 
 
 def _killed_at(held: int) -> None:
