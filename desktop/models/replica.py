@@ -33,6 +33,8 @@ _PROCESS = secrets.token_hex(8)
 # ``finish_deferred`` drops and rebuilds the list's indexes above this many unlisted cases
 # (and above as many as are listed): below it, the inserts into the indexes cost less.
 INDEXES_REBUILT_OVER = 1000
+# ... and builds the missing rows this many rowids at a time (memory: see ``schema._V11``).
+DEFERRED_CHUNK = 5000
 
 
 class ReplicaError(Exception):
@@ -194,10 +196,13 @@ class Replica:
                     "AND tbl_name = 'case_list' AND sql IS NOT NULL"))
                 for name, _sql in indexes:
                     self._db.execute(f"DROP INDEX {name}")
-            self._db.execute(schema.LIST_DEFERRED)
+            end = int(self._db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM cases"
+                                       ).fetchone()[0])
+            ranges = [(start, start + DEFERRED_CHUNK) for start in range(0, end, DEFERRED_CHUNK)]
+            self._db.executemany(schema.LIST_DEFERRED, ranges)
             for _name, sql in indexes:
                 self._db.execute(sql)
-            self._db.execute(schema.INDEX_DEFERRED)
+            self._db.executemany(schema.INDEX_DEFERRED, ranges)
             self._db.execute("DELETE FROM unread_deferred")
             self._db.execute("DELETE FROM meta WHERE key = ?", (schema.DEFERRED,))
         return unlisted

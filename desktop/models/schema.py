@@ -445,7 +445,9 @@ UPDATE case_list SET
 # case gets no list row and no full-text row from the insert triggers; the meta row
 # ``DEFERRED`` is written in the same transaction, and ``unread_deferred`` keeps the unread
 # marks of unlisted cases. ``LIST_DEFERRED`` and ``INDEX_DEFERRED`` then build the missing rows
-# with one statement each, from the same expressions the triggers use; the replica does it
+# of a range of rowids (each statement reads the table it fills, so SQLite holds its result
+# in memory before writing: ranges keep that small), from the same expressions the triggers
+# use; the replica does it
 # when the pull is complete, or at the next open after a crash. Updates and deletes keep their
 # triggers: they find no row to change for an unlisted case, and an update of an unindexed
 # case indexes it (``INDEX_DEFERRED`` skips indexed rowids).
@@ -466,11 +468,11 @@ LIST_DEFERRED = f"""
 INSERT INTO case_list (id, {_LIST_NAMES_V8}, unread)
     SELECT c.id, {", ".join(expr.format(r="c") for expr in _LISTED_V10.values())},
            c.id IN (SELECT id FROM unread_deferred)
-    FROM cases c WHERE c.id NOT IN (SELECT id FROM case_list)"""
+    FROM cases c WHERE c.rowid >= ? AND c.rowid < ? AND c.id NOT IN (SELECT id FROM case_list)"""
 INDEX_DEFERRED = f"""
 INSERT INTO case_text (rowid, id, reference, person, texts)
     SELECT {_CASE_INDEXED.format(r="c")} FROM cases c
-    WHERE c.rowid NOT IN (SELECT rowid FROM case_text) ORDER BY c.rowid"""
+    WHERE c.rowid >= ? AND c.rowid < ? AND c.rowid NOT IN (SELECT rowid FROM case_text)"""
 
 
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),

@@ -122,7 +122,7 @@ def _killed(server: LiveServer, path: Path, when: str) -> None:
 
 # After deferred pages; in the bulk build after an index is dropped, after the list rows;
 # built and not committed.
-@pytest.mark.parametrize("when", ["cases:30", "finish:6", "finish:16", "finish:999"])
+@pytest.mark.parametrize("when", ["cases:30", "finish:6", "finish:17", "finish:999"])
 def test_a_bootstrap_killed_mid_way_is_whole_at_the_next_open(
         server: LiveServer, tmp_path: Path, reference: dict[str, Any], when: str) -> None:
     _killed(server, tmp_path / "killed", when)
