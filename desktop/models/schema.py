@@ -11,7 +11,9 @@ Rules this module owns:
 - A replica written by a newer client (version above ``SCHEMA_VERSION``) is refused, never
   downgraded: the user is told to update.
 - Derived tables (``case_list``) are kept in step with the rows they derive from by triggers,
-  so every writer, in every transaction, updates both or neither.
+  so every writer, in every transaction, updates both or neither. One exception, recorded in
+  the same transaction: a bootstrap's pages may leave new cases unlisted under the meta row
+  ``DEFERRED`` until one bulk build lists them (``_V11``).
 """
 
 from collections.abc import Callable, Sequence
