@@ -6,6 +6,7 @@ server enforces. ``confirmed`` is NULL when nothing is pending (``data`` *is* th
 when the case was created here and the server has not confirmed it yet.
 """
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -201,38 +202,50 @@ def apply_pull_page(replica: Replica, changes: Iterable[Change], cursor: str, *,
     changes = list(changes)
     directory, latest = _newest_per_case(changes)
     with replica.transaction():
-        for change in directory:
-            if change.kind in organisation.KINDS or change.kind is EntityKind.COLLEAGUE:
-                replica.put_organisation(str(change.kind), change.id, change.data)
-            elif isinstance(change.kind, EntityKind) and change.kind is not EntityKind.NOTICE:
-                replica.put_directory(change.kind.value, change.id, change.data)
-            else:
-                replica.keep_change(change.kind, change.id, change.version, change.data)
-        pending = replica.pending_case_ids()
-        before = replica.case_version(list(latest))
         caught_up = bool(replica.get_meta("caught_up", False))
-        plain_rows: list[tuple[Any, ...]] = []
-        gone: list[str] = []
-        for change in latest.values():
-            if change.id in pending:
-                _rebase(replica, change.id, change.data, actor)
-            elif change.data is None:
-                gone.append(change.id)
-            else:
-                plain_rows.append(row_values(change.data, json_text(change.data),
-                                             actor.authority_id, None))
-        replica.put_cases(plain_rows)
-        replica.delete_cases(gone)
-        news = [c for c in latest.values()
-                if _is_news(c, before.get(c.id), actor.authority_id, caught_up)]
-        replica.mark_unread(c.id for c in news)
-        work = sum(1 for c in news if _is_work(c, actor.authority_id))
-        if work and caught_up:
-            replica.set_meta(NEW_WORK, int(replica.get_meta(NEW_WORK, 0)) + work)
+        # A bootstrap lists its first page as it comes (the window shows cases at once) and
+        # the rest in bulk when its last page is in (``Replica.deferring_lists``).
+        defer = not caught_up and (replica.lists_deferred() or (
+            not complete and replica.get_meta("cursor") is not None))
+        with replica.deferring_lists() if defer else contextlib.nullcontext():
+            _apply_changes(replica, directory, latest, actor, caught_up)
+        if complete:
+            replica.finish_deferred()
         replica.set_meta("cursor", cursor)
         if complete and not caught_up:
             replica.set_meta("caught_up", True)
     return len(changes)
+
+
+def _apply_changes(replica: Replica, directory: list[Change], latest: dict[str, Change],
+                   actor: Actor, caught_up: bool) -> None:
+    for change in directory:
+        if change.kind in organisation.KINDS or change.kind is EntityKind.COLLEAGUE:
+            replica.put_organisation(str(change.kind), change.id, change.data)
+        elif isinstance(change.kind, EntityKind) and change.kind is not EntityKind.NOTICE:
+            replica.put_directory(change.kind.value, change.id, change.data)
+        else:
+            replica.keep_change(change.kind, change.id, change.version, change.data)
+    pending = replica.pending_case_ids()
+    before = replica.case_version(list(latest))
+    plain_rows: list[tuple[Any, ...]] = []
+    gone: list[str] = []
+    for change in latest.values():
+        if change.id in pending:
+            _rebase(replica, change.id, change.data, actor)
+        elif change.data is None:
+            gone.append(change.id)
+        else:
+            plain_rows.append(row_values(change.data, json_text(change.data),
+                                         actor.authority_id, None))
+    replica.put_cases(plain_rows)
+    replica.delete_cases(gone)
+    news = [c for c in latest.values()
+            if _is_news(c, before.get(c.id), actor.authority_id, caught_up)]
+    replica.mark_unread(c.id for c in news)
+    work = sum(1 for c in news if _is_work(c, actor.authority_id))
+    if work and caught_up:
+        replica.set_meta(NEW_WORK, int(replica.get_meta(NEW_WORK, 0)) + work)
 
 
 NEW_WORK = "new_work"  # incoming requests and answers pulled since the last notification

@@ -8,6 +8,7 @@ together or not at all.
 
 import contextlib
 import json
+import secrets
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -27,6 +28,15 @@ from sync_protocol.translation import MachineTranslation
 CASE_COLUMNS = ("id", "version", "state", "direction", "counterpart", "subject", "answer_by",
                 "updated_at", "data", "confirmed")
 
+# Marks the deferred lists of this process's bootstrap (``Replica.deferring_lists``).
+_PROCESS = secrets.token_hex(8)
+# ``finish_deferred`` drops and rebuilds the list's indexes above this many unlisted cases
+# (and above as many as are listed): below it, the inserts into the indexes cost less.
+INDEXES_REBUILT_OVER = 1000
+# ... and builds the missing rows this many rowids at a time (memory: see ``schema._V12``).
+DEFERRED_CHUNK = 5000
+
+
 class ReplicaError(Exception):
     """The replica cannot be opened or is damaged; ``code`` is rendered for the user by
     ``desktop.refusals``, the message is English, for logs."""
@@ -41,6 +51,8 @@ class Replica:
     def __init__(self, connection: Any, attachments: AttachmentStore | None = None) -> None:
         self._db = connection
         self._in_transaction = threading.local()
+        # While true, inserted cases get no list or full-text row (``deferring_lists``).
+        self._deferring = False
         # The profile's encrypted attachment folder, next to the replica (same key material).
         self.attachments = attachments
 
@@ -58,9 +70,10 @@ class Replica:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 10000")
-        schema.register_functions(connection)
         replica = cls(connection, AttachmentStore(path.parent / FOLDER, key))
+        schema.register_functions(connection, lambda: replica._deferring)
         replica._migrate()
+        replica._finish_crashed_bootstrap()
         return replica
 
     def close(self) -> None:
@@ -150,6 +163,59 @@ class Replica:
             rows,
         )
 
+    @contextlib.contextmanager
+    def deferring_lists(self) -> Iterator[None]:
+        """Cases inserted inside (one transaction) get their list and full-text rows later,
+        in bulk, from ``finish_deferred`` (``schema._V12``). The meta row commits with them, so
+        a crash leaves a replica that says what it still owes."""
+        with self.transaction():
+            self.set_meta(schema.DEFERRED, _PROCESS)
+            self._deferring = True
+            try:
+                yield
+            finally:
+                self._deferring = False
+
+    def lists_deferred(self) -> bool:
+        return self.get_meta(schema.DEFERRED) is not None
+
+    def finish_deferred(self) -> int:
+        """Give every case without a list or full-text row its row, in one transaction;
+        return how many cases were listed. Above as many unlisted cases as listed ones, the
+        list's indexes are dropped and built again once: a sort per index instead of a B-tree
+        insert per row and index."""
+        with self.transaction():
+            if not self.lists_deferred():
+                return 0
+            listed = int(self._db.execute("SELECT count(*) FROM case_list").fetchone()[0])
+            unlisted = int(self._db.execute("SELECT count(*) FROM cases").fetchone()[0]) - listed
+            indexes = []
+            if unlisted > max(listed, INDEXES_REBUILT_OVER):
+                indexes = list(self._db.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                    "AND tbl_name = 'case_list' AND sql IS NOT NULL"))
+                for name, _sql in indexes:
+                    self._db.execute(f"DROP INDEX {name}")
+            end = int(self._db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM cases"
+                                       ).fetchone()[0])
+            ranges = [(start, start + DEFERRED_CHUNK) for start in range(0, end, DEFERRED_CHUNK)]
+            self._db.executemany(schema.LIST_DEFERRED, ranges)
+            for _name, sql in indexes:
+                self._db.execute(sql)
+            self._db.executemany(schema.INDEX_DEFERRED, ranges)
+            self._db.execute("DELETE FROM unread_deferred")
+            self._db.execute("DELETE FROM meta WHERE key = ?", (schema.DEFERRED,))
+        return unlisted
+
+    def _finish_crashed_bootstrap(self) -> None:
+        """At open: a bootstrap that deferred its lists in another process (one killed
+        mid-way: a profile is open in one process at a time) is finished now, so the replica
+        is whole before anything reads it. One that runs in this process (another connection
+        opened meanwhile) is left to finish itself."""
+        owner = self.get_meta(schema.DEFERRED)
+        if owner is not None and owner != _PROCESS:
+            self.finish_deferred()
+
     def delete_cases(self, case_ids: Iterable[str]) -> None:
         ids = [(i,) for i in case_ids]
         documents = self._documents_of([i for (i,) in ids])
@@ -208,8 +274,10 @@ class Replica:
             f"SELECT id, version FROM cases WHERE id IN ({marks})", tuple(case_ids))}
 
     def mark_unread(self, case_ids: Iterable[str]) -> None:
-        self._db.executemany("UPDATE case_list SET unread = 1 WHERE id = ? AND unread = 0",
-                             [(i,) for i in case_ids])
+        ids = [(i,) for i in case_ids]
+        self._db.executemany("UPDATE case_list SET unread = 1 WHERE id = ? AND unread = 0", ids)
+        if self._deferring:  # marks of cases listed later
+            self._db.executemany("INSERT OR IGNORE INTO unread_deferred VALUES (?)", ids)
 
     def mark_read(self, case_id: str) -> None:
         with self.transaction():
@@ -424,4 +492,7 @@ class Replica:
             for table in ("cases", "member_states", "authorities", "areas", "question_sets",
                           "competences", "kept_changes", "translations", "organisation"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up')")
+            # Every case left is listed (the deletes took the unlisted ones with them).
+            self._db.execute("DELETE FROM unread_deferred")
+            self._db.execute("DELETE FROM meta WHERE key IN ('cursor', 'caught_up', ?)",
+                             (schema.DEFERRED,))

@@ -11,7 +11,9 @@ Rules this module owns:
 - A replica written by a newer client (version above ``SCHEMA_VERSION``) is refused, never
   downgraded: the user is told to update.
 - Derived tables (``case_list``) are kept in step with the rows they derive from by triggers,
-  so every writer, in every transaction, updates both or neither.
+  so every writer, in every transaction, updates both or neither. One exception, recorded in
+  the same transaction: a bootstrap's pages may leave new cases unlisted under the meta row
+  ``DEFERRED`` until one bulk build lists them (``_V12``).
 """
 
 from collections.abc import Callable, Sequence
@@ -449,16 +451,54 @@ DROP INDEX ix_case_list_folder;
 CREATE INDEX ix_case_list_choices ON case_list (folder, unread, area, counterpart);
 """
 
+# Version 12: a bootstrap lists and indexes its cases in bulk. While a connection defers
+# (``imi_deferring()``, a per-connection flag the replica sets around a pulled page), a new
+# case gets no list row and no full-text row from the insert triggers; the meta row
+# ``DEFERRED`` is written in the same transaction, and ``unread_deferred`` keeps the unread
+# marks of unlisted cases. ``LIST_DEFERRED`` and ``INDEX_DEFERRED`` then build the missing rows
+# of a range of rowids (each statement reads the table it fills, so SQLite holds its result
+# in memory before writing: ranges keep that small), from the same expressions the triggers
+# use; the replica does it
+# when the pull is complete, or at the next open after a crash. Updates and deletes keep their
+# triggers: they find no row to change for an unlisted case, and an update of an unindexed
+# case indexes it (``INDEX_DEFERRED`` skips indexed rowids).
+DEFERRED = "lists_deferred"
+_V12 = f"""
+CREATE TABLE unread_deferred (id TEXT PRIMARY KEY);
+DROP TRIGGER cases_listed;
+CREATE TRIGGER cases_listed AFTER INSERT ON cases WHEN NOT imi_deferring() BEGIN
+    INSERT INTO case_list (id, {_LIST_NAMES_V8}) VALUES (new.id, {_LISTED_V10_NEW});
+END;
+DROP TRIGGER case_indexed;
+CREATE TRIGGER case_indexed AFTER INSERT ON cases WHEN NOT imi_deferring() BEGIN
+    INSERT INTO case_text (rowid, id, reference, person, texts)
+    VALUES ({_CASE_INDEXED.format(r="new")});
+END;
+"""
+LIST_DEFERRED = f"""
+INSERT INTO case_list (id, {_LIST_NAMES_V8}, unread)
+    SELECT c.id, {", ".join(expr.format(r="c") for expr in _LISTED_V10.values())},
+           c.id IN (SELECT id FROM unread_deferred)
+    FROM cases c WHERE c.rowid >= ? AND c.rowid < ? AND c.id NOT IN (SELECT id FROM case_list)"""
+INDEX_DEFERRED = f"""
+INSERT INTO case_text (rowid, id, reference, person, texts)
+    SELECT {_CASE_INDEXED.format(r="c")} FROM cases c
+    WHERE c.rowid >= ? AND c.rowid < ? AND c.rowid NOT IN (SELECT rowid FROM case_text)"""
+
 
 RUNGS: Sequence[Rung] = (_script(_V1), _script(_V2), _script(_V3), _script(_V4),
                          _script(_V5), _script(_V6), _script(_V7), _script(_V8),
-                         _script(_V9), _script(_V10), _script(_V11))
+                         _script(_V9), _script(_V10), _script(_V11),
+                         _script(_V12))
 SCHEMA_VERSION = len(RUNGS)
 
 
-def register_functions(connection: Any) -> None:
-    """The SQL functions the triggers call; every connection to a replica needs them."""
+def register_functions(connection: Any, deferring: Callable[[], bool] = lambda: False) -> None:
+    """The SQL functions the triggers call; every connection to a replica needs them.
+    ``deferring``: whether this connection's inserts into ``cases`` skip the list and
+    full-text rows (``_V12``)."""
     connection.create_function("imi_fold", 1, fold, deterministic=True)
+    connection.create_function("imi_deferring", 0, lambda: int(deferring()))
 
 
 class NewerSchema(Exception):
