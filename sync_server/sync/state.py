@@ -31,6 +31,7 @@ idle checks). An ORM session did the same in 165 us of CPU, the plain statement 
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import threading
 import weakref
@@ -196,9 +197,12 @@ class StateReader:
                 epoch, seq, auth_version = cursor.fetchone()
             finally:
                 cursor.close()
-        except self._engine.dialect.loaded_dbapi.Error as exc:
+        except self._engine.dialect.loaded_dbapi.Error:
             connection, self._connection = self._connection, None
-            connection.invalidate(exc)  # closed without the rollback a lost one cannot take
+            # Out of the pool (``detach``), so nothing else closes it: closed here, without
+            # the rollback a lost connection cannot take (its socket, its backend).
+            with contextlib.suppress(Exception):
+                connection.dbapi_connection.close()
             raise
         return epoch, seq, auth_version
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from factories import create_args, new_id
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
@@ -346,3 +346,28 @@ def test_marks_of_another_epoch_or_an_older_sequence_answer_nothing():
     marks.advance(12, [("public", 12)])
     assert not marks.quiet(["public"], after=10, state=Committed(epoch="e1", seq=12))
     assert marks.quiet(["authority:DE"], after=10, state=Committed(epoch="e1", seq=12))
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_state_read_that_fails_closes_its_connection_and_reads_on_a_new_one(
+        server, monkeypatch):
+    """A read that fails (a statement cancelled, a backend ended under the reader) closes
+    the connection it failed on, not left to the garbage collector with its backend, and the
+    next read answers on a new connection."""
+    reader = server.context.state
+    before = reader.read_now()
+    failed = reader._connection.dbapi_connection
+    with monkeypatch.context() as patch:
+        patch.setattr(reader, "_statement", "SELECT 1 / 0")
+        with pytest.raises(server.context.engine.dialect.loaded_dbapi.Error):
+            reader.read_now()
+    assert failed.closed and not failed.broken  # broken: lost, not closed
+
+    assert reader.read_now().committed == before.committed
+    lost = reader._connection.dbapi_connection
+    assert lost is not failed
+    with server.engine.connect() as connection:
+        connection.execute(select(func.pg_terminate_backend(lost.info.backend_pid)))
+
+    assert reader.read_now().committed == before.committed
+    assert reader._connection.dbapi_connection is not lost
