@@ -1,7 +1,9 @@
 """Pull and wait: paging, re-delivery, signed cursors and when they stop being valid."""
 
 import asyncio
+import gc
 import threading
+import weakref
 from collections import Counter
 
 import pytest
@@ -19,7 +21,7 @@ from sync_server.migrate import new_epoch
 from sync_server.organisation.models import Coordinator
 from sync_server.sync.epoch import Committed
 from sync_server.sync.sequence import SequenceLock
-from sync_server.sync.state import AudienceMarks
+from sync_server.sync.state import AudienceMarks, ReaderClosed, StateReader
 
 
 def _expected_public(server):
@@ -371,3 +373,39 @@ def test_a_state_read_that_fails_closes_its_connection_and_reads_on_a_new_one(
 
     assert reader.read_now().committed == before.committed
     assert reader._connection.dbapi_connection is not lost
+
+
+def test_a_state_read_waiting_when_the_engine_is_disposed_of_opens_no_connection(server):
+    """The server stopping disposes of the engine and so closes the reader for good: a read
+    handed to its thread before that, and one asked for after, are refused, and neither opens
+    a connection no one would close."""
+    reader = server.context.state
+    held, release = threading.Event(), threading.Event()
+
+    async def scenario():
+        await reader.read()  # the reader's thread and connection exist
+        blocker = reader._thread.submit(lambda: (held.set(), release.wait(30)))
+        await asyncio.to_thread(held.wait, 30)
+        waiting = asyncio.ensure_future(reader.read())
+        while not reader._thread._work_queue.qsize():  # its read_now queued behind the blocker
+            await asyncio.sleep(0)
+        server.context.engine.dispose()
+        release.set()
+        blocker.result(timeout=30)
+        with pytest.raises(ReaderClosed):
+            await waiting
+        with pytest.raises(ReaderClosed):
+            await reader.read()
+
+    asyncio.run(scenario())
+
+    assert reader._connection is None
+    assert reader._thread is None
+
+
+def test_a_state_reader_is_not_kept_alive_by_its_engine(server):
+    reader = weakref.ref(StateReader(server.context.sessions))
+    gc.collect()
+
+    assert reader() is None
+    server.context.engine.dispose()  # the listener outlives its reader harmlessly
