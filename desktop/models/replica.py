@@ -28,8 +28,9 @@ from sync_protocol.translation import MachineTranslation
 CASE_COLUMNS = ("id", "version", "state", "direction", "counterpart", "subject", "answer_by",
                 "updated_at", "data", "confirmed")
 
-# Marks the deferred lists of this process's bootstrap (``Replica.deferring_lists``).
-_PROCESS = secrets.token_hex(8)
+# The owner marks (``Replica.deferring_lists``) of the open replicas of this process whose
+# bootstrap is under way: another replica opened meanwhile leaves its lists to it.
+_DEFERRING: set[str] = set()
 # ``finish_deferred`` drops and rebuilds the list's indexes above this many unlisted cases
 # (and above as many as are listed): below it, the inserts into the indexes cost less.
 INDEXES_REBUILT_OVER = 1000
@@ -53,6 +54,8 @@ class Replica:
         self._in_transaction = threading.local()
         # While true, inserted cases get no list or full-text row (``deferring_lists``).
         self._deferring = False
+        # This replica's mark on the lists its bootstrap defers (``_DEFERRING``).
+        self._owner = secrets.token_hex(8)
         # The profile's encrypted attachment folder, next to the replica (same key material).
         self.attachments = attachments
 
@@ -77,6 +80,8 @@ class Replica:
         return replica
 
     def close(self) -> None:
+        # A bootstrap cut off (offline) is finished by the next open, in this process too.
+        _DEFERRING.discard(self._owner)
         self._db.close()
 
     def _migrate(self) -> None:
@@ -169,7 +174,8 @@ class Replica:
         in bulk, from ``finish_deferred`` (``schema._V12``). The meta row commits with them, so
         a crash leaves a replica that says what it still owes."""
         with self.transaction():
-            self.set_meta(schema.DEFERRED, _PROCESS)
+            self.set_meta(schema.DEFERRED, self._owner)
+            _DEFERRING.add(self._owner)
             self._deferring = True
             try:
                 yield
@@ -185,7 +191,8 @@ class Replica:
         list's indexes are dropped and built again once: a sort per index instead of a B-tree
         insert per row and index."""
         with self.transaction():
-            if not self.lists_deferred():
+            owner = self.get_meta(schema.DEFERRED)
+            if owner is None:
                 return 0
             listed = int(self._db.execute("SELECT count(*) FROM case_list").fetchone()[0])
             unlisted = int(self._db.execute("SELECT count(*) FROM cases").fetchone()[0]) - listed
@@ -205,15 +212,17 @@ class Replica:
             self._db.executemany(schema.INDEX_DEFERRED, ranges)
             self._db.execute("DELETE FROM unread_deferred")
             self._db.execute("DELETE FROM meta WHERE key = ?", (schema.DEFERRED,))
+        _DEFERRING.discard(owner)
         return unlisted
 
     def _finish_crashed_bootstrap(self) -> None:
-        """At open: a bootstrap that deferred its lists in another process (one killed
-        mid-way: a profile is open in one process at a time) is finished now, so the replica
-        is whole before anything reads it. One that runs in this process (another connection
-        opened meanwhile) is left to finish itself."""
+        """At open: a bootstrap that deferred its lists and is not under way any more (its
+        process killed mid-way, or its replica closed before the last page: offline) is
+        finished now, so the replica is whole before anything reads it. One under way on a
+        replica still open in this process (another connection opened meanwhile) is left to
+        finish itself."""
         owner = self.get_meta(schema.DEFERRED)
-        if owner is not None and owner != _PROCESS:
+        if owner is not None and owner not in _DEFERRING:
             self.finish_deferred()
 
     def delete_cases(self, case_ids: Iterable[str]) -> None:

@@ -31,7 +31,9 @@ idle checks). An ORM session did the same in 165 us of CPU, the plain statement 
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
+import functools
 import threading
 import weakref
 from collections.abc import Iterable
@@ -94,6 +96,16 @@ class _Round:
         self.task: asyncio.Task[None] | None = None
 
 
+class ReaderClosed(RuntimeError):
+    """A read after ``StateReader.close``: the server is stopping."""
+
+
+def _close(reader: "weakref.ref[StateReader]", _engine: Engine) -> None:
+    alive = reader()
+    if alive is not None:
+        alive.close()
+
+
 class StateReader:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -105,24 +117,31 @@ class StateReader:
             .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
         self._lock = threading.Lock()  # one read at a time, from any thread
         self._connection: Any = None  # the reader's own connection (``_row``)
+        self._closed = False  # set under both locks
+        # The reader's thread, made and handed work under this one (never held for a read).
+        self._thread_lock = threading.Lock()
         self._thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._marks: AudienceMarks | None = None
-        # Whoever disposes of the engine (the server stopping, a test) closes this one too.
-        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+        # Whoever disposes of the engine (the server stopping, a test) closes this one too;
+        # the engine outlives readers it no longer needs (a weak reference).
+        event.listen(engine, "engine_disposed", functools.partial(_close, weakref.ref(self)))
         # Per event loop (the server has one; tests may run several in turn).
         self._rounds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Round] = (
             weakref.WeakKeyDictionary())
 
     def close(self) -> None:
-        """Close the reader's connection and end its thread (the engine is disposed of); a
-        read after this opens them again."""
-        with self._lock:
+        """Close the reader's connection and end its thread (the engine is disposed of): for
+        good, a read after this (one waiting meanwhile too) raises ``ReaderClosed``, and
+        opens no connection no one would close."""
+        with self._lock:  # after a read under way
+            self._closed = True
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-            thread, self._thread = self._thread, None
+            with self._thread_lock:
+                thread, self._thread = self._thread, None
         if thread is not None:
-            thread.shutdown(wait=False)
+            thread.shutdown(wait=False)  # what it holds runs, and finds the reader closed
 
     async def read(self) -> Snapshot:
         """The state as of a read that started after this call: coalesced with others."""
@@ -143,11 +162,7 @@ class StateReader:
     async def _run(self, round_: _Round, future: "asyncio.Future[Snapshot]") -> None:
         while True:
             try:
-                if self._thread is None:
-                    self._thread = concurrent.futures.ThreadPoolExecutor(
-                        1, thread_name_prefix="imi-state")
-                loop = asyncio.get_running_loop()
-                future.set_result(await loop.run_in_executor(self._thread, self.read_now))
+                future.set_result(await asyncio.wrap_future(self._submit()))
             except Exception as exc:  # noqa: BLE001 - handed to every request waiting for it
                 future.set_exception(exc)
                 future.exception()  # retrieved, even if every one of them was cancelled
@@ -157,9 +172,21 @@ class StateReader:
                 return
             future = follower
 
+    def _submit(self) -> "concurrent.futures.Future[Snapshot]":
+        """``read_now`` handed to the reader's thread (made here the first time; any loop)."""
+        with self._thread_lock:
+            if self._closed:
+                raise ReaderClosed("the state reader is closed (its engine was disposed of)")
+            if self._thread is None:
+                self._thread = concurrent.futures.ThreadPoolExecutor(
+                    1, thread_name_prefix="imi-state")
+            return self._thread.submit(self.read_now)
+
     def read_now(self) -> Snapshot:
         """One read of the state row, and the marks brought up to it (any thread)."""
         with self._lock:
+            if self._closed:
+                raise ReaderClosed("the state reader is closed (its engine was disposed of)")
             epoch, seq, auth_version = self._row()
             committed = Committed(epoch=epoch, seq=seq)
             marks = self._marks
@@ -196,9 +223,12 @@ class StateReader:
                 epoch, seq, auth_version = cursor.fetchone()
             finally:
                 cursor.close()
-        except self._engine.dialect.loaded_dbapi.Error as exc:
+        except self._engine.dialect.loaded_dbapi.Error:
             connection, self._connection = self._connection, None
-            connection.invalidate(exc)  # closed without the rollback a lost one cannot take
+            # Out of the pool (``detach``), so nothing else closes it: closed here, without
+            # the rollback a lost connection cannot take (its socket, its backend).
+            with contextlib.suppress(Exception):
+                connection.dbapi_connection.close()
             raise
         return epoch, seq, auth_version
 

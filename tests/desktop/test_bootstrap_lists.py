@@ -2,6 +2,7 @@
 is what the per-row triggers make, and a crash at any point leaves a replica that is whole
 again when it is next opened."""
 
+import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -134,5 +135,40 @@ def test_a_bootstrap_killed_mid_way_is_whole_at_the_next_open(
         client.sync()  # and the sync goes on from where it was
         _consistent(client, reference)
         assert listed(client.replica) == reference["rows"]
+    finally:
+        client.close()
+
+
+def test_a_bootstrap_cut_off_is_whole_when_the_same_process_opens_the_replica_again(
+        server: LiveServer, tmp_path: Path, reference: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline after some deferred pages, the replica closed and opened again by the same
+    process (as the app does): the cases already in are in the lists and the search at once,
+    not only after a later sync ends. (A replica opened while the bootstrap is under way
+    leaves it alone.)"""
+    monkeypatch.setattr(sync_engine, "PULL_PAGE", 25)
+    path = tmp_path / "cut-off"
+    client = make_client(server.url, USER, path)
+    try:
+        left_alone: list[bool] = []
+
+        def cut_off(_n: int, _more: bool) -> None:
+            if client.replica.lists_deferred():
+                other = open_client(path)  # the app's reader, opened meanwhile
+                left_alone.append(other.replica.lists_deferred())
+                other.close()
+                client.go_offline()
+
+        with contextlib.suppress(Exception):  # however the failed page is reported
+            client.engine.sync(progress=cut_off)
+        assert client.replica.lists_deferred(), "cut off after a deferred page"
+        assert left_alone == [True]
+    finally:
+        client.close()
+    client = open_client(path)
+    try:
+        _consistent(client, reference)
+        assert set(client.replica.read("SELECT id FROM cases")) < set(
+            reference["rows"]["cases"]), "cut off before the end"
     finally:
         client.close()

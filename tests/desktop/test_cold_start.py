@@ -4,6 +4,7 @@ first screen a second. They are read on the database lane and shown when they ar
 
 import json
 import re
+import threading
 
 from desktop.controller import AppController
 from desktop.models import account, case_list
@@ -56,13 +57,25 @@ def test_the_first_screen_counts_nothing_and_the_counts_follow(qtbot, live_serve
                                                                       tmp_path / "de")
     assert folders["inbox"][0] > 0 and counterparts  # something to count and to choose
     profile, key = profiles.unlock(tmp_path / "de", PASSPHRASE)
-    made = AppController(profile, key, language="de")
+    read_here: list[str] = []
+    opened = Replica.open
+
+    def traced(path, key):
+        """Replicas opened on this thread (the window's reader; the lane opens its own on
+        its thread) trace what they read from the start: the controller's constructor on."""
+        replica = opened(path, key)
+        if threading.current_thread() is threading.main_thread():
+            replica._db.set_trace_callback(read_here.append)
+        return replica
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Replica, "open", traced)
+        made = AppController(profile, key, language="de")
     qtbot.addWidget(made.window)
     window, bar = made.window, made.window.filter_bar
-    read_here: list[str] = []
-    made.reader._db.set_trace_callback(read_here.append)
     released = hold_reports(made, monkeypatch)
     try:
+        assert read_here, "the reader traced from its open"
         made.start()
         made.reader._db.set_trace_callback(None)
         # The first screen: the inbox's first page, its folder named but not yet counted, the

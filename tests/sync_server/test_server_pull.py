@@ -1,12 +1,14 @@
 """Pull and wait: paging, re-delivery, signed cursors and when they stop being valid."""
 
 import asyncio
+import gc
 import threading
+import weakref
 from collections import Counter
 
 import pytest
 from factories import create_args, new_id
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sync_protocol.cursor import Cursor, decode_cursor, encode_cursor
@@ -19,7 +21,7 @@ from sync_server.migrate import new_epoch
 from sync_server.organisation.models import Coordinator
 from sync_server.sync.epoch import Committed
 from sync_server.sync.sequence import SequenceLock
-from sync_server.sync.state import AudienceMarks
+from sync_server.sync.state import AudienceMarks, ReaderClosed, StateReader
 
 
 def _expected_public(server):
@@ -346,3 +348,64 @@ def test_marks_of_another_epoch_or_an_older_sequence_answer_nothing():
     marks.advance(12, [("public", 12)])
     assert not marks.quiet(["public"], after=10, state=Committed(epoch="e1", seq=12))
     assert marks.quiet(["authority:DE"], after=10, state=Committed(epoch="e1", seq=12))
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_state_read_that_fails_closes_its_connection_and_reads_on_a_new_one(
+        server, monkeypatch):
+    """A read that fails (a statement cancelled, a backend ended under the reader) closes
+    the connection it failed on, not left to the garbage collector with its backend, and the
+    next read answers on a new connection."""
+    reader = server.context.state
+    before = reader.read_now()
+    failed = reader._connection.dbapi_connection
+    with monkeypatch.context() as patch:
+        patch.setattr(reader, "_statement", "SELECT 1 / 0")
+        with pytest.raises(server.context.engine.dialect.loaded_dbapi.Error):
+            reader.read_now()
+    assert failed.closed and not failed.broken  # broken: lost, not closed
+
+    assert reader.read_now().committed == before.committed
+    lost = reader._connection.dbapi_connection
+    assert lost is not failed
+    with server.engine.connect() as connection:
+        connection.execute(select(func.pg_terminate_backend(lost.info.backend_pid)))
+
+    assert reader.read_now().committed == before.committed
+    assert reader._connection.dbapi_connection is not lost
+
+
+def test_a_state_read_waiting_when_the_engine_is_disposed_of_opens_no_connection(server):
+    """The server stopping disposes of the engine and so closes the reader for good: a read
+    handed to its thread before that, and one asked for after, are refused, and neither opens
+    a connection no one would close."""
+    reader = server.context.state
+    held, release = threading.Event(), threading.Event()
+
+    async def scenario():
+        await reader.read()  # the reader's thread and connection exist
+        blocker = reader._thread.submit(lambda: (held.set(), release.wait(30)))
+        await asyncio.to_thread(held.wait, 30)
+        waiting = asyncio.ensure_future(reader.read())
+        while not reader._thread._work_queue.qsize():  # its read_now queued behind the blocker
+            await asyncio.sleep(0)
+        server.context.engine.dispose()
+        release.set()
+        blocker.result(timeout=30)
+        with pytest.raises(ReaderClosed):
+            await waiting
+        with pytest.raises(ReaderClosed):
+            await reader.read()
+
+    asyncio.run(scenario())
+
+    assert reader._connection is None
+    assert reader._thread is None
+
+
+def test_a_state_reader_is_not_kept_alive_by_its_engine(server):
+    reader = weakref.ref(StateReader(server.context.sessions))
+    gc.collect()
+
+    assert reader() is None
+    server.context.engine.dispose()  # the listener outlives its reader harmlessly
