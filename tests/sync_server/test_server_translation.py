@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from factories import create_args
 from libretranslate_double import LibreTranslateDouble
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from sync_server.sync.models import SyncRow
 from sync_server.translation.models import CaseTranslation
@@ -138,3 +138,32 @@ def test_a_translation_made_of_a_draft_follows_the_case_to_the_requested_authori
     de.step("case.send", {"case_id": args["case_id"]})
     kinds = sorted(c["kind"] for c in hu.pull_all())
     assert kinds == ["case", "translation"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_storing_a_translation_locks_the_case_row_before_the_sequence_lock(server, engine):
+    """A push forwarding the case at the same time holds its row until it commits: the
+    translation waits for it (and reads the new audiences), or the push waits for the
+    translation (and republishes it). Read without the lock, the translation would publish to
+    the case's old audiences after the push's republication missed it."""
+    settings = dataclasses.replace(server.settings, translation=TranslationSettings(
+        url=engine.url, engine_name="LibreTranslate (test)", api_key="secret-key",
+        timeout_s=5.0))
+    context, client = server.new_app_client(settings)
+    _de, hu, case = _sent_case(server)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(context.engine, "before_cursor_execute", record)
+    try:
+        assert _translate(client, hu, case["id"]).status_code == 200
+    finally:
+        event.remove(context.engine, "before_cursor_execute", record)
+    sequence = [i for i, s in enumerate(statements) if s.startswith("UPDATE server_state")]
+    case_locks = [i for i, s in enumerate(statements)
+                  if s.startswith("SELECT") and "FROM cases" in s and s.endswith("FOR UPDATE")]
+    assert sequence and case_locks, statements
+    assert case_locks[0] < sequence[0]
