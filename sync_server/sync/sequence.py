@@ -11,9 +11,18 @@ The lock is held as briefly as the numbering allows. The sync rows a transaction
 multi-row INSERT ... ON CONFLICT) at ``flush``, or at the latest just before the commit:
 
 - on PostgreSQL the lock is taken there, at the first number, so a push holds it for that
-  INSERT and its commit, not while it validates and seals its steps. Every writer therefore
-  takes the sequence lock *last*, after the rows it locks (device, case, job): no writer waits
-  for a row while holding the sequence lock, so two writers cannot deadlock on it.
+  INSERT and its commit, not while it validates and seals its steps. A push, the job runner
+  and a translation (``acquire(at_first_number=True)``) take it *last*, after the rows they
+  lock (device, case, job), and wait for it while holding those.
+
+  The rule that keeps writers from deadlocking: a transaction holding the sequence lock never
+  waits for a device, case or job row (lock, update or delete) another writer may hold. A
+  writer that takes the lock first (``acquire()``: the organisation routes, registration,
+  the command line, the seed) touches none of those rows after it, or locks them before it
+  in id order as a push does (``training.reset_training`` locks every case first; the seed
+  locks only cases it created itself). Bumping ``auth_version`` (``auth.token_cache``)
+  writes the same row: it counts as taking the lock. PostgreSQL aborts one side of a
+  deadlock; nothing else detects a breach of this rule.
 - on SQLite the database has one writer at a time anyway, and a writer that starts with a read
   could not upgrade to a write lock (SQLITE_BUSY). So ``acquire`` takes the write lock at once,
   and first an in-process lock, held to the end of the transaction: the writers of a process
