@@ -148,6 +148,10 @@ def reset_training(session: Session, sealer: Sealer) -> int:
     """
     if not is_training(session):
         raise NotTraining("this database is not a training system: nothing was reset")
+    if session.get_bind().dialect.name != "sqlite":
+        # The cases first, in id order, then the sequence lock, as a push takes them: a push
+        # holding a case and waiting for the sequence lock would otherwise deadlock with this.
+        session.execute(select(Case.id).order_by(Case.id).with_for_update()).all()
     seq = SequenceLock(session).acquire()
     for row in session.scalars(select(SyncRow).where(SyncRow.kind == EntityKind.CASE.value,
                                                      SyncRow.payload.is_not(None))):

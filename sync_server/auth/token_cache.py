@@ -80,9 +80,24 @@ class TokenCache:
             self._entries.clear()
 
 
+# ``connection.info`` key: the transaction that bumped ``auth_version`` on that connection.
+_BUMPED = "imi.auth_bumped"
+
+
 def _bump(connection: Connection) -> None:
     connection.execute(update(ServerState).where(ServerState.id == 1)
                        .values(auth_version=ServerState.auth_version + 1))
+    # ``connection.info`` outlives the transaction (it is the pooled connection's): the mark
+    # names the transaction, so the next one on this connection is not marked.
+    connection.info[_BUMPED] = connection.get_transaction()
+
+
+def bumped(connection: Connection) -> bool:
+    """Whether the transaction running on ``connection`` changed what ``auth_version``
+    guards: what it reads then is not yet what the version says (its own version is
+    uncommitted, and gone if it rolls back), so nothing it reads may be cached by version."""
+    marked = connection.info.get(_BUMPED)
+    return marked is not None and marked is connection.get_transaction()
 
 
 def _before_execute(connection: Connection, statement: Any, _multiparams: Any, _params: Any,

@@ -26,7 +26,7 @@ from sync_protocol.organisation import (
     Place,
     covers,
 )
-from sync_server.auth.token_cache import TTL_S
+from sync_server.auth.token_cache import TTL_S, bumped
 from sync_server.directory.models import Authority
 from sync_server.organisation.models import ApprovalRuleRow, AuthorityModeRow, Coordinator
 from sync_server.orm import ServerState
@@ -60,6 +60,12 @@ _STATE_KEY = "imi.organisation.state"
 def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisation:
     """The configuration a step on a case between ``authority_ids`` needs."""
     ids = tuple(sorted(set(authority_ids)))
+    session.flush()  # a change still pending in the session bumps ``auth_version`` now
+    if bumped(session.connection()):
+        # This transaction changed the organisation (or accounts): read what it sees, and
+        # neither serve a version's entry to it nor cache it under a version it has not
+        # committed.
+        return _read_organisation(session, ids)[0]
     epoch, version = _state(session)
     engine = session.get_bind().engine
     with _CACHES_LOCK:

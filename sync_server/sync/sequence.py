@@ -11,9 +11,18 @@ The lock is held as briefly as the numbering allows. The sync rows a transaction
 multi-row INSERT ... ON CONFLICT) at ``flush``, or at the latest just before the commit:
 
 - on PostgreSQL the lock is taken there, at the first number, so a push holds it for that
-  INSERT and its commit, not while it validates and seals its steps. Every writer therefore
-  takes the sequence lock *last*, after the rows it locks (device, case, job): no writer waits
-  for a row while holding the sequence lock, so two writers cannot deadlock on it.
+  INSERT and its commit, not while it validates and seals its steps. A push, the job runner
+  and a translation (``acquire(at_first_number=True)``) take it *last*, after the rows they
+  lock (device, case, job), and wait for it while holding those.
+
+  The rule that keeps writers from deadlocking: a transaction holding the sequence lock never
+  waits for a device, case or job row (lock, update or delete) another writer may hold. A
+  writer that takes the lock first (``acquire()``: the organisation routes, registration,
+  the command line, the seed) touches none of those rows after it, or locks them before it
+  in id order as a push does (``training.reset_training`` locks every case first; the seed
+  locks only cases it created itself). Bumping ``auth_version`` (``auth.token_cache``)
+  writes the same row: it counts as taking the lock. PostgreSQL aborts one side of a
+  deadlock; nothing else detects a breach of this rule.
 - on SQLite the database has one writer at a time anyway, and a writer that starts with a read
   could not upgrade to a write lock (SQLITE_BUSY). So ``acquire`` takes the write lock at once,
   and first an in-process lock, held to the end of the transaction: the writers of a process
@@ -22,7 +31,8 @@ multi-row INSERT ... ON CONFLICT) at ``flush``, or at the latest just before the
   percentile under load).
 
 A savepoint rolled back takes its rows back out of the pending ones, as it would take back
-rows added to the session.
+rows added to the session, and the numbers handed out in it. If the lock was first taken in
+it, PostgreSQL let go of the row lock with the savepoint: the next number takes it again.
 """
 
 import functools
@@ -89,6 +99,11 @@ class SequenceLock:
             # (kind, entity_id, audience) -> row, in the order they were (last) published.
             held._rows = {}
             held._saved = {}
+            # Made inside savepoints: rolling one of them back undoes all of it.
+            savepoint = session.get_nested_transaction()
+            while savepoint is not None and savepoint.nested:
+                held._saved[savepoint] = _Saved({}, None, 0, 0)
+                savepoint = savepoint.parent
             session.info[_INFO_KEY] = held
         assert isinstance(held, SequenceLock)
         return held
@@ -99,7 +114,7 @@ class SequenceLock:
     _written: int
     _writer: "threading.Lock | None"
     _rows: dict[tuple[str, str, str], PendingRow]
-    _saved: dict[SessionTransaction, dict[tuple[str, str, str], PendingRow]]
+    _saved: dict[SessionTransaction, "_Saved"]
 
     def acquire(self, *, at_first_number: bool = False) -> "SequenceLock":
         """Take the lock, or on PostgreSQL with ``at_first_number`` only when the first
@@ -178,6 +193,16 @@ class SequenceLock:
             self._writer = None
 
 
+@dataclass(slots=True, frozen=True)
+class _Saved:
+    """A ``SequenceLock`` as a savepoint found it."""
+
+    rows: dict[tuple[str, str, str], PendingRow]
+    last: int | None
+    start: int
+    written: int
+
+
 @event.listens_for(Session, "before_commit")
 def _flush_before_commit(session: Session) -> None:
     # Fired for a savepoint's release too: the rows wait for the transaction's own commit.
@@ -190,14 +215,18 @@ def _flush_before_commit(session: Session) -> None:
 def _savepoint_started(session: Session, transaction: SessionTransaction) -> None:
     seq = session.info.get(_INFO_KEY)
     if seq is not None and transaction.nested:
-        seq._saved[transaction] = dict(seq._rows)
+        seq._saved[transaction] = _Saved(dict(seq._rows), seq._last, seq._start, seq._written)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _savepoint_rolled_back(session: Session, previous: SessionTransaction) -> None:
     seq = session.info.get(_INFO_KEY)
     if seq is not None and previous.nested and previous in seq._saved:
-        seq._rows = seq._saved.pop(previous)
+        saved = seq._saved.pop(previous)
+        # Numbers handed out and written in the savepoint are gone with it; a lock first
+        # taken in it is gone too (``_last`` None: the next number locks again).
+        seq._rows, seq._last = saved.rows, saved.last
+        seq._start, seq._written = saved.start, saved.written
 
 
 @event.listens_for(Session, "after_transaction_end")

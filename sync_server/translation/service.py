@@ -49,7 +49,7 @@ def translate(
                                  "machine translation is not configured on this server",
                                  status_hint=409)
     with sessions() as session:
-        case = _visible_case(session, sealer, principal, request.case_id)
+        case = _visible_case(session, sealer, principal, request.case_id, lock=False)
         original = free_text(case, request.field)
         if original is None or original.lang == request.target:
             raise LocalProtocolError("nothing_to_translate",
@@ -79,7 +79,10 @@ def translate(
                                   params={"engine": provider.name}, status_hint=409) from None
     with sessions.begin() as session:
         seq = SequenceLock(session).acquire(at_first_number=True)
-        case = _visible_case(session, sealer, principal, request.case_id)
+        # The case row locked (before the sequence lock, as a push and the job runner do):
+        # a push that forwards the case meanwhile waits for this commit and republishes the
+        # translation to the new audiences, instead of this one publishing to the old ones.
+        case = _visible_case(session, sealer, principal, request.case_id, lock=True)
         if not result.translates(free_text(case, request.field)):
             # The text changed while the engine worked: its translation is of an older text.
             raise LocalProtocolError("nothing_to_translate", "the text changed meanwhile",
@@ -91,8 +94,8 @@ def translate(
 
 
 def _visible_case(session: Session, sealer: Sealer, principal: Principal,
-                  case_id: str) -> CaseRecord:
-    case = load_case(session, sealer, case_id, lock=False)
+                  case_id: str, *, lock: bool) -> CaseRecord:
+    case = load_case(session, sealer, case_id, lock=lock)
     if case is None or not visible_to(case, principal.authority_id):
         # The same answer for a case that does not exist and one the caller may not see.
         raise LocalProtocolError("not_found", "no such case", status_hint=404)

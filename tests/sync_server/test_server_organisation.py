@@ -7,9 +7,12 @@ from factories import PASSWORD, Peer, answer_args, create_args, new_id
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from sync_protocol.organisation import ApprovalRule
 from sync_server.cases.models import CaseParticipant
 from sync_server.directory.service import add_user
 from sync_server.organisation.models import ApprovalRuleRow, AuthorityModeRow
+from sync_server.organisation.service import organisation_for
+from sync_server.orm import ServerState
 from sync_server.sync.models import SyncRow
 
 # Who acts: (user name, authority, roles). The test directory's authorities have no region;
@@ -233,3 +236,44 @@ def test_a_restored_database_is_read_afresh_even_at_the_same_auth_version(server
         session.execute(text("UPDATE approval_rules SET active = false"))
         session.execute(text("UPDATE server_state SET epoch = :epoch"), {"epoch": new_id()})
     assert send() == "sent"
+
+
+def test_a_transaction_that_changes_a_rule_reads_its_change_and_caches_nothing_of_it(server):
+    """``organisation_for`` caches by ``auth_version``; a transaction that bumped it (here by
+    adding a rule) reads the organisation as it sees it, and what it read is not cached under
+    its uncommitted version: after its rollback the rule is gone again."""
+    ids = ("DE-LZK-T", "HU-ENKK-T")
+    rule = ApprovalRule.model_validate(_rule("DE", "request", "nimic-DE")["rule"])
+
+    def rules(session):
+        return organisation_for(session, ids).rules
+
+    with Session(server.engine) as session, session.begin():
+        assert rules(session) == ()  # read and cached under the committed version
+        session.add(ApprovalRuleRow(id=rule.id, member_state="DE", region=None, area="PQ",
+                                    direction="request", coordinator_authority_id="nimic-DE",
+                                    version=1))
+        assert rules(session) == (rule,)  # its own change, not the cached entry
+        session.rollback()
+    with Session(server.engine) as session, session.begin():
+        assert rules(session) == ()  # nothing of the rolled-back change was cached
+    # Read first after the change: cached under the version it bumped to, that entry would
+    # be served once another change commits that same version number.
+    with Session(server.engine) as session, session.begin():
+        session.add(ApprovalRuleRow(id=rule.id, member_state="DE", region=None, area="PQ",
+                                    direction="request", coordinator_authority_id="nimic-DE",
+                                    version=1))
+        assert rules(session) == (rule,)
+        session.rollback()
+    with Session(server.engine) as session, session.begin():
+        session.execute(update(ServerState).values(auth_version=ServerState.auth_version + 1))
+    with Session(server.engine) as session, session.begin():
+        assert rules(session) == ()
+    with Session(server.engine) as session, session.begin():
+        session.add(ApprovalRuleRow(id=rule.id, member_state="DE", region=None, area="PQ",
+                                    direction="request", coordinator_authority_id="nimic-DE",
+                                    version=1))
+        session.flush()
+        assert rules(session) == (rule,)
+    with Session(server.engine) as session, session.begin():
+        assert rules(session) == (rule,)

@@ -12,6 +12,7 @@ import threading
 import pytest
 from factories import create_args, new_id
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from sync_protocol.messages import EntityKind
@@ -258,3 +259,47 @@ def test_on_postgresql_a_push_takes_the_sequence_lock_only_to_write_its_rows(ser
                                                        "INSERT INTO sync_rows",
                                                        "SELECT pg_notify"))] == []
     assert any(s.startswith("INSERT INTO cases") for s in statements[:locks[0]])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("made_in_savepoint", [False, True])
+def test_a_lock_first_taken_in_a_rolled_back_savepoint_is_taken_again(db_engine,
+                                                                       made_in_savepoint):
+    """PostgreSQL lets go of a row lock taken in a savepoint rolled back: the next number must
+    lock ``server_state`` again, or it is handed out unlocked (and a pull could skip it)."""
+    with Session(db_engine) as session:
+        before = session.scalar(select(ServerState.last_seq))
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db_engine, "before_cursor_execute", record)
+    try:
+        with Session(db_engine) as session, session.begin():
+            if not made_in_savepoint:
+                SequenceLock(session).acquire(at_first_number=True)
+
+            def refused_step():
+                with session.begin_nested():
+                    seq = SequenceLock(session).acquire(at_first_number=True)
+                    assert seq.next() == before + 1
+                    seq.flush()  # writes last_seq in the savepoint
+                    raise RuntimeError("refused")
+
+            with pytest.raises(RuntimeError):
+                refused_step()
+            seq = SequenceLock(session)
+            assert seq.next() == before + 1
+            locks = [s for s in statements
+                     if s.startswith("UPDATE server_state") and "RETURNING" in s]
+            assert len(locks) == 2, statements
+            # Held now: another transaction cannot take it.
+            with db_engine.connect() as other, pytest.raises(OperationalError):
+                other.execute(select(ServerState.last_seq).with_for_update(nowait=True))
+            seq.flush()
+    finally:
+        event.remove(db_engine, "before_cursor_execute", record)
+    with Session(db_engine) as session:
+        assert session.scalar(select(ServerState.last_seq)) == before + 1

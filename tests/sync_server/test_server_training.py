@@ -1,12 +1,14 @@
 """M11: ``imi-server init --training``, the training marking on the wire, ``reset-training``."""
 
 import json
+import threading
+import time
 from collections import Counter
 
 import pytest
 from factories import Peer, create_args
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from sync_protocol.cases import CaseStatus
@@ -18,12 +20,14 @@ from sync_server.config import load_settings
 from sync_server.crypto import Sealer, case_binding
 from sync_server.db import make_engine
 from sync_server.seed import DIRECTORY_FILE
+from sync_server.sync.sequence import SequenceLock
 from sync_server.training import (
     _NAMES,
     CASES_PER_STATE,
     STEPS_TO,
     TRAINING_PASSWORD,
     is_training,
+    reset_training,
 )
 
 
@@ -162,3 +166,52 @@ def test_init_training_never_turns_a_production_system_into_one(
             assert not is_training(session)
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_reset_training_queues_behind_a_push_holding_a_case_instead_of_deadlocking(
+        tmp_path, database_url):
+    """A push holds its cases and takes the sequence lock last (at its first number). The
+    reset takes the cases before the sequence lock too: it waits for the push, which then
+    numbers and commits; taking the sequence lock first, the two would deadlock."""
+    assert _cli("init", tmp_path, database_url, "--training") == 0
+    sealer = Sealer(load_settings(tmp_path, database_url=database_url).keyring)
+    engine = make_engine(database_url)
+    errors: list[BaseException] = []
+
+    def reset():
+        try:
+            with Session(engine) as session, session.begin():
+                reset_training(session, sealer)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    resetting = threading.Thread(target=reset, daemon=True)
+    try:
+        with Session(engine) as push, push.begin():
+            push.execute(select(Case.id).order_by(Case.id.desc()).limit(1).with_for_update())
+            pid = push.scalar(text("SELECT pg_backend_pid()"))
+            resetting.start()
+            # Until the reset waits for the push's case lock (pg_stat_activity is read afresh
+            # by a transaction of its own each time).
+            while resetting.is_alive() and not _waiting_for(engine, pid):
+                time.sleep(0.01)
+            seq = SequenceLock(push).acquire(at_first_number=True)
+            seq.next()
+            seq.flush()
+    except Exception as exc:  # noqa: BLE001 - a deadlock aborts one of the two
+        errors.append(exc)
+    finally:
+        resetting.join(60)
+        engine.dispose()
+    assert not resetting.is_alive()
+    assert errors == []
+    assert _states(database_url) == dict.fromkeys(CaseStatus, CASES_PER_STATE)
+
+
+def _waiting_for(engine, pid):
+    with engine.connect() as connection:
+        return connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+            {"pid": pid})

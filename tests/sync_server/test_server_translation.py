@@ -6,13 +6,15 @@ sync rows exactly as they were.
 """
 
 import dataclasses
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from factories import create_args
 from libretranslate_double import LibreTranslateDouble
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from sync_server.sync.models import SyncRow
 from sync_server.translation.models import CaseTranslation
@@ -138,3 +140,86 @@ def test_a_translation_made_of_a_draft_follows_the_case_to_the_requested_authori
     de.step("case.send", {"case_id": args["case_id"]})
     kinds = sorted(c["kind"] for c in hu.pull_all())
     assert kinds == ["case", "translation"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_storing_a_translation_locks_the_case_row_before_the_sequence_lock(server, engine):
+    """A push forwarding the case at the same time holds its row until it commits: the
+    translation waits for it (and reads the new audiences), or the push waits for the
+    translation (and republishes it). Read without the lock, the translation would publish to
+    the case's old audiences after the push's republication missed it."""
+    settings = dataclasses.replace(server.settings, translation=TranslationSettings(
+        url=engine.url, engine_name="LibreTranslate (test)", api_key="secret-key",
+        timeout_s=5.0))
+    context, client = server.new_app_client(settings)
+    _de, hu, case = _sent_case(server)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(context.engine, "before_cursor_execute", record)
+    try:
+        assert _translate(client, hu, case["id"]).status_code == 200
+    finally:
+        event.remove(context.engine, "before_cursor_execute", record)
+    sequence = [i for i, s in enumerate(statements) if s.startswith("UPDATE server_state")]
+    case_locks = [i for i, s in enumerate(statements)
+                  if s.startswith("SELECT") and "FROM cases" in s and s.endswith("FOR UPDATE")]
+    assert sequence and case_locks, statements
+    assert case_locks[0] < sequence[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_translation_stored_while_a_forward_commits_goes_to_the_new_responder(
+        server, engine, monkeypatch):
+    """HU forwards the case to FR; its push is held open at its end (case and sequence locked)
+    while DE's translation is stored. The translation waits for the case and goes to FR, not to
+    HU, which lost the case."""
+    client = _with_engine(server, engine)
+    de, hu, case = _sent_case(server)
+    fr = server.peer("FR")
+    fr.pull_all(), hu.pull_all()
+    holding, release = threading.Event(), threading.Event()
+    real_announce = server.context.notifier.announce
+
+    def held_announce(session, audiences):
+        real_announce(session, audiences)
+        holding.set()
+        release.wait(60)
+
+    monkeypatch.setattr(server.context.notifier, "announce", held_announce)
+    answers: dict[str, Any] = {}
+
+    def forward():
+        answers["forward"] = hu.step("case.forward", {"case_id": case["id"],
+                                                      "responder_authority_id": fr.authority_id})
+
+    def translate():
+        answers["translate"] = _translate(client, de, case["id"], target="fr")
+
+    forwarding = threading.Thread(target=forward, daemon=True)
+    forwarding.start()
+    assert holding.wait(60)
+    translating = threading.Thread(target=translate, daemon=True)
+    translating.start()
+    try:
+        while translating.is_alive() and not _someone_waits(server.engine):
+            time.sleep(0.01)
+    finally:
+        release.set()
+        forwarding.join(60)
+        translating.join(60)
+    assert answers["forward"]["status"] == "applied", answers
+    assert answers["translate"].status_code == 200, answers["translate"].text
+    assert [c["kind"] for c in fr.pull_all() if c["data"] is not None] == ["case", "translation"]
+    assert [c["kind"] for c in hu.pull_all() if c["data"] is not None] == []
+
+
+def _someone_waits(db_engine: Any) -> bool:
+    with db_engine.connect() as connection:
+        return bool(connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND cardinality(pg_blocking_pids(pid)) > 0")))
