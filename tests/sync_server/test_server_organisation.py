@@ -196,17 +196,20 @@ def test_a_refused_request_returns_to_the_sender_and_never_reaches_the_responder
     assert case_id not in hu.cases(hu.pull_all())
 
 
+def _created_and_sent(de):
+    """A new request created and sent by ``de``; the state the send left it in."""
+    case_id = new_id()
+    _created, sent = de.push(
+        de.mutation("case.create", create_args(responder="HU-ENKK-T", case_id=case_id)),
+        de.mutation("case.send", {"case_id": case_id}, base_version=1))
+    return sent["change"]["data"]["state"]
+
+
 def test_a_rule_set_or_lifted_after_a_step_counts_at_the_next_step(server, actors):
     """The organisation a step reads is cached per process (``organisation_for``); a change
     to the rules, even one written past the API, is seen at the very next step."""
-    de = actors["requester_handler"]
-
     def send():
-        case_id = new_id()
-        _created, sent = de.push(
-            de.mutation("case.create", create_args(responder="HU-ENKK-T", case_id=case_id)),
-            de.mutation("case.send", {"case_id": case_id}, base_version=1))
-        return sent["change"]["data"]["state"]
+        return _created_and_sent(actors["requester_handler"])
 
     assert send() == "sent"  # read and cached without a rule
     assert _post(actors["commission"], "rules", _rule("DE", "request", "nimic-DE")) == "allowed"
@@ -219,14 +222,8 @@ def test_a_rule_set_or_lifted_after_a_step_counts_at_the_next_step(server, actor
 def test_a_restored_database_is_read_afresh_even_at_the_same_auth_version(server, actors):
     """A restore starts a new epoch; the organisation cached from the history before it is
     not used, even where the restored ``auth_version`` happens to equal the cached one."""
-    de = actors["requester_handler"]
-
     def send():
-        case_id = new_id()
-        _created, sent = de.push(
-            de.mutation("case.create", create_args(responder="HU-ENKK-T", case_id=case_id)),
-            de.mutation("case.send", {"case_id": case_id}, base_version=1))
-        return sent["change"]["data"]["state"]
+        return _created_and_sent(actors["requester_handler"])
 
     assert _post(actors["commission"], "rules", _rule("DE", "request", "nimic-DE")) == "allowed"
     assert send() == "awaiting_approval"  # cached with the rule
