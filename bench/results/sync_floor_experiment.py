@@ -28,7 +28,7 @@ documents = json.loads(page)
 print(f"json.loads of {len(page) // 1_000_000} MB: {time.process_time() - started:.2f} s CPU")
 rows = [row_values(d, json_text(d), "DE-LZK-BW", None) for d in documents]
 columns = ", ".join(CASE_COLUMNS)
-insert = f"INSERT INTO cases ({columns}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"
+insert = f"INSERT INTO cases ({columns}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"  # noqa: S608 (column names of our own)
 key = os.urandom(32).hex()
 for label, module, pragmas in (
         ("sqlcipher, as the replica", sqlcipher3, [f"PRAGMA key = \"x'{key}'\""]),
@@ -36,7 +36,7 @@ for label, module, pragmas in (
          [f"PRAGMA key = \"x'{key}'\"", "PRAGMA cipher_page_size = 16384"]),
         ("plain sqlite3", sqlite3, [])):
     connection = module.connect(str(Path(tempfile.mkdtemp()) / "r.db"), isolation_level=None)
-    for pragma in pragmas + ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"]:
+    for pragma in [*pragmas, "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"]:
         connection.execute(pragma)
     connection.execute(f"CREATE TABLE cases ({columns.replace('id,', 'id PRIMARY KEY,', 1)})")
     cpu, wall = time.process_time(), time.perf_counter()
