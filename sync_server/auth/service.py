@@ -242,8 +242,8 @@ def authenticate(*, session: Session, token: str, now: dt.datetime, idle: dt.tim
         areas=user_areas(session, user.id),
     )
     if cache is not None and auth_version is not None:
-        cache.put(digest, Verified(principal=principal, created_at=created,
-                                   last_used_at=last_used, auth_version=auth_version))
+        cache.put(digest, auth_version, Verified(principal=principal, created_at=created,
+                                                 last_used_at=last_used))
     return principal
 
 

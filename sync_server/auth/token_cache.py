@@ -23,7 +23,7 @@ import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import Connection, Delete, Engine, Insert, Update, event, update
@@ -36,6 +36,9 @@ RENEWAL = "imi_token_renewal"  # execution option of the statement that writes a
 # Execution option of the migrations' connection: a data migration of these tables may run
 # before the column exists, and no server holds verified tokens across a migration.
 MIGRATING = "imi_migrating"
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # The coordinators, approval rules and authority modes are watched for the organisation a
 # workflow step reads (``organisation.service.organisation_for`` caches it the same way).
@@ -53,31 +56,47 @@ class Verified:
     principal: Any
     created_at: dt.datetime
     last_used_at: dt.datetime
-    auth_version: int
 
 
-class TokenCache:
-    """Token digest -> ``Verified``; thread-safe (the look-ups run on the request threads)."""
+class VersionedCache(Generic[K, V]):
+    """Values read under an ``auth_version``, each used only while the state says that same
+    version; thread-safe (request threads and the event loop read it).
+
+    An entry read under another version is dropped when asked for. A version lower than one
+    seen before means the database went back (a restore) and drops every entry: counting up
+    again to a version seen before must not revive what was read then. ``ttl`` bounds
+    anything written past SQLAlchemy by hand.
+    """
 
     def __init__(self, *, ttl: float = TTL_S, size: int = MAX_ENTRIES) -> None:
-        self._entries: TTLCache[str, Verified] = TTLCache(maxsize=size, ttl=ttl)
+        self._entries: TTLCache[K, tuple[int, V]] = TTLCache(maxsize=size, ttl=ttl)
         self._lock = threading.Lock()
+        self._highest = -1
 
-    def get(self, digest: str, auth_version: int) -> Verified | None:
+    def get(self, key: K, auth_version: int) -> V | None:
         with self._lock:
-            entry = self._entries.get(digest)
-            if entry is not None and entry.auth_version != auth_version:
-                del self._entries[digest]
+            if auth_version < self._highest:
+                self._entries.clear()
+            self._highest = auth_version
+            entry = self._entries.get(key)
+            if entry is None:
                 return None
-        return entry
+            if entry[0] != auth_version:
+                del self._entries[key]
+                return None
+            return entry[1]
 
-    def put(self, digest: str, entry: Verified) -> None:
+    def put(self, key: K, auth_version: int, value: V) -> None:
         with self._lock:
-            self._entries[digest] = entry
+            self._entries[key] = (auth_version, value)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class TokenCache(VersionedCache[str, Verified]):
+    """Token digest -> ``Verified``."""
 
 
 # ``connection.info`` key: the transaction that bumped ``auth_version`` on that connection.

@@ -10,7 +10,6 @@ import weakref
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from cachetools import TTLCache
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -26,32 +25,18 @@ from sync_protocol.organisation import (
     Place,
     covers,
 )
-from sync_server.auth.token_cache import TTL_S, bumped
+from sync_server.auth.token_cache import VersionedCache, bumped
 from sync_server.directory.models import Authority
 from sync_server.organisation.models import ApprovalRuleRow, AuthorityModeRow, Coordinator
 from sync_server.orm import ServerState
 from sync_server.sync.publish import PUBLIC, json_payload, publish
 from sync_server.sync.sequence import SequenceLock
 
-
-class _Cache:
-    """``organisation_for`` results of one engine by (epoch, authority ids): (the
-    ``auth_version`` each was read under, the organisation).
-
-    The tables it reads are watched by ``auth.token_cache``: any change to an authority, a
-    coordinator, an approval rule or an authority's mode, by any instance or the command line,
-    bumps ``auth_version`` in its own transaction, and an entry read under another version is
-    read again. A database that went back (a restore: another epoch, or a lower version than
-    seen before) drops every entry. ``TTL_S`` bounds anything written past SQLAlchemy by hand.
-    """
-
-    def __init__(self) -> None:
-        self.entries: TTLCache[tuple[str, tuple[str, ...]], tuple[int, Organisation]] = (
-            TTLCache(maxsize=10_000, ttl=TTL_S))
-        self.lock = threading.Lock()
-        self.highest = -1
-
-
+# ``organisation_for`` results per engine, by (epoch, authority ids). The tables it reads are
+# watched by ``auth.token_cache``: any change to an authority, a coordinator, an approval rule
+# or an authority's mode, by any instance or the command line, bumps ``auth_version`` in its
+# own transaction, and an entry read under another version is read again.
+_Cache = VersionedCache[tuple[str, tuple[str, ...]], Organisation]
 _CACHES: "weakref.WeakKeyDictionary[Engine, _Cache]" = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 _STATE_KEY = "imi.organisation.state"
@@ -71,19 +56,13 @@ def organisation_for(session: Session, authority_ids: Iterable[str]) -> Organisa
     with _CACHES_LOCK:
         cache = _CACHES.get(engine)
         if cache is None:
-            cache = _CACHES[engine] = _Cache()
-    key = (epoch, ids)
-    with cache.lock:
-        if version < cache.highest:
-            cache.entries.clear()
-        cache.highest = version
-        hit = cache.entries.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
+            cache = _CACHES[engine] = _Cache(size=10_000)
+    hit = cache.get((epoch, ids), version)
+    if hit is not None:
+        return hit
     organisation, complete = _read_organisation(session, ids)
     if complete:  # an authority missing now could be added without a bump
-        with cache.lock:
-            cache.entries[key] = (version, organisation)
+        cache.put((epoch, ids), version, organisation)
     return organisation
 
 
