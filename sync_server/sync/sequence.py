@@ -94,7 +94,7 @@ class SequenceLock:
             held = super().__new__(cls)
             held._session = session
             held._last = None
-            held._start = held._written = 0
+            held._written = 0
             held._writer = None
             # (kind, entity_id, audience) -> row, in the order they were (last) published.
             held._rows = {}
@@ -102,7 +102,7 @@ class SequenceLock:
             # Made inside savepoints: rolling one of them back undoes all of it.
             savepoint = session.get_nested_transaction()
             while savepoint is not None and savepoint.nested:
-                held._saved[savepoint] = _Saved({}, None, 0, 0)
+                held._saved[savepoint] = _Saved({}, None, 0)
                 savepoint = savepoint.parent
             session.info[_INFO_KEY] = held
         assert isinstance(held, SequenceLock)
@@ -110,7 +110,6 @@ class SequenceLock:
 
     _session: Session
     _last: int | None
-    _start: int
     _written: int
     _writer: "threading.Lock | None"
     _rows: dict[tuple[str, str, str], PendingRow]
@@ -145,7 +144,7 @@ class SequenceLock:
             .values(last_seq=ServerState.last_seq)
             .returning(ServerState.last_seq)
         )
-        self._start = self._written = self._last = self._session.execute(stmt).scalar_one()
+        self._written = self._last = self._session.execute(stmt).scalar_one()
         return self._last
 
     def next(self) -> int:
@@ -199,7 +198,6 @@ class _Saved:
 
     rows: dict[tuple[str, str, str], PendingRow]
     last: int | None
-    start: int
     written: int
 
 
@@ -215,7 +213,7 @@ def _flush_before_commit(session: Session) -> None:
 def _savepoint_started(session: Session, transaction: SessionTransaction) -> None:
     seq = session.info.get(_INFO_KEY)
     if seq is not None and transaction.nested:
-        seq._saved[transaction] = _Saved(dict(seq._rows), seq._last, seq._start, seq._written)
+        seq._saved[transaction] = _Saved(dict(seq._rows), seq._last, seq._written)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -225,8 +223,7 @@ def _savepoint_rolled_back(session: Session, previous: SessionTransaction) -> No
         saved = seq._saved.pop(previous)
         # Numbers handed out and written in the savepoint are gone with it; a lock first
         # taken in it is gone too (``_last`` None: the next number locks again).
-        seq._rows, seq._last = saved.rows, saved.last
-        seq._start, seq._written = saved.start, saved.written
+        seq._rows, seq._last, seq._written = saved.rows, saved.last, saved.written
 
 
 @event.listens_for(Session, "after_transaction_end")
