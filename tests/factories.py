@@ -9,7 +9,9 @@ own mutation counter and pull cursor the way a real replica does.
 
 import dataclasses
 import datetime as dt
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -97,6 +99,15 @@ def build_directory(engine: Engine, *, password: str = PASSWORD) -> Directory:
                                              display_name=display_name)
         seq.flush()
     return Directory(authorities={ms: a[0] for ms, a in AUTHORITIES.items()}, users=users)
+
+
+def wait_until(condition: Callable[[], object], *, what: str, timeout: float = 30.0) -> None:
+    """Poll ``condition`` (another thread reaching a point) until it holds; fail with ``what``
+    after ``timeout`` seconds. Only the order of events is waited for, never a duration."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
 
 
 def new_id() -> str:

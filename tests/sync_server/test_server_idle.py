@@ -2,10 +2,9 @@
 routes, by the routes' rules; everything else passed on to the routes unchanged."""
 
 import threading
-import time
 
 import pytest
-from factories import create_args, new_id
+from factories import create_args, new_id, wait_until
 
 from sync_protocol.version import PROTOCOL_VERSION
 from sync_server.auth.models import Token
@@ -137,10 +136,7 @@ def test_a_wait_held_by_the_lane_is_woken_by_a_push(server, passed_on):
 
     waiter.start()
     try:
-        deadline = time.monotonic() + 10
-        while not notifier._waiters and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert notifier._waiters, "the wait never started"
+        wait_until(lambda: notifier._waiters, what="the wait never started", timeout=10)
         de.step("case.send", {"case_id": case_id})
     finally:
         waiter.join(timeout=25)

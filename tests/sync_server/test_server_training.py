@@ -2,11 +2,10 @@
 
 import json
 import threading
-import time
 from collections import Counter
 
 import pytest
-from factories import Peer, create_args
+from factories import Peer, create_args, wait_until
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -195,8 +194,8 @@ def test_reset_training_queues_behind_a_push_holding_a_case_instead_of_deadlocki
             resetting.start()
             # Until the reset waits for the push's case lock (pg_stat_activity is read afresh
             # by a transaction of its own each time).
-            while resetting.is_alive() and not _waiting_for(engine, pid):
-                time.sleep(0.01)
+            wait_until(lambda: not resetting.is_alive() or _waiting_for(engine, pid),
+                       what="the reset never waited for the push's case lock")
             seq = SequenceLock(push).acquire(at_first_number=True)
             seq.next()
             seq.flush()

@@ -7,12 +7,11 @@ sync rows exactly as they were.
 
 import dataclasses
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from factories import create_args
+from factories import create_args, wait_until
 from libretranslate_double import LibreTranslateDouble
 from sqlalchemy import event, select, text
 
@@ -206,8 +205,8 @@ def test_a_translation_stored_while_a_forward_commits_goes_to_the_new_responder(
     translating = threading.Thread(target=translate, daemon=True)
     translating.start()
     try:
-        while translating.is_alive() and not _someone_waits(server.engine):
-            time.sleep(0.01)
+        wait_until(lambda: not translating.is_alive() or _someone_waits(server.engine),
+                   what="the translation never waited for the forward")
     finally:
         release.set()
         forwarding.join(60)
